@@ -1,1 +1,83 @@
-fn main() {}
+//! Entry point: parse flags, load config, set up logging, then run the TUI or `ask`.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::Parser;
+use rockchat::cli::{Cli, Command};
+use rockchat::config::Config;
+use rockchat::settings::{Overrides, resolve};
+use rockchat::{ask, paths, tui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("rockchat: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = match cli.config.clone().or_else(paths::default_config_file) {
+        Some(path) => Config::load(&path)?,
+        None => Config::defaults()?,
+    };
+    let overrides = Overrides {
+        provider: cli.provider.clone(),
+        base_url: cli.base_url.clone(),
+        model: cli.model.clone(),
+        system: cli.system.clone(),
+    };
+    let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    match cli.command {
+        None => {
+            runtime.block_on(tui::run(settings))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Ask(args)) => {
+            let stdin = read_piped_stdin()?;
+            let Some(prompt) = ask::compose_prompt(&args.prompt, stdin.as_deref()) else {
+                anyhow::bail!("no prompt: give it as an argument or on stdin");
+            };
+            let mut out = std::io::stdout();
+            let mut err = std::io::stderr();
+            let code = runtime.block_on(ask::run(&settings, &args, prompt, &mut out, &mut err));
+            Ok(ExitCode::from(code as u8))
+        }
+    }
+}
+
+fn read_piped_stdin() -> anyhow::Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    stdin.lock().read_to_end(&mut bytes)?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Logs go to a file in the data dir, never to the terminal; failing to open it is not
+/// worth refusing to start.
+fn init_logging() {
+    let Some(dir) = paths::data_dir() else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("rockchat.log"))
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROCKCHAT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("rockchat=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}

@@ -1,0 +1,323 @@
+//! The HTTP side of a chat request: send it, turn the response into `StreamEvent`s or a
+//! typed `ApiError`.
+//!
+//! This module owns the socket and nothing else: it never touches app state, never retries
+//! on its own, and never lets the key reach an error message (server text is redacted).
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+
+use super::error::{ApiError, is_context_overflow};
+use super::sse::SseDecoder;
+use super::types::{
+    ChatRequest, Completion, ErrorBody, FinishReason, StreamChunk, StreamOptions, Usage,
+    WireMessage,
+};
+use crate::secret::ApiKey;
+
+/// Where requests go and how they authenticate.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub provider: String,
+    pub base_url: String,
+    pub api_key: Option<ApiKey>,
+    /// Where the key came from (or where it should have), for a 401's advice.
+    pub key_hint: String,
+    /// Whether the provider accepts `stream_options.include_usage`.
+    pub stream_usage: bool,
+}
+
+/// One piece of a streamed reply, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// Raw text; `<think>` splitting and sanitising are the caller's.
+    Delta { content: String, reasoning: String },
+    Finish(FinishReason),
+    Usage(Usage),
+}
+
+/// A whole reply from a non-streamed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub content: String,
+    pub reasoning: String,
+    pub finish: Option<FinishReason>,
+    pub usage: Option<Usage>,
+}
+
+/// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+}
+
+impl ApiClient {
+    pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            // Between two reads, not for the whole reply: long replies stream for minutes.
+            .read_timeout(Duration::from_secs(300))
+            .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
+        Ok(Self { http, endpoint })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The request for `messages`, with the provider's streaming options.
+    pub fn chat_request(&self, model: &str, messages: Vec<WireMessage>, stream: bool) -> ChatRequest {
+        ChatRequest {
+            model: model.to_owned(),
+            messages,
+            stream,
+            stream_options: (stream && self.endpoint.stream_usage)
+                .then_some(StreamOptions { include_usage: true }),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
+    }
+
+    fn redact(&self, text: &str) -> String {
+        match &self.endpoint.api_key {
+            Some(key) => key.redact(text),
+            None => text.to_owned(),
+        }
+    }
+
+    async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ApiError> {
+        let mut builder = self.http.post(self.url()).json(request);
+        if let Some(key) = &self.endpoint.api_key {
+            builder = builder.bearer_auth(key.expose());
+        }
+        let response = builder.send().await.map_err(|e| self.network_error(&e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.http_error(response, &request.model).await)
+    }
+
+    /// Streams the reply, calling `on_event` for each piece as it arrives. Returns when the
+    /// server says `[DONE]` or closes after a finish reason.
+    pub async fn stream(
+        &self,
+        request: &ChatRequest,
+        mut on_event: impl FnMut(StreamEvent),
+    ) -> Result<(), ApiError> {
+        let response = self.send(request).await?;
+        let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+        let mut decoder = SseDecoder::new();
+        let mut body = response.bytes_stream();
+        let mut state = StreamProgress::default();
+        while let Some(bytes) = body.next().await {
+            let bytes = bytes.map_err(|e| self.dropped(&e, &state))?;
+            let events = decoder.push(&bytes).map_err(|e| ApiError::Protocol {
+                message: e.to_string(),
+            })?;
+            for event in events {
+                if self.handle_event(event, &mut state, &mut on_event)? {
+                    return Ok(());
+                }
+            }
+        }
+        let last = decoder.finish().map_err(|e| ApiError::Protocol { message: e.to_string() })?;
+        if let Some(event) = last
+            && self.handle_event(event, &mut state, &mut on_event)?
+        {
+            return Ok(());
+        }
+        if state.finished {
+            return Ok(());
+        }
+        if !decoder.saw_sse_line() {
+            return Err(ApiError::Protocol {
+                message: format!(
+                    "the server's reply is not an event stream (content type {})",
+                    content_type.unwrap_or_else(|| "not given".to_owned())
+                ),
+            });
+        }
+        Err(ApiError::Network {
+            message: "the connection closed before the reply finished".to_owned(),
+        })
+    }
+
+    /// Handles one SSE event; `Ok(true)` means the stream is complete.
+    fn handle_event(
+        &self,
+        event: super::sse::SseEvent,
+        state: &mut StreamProgress,
+        on_event: &mut impl FnMut(StreamEvent),
+    ) -> Result<bool, ApiError> {
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            return Ok(true);
+        }
+        if data.is_empty() {
+            return Ok(false);
+        }
+        if event.event.as_deref() == Some("error") {
+            let message = serde_json::from_str::<ErrorBody>(data)
+                .map(|body| body.error.describe())
+                .unwrap_or_else(|_| data.to_owned());
+            return Err(ApiError::InStream { message: self.redact(&message) });
+        }
+        let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
+            message: format!(
+                "the server sent a chunk that is not valid JSON ({e}): {}",
+                self.redact(&preview(data))
+            ),
+        })?;
+        if let Some(error) = chunk.error {
+            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
+        }
+        for choice in chunk.choices {
+            if let Some(delta) = choice.delta {
+                let content = delta.content.unwrap_or_default();
+                let reasoning = delta.reasoning_content.or(delta.reasoning).unwrap_or_default();
+                if !content.is_empty() || !reasoning.is_empty() {
+                    on_event(StreamEvent::Delta { content, reasoning });
+                }
+            }
+            if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
+                state.finished = true;
+                on_event(StreamEvent::Finish(FinishReason::parse(&reason)));
+            }
+        }
+        if let Some(usage) = chunk.usage {
+            on_event(StreamEvent::Usage(usage));
+        }
+        Ok(false)
+    }
+
+    /// Sends a non-streamed request and returns the whole reply.
+    pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
+        let response = self.send(request).await?;
+        let text = response.text().await.map_err(|e| self.network_error(&e))?;
+        let completion: Completion = serde_json::from_str(&text).map_err(|e| ApiError::Protocol {
+            message: format!("the server's reply is not a chat completion ({e}): {}", self.redact(&preview(&text))),
+        })?;
+        let choice = completion.choices.into_iter().next().unwrap_or_default();
+        let message = choice.message.unwrap_or_default();
+        Ok(Reply {
+            content: message.content.unwrap_or_default(),
+            reasoning: message.reasoning_content.or(message.reasoning).unwrap_or_default(),
+            finish: choice.finish_reason.map(|r| FinishReason::parse(&r)),
+            usage: completion.usage,
+        })
+    }
+
+    fn network_error(&self, error: &reqwest::Error) -> ApiError {
+        let what = if error.is_connect() {
+            format!("cannot connect to {}", self.endpoint.base_url)
+        } else if error.is_timeout() {
+            "the server stopped answering (timed out)".to_owned()
+        } else {
+            "the connection failed".to_owned()
+        };
+        // reqwest's Display carries the URL (never the key) and the cause chain.
+        let mut detail = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            detail.push_str(": ");
+            detail.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        ApiError::Network { message: self.redact(&format!("{what} ({detail})")) }
+    }
+
+    fn dropped(&self, error: &reqwest::Error, _state: &StreamProgress) -> ApiError {
+        match self.network_error(error) {
+            ApiError::Network { message } => ApiError::Network {
+                message: format!("the connection broke mid-reply: {message}"),
+            },
+            other => other,
+        }
+    }
+
+    async fn http_error(&self, response: reqwest::Response, model: &str) -> ApiError {
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = read_capped(response, MAX_ERROR_BODY).await;
+        let parsed = serde_json::from_str::<ErrorBody>(&body).ok();
+        let message = match &parsed {
+            Some(body) => body.error.describe(),
+            None if body.trim().is_empty() => {
+                status.canonical_reason().unwrap_or("no message").to_owned()
+            }
+            None => preview(body.trim()),
+        };
+        let message = self.redact(&message);
+        let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
+        let code = status.as_u16();
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ApiError::Auth {
+                status: code,
+                message,
+                key_hint: self.endpoint.key_hint.clone(),
+            },
+            StatusCode::NOT_FOUND => ApiError::NotFound {
+                message,
+                url: self.endpoint.base_url.clone(),
+                model: model.to_owned(),
+            },
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
+            _ if is_context_overflow(code, &kind, &message) => {
+                ApiError::ContextOverflow { status: code, message }
+            }
+            _ => ApiError::Http { status: code, message },
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct StreamProgress {
+    finished: bool,
+}
+
+/// `retry-after-ms` (OpenAI) wins over `Retry-After` in seconds; an HTTP date is ignored.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) = header_text(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
+    {
+        return Some(Duration::from_millis(ms as u64));
+    }
+    header_text(headers, RETRY_AFTER.as_str())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
+        .map(Duration::from_secs_f64)
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+async fn read_capped(response: reqwest::Response, cap: usize) -> String {
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(Ok(bytes)) = stream.next().await {
+        body.extend_from_slice(&bytes);
+        if body.len() >= cap {
+            body.truncate(cap);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// The first 200 characters, on one line, for quoting a bad body in an error.
+fn preview(text: &str) -> String {
+    let flat: String = text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().count() > 200 { format!("{flat}…") } else { flat }
+}

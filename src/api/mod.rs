@@ -1,0 +1,12 @@
+//! Talking to OpenAI-compatible servers: wire types, SSE framing, the HTTP client, typed
+//! errors, and the assembly of streamed text. No app state lives here.
+
+pub mod client;
+pub mod error;
+pub mod reply;
+pub mod sse;
+pub mod think;
+pub mod types;
+
+pub use client::{ApiClient, Endpoint, Reply, StreamEvent};
+pub use error::ApiError;

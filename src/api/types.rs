@@ -1,0 +1,289 @@
+//! The wire shapes of the Chat Completions API, as serde types.
+//!
+//! Requests are built from these and nothing else; responses are parsed leniently: every
+//! field a server may omit or send as `null` is optional, and unknown fields are ignored,
+//! because llama.cpp, vLLM, Ollama and OpenRouter each differ from OpenAI in small ways.
+//! Nothing here does IO.
+
+use serde::{Deserialize, Serialize};
+
+/// A chat role as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One message of a request. Content is plain text here; image parts come with attachments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// `stream_options`, sent only to providers that accept it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamOptions {
+    pub include_usage: bool,
+}
+
+/// The body of `POST /chat/completions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<WireMessage>,
+    pub stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+/// Token usage as reported by the server, for the last turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct Usage {
+    #[serde(default)]
+    pub prompt_tokens: u64,
+    #[serde(default)]
+    pub completion_tokens: u64,
+    #[serde(default)]
+    pub total_tokens: u64,
+}
+
+/// Why the model stopped. Unknown reasons are kept verbatim so they can still be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ContentFilter,
+    ToolCalls,
+    Other(String),
+}
+
+impl FinishReason {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "stop" | "eos" | "end_turn" | "stop_sequence" => Self::Stop,
+            "length" | "max_tokens" => Self::Length,
+            "content_filter" => Self::ContentFilter,
+            "tool_calls" | "function_call" => Self::ToolCalls,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// What to tell the user when the reply did not simply end; `None` for a normal stop.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            Self::Stop => None,
+            Self::Length => Some("cut off at the token limit".to_owned()),
+            Self::ContentFilter => Some("stopped by the provider's content filter".to_owned()),
+            Self::ToolCalls => {
+                Some("the model asked to call a tool, which rockchat does not run".to_owned())
+            }
+            Self::Other(raw) => Some(format!("finished: {raw}")),
+        }
+    }
+}
+
+/// One `data:` payload of a streamed response.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StreamChunk {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub choices: Vec<ChunkChoice>,
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Some servers (OpenRouter, LiteLLM) report a failure inside a 200 stream.
+    #[serde(default)]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ChunkChoice {
+    #[serde(default)]
+    pub delta: Option<Delta>,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Delta {
+    #[serde(default)]
+    pub content: Option<String>,
+    /// DeepSeek, vLLM and llama.cpp spell it `reasoning_content`; OpenRouter and Ollama `reasoning`.
+    #[serde(default)]
+    pub reasoning_content: Option<String>,
+    #[serde(default)]
+    pub reasoning: Option<String>,
+}
+
+/// A whole, non-streamed response.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Completion {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub choices: Vec<CompletionChoice>,
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CompletionChoice {
+    #[serde(default)]
+    pub message: Option<CompletionMessage>,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CompletionMessage {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub reasoning_content: Option<String>,
+    #[serde(default)]
+    pub reasoning: Option<String>,
+}
+
+/// `{"error": {...}}` as OpenAI, llama.cpp, vLLM and OpenRouter send it; some send a bare string.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorDetail {
+    Object {
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default, rename = "type")]
+        kind: Option<String>,
+        #[serde(default)]
+        code: Option<serde_json::Value>,
+    },
+    Text(String),
+}
+
+impl ErrorDetail {
+    /// "message (type, code)", the way the server meant it to be read.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Text(text) => text.clone(),
+            Self::Object { message, kind, code } => {
+                let mut tags: Vec<String> = Vec::new();
+                if let Some(kind) = kind.as_deref().filter(|k| !k.is_empty()) {
+                    tags.push(kind.to_owned());
+                }
+                match code {
+                    Some(serde_json::Value::String(c)) if !c.is_empty() => tags.push(c.clone()),
+                    Some(serde_json::Value::Number(n)) => tags.push(n.to_string()),
+                    _ => {}
+                }
+                let message = message.as_deref().unwrap_or("no message");
+                if tags.is_empty() {
+                    message.to_owned()
+                } else {
+                    format!("{message} ({})", tags.join(", "))
+                }
+            }
+        }
+    }
+
+    /// The type or code, to recognise context overflows across servers.
+    pub fn kind_and_code(&self) -> String {
+        match self {
+            Self::Text(_) => String::new(),
+            Self::Object { kind, code, .. } => format!(
+                "{} {}",
+                kind.as_deref().unwrap_or(""),
+                code.as_ref().map(|c| c.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llama_server_role_chunk_with_null_content_parses() {
+        let raw = r#"{"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"created":1795583487,"id":"x","model":"tiny-llama","system_fingerprint":"b1","object":"chat.completion.chunk"}"#;
+        let chunk: StreamChunk = serde_json::from_str(raw).unwrap();
+        let delta = chunk.choices[0].delta.as_ref().unwrap();
+        assert_eq!(delta.content, None);
+        assert_eq!(chunk.model.as_deref(), Some("tiny-llama"));
+    }
+
+    #[test]
+    fn usage_only_chunk_with_empty_choices_parses() {
+        let raw = r#"{"choices":[],"usage":{"completion_tokens":6,"prompt_tokens":14,"total_tokens":20,"prompt_tokens_details":{"cached_tokens":13}}}"#;
+        let chunk: StreamChunk = serde_json::from_str(raw).unwrap();
+        assert!(chunk.choices.is_empty());
+        assert_eq!(chunk.usage.unwrap().completion_tokens, 6);
+    }
+
+    #[test]
+    fn null_choices_are_treated_as_empty() {
+        let chunk: StreamChunk = serde_json::from_str(r#"{"choices":null}"#).unwrap();
+        assert!(chunk.choices.is_empty());
+    }
+
+    #[test]
+    fn error_bodies_read_as_message_type_code() {
+        let llama = r#"{"error":{"code":400,"message":"request (30011 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":30011,"n_ctx":4096}}"#;
+        let body: ErrorBody = serde_json::from_str(llama).unwrap();
+        assert_eq!(
+            body.error.describe(),
+            "request (30011 tokens) exceeds the available context size (4096 tokens), try increasing it (exceed_context_size_error, 400)"
+        );
+        let openai = r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
+        let body: ErrorBody = serde_json::from_str(openai).unwrap();
+        assert_eq!(
+            body.error.describe(),
+            "Incorrect API key provided (invalid_request_error, invalid_api_key)"
+        );
+        let bare: ErrorBody = serde_json::from_str(r#"{"error":"model not found"}"#).unwrap();
+        assert_eq!(bare.error.describe(), "model not found");
+    }
+
+    #[test]
+    fn request_serialises_stream_options_only_when_set() {
+        let mut request = ChatRequest {
+            model: "m".into(),
+            messages: vec![WireMessage { role: Role::System, content: "s".into() }],
+            stream: true,
+            stream_options: None,
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            json,
+            r#"{"model":"m","messages":[{"role":"system","content":"s"}],"stream":true}"#
+        );
+        request.stream_options = Some(StreamOptions { include_usage: true });
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["stream_options"]["include_usage"], true);
+    }
+
+    #[test]
+    fn finish_reasons_map_to_notices() {
+        assert_eq!(FinishReason::parse("stop").notice(), None);
+        assert_eq!(
+            FinishReason::parse("length").notice().as_deref(),
+            Some("cut off at the token limit")
+        );
+        assert_eq!(FinishReason::parse("function_call"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
+    }
+}

@@ -1,0 +1,110 @@
+//! Which key does what. One table serves both dispatch and the F1 help popup, so the help
+//! can never drift from the real bindings.
+//!
+//! Keys not in the table go to the input editor.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Something the user asked for by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Newline,
+    /// Esc: stop a streaming reply, else close whatever is open.
+    Stop,
+    /// Ctrl+C: stop a reply, or quit when idle.
+    StopOrQuit,
+    Quit,
+    Retry,
+    Continue,
+    ToggleReasoning,
+    Help,
+    EditSystem,
+    ToggleMouse,
+    PageUp,
+    PageDown,
+    ScrollTop,
+    ScrollBottom,
+}
+
+/// The help popup's rows: keys as a user reads them, and what they do.
+pub const HELP: &[(&str, &str)] = &[
+    ("Enter", "send the message"),
+    ("Alt+Enter, Ctrl+J", "new line in the message"),
+    ("Esc", "stop the reply (the partial text stays)"),
+    ("Ctrl+C", "stop the reply, or quit when idle"),
+    ("Ctrl+D", "quit"),
+    ("Ctrl+R", "retry the last prompt (the old reply stays)"),
+    ("Ctrl+O", "ask the model to continue its reply"),
+    ("Ctrl+T", "fold or unfold the model's reasoning"),
+    ("PgUp, PgDn", "scroll the transcript"),
+    ("Home, End", "top / bottom (Ctrl+Home, Ctrl+End while typing)"),
+    ("F1", "this help"),
+    ("F3", "edit the system message"),
+    ("F6", "mouse capture on/off (off: the terminal selects text)"),
+];
+
+/// The action bound to `key`, or `None` to pass it to the editor. Home/End scroll only
+/// when the input is empty, so they still move the cursor inside a draft.
+pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+    let action = match key.code {
+        KeyCode::Enter if alt || shift || ctrl => Action::Newline,
+        KeyCode::Enter => Action::Send,
+        KeyCode::Char('j') if ctrl => Action::Newline,
+        KeyCode::Char('c') if ctrl => Action::StopOrQuit,
+        KeyCode::Char('d') if ctrl => Action::Quit,
+        KeyCode::Char('r') if ctrl => Action::Retry,
+        KeyCode::Char('o') if ctrl => Action::Continue,
+        KeyCode::Char('t') if ctrl => Action::ToggleReasoning,
+        KeyCode::Esc => Action::Stop,
+        KeyCode::F(1) => Action::Help,
+        KeyCode::F(3) => Action::EditSystem,
+        KeyCode::F(6) => Action::ToggleMouse,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home if ctrl || input_is_empty => Action::ScrollTop,
+        KeyCode::End if ctrl || input_is_empty => Action::ScrollBottom,
+        _ => return None,
+    };
+    Some(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn enter_sends_and_alt_enter_or_ctrl_j_insert_a_newline() {
+        assert_eq!(action_for(&key(KeyCode::Enter, KeyModifiers::NONE), false), Some(Action::Send));
+        assert_eq!(action_for(&key(KeyCode::Enter, KeyModifiers::ALT), false), Some(Action::Newline));
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j'), KeyModifiers::CONTROL), false),
+            Some(Action::Newline)
+        );
+    }
+
+    #[test]
+    fn home_moves_the_cursor_while_typing_and_scrolls_otherwise() {
+        assert_eq!(action_for(&key(KeyCode::Home, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(KeyCode::Home, KeyModifiers::NONE), true),
+            Some(Action::ScrollTop)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::End, KeyModifiers::CONTROL), false),
+            Some(Action::ScrollBottom)
+        );
+    }
+
+    #[test]
+    fn plain_letters_go_to_the_editor() {
+        assert_eq!(action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE), false), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! The interactive app: state, the messages that change it, the pure `update`, the key
+//! table, and the driver loop that does the IO.
+
+pub mod keymap;
+pub mod msg;
+pub mod run;
+pub mod state;
+pub mod update;
+
+pub use msg::{ApiEvent, Effect, Msg};
+pub use run::App;
+pub use state::State;
+pub use update::update;

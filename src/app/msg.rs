@@ -1,0 +1,68 @@
+//! The app's vocabulary: every input `update` understands (`Msg`) and every piece of IO it
+//! can ask the driver for (`Effect`).
+//!
+//! Messages are owned values so background tasks can send them over a channel; effects are
+//! plain data so tests can assert on them without doing any IO.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::api::types::{FinishReason, Usage, WireMessage};
+use crate::api::{ApiError, StreamEvent};
+
+/// Identifies one request; events carrying an older id are ignored.
+pub type RequestId = u64;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press from the terminal.
+    Key(KeyEvent),
+    /// A bracketed paste, delivered whole.
+    Paste(String),
+    /// A mouse event (only arrives while mouse capture is on).
+    Mouse(MouseEvent),
+    /// The terminal now has this many columns and rows.
+    Resize(u16, u16),
+    /// Something happened to request `id`, at the time the driver received it.
+    Api { id: RequestId, event: ApiEvent, at: Instant },
+    /// A frame of animation while a request is in flight (spinner, tok/s).
+    Tick(Instant),
+}
+
+/// The life of one request, as the driver reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiEvent {
+    /// Raw reply text arrived (not yet sanitised or split).
+    Delta { content: String, reasoning: String },
+    /// The server said why the reply ended.
+    Finish(FinishReason),
+    /// The server reported token usage for this turn.
+    Usage(Usage),
+    /// The stream ended normally.
+    Done,
+    /// The request failed; whatever arrived before stays.
+    Failed(ApiError),
+}
+
+impl From<StreamEvent> for ApiEvent {
+    fn from(event: StreamEvent) -> Self {
+        match event {
+            StreamEvent::Delta { content, reasoning } => Self::Delta { content, reasoning },
+            StreamEvent::Finish(reason) => Self::Finish(reason),
+            StreamEvent::Usage(usage) => Self::Usage(usage),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Send `messages` to `model` and report the events as `Msg::Api` with `id`.
+    StartRequest { id: RequestId, model: String, messages: Vec<WireMessage> },
+    /// Abort request `id`; the state already holds its partial reply.
+    CancelRequest { id: RequestId },
+    /// Turn the terminal's mouse capture on or off.
+    SetMouseCapture(bool),
+    /// Leave the app, restoring the terminal.
+    Quit,
+}

@@ -1,0 +1,200 @@
+//! The driver: the one event loop. It owns the terminal, the channel from background tasks
+//! and the running requests; it feeds every input to `update`, carries out the effects, and
+//! draws at most once per frame interval, only after something changed.
+//!
+//! It is generic over the backend and the input stream so tests drive it with `TestBackend`
+//! and their own events against a real server.
+
+use std::collections::HashMap;
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures_util::{Stream as FuturesStream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+
+use super::msg::{ApiEvent, Effect, Msg, RequestId};
+use super::state::State;
+use super::update::update;
+use crate::api::ApiClient;
+
+/// Deltas arriving faster than this are coalesced into one frame.
+const FRAME: Duration = Duration::from_millis(16);
+/// Spinner and tok/s refresh while a request is in flight.
+const TICK: Duration = Duration::from_millis(120);
+/// At most this many queued messages per batch, so input is never starved by a flood.
+const MAX_BATCH: usize = 4096;
+
+/// Switches the real terminal's mouse capture; a no-op for tests.
+pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;
+
+pub struct App<B: Backend> {
+    pub state: State,
+    terminal: Terminal<B>,
+    client: ApiClient,
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+    requests: HashMap<RequestId, JoinHandle<()>>,
+    mouse_switch: MouseSwitch,
+    last_draw: Option<Instant>,
+    dirty: bool,
+}
+
+impl<B: Backend> App<B>
+where
+    B::Error: Send + Sync + 'static,
+{
+    pub fn new(state: State, terminal: Terminal<B>, client: ApiClient, mouse_switch: MouseSwitch) -> Self {
+        let (tx, rx) = unbounded_channel();
+        Self {
+            state,
+            terminal,
+            client,
+            tx,
+            rx,
+            requests: HashMap::new(),
+            mouse_switch,
+            last_draw: None,
+            dirty: true,
+        }
+    }
+
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.terminal
+    }
+
+    /// Runs until the user quits or the input ends.
+    pub async fn run<S>(&mut self, input: &mut S) -> io::Result<()>
+    where
+        S: FuturesStream<Item = io::Result<Event>> + Unpin,
+    {
+        self.run_until(input, |state| state.quitting).await
+    }
+
+    /// Runs until `done` holds for the state (checked after every batch), the user quits,
+    /// or the input ends. Tests use it to wait for "the reply finished".
+    pub async fn run_until<S>(&mut self, input: &mut S, done: impl Fn(&State) -> bool) -> io::Result<()>
+    where
+        S: FuturesStream<Item = io::Result<Event>> + Unpin,
+    {
+        let size = self.terminal.size().map_err(io::Error::other)?;
+        self.dispatch(Msg::Resize(size.width, size.height))?;
+        self.draw()?;
+        let mut tick = interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut input_open = true;
+        while !done(&self.state) && !self.state.quitting {
+            let draw_at = self.dirty.then(|| self.next_frame());
+            let msg = tokio::select! {
+                biased;
+                event = input.next(), if input_open => match event {
+                    Some(Ok(event)) => match to_msg(event) {
+                        Some(msg) => msg,
+                        None => continue,
+                    },
+                    Some(Err(error)) => return Err(error),
+                    None => {
+                        input_open = false;
+                        continue;
+                    }
+                },
+                Some(msg) = self.rx.recv() => msg,
+                _ = sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => {
+                    self.draw()?;
+                    continue;
+                }
+                now = tick.tick(), if self.state.is_animating() => Msg::Tick(now.into_std()),
+            };
+            self.dispatch(msg)?;
+            for _ in 0..MAX_BATCH {
+                match self.rx.try_recv() {
+                    Ok(msg) => self.dispatch(msg)?,
+                    Err(_) => break,
+                }
+            }
+            self.dirty = true;
+            if Instant::now() >= self.next_frame() {
+                self.draw()?;
+            }
+        }
+        if self.dirty {
+            self.draw()?;
+        }
+        Ok(())
+    }
+
+    /// Feeds one message to `update` and carries out its effects.
+    pub fn dispatch(&mut self, msg: Msg) -> io::Result<()> {
+        if let Msg::Api { id, event: ApiEvent::Done | ApiEvent::Failed(_), .. } = &msg {
+            self.requests.remove(id);
+        }
+        for effect in update(&mut self.state, msg) {
+            self.execute(effect)?;
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, effect: Effect) -> io::Result<()> {
+        match effect {
+            Effect::StartRequest { id, model, messages } => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                let task = tokio::spawn(async move {
+                    let request = client.chat_request(&model, messages, true);
+                    let send = |event: ApiEvent| {
+                        // The receiver is gone only when the app is shutting down.
+                        let _ = tx.send(Msg::Api { id, event, at: Instant::now().into_std() });
+                    };
+                    let result = client.stream(&request, |event| send(event.into())).await;
+                    send(match result {
+                        Ok(()) => ApiEvent::Done,
+                        Err(error) => ApiEvent::Failed(error),
+                    });
+                });
+                self.requests.insert(id, task);
+            }
+            Effect::CancelRequest { id } => {
+                if let Some(task) = self.requests.remove(&id) {
+                    task.abort();
+                }
+            }
+            Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
+            Effect::Quit => {
+                for (_, task) in self.requests.drain() {
+                    task.abort();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn next_frame(&self) -> Instant {
+        self.last_draw.map_or_else(Instant::now, |at| at + FRAME)
+    }
+
+    /// Lays out what changed and draws one frame.
+    pub fn draw(&mut self) -> io::Result<()> {
+        self.state.prepare_frame();
+        let state = &self.state;
+        self.terminal
+            .draw(|frame| crate::ui::render(state, frame))
+            .map_err(io::Error::other)?;
+        self.last_draw = Some(Instant::now());
+        self.dirty = false;
+        Ok(())
+    }
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Resize(width, height) => Some(Msg::Resize(width, height)),
+        Event::FocusGained | Event::FocusLost => None,
+    }
+}

@@ -1,0 +1,236 @@
+//! The app state: the conversation with its full history, the input, the request in flight
+//! and the view. The main task owns it; `update` changes it, `render` reads it.
+//!
+//! Nothing here does IO or reads a clock: times arrive inside messages.
+
+use std::time::Instant;
+
+use ratatui_textarea::TextArea;
+
+use super::msg::RequestId;
+use crate::api::reply::ReplyText;
+use crate::api::types::{FinishReason, Role, Usage, WireMessage};
+use crate::ui::theme::Theme;
+use crate::ui::transcript::TranscriptCache;
+
+/// How a message stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Complete,
+    /// Text is still arriving.
+    Streaming,
+    /// The user stopped it; the partial text is kept.
+    Stopped,
+    /// The request failed with this message; partial text, if any, is kept.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    /// Model reasoning: shown folded, never sent back.
+    pub reasoning: String,
+    /// The model that wrote an assistant message.
+    pub model: Option<String>,
+    pub status: Status,
+    pub finish: Option<FinishReason>,
+    pub usage: Option<Usage>,
+    /// A later retry replaced this reply: kept on screen, left out of history.
+    pub superseded: bool,
+    /// Bumped on every change so cached layout knows when to redo this message.
+    pub revision: u64,
+}
+
+impl Message {
+    pub fn user(content: String) -> Self {
+        Self::new(Role::User, content, None)
+    }
+
+    pub fn assistant(model: String) -> Self {
+        let mut message = Self::new(Role::Assistant, String::new(), Some(model));
+        message.status = Status::Streaming;
+        message
+    }
+
+    fn new(role: Role, content: String, model: Option<String>) -> Self {
+        Self {
+            role,
+            content,
+            reasoning: String::new(),
+            model,
+            status: Status::Complete,
+            finish: None,
+            usage: None,
+            superseded: false,
+            revision: 0,
+        }
+    }
+
+    /// Whether this message goes into the next request's history.
+    pub fn is_sent(&self) -> bool {
+        match self.role {
+            Role::User => true,
+            Role::System => false,
+            // A stopped or broken-off partial was seen by the user, so it is context too.
+            Role::Assistant => {
+                !self.superseded && !self.content.is_empty() && self.status != Status::Streaming
+            }
+        }
+    }
+
+    pub fn touch(&mut self) {
+        self.revision = self.revision.wrapping_add(1);
+    }
+}
+
+/// One conversation: its single system message and the turns after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conversation {
+    pub system: String,
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// The whole history that goes with the next request.
+    pub fn history(&self) -> Vec<WireMessage> {
+        let system = (!self.system.trim().is_empty())
+            .then(|| WireMessage { role: Role::System, content: self.system.clone() });
+        system
+            .into_iter()
+            .chain(self.messages.iter().filter(|m| m.is_sent()).map(|m| WireMessage {
+                role: m.role,
+                content: m.content.clone(),
+            }))
+            .collect()
+    }
+}
+
+/// The request in flight, if any.
+#[derive(Debug, Clone)]
+pub enum Stream {
+    Idle,
+    /// Sent; nothing has arrived yet. `reply` indexes the assistant message once it exists.
+    Waiting { id: RequestId, user_index: usize },
+    /// Text is arriving into `messages[reply]`.
+    Receiving {
+        id: RequestId,
+        reply: usize,
+        text: Box<ReplyText>,
+        first_at: Instant,
+        last_at: Instant,
+        deltas: u64,
+    },
+}
+
+impl Stream {
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Self::Idle => None,
+            Self::Waiting { id, .. } | Self::Receiving { id, .. } => Some(*id),
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        !matches!(self, Self::Idle)
+    }
+}
+
+/// An overlay that takes the keys while open.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help,
+    /// Editing the conversation's system message.
+    System(Box<TextArea<'static>>),
+}
+
+/// What the transcript shows and where.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// Lines scrolled up from the bottom; 0 follows the newest text.
+    pub scroll_up: usize,
+    /// The whole terminal.
+    pub terminal: (u16, u16),
+    /// The transcript pane, derived from the terminal and the input's height.
+    pub width: u16,
+    pub height: u16,
+    pub show_reasoning: bool,
+}
+
+/// The provider and model the next request goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub provider: String,
+    pub model: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub conversation: Conversation,
+    pub input: TextArea<'static>,
+    pub stream: Stream,
+    pub next_id: RequestId,
+    pub target: Target,
+    pub view: View,
+    pub transcript: TranscriptCache,
+    pub popup: Option<Popup>,
+    /// A one-line hint shown in the status line until the next key.
+    pub notice: Option<String>,
+    pub last_usage: Option<Usage>,
+    pub mouse: bool,
+    pub theme: Theme,
+    /// Advances on each tick, for the waiting spinner.
+    pub frame: u64,
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(target: Target, system: String, mouse: bool) -> Self {
+        Self {
+            conversation: Conversation { system, messages: Vec::new() },
+            input: crate::ui::input::new_textarea(Vec::new()),
+            stream: Stream::Idle,
+            next_id: 1,
+            target,
+            view: View::default(),
+            transcript: TranscriptCache::default(),
+            popup: None,
+            notice: None,
+            last_usage: None,
+            mouse,
+            theme: Theme::default(),
+            frame: 0,
+            quitting: false,
+        }
+    }
+
+    /// Brings cached layout up to date; call once before drawing a batch of changes.
+    pub fn prepare_frame(&mut self) {
+        let panes = crate::ui::layout::panes(self.view.terminal, self.input.lines().len());
+        self.view.width = panes.transcript.width;
+        self.view.height = panes.transcript.height;
+        let width = self.view.width;
+        let before = self.transcript.total_lines();
+        self.transcript.sync(
+            &self.conversation.messages,
+            width,
+            self.view.show_reasoning,
+            &self.theme,
+        );
+        let after = self.transcript.total_lines();
+        // A reader who scrolled up keeps looking at the same text while new lines arrive.
+        if self.view.scroll_up > 0 && after > before {
+            self.view.scroll_up += after - before;
+        }
+        self.view.scroll_up = self.view.scroll_up.min(self.max_scroll());
+    }
+
+    pub fn max_scroll(&self) -> usize {
+        self.transcript.total_lines().saturating_sub(self.view.height as usize)
+    }
+
+    /// True while something on screen moves by itself.
+    pub fn is_animating(&self) -> bool {
+        self.stream.is_busy()
+    }
+}

@@ -1,0 +1,316 @@
+//! `update`: the one place the app state changes. Pure: no network, no files, no clock; it
+//! returns the IO it wants as `Effect`s for the driver to carry out.
+//!
+//! Its promise is that nothing is lost: a typed prompt stays until it is sent, a sent prompt
+//! stays with its error if the request fails, and a partial reply stays when stopped or cut.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+
+use super::keymap::{Action, action_for};
+use super::msg::{ApiEvent, Effect, Msg, RequestId};
+use super::state::{Message, Popup, State, Status, Stream};
+use crate::api::reply::ReplyText;
+use crate::api::think::Split;
+use crate::api::types::Role;
+use crate::ui::input::new_textarea;
+
+/// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
+pub const CONTINUE_PROMPT: &str = "Continue exactly where you stopped.";
+
+const MOUSE_SCROLL_LINES: usize = 3;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
+        Msg::Key(_) => Vec::new(),
+        Msg::Paste(text) => {
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            match &mut state.popup {
+                Some(Popup::System(editor)) => editor.insert_str(text),
+                _ => state.input.insert_str(text),
+            };
+            Vec::new()
+        }
+        Msg::Mouse(mouse) => on_mouse(state, mouse),
+        Msg::Resize(width, height) => {
+            state.view.terminal = (width, height);
+            Vec::new()
+        }
+        Msg::Api { id, event, at } => on_api(state, id, event, at),
+        Msg::Tick(_) => {
+            state.frame = state.frame.wrapping_add(1);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    state.notice = None;
+    if let Some(popup) = &mut state.popup {
+        return on_popup_key(popup, key).map_or_else(Vec::new, |close| {
+            if let Some(system) = close {
+                state.conversation.system = system;
+            }
+            state.popup = None;
+            Vec::new()
+        });
+    }
+    let Some(action) = action_for(&key, state.input.is_empty()) else {
+        state.input.input(key);
+        return Vec::new();
+    };
+    match action {
+        Action::Send => send(state),
+        Action::Newline => {
+            state.input.insert_newline();
+            Vec::new()
+        }
+        Action::Stop => stop(state),
+        Action::StopOrQuit if state.stream.is_busy() => stop(state),
+        Action::StopOrQuit | Action::Quit => quit(state),
+        Action::Retry => retry(state),
+        Action::Continue => continue_reply(state),
+        Action::ToggleReasoning => {
+            state.view.show_reasoning = !state.view.show_reasoning;
+            Vec::new()
+        }
+        Action::Help => {
+            state.popup = Some(Popup::Help);
+            Vec::new()
+        }
+        Action::EditSystem => {
+            let lines = state.conversation.system.lines().map(str::to_owned).collect();
+            state.popup = Some(Popup::System(Box::new(new_textarea(lines))));
+            Vec::new()
+        }
+        Action::ToggleMouse => {
+            state.mouse = !state.mouse;
+            state.notice = Some(if state.mouse {
+                "mouse on: wheel scrolls; F6 gives selection back to the terminal".to_owned()
+            } else {
+                "mouse off: the terminal selects and copies text".to_owned()
+            });
+            vec![Effect::SetMouseCapture(state.mouse)]
+        }
+        Action::PageUp => scroll_by(state, page(state) as isize),
+        Action::PageDown => scroll_by(state, -(page(state) as isize)),
+        Action::ScrollTop => {
+            state.view.scroll_up = state.max_scroll();
+            Vec::new()
+        }
+        Action::ScrollBottom => {
+            state.view.scroll_up = 0;
+            Vec::new()
+        }
+    }
+}
+
+/// `None`: keep the popup open. `Some(None)`: close it. `Some(Some(text))`: close and save
+/// the system message.
+fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
+    match popup {
+        Popup::Help => Some(None),
+        Popup::System(editor) => match action_for(&key, false) {
+            Some(Action::Stop) => Some(None),
+            Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
+            Some(Action::Newline) => {
+                editor.insert_newline();
+                None
+            }
+            _ => {
+                editor.input(key);
+                None
+            }
+        },
+    }
+}
+
+fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
+    match mouse.kind {
+        MouseEventKind::ScrollUp => scroll_by(state, MOUSE_SCROLL_LINES as isize),
+        MouseEventKind::ScrollDown => scroll_by(state, -(MOUSE_SCROLL_LINES as isize)),
+        _ => Vec::new(),
+    }
+}
+
+fn page(state: &State) -> usize {
+    (state.view.height as usize).saturating_sub(2).max(1)
+}
+
+fn scroll_by(state: &mut State, lines: isize) -> Vec<Effect> {
+    let target = state.view.scroll_up.saturating_add_signed(lines);
+    state.view.scroll_up = target.min(state.max_scroll());
+    Vec::new()
+}
+
+fn send(state: &mut State) -> Vec<Effect> {
+    let text = state.input.lines().join("\n");
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    if state.stream.is_busy() {
+        state.notice = Some("a reply is still arriving: Esc stops it; your text stays here".into());
+        return Vec::new();
+    }
+    state.input = new_textarea(Vec::new());
+    state.conversation.messages.push(Message::user(text));
+    state.view.scroll_up = 0;
+    start_request(state)
+}
+
+fn start_request(state: &mut State) -> Vec<Effect> {
+    let id = state.next_id;
+    state.next_id += 1;
+    let user_index = state.conversation.messages.len().saturating_sub(1);
+    state.stream = Stream::Waiting { id, user_index };
+    vec![Effect::StartRequest {
+        id,
+        model: state.target.model.clone(),
+        messages: state.conversation.history(),
+    }]
+}
+
+fn stop(state: &mut State) -> Vec<Effect> {
+    let Some(id) = state.stream.id() else {
+        return Vec::new();
+    };
+    end_stream(state, Status::Stopped);
+    vec![Effect::CancelRequest { id }]
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    let mut effects = stop(state);
+    state.quitting = true;
+    effects.push(Effect::Quit);
+    effects
+}
+
+/// Sends the last prompt again; replies after it stay on screen but leave the history.
+fn retry(state: &mut State) -> Vec<Effect> {
+    if state.stream.is_busy() {
+        return Vec::new();
+    }
+    let messages = &mut state.conversation.messages;
+    let Some(last_user) = messages.iter().rposition(|m| m.role == Role::User) else {
+        state.notice = Some("nothing to retry yet".into());
+        return Vec::new();
+    };
+    for reply in &mut messages[last_user + 1..] {
+        reply.superseded = true;
+        reply.touch();
+    }
+    let prompt = &mut messages[last_user];
+    prompt.status = Status::Complete;
+    prompt.touch();
+    state.view.scroll_up = 0;
+    start_request(state)
+}
+
+fn continue_reply(state: &mut State) -> Vec<Effect> {
+    let last = state.conversation.messages.last();
+    let can_continue = last.is_some_and(|m| m.role == Role::Assistant && m.is_sent());
+    if state.stream.is_busy() || !can_continue {
+        state.notice = Some("Ctrl+O continues a reply that was cut off".into());
+        return Vec::new();
+    }
+    state.conversation.messages.push(Message::user(CONTINUE_PROMPT.to_owned()));
+    state.view.scroll_up = 0;
+    start_request(state)
+}
+
+fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {
+    if state.stream.id() != Some(id) {
+        return Vec::new();
+    }
+    match event {
+        ApiEvent::Delta { content, reasoning } => {
+            reply_index(state, at);
+            if let Stream::Receiving { reply, text, last_at, deltas, .. } = &mut state.stream {
+                let split = text.push(&content, &reasoning);
+                *last_at = at;
+                *deltas += 1;
+                if let Some(message) = state.conversation.messages.get_mut(*reply) {
+                    append(message, split);
+                }
+            }
+        }
+        ApiEvent::Finish(reason) => {
+            if let Some(message) =
+                reply_index(state, at).and_then(|i| state.conversation.messages.get_mut(i))
+            {
+                message.finish = Some(reason);
+                message.touch();
+            }
+        }
+        ApiEvent::Usage(usage) => {
+            state.last_usage = Some(usage);
+            if let Stream::Receiving { reply, .. } = state.stream
+                && let Some(message) = state.conversation.messages.get_mut(reply)
+            {
+                message.usage = Some(usage);
+            }
+        }
+        ApiEvent::Done => {
+            // A reply with no text at all still gets a message, so the turn is visible.
+            reply_index(state, at);
+            end_stream(state, Status::Complete);
+        }
+        ApiEvent::Failed(error) => end_stream(state, Status::Failed(error.full_message())),
+    }
+    Vec::new()
+}
+
+/// The index of the reply being received, creating it at the first sign of one.
+fn reply_index(state: &mut State, at: Instant) -> Option<usize> {
+    let id = match state.stream {
+        Stream::Idle => return None,
+        Stream::Receiving { reply, .. } => return Some(reply),
+        Stream::Waiting { id, .. } => id,
+    };
+    let messages = &mut state.conversation.messages;
+    messages.push(Message::assistant(state.target.model.clone()));
+    let reply = messages.len() - 1;
+    state.stream = Stream::Receiving {
+        id,
+        reply,
+        text: Box::new(ReplyText::new()),
+        first_at: at,
+        last_at: at,
+        deltas: 0,
+    };
+    Some(reply)
+}
+
+fn append(message: &mut Message, split: Split) {
+    if split.content.is_empty() && split.reasoning.is_empty() {
+        return;
+    }
+    message.content.push_str(&split.content);
+    message.reasoning.push_str(&split.reasoning);
+    message.touch();
+}
+
+/// Closes the request in flight: flushes held-back text and records how it ended, on the
+/// reply if one started, else on the prompt.
+fn end_stream(state: &mut State, status: Status) {
+    match std::mem::replace(&mut state.stream, Stream::Idle) {
+        Stream::Idle => {}
+        Stream::Waiting { user_index, .. } => {
+            if let Some(prompt) = state.conversation.messages.get_mut(user_index)
+                && status != Status::Complete
+            {
+                prompt.status = status;
+                prompt.touch();
+            }
+        }
+        Stream::Receiving { reply, mut text, .. } => {
+            if let Some(message) = state.conversation.messages.get_mut(reply) {
+                append(message, text.finish());
+                message.status = status;
+                message.touch();
+            }
+        }
+    }
+}

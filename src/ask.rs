@@ -1,0 +1,104 @@
+//! `rockchat ask`: one question, the reply on stdout as it arrives, errors on stderr with a
+//! non-zero exit code. For scripts and pipes.
+//!
+//! Output is sanitised like the screen unless `--raw` is given; reasoning is not printed.
+
+use std::io::Write;
+
+use crate::api::reply::ReplyText;
+use crate::api::types::{FinishReason, Role, WireMessage};
+use crate::api::{ApiClient, ApiError};
+use crate::cli::AskArgs;
+use crate::settings::Settings;
+
+/// The prompt from the arguments and piped stdin: stdin is context after the argument.
+pub fn compose_prompt(args: &[String], stdin: Option<&str>) -> Option<String> {
+    let argument = args.join(" ");
+    let stdin = stdin.map(str::trim_end).filter(|s| !s.trim().is_empty());
+    match (argument.trim().is_empty(), stdin) {
+        (true, None) => None,
+        (true, Some(text)) => Some(text.to_owned()),
+        (false, None) => Some(argument),
+        (false, Some(text)) => Some(format!("{argument}\n\n{text}")),
+    }
+}
+
+/// Runs the request, writing the reply to `out` and notes to `err`. Returns the exit code.
+pub async fn run(
+    settings: &Settings,
+    args: &AskArgs,
+    prompt: String,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+) -> i32 {
+    let client = match ApiClient::new(settings.endpoint.clone()) {
+        Ok(client) => client,
+        Err(error) => return fail(err, &error),
+    };
+    let mut messages = Vec::new();
+    if !settings.system_prompt.trim().is_empty() {
+        messages.push(WireMessage { role: Role::System, content: settings.system_prompt.clone() });
+    }
+    messages.push(WireMessage { role: Role::User, content: prompt });
+    let request = client.chat_request(&settings.model, messages, !args.no_stream);
+    let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
+    let mut ends_with_newline = true;
+    let mut write = |content: &str, out: &mut (dyn Write + Send)| {
+        if !content.is_empty() {
+            ends_with_newline = content.ends_with('\n');
+            // A closed pipe (`| head`) is not worth an error message.
+            let _ = out.write_all(content.as_bytes()).and_then(|()| out.flush());
+        }
+    };
+    let mut finish = None;
+    let result = if args.no_stream {
+        client.complete(&request).await.map(|reply| {
+            write(&text.push(&reply.content, "").content, out);
+            finish = reply.finish;
+        })
+    } else {
+        client
+            .stream(&request, |event| match event {
+                crate::api::StreamEvent::Delta { content, reasoning } => {
+                    write(&text.push(&content, &reasoning).content, out)
+                }
+                crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
+                crate::api::StreamEvent::Usage(_) => {}
+            })
+            .await
+    };
+    write(&text.finish().content, out);
+    if !ends_with_newline {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+    if let Err(error) = result {
+        return fail(err, &error);
+    }
+    if let Some(notice) = finish.as_ref().and_then(FinishReason::notice) {
+        let _ = writeln!(err, "rockchat: note: the reply was {notice}");
+    }
+    0
+}
+
+fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
+    let _ = writeln!(err, "rockchat: {}", error.full_message());
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_appended_after_the_argument_as_context() {
+        let args = vec!["summarise".to_owned(), "this:".to_owned()];
+        assert_eq!(
+            compose_prompt(&args, Some("line one\nline two\n")).as_deref(),
+            Some("summarise this:\n\nline one\nline two")
+        );
+        assert_eq!(compose_prompt(&[], Some("only stdin")).as_deref(), Some("only stdin"));
+        assert_eq!(compose_prompt(&args, None).as_deref(), Some("summarise this:"));
+        assert_eq!(compose_prompt(&[], Some("  \n")), None);
+    }
+}

@@ -1,0 +1,46 @@
+//! Command-line arguments. Flags shared by both modes are global, so
+//! `rockchat --model X ask ...` and `rockchat ask --model X ...` both work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "rockchat", version, about = "Chat with OpenAI-compatible models in your terminal")]
+pub struct Cli {
+    /// Config file (default: the platform config dir's rockchat/config.toml, if present).
+    #[arg(long, global = true, env = "ROCKCHAT_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Provider from the config (default: the config's `provider`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Server base URL, e.g. http://localhost:8080/v1 (also OPENAI_BASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Model name (default: the provider's `model`).
+    #[arg(long, short = 'm', global = true)]
+    pub model: Option<String>,
+    /// System message for the conversation (default: config `system_prompt`).
+    #[arg(long, short = 's', global = true, value_name = "TEXT")]
+    pub system: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Ask one question and print the reply (for scripts). Reads stdin as extra context.
+    Ask(AskArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AskArgs {
+    /// The prompt; stdin, if piped, is appended after it.
+    pub prompt: Vec<String>,
+    /// Wait for the whole reply instead of streaming it.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Print the model's bytes unchanged, terminal escape sequences included.
+    #[arg(long)]
+    pub raw: bool,
+}

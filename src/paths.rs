@@ -1,0 +1,23 @@
+//! Where rockchat keeps its files. Environment overrides exist so tests and users can point
+//! everything at a directory of their choosing.
+
+use std::path::PathBuf;
+
+use directories::ProjectDirs;
+
+fn project() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "rockchat")
+}
+
+/// Data and logs: `ROCKCHAT_DATA_DIR`, else the platform data dir.
+pub fn data_dir() -> Option<PathBuf> {
+    match std::env::var_os("ROCKCHAT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => project().map(|p| p.data_dir().to_path_buf()),
+    }
+}
+
+/// The user's config file if one exists at the platform location.
+pub fn default_config_file() -> Option<PathBuf> {
+    project().map(|p| p.config_dir().join("config.toml")).filter(|path| path.is_file())
+}

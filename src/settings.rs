@@ -1,0 +1,119 @@
+//! Turns config, flags and environment into the one endpoint and model a session uses.
+//!
+//! Precedence: flags, then environment (`OPENAI_BASE_URL`), then the provider's config. The
+//! key comes from the provider's `api_key_env`, then `OPENAI_API_KEY`; no key is fine for a
+//! local server. Pure: the environment is passed in as a lookup function.
+
+use crate::api::Endpoint;
+use crate::config::{Config, UnknownProvider};
+use crate::secret::ApiKey;
+
+/// Flags that override the config.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub provider: Option<String>,
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub system: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub endpoint: Endpoint,
+    pub model: String,
+    pub system_prompt: String,
+    pub mouse: bool,
+}
+
+pub fn resolve(
+    config: &Config,
+    overrides: &Overrides,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, UnknownProvider> {
+    let name = overrides.provider.as_deref().unwrap_or(&config.provider);
+    let provider = config.provider(name)?;
+    let base_url = overrides
+        .base_url
+        .clone()
+        .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()))
+        .unwrap_or_else(|| provider.base_url.clone());
+    let (api_key, key_hint) = find_key(provider.api_key_env.as_deref(), &env);
+    Ok(Settings {
+        endpoint: Endpoint {
+            provider: name.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            key_hint,
+            stream_usage: provider.stream_usage,
+        },
+        model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
+        system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
+        mouse: config.mouse,
+    })
+}
+
+/// The key and a sentence saying where it came from, for a 401's advice.
+fn find_key(provider_env: Option<&str>, env: &impl Fn(&str) -> Option<String>) -> (Option<ApiKey>, String) {
+    let candidates: Vec<&str> = provider_env.into_iter().chain(["OPENAI_API_KEY"]).collect();
+    for name in &candidates {
+        if let Some(key) = env(name).and_then(ApiKey::new) {
+            return (Some(key), format!("it was read from {name}"));
+        }
+    }
+    let names = candidates.join(" or ");
+    (None, format!("no key was sent, because {names} is not set"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn defaults_talk_to_rockapi_with_its_key() {
+        let config = Config::defaults().unwrap();
+        let settings =
+            resolve(&config, &Overrides::default(), env_of(&[("ROCKAPI_API_KEY", "rk-123456789")])).unwrap();
+        assert_eq!(settings.endpoint.base_url, "https://api.rockapi.ru/openai/v1");
+        assert_eq!(settings.model, "gpt-4o-mini");
+        assert_eq!(settings.system_prompt, "You are a helpful assistant");
+        assert_eq!(settings.endpoint.api_key.unwrap().expose(), "rk-123456789");
+        assert_eq!(settings.endpoint.key_hint, "it was read from ROCKAPI_API_KEY");
+    }
+
+    #[test]
+    fn openai_key_is_the_fallback_and_no_key_is_allowed() {
+        let config = Config::defaults().unwrap();
+        let settings =
+            resolve(&config, &Overrides::default(), env_of(&[("OPENAI_API_KEY", "sk-abcdefghij")])).unwrap();
+        assert_eq!(settings.endpoint.key_hint, "it was read from OPENAI_API_KEY");
+        let none = resolve(&config, &Overrides::default(), env_of(&[])).unwrap();
+        assert!(none.endpoint.api_key.is_none());
+        assert_eq!(
+            none.endpoint.key_hint,
+            "no key was sent, because ROCKAPI_API_KEY or OPENAI_API_KEY is not set"
+        );
+    }
+
+    #[test]
+    fn flag_beats_environment_beats_config_for_the_base_url() {
+        let config = Config::defaults().unwrap();
+        let env = env_of(&[("OPENAI_BASE_URL", "http://env:1/v1/")]);
+        let from_env = resolve(&config, &Overrides::default(), &env).unwrap();
+        assert_eq!(from_env.endpoint.base_url, "http://env:1/v1");
+        let flag = Overrides { base_url: Some("http://flag:2/v1".into()), ..Overrides::default() };
+        assert_eq!(resolve(&config, &flag, &env).unwrap().endpoint.base_url, "http://flag:2/v1");
+    }
+
+    #[test]
+    fn provider_flag_picks_a_local_server_without_a_key() {
+        let config = Config::defaults().unwrap();
+        let pick = Overrides { provider: Some("ollama".into()), ..Overrides::default() };
+        let settings = resolve(&config, &pick, env_of(&[])).unwrap();
+        assert_eq!(settings.endpoint.base_url, "http://localhost:11434/v1");
+        assert!(resolve(&config, &Overrides { provider: Some("nope".into()), ..Overrides::default() }, env_of(&[])).is_err());
+    }
+}

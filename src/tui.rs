@@ -1,0 +1,62 @@
+//! The real terminal: raw mode, alternate screen, bracketed paste and optional mouse
+//! capture, and their undoing on every exit path, panics included.
+
+use std::io::{self, stdout};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, EventStream,
+};
+use crossterm::execute;
+
+use crate::api::ApiClient;
+use crate::app::{App, State};
+use crate::settings::Settings;
+use crate::ui::theme::Theme;
+
+/// Runs the full-screen app until the user quits.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let client = ApiClient::new(settings.endpoint.clone())?;
+    let target = crate::app::state::Target {
+        provider: settings.endpoint.provider.clone(),
+        model: settings.model.clone(),
+    };
+    let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
+    state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
+
+    let terminal = ratatui::try_init()?;
+    install_panic_cleanup();
+    let setup = execute!(stdout(), EnableBracketedPaste).and_then(|()| set_mouse(settings.mouse));
+    if let Err(error) = setup {
+        restore();
+        return Err(error.into());
+    }
+    let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    let mut events = EventStream::new();
+    let result = app.run(&mut events).await;
+    restore();
+    Ok(result?)
+}
+
+fn set_mouse(on: bool) -> io::Result<()> {
+    if on {
+        execute!(stdout(), EnableMouseCapture)
+    } else {
+        execute!(stdout(), DisableMouseCapture)
+    }
+}
+
+fn restore() {
+    // Each step is attempted even if one fails: a half-restored terminal is the worst case.
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+}
+
+/// ratatui's own hook restores raw mode and the screen; this one also turns off paste and
+/// mouse modes, which would otherwise leak into the user's shell.
+fn install_panic_cleanup() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

@@ -1,0 +1,31 @@
+//! The input pane: a multi-line editor (ratatui-textarea) with a one-line key hint.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::theme::Theme;
+
+/// An editor set up the way every rockchat editor behaves: soft-wrapped, no underline on
+/// the cursor line.
+pub fn new_textarea(lines: Vec<String>) -> TextArea<'static> {
+    let mut textarea = TextArea::new(lines);
+    textarea.set_wrap_mode(WrapMode::WordOrGlyph);
+    textarea.set_cursor_line_style(Style::new());
+    textarea.set_placeholder_text("Type a message. Enter sends, Alt+Enter or Ctrl+J adds a line.");
+    textarea.set_placeholder_style(Style::new().add_modifier(Modifier::DIM));
+    textarea
+}
+
+pub fn render(frame: &mut Frame, area: Rect, input: &TextArea<'static>, theme: &Theme) {
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title_top(Line::from(" F1 help ").right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(input, inner);
+}

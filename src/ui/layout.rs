@@ -1,0 +1,60 @@
+//! Where each pane goes. Shared by `render` and by `State::prepare_frame`, which needs the
+//! transcript's size to wrap and scroll before anything is drawn.
+
+use ratatui::layout::Rect;
+
+/// The input grows with its content up to this many rows, then scrolls.
+const MAX_INPUT_ROWS: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panes {
+    pub transcript: Rect,
+    pub input: Rect,
+    pub status: Rect,
+}
+
+pub fn panes((width, height): (u16, u16), input_lines: usize) -> Panes {
+    let input_rows = input_lines.clamp(1, MAX_INPUT_ROWS) as u16 + 1; // + top border
+    let status_rows = 1.min(height);
+    let input_rows = input_rows.min(height.saturating_sub(status_rows));
+    let transcript_rows = height.saturating_sub(input_rows + status_rows);
+    Panes {
+        transcript: Rect::new(0, 0, width, transcript_rows),
+        input: Rect::new(0, transcript_rows, width, input_rows),
+        status: Rect::new(0, transcript_rows + input_rows, width, status_rows),
+    }
+}
+
+/// A rectangle of at most `width` × `height`, centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_fill_the_terminal_and_input_grows_with_its_lines() {
+        let one = panes((80, 24), 1);
+        assert_eq!(one.transcript.height, 21);
+        assert_eq!(one.input.height, 2);
+        assert_eq!(one.status.y, 23);
+        let many = panes((80, 24), 50);
+        assert_eq!(many.input.height, 11);
+        assert_eq!(many.transcript.height + many.input.height + many.status.height, 24);
+    }
+
+    #[test]
+    fn a_tiny_terminal_does_not_underflow() {
+        let tiny = panes((5, 1), 3);
+        assert_eq!(tiny.transcript.height + tiny.input.height + tiny.status.height, 1);
+    }
+}

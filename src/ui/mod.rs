@@ -1,0 +1,28 @@
+//! Drawing. `render` only reads the state: layout and wrapping were done beforehand by
+//! `State::prepare_frame`, so a frame copies visible lines and nothing more.
+
+pub mod input;
+pub mod layout;
+pub mod popup;
+pub mod status;
+pub mod theme;
+pub mod transcript;
+pub mod wrap;
+
+use ratatui::Frame;
+
+use crate::app::state::{Popup, State};
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    let panes = layout::panes((area.width, area.height), state.input.lines().len());
+    let theme = &state.theme;
+    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
+    input::render(frame, panes.input, &state.input, theme);
+    status::render(frame, panes.status, state, theme);
+    match &state.popup {
+        Some(Popup::Help) => popup::help(frame, area, theme),
+        Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
+        None => {}
+    }
+}

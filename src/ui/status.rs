@@ -1,0 +1,58 @@
+//! The status line: provider, model, what the request is doing, and the last turn's usage.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+use crate::app::state::{State, Status, Stream};
+
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let (phase, failed) = phase(state);
+    let left = format!(" {} · {} · {phase} ", state.target.provider, state.target.model);
+    let right = match (&state.notice, &state.last_usage) {
+        (Some(notice), _) => format!(" {notice} "),
+        (None, Some(usage)) => format!(
+            " last turn: {} in · {} out ",
+            usage.prompt_tokens, usage.completion_tokens
+        ),
+        (None, None) => String::new(),
+    };
+    let style = if failed { theme.status_error } else { theme.status };
+    let used = left.chars().count() + right.chars().count();
+    let gap = (area.width as usize).saturating_sub(used);
+    let line = Line::from(vec![
+        Span::styled(left, style),
+        Span::styled(" ".repeat(gap), theme.status),
+        Span::styled(right, theme.status),
+    ]);
+    frame.render_widget(line, area);
+}
+
+/// What the request is doing, and whether the last turn failed.
+fn phase(state: &State) -> (String, bool) {
+    match &state.stream {
+        Stream::Waiting { .. } => {
+            let spin = SPINNER[(state.frame % SPINNER.len() as u64) as usize];
+            (format!("waiting {spin}"), false)
+        }
+        Stream::Receiving { first_at, last_at, deltas, .. } => {
+            let seconds = last_at.duration_since(*first_at).as_secs_f64();
+            if seconds >= 0.25 {
+                (format!("streaming {:.0} tok/s", *deltas as f64 / seconds), false)
+            } else {
+                ("streaming".to_owned(), false)
+            }
+        }
+        Stream::Idle => {
+            let last = state.conversation.messages.last().map(|m| &m.status);
+            match last {
+                Some(Status::Failed(_)) => ("error".to_owned(), true),
+                Some(Status::Stopped) => ("stopped".to_owned(), false),
+                _ => ("idle".to_owned(), false),
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The transcript pane: each message laid out once into styled, wrapped lines, kept in a
+//! cache, and drawn by copying only the lines that are visible.
+//!
+//! The cost of a frame does not grow with the history: a message is laid out again only
+//! when it changes, and a streaming reply only lays out its newest paragraph. The cache
+//! relies on one rule of `Message`: while a reply streams its text only grows.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+use super::wrap::{wrap_paragraph, wrap_text};
+use crate::api::types::{FinishReason, Role};
+use crate::app::state::{Message, Status};
+
+const INDENT: &str = "  ";
+const CURSOR: &str = "▌";
+
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptCache {
+    width: u16,
+    show_reasoning: bool,
+    theme: Option<Theme>,
+    entries: Vec<Entry>,
+    total: usize,
+}
+
+/// One message's lines, in parts so a streaming reply can grow without copying.
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    revision: u64,
+    superseded: bool,
+    head: Vec<Line<'static>>,
+    /// Wrapped lines of the finished paragraphs, `content[..body_upto]`.
+    body: Vec<Line<'static>>,
+    body_upto: usize,
+    /// The unfinished last paragraph and the footer, laid out again on every change.
+    tail: Vec<Line<'static>>,
+}
+
+impl Entry {
+    fn height(&self) -> usize {
+        self.head.len() + self.body.len() + self.tail.len()
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
+        self.head.iter().chain(&self.body).chain(&self.tail)
+    }
+}
+
+impl TranscriptCache {
+    pub fn total_lines(&self) -> usize {
+        self.total
+    }
+
+    /// Lays out what changed since the last call.
+    pub fn sync(&mut self, messages: &[Message], width: u16, show_reasoning: bool, theme: &Theme) {
+        if width != self.width || show_reasoning != self.show_reasoning || self.theme != Some(*theme)
+        {
+            self.entries.clear();
+            self.width = width;
+            self.show_reasoning = show_reasoning;
+            self.theme = Some(*theme);
+        }
+        self.entries.truncate(messages.len());
+        let text_width = (width as usize).saturating_sub(INDENT.len()).max(1);
+        for (index, message) in messages.iter().enumerate() {
+            if index == self.entries.len() {
+                let mut entry = Entry::default();
+                layout(&mut entry, message, text_width, show_reasoning, theme);
+                self.entries.push(entry);
+            } else if self.entries[index].revision != message.revision {
+                layout(&mut self.entries[index], message, text_width, show_reasoning, theme);
+            }
+        }
+        self.total = self.entries.iter().map(Entry::height).sum();
+    }
+
+    /// Draws the lines that end `scroll_up` lines above the bottom.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, scroll_up: usize) {
+        let height = area.height as usize;
+        let end = self.total.saturating_sub(scroll_up);
+        let start = end.saturating_sub(height);
+        // Walk back from the newest message: only the visible ones are touched.
+        let mut first = self.entries.len();
+        let mut first_line = end;
+        let mut cursor = self.total;
+        while first > 0 && cursor > start {
+            first -= 1;
+            cursor -= self.entries[first].height();
+            first_line = cursor;
+        }
+        let lines = self.entries[first..].iter().flat_map(Entry::lines);
+        let visible = lines.skip(start - first_line.min(start)).take(end - start);
+        for (row, line) in visible.enumerate() {
+            buf.set_line(area.x, area.y + row as u16, line, area.width);
+        }
+    }
+}
+
+fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
+    let base = if message.superseded { theme.dim } else { theme.text };
+    if entry.superseded != message.superseded || message.content.len() < entry.body_upto {
+        entry.body.clear();
+        entry.body_upto = 0;
+    }
+    entry.revision = message.revision;
+    entry.superseded = message.superseded;
+    entry.head = header(message, width, show_reasoning, theme);
+
+    // Finished paragraphs are wrapped once and kept.
+    let content = &message.content;
+    if let Some(newline) = content[entry.body_upto..].rfind('\n') {
+        let done = entry.body_upto + newline;
+        let mut rows = Vec::new();
+        for paragraph in content[entry.body_upto..done].split('\n') {
+            wrap_paragraph(paragraph, width, &mut rows);
+        }
+        entry.body.extend(rows.into_iter().map(|row| indented(row, base)));
+        entry.body_upto = done + 1;
+    }
+    let mut rows = Vec::new();
+    wrap_paragraph(&content[entry.body_upto..], width, &mut rows);
+    let mut tail: Vec<Line<'static>> = rows.into_iter().map(|row| indented(row, base)).collect();
+    if message.status == Status::Streaming
+        && let Some(last) = tail.last_mut()
+    {
+        last.spans.push(Span::styled(CURSOR, theme.cursor));
+    }
+    let empty_reply = message.role == Role::Assistant
+        && content.is_empty()
+        && message.status == Status::Complete;
+    if content.is_empty() && message.status != Status::Streaming {
+        tail.clear();
+        if empty_reply {
+            tail.push(indented("(empty reply)".to_owned(), theme.dim));
+        }
+    }
+    footer(message, width, theme, &mut tail);
+    tail.push(Line::default());
+    entry.tail = tail;
+}
+
+fn header(message: &Message, width: usize, show_reasoning: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let title = match message.role {
+        Role::User => Line::from(Span::styled("● You", theme.user)),
+        Role::System => Line::from(Span::styled("● System", theme.dim)),
+        Role::Assistant => {
+            let model = message.model.as_deref().unwrap_or("assistant");
+            Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
+        }
+    };
+    let mut lines = vec![title];
+    if message.reasoning.is_empty() {
+        return lines;
+    }
+    if show_reasoning {
+        lines.push(indented("▾ reasoning (Ctrl+T folds)".to_owned(), theme.reasoning));
+        for row in wrap_text(message.reasoning.trim_end(), width) {
+            lines.push(indented(row, theme.reasoning));
+        }
+    } else {
+        let count = message.reasoning.trim_end().lines().count().max(1);
+        let label = format!("▸ reasoning, {count} line{} (Ctrl+T unfolds)", plural(count));
+        lines.push(indented(label, theme.reasoning));
+    }
+    lines
+}
+
+fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    let mut note = |text: String, style| {
+        for row in wrap_text(&text, width) {
+            out.push(indented(row, style));
+        }
+    };
+    match (&message.status, message.role) {
+        (Status::Stopped, Role::User) => {
+            note("■ stopped before a reply arrived; Ctrl+R retries".into(), theme.warning)
+        }
+        (Status::Stopped, _) => note("■ stopped".into(), theme.warning),
+        (Status::Failed(error), _) => note(format!("✗ {error}"), theme.error),
+        _ => {}
+    }
+    match &message.finish {
+        Some(FinishReason::Length) => {
+            note("⚠ cut off at the token limit; Ctrl+O continues".into(), theme.warning)
+        }
+        Some(reason) => {
+            if let Some(text) = reason.notice() {
+                note(format!("⚠ {text}"), theme.warning);
+            }
+        }
+        None => {}
+    }
+    if message.superseded {
+        note("↻ replaced by a retry; no longer sent to the model".into(), theme.dim);
+    }
+}
+
+fn indented(row: String, style: ratatui::style::Style) -> Line<'static> {
+    Line::from(vec![Span::raw(INDENT), Span::styled(row, style)])
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
