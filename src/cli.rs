@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "rockchat", version, about = "Chat with OpenAI-compatible models in your terminal")]
+#[command(
+    name = "rockchat",
+    version,
+    about = "Chat with OpenAI-compatible models in your terminal"
+)]
 pub struct Cli {
     /// Config file (default: the platform config dir's rockchat/config.toml, if present).
     #[arg(long, global = true, env = "ROCKCHAT_CONFIG", value_name = "PATH")]

@@ -34,7 +34,10 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {
     /// Raw text; `<think>` splitting and sanitising are the caller's.
-    Delta { content: String, reasoning: String },
+    Delta {
+        content: String,
+        reasoning: String,
+    },
     Finish(FinishReason),
     Usage(Usage),
 }
@@ -65,7 +68,9 @@ impl ApiClient {
             .read_timeout(Duration::from_secs(300))
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
+            .map_err(|e| ApiError::Network {
+                message: format!("cannot set up HTTP: {e}"),
+            })?;
         Ok(Self { http, endpoint })
     }
 
@@ -74,18 +79,27 @@ impl ApiClient {
     }
 
     /// The request for `messages`, with the provider's streaming options.
-    pub fn chat_request(&self, model: &str, messages: Vec<WireMessage>, stream: bool) -> ChatRequest {
+    pub fn chat_request(
+        &self,
+        model: &str,
+        messages: Vec<WireMessage>,
+        stream: bool,
+    ) -> ChatRequest {
         ChatRequest {
             model: model.to_owned(),
             messages,
             stream,
-            stream_options: (stream && self.endpoint.stream_usage)
-                .then_some(StreamOptions { include_usage: true }),
+            stream_options: (stream && self.endpoint.stream_usage).then_some(StreamOptions {
+                include_usage: true,
+            }),
         }
     }
 
     fn url(&self) -> String {
-        format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
+        format!(
+            "{}/chat/completions",
+            self.endpoint.base_url.trim_end_matches('/')
+        )
     }
 
     fn redact(&self, text: &str) -> String {
@@ -130,7 +144,9 @@ impl ApiClient {
                 }
             }
         }
-        let last = decoder.finish().map_err(|e| ApiError::Protocol { message: e.to_string() })?;
+        let last = decoder.finish().map_err(|e| ApiError::Protocol {
+            message: e.to_string(),
+        })?;
         if let Some(event) = last
             && self.handle_event(event, &mut state, &mut on_event)?
         {
@@ -170,7 +186,9 @@ impl ApiClient {
             let message = serde_json::from_str::<ErrorBody>(data)
                 .map(|body| body.error.describe())
                 .unwrap_or_else(|_| data.to_owned());
-            return Err(ApiError::InStream { message: self.redact(&message) });
+            return Err(ApiError::InStream {
+                message: self.redact(&message),
+            });
         }
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
             message: format!(
@@ -179,12 +197,17 @@ impl ApiClient {
             ),
         })?;
         if let Some(error) = chunk.error {
-            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
+            return Err(ApiError::InStream {
+                message: self.redact(&error.describe()),
+            });
         }
         for choice in chunk.choices {
             if let Some(delta) = choice.delta {
                 let content = delta.content.unwrap_or_default();
-                let reasoning = delta.reasoning_content.or(delta.reasoning).unwrap_or_default();
+                let reasoning = delta
+                    .reasoning_content
+                    .or(delta.reasoning)
+                    .unwrap_or_default();
                 if !content.is_empty() || !reasoning.is_empty() {
                     on_event(StreamEvent::Delta { content, reasoning });
                 }
@@ -204,14 +227,21 @@ impl ApiClient {
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;
         let text = response.text().await.map_err(|e| self.network_error(&e))?;
-        let completion: Completion = serde_json::from_str(&text).map_err(|e| ApiError::Protocol {
-            message: format!("the server's reply is not a chat completion ({e}): {}", self.redact(&preview(&text))),
-        })?;
+        let completion: Completion =
+            serde_json::from_str(&text).map_err(|e| ApiError::Protocol {
+                message: format!(
+                    "the server's reply is not a chat completion ({e}): {}",
+                    self.redact(&preview(&text))
+                ),
+            })?;
         let choice = completion.choices.into_iter().next().unwrap_or_default();
         let message = choice.message.unwrap_or_default();
         Ok(Reply {
             content: message.content.unwrap_or_default(),
-            reasoning: message.reasoning_content.or(message.reasoning).unwrap_or_default(),
+            reasoning: message
+                .reasoning_content
+                .or(message.reasoning)
+                .unwrap_or_default(),
             finish: choice.finish_reason.map(|r| FinishReason::parse(&r)),
             usage: completion.usage,
         })
@@ -233,7 +263,9 @@ impl ApiClient {
             detail.push_str(&cause.to_string());
             source = cause.source();
         }
-        ApiError::Network { message: self.redact(&format!("{what} ({detail})")) }
+        ApiError::Network {
+            message: self.redact(&format!("{what} ({detail})")),
+        }
     }
 
     fn dropped(&self, error: &reqwest::Error, _state: &StreamProgress) -> ApiError {
@@ -271,11 +303,18 @@ impl ApiClient {
                 url: self.endpoint.base_url.clone(),
                 model: model.to_owned(),
             },
-            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
-            _ if is_context_overflow(code, &kind, &message) => {
-                ApiError::ContextOverflow { status: code, message }
-            }
-            _ => ApiError::Http { status: code, message },
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
+                message,
+                retry_after,
+            },
+            _ if is_context_overflow(code, &kind, &message) => ApiError::ContextOverflow {
+                status: code,
+                message,
+            },
+            _ => ApiError::Http {
+                status: code,
+                message,
+            },
         }
     }
 }
@@ -287,7 +326,8 @@ struct StreamProgress {
 
 /// `retry-after-ms` (OpenAI) wins over `Retry-After` in seconds; an HTTP date is ignored.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = header_text(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+    if let Some(ms) =
+        header_text(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {
@@ -300,7 +340,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 async fn read_capped(response: reqwest::Response, cap: usize) -> String {
@@ -318,6 +361,14 @@ async fn read_capped(response: reqwest::Response, cap: usize) -> String {
 
 /// The first 200 characters, on one line, for quoting a bad body in an error.
 fn preview(text: &str) -> String {
-    let flat: String = text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 200 { format!("{flat}…") } else { flat }
+    let flat: String = text
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > 200 {
+        format!("{flat}…")
+    } else {
+        flat
+    }
 }

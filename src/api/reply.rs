@@ -23,7 +23,10 @@ impl ReplyText {
 
     /// Passes bytes through unchanged (`ask --raw`); `<think>` splitting still applies.
     pub fn raw() -> Self {
-        Self { raw: true, ..Self::default() }
+        Self {
+            raw: true,
+            ..Self::default()
+        }
     }
 
     pub fn push(&mut self, content: &str, reasoning: &str) -> Split {

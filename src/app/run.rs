@@ -48,7 +48,12 @@ impl<B: Backend> App<B>
 where
     B::Error: Send + Sync + 'static,
 {
-    pub fn new(state: State, terminal: Terminal<B>, client: ApiClient, mouse_switch: MouseSwitch) -> Self {
+    pub fn new(
+        state: State,
+        terminal: Terminal<B>,
+        client: ApiClient,
+        mouse_switch: MouseSwitch,
+    ) -> Self {
         let (tx, rx) = unbounded_channel();
         Self {
             state,
@@ -77,7 +82,11 @@ where
 
     /// Runs until `done` holds for the state (checked after every batch), the user quits,
     /// or the input ends. Tests use it to wait for "the reply finished".
-    pub async fn run_until<S>(&mut self, input: &mut S, done: impl Fn(&State) -> bool) -> io::Result<()>
+    pub async fn run_until<S>(
+        &mut self,
+        input: &mut S,
+        done: impl Fn(&State) -> bool,
+    ) -> io::Result<()>
     where
         S: FuturesStream<Item = io::Result<Event>> + Unpin,
     {
@@ -129,7 +138,12 @@ where
 
     /// Feeds one message to `update` and carries out its effects.
     pub fn dispatch(&mut self, msg: Msg) -> io::Result<()> {
-        if let Msg::Api { id, event: ApiEvent::Done | ApiEvent::Failed(_), .. } = &msg {
+        if let Msg::Api {
+            id,
+            event: ApiEvent::Done | ApiEvent::Failed(_),
+            ..
+        } = &msg
+        {
             self.requests.remove(id);
         }
         for effect in update(&mut self.state, msg) {
@@ -140,14 +154,22 @@ where
 
     fn execute(&mut self, effect: Effect) -> io::Result<()> {
         match effect {
-            Effect::StartRequest { id, model, messages } => {
+            Effect::StartRequest {
+                id,
+                model,
+                messages,
+            } => {
                 let client = self.client.clone();
                 let tx = self.tx.clone();
                 let task = tokio::spawn(async move {
                     let request = client.chat_request(&model, messages, true);
                     let send = |event: ApiEvent| {
                         // The receiver is gone only when the app is shutting down.
-                        let _ = tx.send(Msg::Api { id, event, at: Instant::now().into_std() });
+                        let _ = tx.send(Msg::Api {
+                            id,
+                            event,
+                            at: Instant::now().into_std(),
+                        });
                     };
                     let result = client.stream(&request, |event| send(event.into())).await;
                     send(match result {

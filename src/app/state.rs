@@ -94,14 +94,21 @@ pub struct Conversation {
 impl Conversation {
     /// The whole history that goes with the next request.
     pub fn history(&self) -> Vec<WireMessage> {
-        let system = (!self.system.trim().is_empty())
-            .then(|| WireMessage { role: Role::System, content: self.system.clone() });
+        let system = (!self.system.trim().is_empty()).then(|| WireMessage {
+            role: Role::System,
+            content: self.system.clone(),
+        });
         system
             .into_iter()
-            .chain(self.messages.iter().filter(|m| m.is_sent()).map(|m| WireMessage {
-                role: m.role,
-                content: m.content.clone(),
-            }))
+            .chain(
+                self.messages
+                    .iter()
+                    .filter(|m| m.is_sent())
+                    .map(|m| WireMessage {
+                        role: m.role,
+                        content: m.content.clone(),
+                    }),
+            )
             .collect()
     }
 }
@@ -111,7 +118,10 @@ impl Conversation {
 pub enum Stream {
     Idle,
     /// Sent; nothing has arrived yet. `reply` indexes the assistant message once it exists.
-    Waiting { id: RequestId, user_index: usize },
+    Waiting {
+        id: RequestId,
+        user_index: usize,
+    },
     /// Text is arriving into `messages[reply]`.
     Receiving {
         id: RequestId,
@@ -187,7 +197,10 @@ pub struct State {
 impl State {
     pub fn new(target: Target, system: String, mouse: bool) -> Self {
         Self {
-            conversation: Conversation { system, messages: Vec::new() },
+            conversation: Conversation {
+                system,
+                messages: Vec::new(),
+            },
             input: crate::ui::input::new_textarea(Vec::new()),
             stream: Stream::Idle,
             next_id: 1,
@@ -226,7 +239,9 @@ impl State {
     }
 
     pub fn max_scroll(&self) -> usize {
-        self.transcript.total_lines().saturating_sub(self.view.height as usize)
+        self.transcript
+            .total_lines()
+            .saturating_sub(self.view.height as usize)
     }
 
     /// True while something on screen moves by itself.

@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
+use ratatui_textarea::CursorMove;
+
 use super::keymap::{Action, action_for};
 use super::msg::{ApiEvent, Effect, Msg, RequestId};
 use super::state::{Message, Popup, State, Status, Stream};
@@ -81,8 +83,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::EditSystem => {
-            let lines = state.conversation.system.lines().map(str::to_owned).collect();
-            state.popup = Some(Popup::System(Box::new(new_textarea(lines))));
+            let lines = state
+                .conversation
+                .system
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            let mut editor = new_textarea(lines);
+            editor.move_cursor(CursorMove::Bottom);
+            editor.move_cursor(CursorMove::End);
+            state.popup = Some(Popup::System(Box::new(editor)));
             Vec::new()
         }
         Action::ToggleMouse => {
@@ -215,7 +225,10 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
         return Vec::new();
     }
-    state.conversation.messages.push(Message::user(CONTINUE_PROMPT.to_owned()));
+    state
+        .conversation
+        .messages
+        .push(Message::user(CONTINUE_PROMPT.to_owned()));
     state.view.scroll_up = 0;
     start_request(state)
 }
@@ -227,7 +240,14 @@ fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec
     match event {
         ApiEvent::Delta { content, reasoning } => {
             reply_index(state, at);
-            if let Stream::Receiving { reply, text, last_at, deltas, .. } = &mut state.stream {
+            if let Stream::Receiving {
+                reply,
+                text,
+                last_at,
+                deltas,
+                ..
+            } = &mut state.stream
+            {
                 let split = text.push(&content, &reasoning);
                 *last_at = at;
                 *deltas += 1;
@@ -305,7 +325,9 @@ fn end_stream(state: &mut State, status: Status) {
                 prompt.touch();
             }
         }
-        Stream::Receiving { reply, mut text, .. } => {
+        Stream::Receiving {
+            reply, mut text, ..
+        } => {
             if let Some(message) = state.conversation.messages.get_mut(reply) {
                 append(message, text.finish());
                 message.status = status;
@@ -314,3 +336,7 @@ fn end_stream(state: &mut State, status: Status) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

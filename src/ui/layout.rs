@@ -49,12 +49,18 @@ mod tests {
         assert_eq!(one.status.y, 23);
         let many = panes((80, 24), 50);
         assert_eq!(many.input.height, 11);
-        assert_eq!(many.transcript.height + many.input.height + many.status.height, 24);
+        assert_eq!(
+            many.transcript.height + many.input.height + many.status.height,
+            24
+        );
     }
 
     #[test]
     fn a_tiny_terminal_does_not_underflow() {
         let tiny = panes((5, 1), 3);
-        assert_eq!(tiny.transcript.height + tiny.input.height + tiny.status.height, 1);
+        assert_eq!(
+            tiny.transcript.height + tiny.input.height + tiny.status.height,
+            1
+        );
     }
 }

@@ -10,6 +10,11 @@ pub mod transcript;
 pub mod wrap;
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use self::theme::Theme;
 
 use crate::app::state::{Popup, State};
 
@@ -17,7 +22,12 @@ pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     let panes = layout::panes((area.width, area.height), state.input.lines().len());
     let theme = &state.theme;
-    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
+    if state.conversation.messages.is_empty() {
+        welcome(frame, panes.transcript, theme);
+    }
+    state
+        .transcript
+        .render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
     input::render(frame, panes.input, &state.input, theme);
     status::render(frame, panes.status, state, theme);
     match &state.popup {
@@ -25,4 +35,13 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
         None => {}
     }
+}
+
+fn welcome(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = vec![
+        Line::from("rockchat").style(theme.assistant),
+        Line::from("Type below and press Enter. F1 lists the keys, Ctrl+D quits.").style(theme.dim),
+    ];
+    let rect = layout::centered(area, area.width, lines.len() as u16);
+    frame.render_widget(Paragraph::new(lines).centered(), rect);
 }

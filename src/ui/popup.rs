@@ -11,7 +11,11 @@ use super::theme::Theme;
 use crate::app::keymap::HELP;
 
 pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let key_width = HELP.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let key_width = HELP
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let lines: Vec<Line> = HELP
         .iter()
         .map(|(keys, what)| {
@@ -37,7 +41,9 @@ pub fn system_editor(frame: &mut Frame, area: Rect, editor: &TextArea<'static>, 
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(" System message ")
-        .title_bottom(Line::from(" Enter saves · Alt+Enter new line · Esc cancels ").right_aligned());
+        .title_bottom(
+            Line::from(" Enter saves · Alt+Enter new line · Esc cancels ").right_aligned(),
+        );
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);

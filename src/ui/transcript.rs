@@ -56,7 +56,9 @@ impl TranscriptCache {
 
     /// Lays out what changed since the last call.
     pub fn sync(&mut self, messages: &[Message], width: u16, show_reasoning: bool, theme: &Theme) {
-        if width != self.width || show_reasoning != self.show_reasoning || self.theme != Some(*theme)
+        if width != self.width
+            || show_reasoning != self.show_reasoning
+            || self.theme != Some(*theme)
         {
             self.entries.clear();
             self.width = width;
@@ -71,7 +73,13 @@ impl TranscriptCache {
                 layout(&mut entry, message, text_width, show_reasoning, theme);
                 self.entries.push(entry);
             } else if self.entries[index].revision != message.revision {
-                layout(&mut self.entries[index], message, text_width, show_reasoning, theme);
+                layout(
+                    &mut self.entries[index],
+                    message,
+                    text_width,
+                    show_reasoning,
+                    theme,
+                );
             }
         }
         self.total = self.entries.iter().map(Entry::height).sum();
@@ -100,7 +108,11 @@ impl TranscriptCache {
 }
 
 fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
-    let base = if message.superseded { theme.dim } else { theme.text };
+    let base = if message.superseded {
+        theme.dim
+    } else {
+        theme.text
+    };
     if entry.superseded != message.superseded || message.content.len() < entry.body_upto {
         entry.body.clear();
         entry.body_upto = 0;
@@ -117,7 +129,9 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
         for paragraph in content[entry.body_upto..done].split('\n') {
             wrap_paragraph(paragraph, width, &mut rows);
         }
-        entry.body.extend(rows.into_iter().map(|row| indented(row, base)));
+        entry
+            .body
+            .extend(rows.into_iter().map(|row| indented(row, base)));
         entry.body_upto = done + 1;
     }
     let mut rows = Vec::new();
@@ -128,9 +142,8 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     {
         last.spans.push(Span::styled(CURSOR, theme.cursor));
     }
-    let empty_reply = message.role == Role::Assistant
-        && content.is_empty()
-        && message.status == Status::Complete;
+    let empty_reply =
+        message.role == Role::Assistant && content.is_empty() && message.status == Status::Complete;
     if content.is_empty() && message.status != Status::Streaming {
         tail.clear();
         if empty_reply {
@@ -142,7 +155,12 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     entry.tail = tail;
 }
 
-fn header(message: &Message, width: usize, show_reasoning: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn header(
+    message: &Message,
+    width: usize,
+    show_reasoning: bool,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let title = match message.role {
         Role::User => Line::from(Span::styled("● You", theme.user)),
         Role::System => Line::from(Span::styled("● System", theme.dim)),
@@ -156,13 +174,19 @@ fn header(message: &Message, width: usize, show_reasoning: bool, theme: &Theme) 
         return lines;
     }
     if show_reasoning {
-        lines.push(indented("▾ reasoning (Ctrl+T folds)".to_owned(), theme.reasoning));
+        lines.push(indented(
+            "▾ reasoning (Ctrl+T folds)".to_owned(),
+            theme.reasoning,
+        ));
         for row in wrap_text(message.reasoning.trim_end(), width) {
             lines.push(indented(row, theme.reasoning));
         }
     } else {
         let count = message.reasoning.trim_end().lines().count().max(1);
-        let label = format!("▸ reasoning, {count} line{} (Ctrl+T unfolds)", plural(count));
+        let label = format!(
+            "▸ reasoning, {count} line{} (Ctrl+T unfolds)",
+            plural(count)
+        );
         lines.push(indented(label, theme.reasoning));
     }
     lines
@@ -175,17 +199,19 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         }
     };
     match (&message.status, message.role) {
-        (Status::Stopped, Role::User) => {
-            note("■ stopped before a reply arrived; Ctrl+R retries".into(), theme.warning)
-        }
+        (Status::Stopped, Role::User) => note(
+            "■ stopped before a reply arrived; Ctrl+R retries".into(),
+            theme.warning,
+        ),
         (Status::Stopped, _) => note("■ stopped".into(), theme.warning),
         (Status::Failed(error), _) => note(format!("✗ {error}"), theme.error),
         _ => {}
     }
     match &message.finish {
-        Some(FinishReason::Length) => {
-            note("⚠ cut off at the token limit; Ctrl+O continues".into(), theme.warning)
-        }
+        Some(FinishReason::Length) => note(
+            "⚠ cut off at the token limit; Ctrl+O continues".into(),
+            theme.warning,
+        ),
         Some(reason) => {
             if let Some(text) = reason.notice() {
                 note(format!("⚠ {text}"), theme.warning);
@@ -194,7 +220,10 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         None => {}
     }
     if message.superseded {
-        note("↻ replaced by a retry; no longer sent to the model".into(), theme.dim);
+        note(
+            "↻ replaced by a retry; no longer sent to the model".into(),
+            theme.dim,
+        );
     }
 }
 

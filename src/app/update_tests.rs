@@ -1,0 +1,437 @@
+//! `update` behaviours, driven by messages alone: no terminal, no network, no clock.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::api::ApiError;
+use crate::api::types::{FinishReason, Usage, WireMessage};
+use crate::app::state::Target;
+
+fn state() -> State {
+    let target = Target {
+        provider: "local".into(),
+        model: "tiny".into(),
+    };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    update(&mut state, Msg::Resize(80, 24));
+    state
+}
+
+fn key(state: &mut State, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+fn type_text(state: &mut State, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+fn send(state: &mut State, text: &str) -> Vec<Effect> {
+    type_text(state, text);
+    key(state, KeyCode::Enter, KeyModifiers::NONE)
+}
+
+fn api(state: &mut State, id: RequestId, event: ApiEvent) {
+    update(
+        state,
+        Msg::Api {
+            id,
+            event,
+            at: Instant::now(),
+        },
+    );
+}
+
+fn delta(text: &str) -> ApiEvent {
+    ApiEvent::Delta {
+        content: text.into(),
+        reasoning: String::new(),
+    }
+}
+
+fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
+    match effects {
+        [Effect::StartRequest { id, messages, .. }] => (*id, messages.clone()),
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+fn roles_and_text(messages: &[WireMessage]) -> Vec<(Role, &str)> {
+    messages
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect()
+}
+
+#[test]
+fn enter_sends_the_typed_prompt_with_the_system_message_first() {
+    let mut state = state();
+    let effects = send(&mut state, "hello");
+    let (_, messages) = sent_messages(&effects);
+    assert_eq!(
+        roles_and_text(&messages),
+        [
+            (Role::System, "You are a helpful assistant"),
+            (Role::User, "hello")
+        ]
+    );
+    assert!(state.input.is_empty());
+    assert!(matches!(state.stream, Stream::Waiting { .. }));
+}
+
+#[test]
+fn third_request_carries_the_whole_history() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "one"));
+    api(&mut state, id, delta("reply one"));
+    api(&mut state, id, ApiEvent::Done);
+    let (id, _) = sent_messages(&send(&mut state, "two"));
+    api(&mut state, id, delta("reply two"));
+    api(&mut state, id, ApiEvent::Done);
+    let (_, messages) = sent_messages(&send(&mut state, "three"));
+    assert_eq!(
+        roles_and_text(&messages),
+        [
+            (Role::System, "You are a helpful assistant"),
+            (Role::User, "one"),
+            (Role::Assistant, "reply one"),
+            (Role::User, "two"),
+            (Role::Assistant, "reply two"),
+            (Role::User, "three"),
+        ]
+    );
+}
+
+#[test]
+fn deltas_accumulate_and_the_reply_records_its_model() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "hi"));
+    api(&mut state, id, delta("Hel"));
+    api(&mut state, id, delta("lo"));
+    let reply = state.conversation.messages.last().unwrap();
+    assert_eq!(reply.content, "Hello");
+    assert_eq!(reply.status, Status::Streaming);
+    assert_eq!(reply.model.as_deref(), Some("tiny"));
+    api(
+        &mut state,
+        id,
+        ApiEvent::Usage(Usage {
+            prompt_tokens: 9,
+            completion_tokens: 2,
+            total_tokens: 11,
+        }),
+    );
+    api(&mut state, id, ApiEvent::Done);
+    assert_eq!(
+        state.conversation.messages.last().unwrap().status,
+        Status::Complete
+    );
+    assert_eq!(state.last_usage.unwrap().completion_tokens, 2);
+    assert!(!state.stream.is_busy());
+}
+
+#[test]
+fn esc_while_streaming_cancels_and_keeps_partial() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "tell me"));
+    api(&mut state, id, delta("Once upon"));
+    let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(effects, [Effect::CancelRequest { id }]);
+    let reply = state.conversation.messages.last().unwrap();
+    assert_eq!(
+        (reply.content.as_str(), &reply.status),
+        ("Once upon", &Status::Stopped)
+    );
+    // A late delta from the aborted request changes nothing.
+    api(&mut state, id, delta(" a time"));
+    assert_eq!(
+        state.conversation.messages.last().unwrap().content,
+        "Once upon"
+    );
+    // The stopped partial is context for the next prompt.
+    let (_, messages) = sent_messages(&send(&mut state, "go on"));
+    assert_eq!(messages[2].content, "Once upon");
+}
+
+#[test]
+fn ctrl_c_stops_a_reply_and_quits_only_when_idle() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "x"));
+    let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(effects, [Effect::CancelRequest { id }]);
+    assert!(!state.quitting);
+    let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(effects, [Effect::Quit]);
+    assert!(state.quitting);
+}
+
+#[test]
+fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "are you there?"));
+    let error = ApiError::Http {
+        status: 500,
+        message: "boom".into(),
+    };
+    api(&mut state, id, ApiEvent::Failed(error));
+    let prompt = state.conversation.messages.last().unwrap();
+    assert_eq!(prompt.content, "are you there?");
+    assert!(matches!(&prompt.status, Status::Failed(e) if e.contains("HTTP 500: boom")));
+    let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(
+        roles_and_text(&messages)[1..],
+        [(Role::User, "are you there?")]
+    );
+    assert_eq!(
+        state.conversation.messages.len(),
+        1,
+        "retry re-sends, it does not duplicate"
+    );
+}
+
+#[test]
+fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    api(&mut state, id, delta("partial"));
+    api(
+        &mut state,
+        id,
+        ApiEvent::Failed(ApiError::Network {
+            message: "reset".into(),
+        }),
+    );
+    let reply = &state.conversation.messages[1];
+    assert_eq!(reply.content, "partial");
+    assert!(matches!(&reply.status, Status::Failed(e) if e.contains("reset")));
+    let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(
+        messages.len(),
+        2,
+        "the broken partial is not sent again: {messages:?}"
+    );
+    assert!(state.conversation.messages[1].superseded);
+    assert_eq!(state.conversation.messages[1].content, "partial");
+}
+
+#[test]
+fn typing_continues_while_a_reply_streams_and_enter_does_not_lose_it() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "first"));
+    api(&mut state, id, delta("..."));
+    let effects = send(&mut state, "second");
+    assert!(effects.is_empty());
+    assert_eq!(state.input.lines(), ["second"]);
+    assert!(state.notice.as_deref().unwrap().contains("Esc stops it"));
+}
+
+#[test]
+fn alt_enter_and_ctrl_j_make_multi_line_prompts() {
+    let mut state = state();
+    type_text(&mut state, "a");
+    key(&mut state, KeyCode::Enter, KeyModifiers::ALT);
+    type_text(&mut state, "b");
+    key(&mut state, KeyCode::Char('j'), KeyModifiers::CONTROL);
+    type_text(&mut state, "c");
+    let (_, messages) = sent_messages(&key(&mut state, KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(messages[1].content, "a\nb\nc");
+}
+
+#[test]
+fn paste_arrives_whole_and_is_not_sent() {
+    let mut state = state();
+    update(&mut state, Msg::Paste("line 1\r\nline 2\n".into()));
+    assert_eq!(state.input.lines(), ["line 1", "line 2", ""]);
+    assert!(!state.stream.is_busy());
+}
+
+#[test]
+fn blank_input_is_not_sent() {
+    let mut state = state();
+    assert!(send(&mut state, "   ").is_empty());
+    assert!(state.conversation.messages.is_empty());
+}
+
+#[test]
+fn length_finish_is_recorded_and_ctrl_o_asks_to_continue() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "write"));
+    api(&mut state, id, delta("a long"));
+    api(&mut state, id, ApiEvent::Finish(FinishReason::Length));
+    api(&mut state, id, ApiEvent::Done);
+    assert_eq!(
+        state.conversation.messages[1].finish,
+        Some(FinishReason::Length)
+    );
+    let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL));
+    assert_eq!(messages.last().unwrap().content, CONTINUE_PROMPT);
+    assert_eq!(messages[2].content, "a long");
+}
+
+#[test]
+fn think_blocks_become_reasoning_and_are_never_sent_back() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "why"));
+    api(&mut state, id, delta("<think>hmm"));
+    api(&mut state, id, delta("</think>Because."));
+    api(
+        &mut state,
+        id,
+        ApiEvent::Delta {
+            content: String::new(),
+            reasoning: String::new(),
+        },
+    );
+    api(&mut state, id, ApiEvent::Done);
+    let reply = &state.conversation.messages[1];
+    assert_eq!(
+        (reply.reasoning.as_str(), reply.content.as_str()),
+        ("hmm", "Because.")
+    );
+    let (_, messages) = sent_messages(&send(&mut state, "ok"));
+    assert_eq!(messages[2].content, "Because.");
+}
+
+#[test]
+fn escape_sequences_from_the_model_never_reach_the_state() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "x"));
+    api(
+        &mut state,
+        id,
+        delta("safe\x1b]52;c;ZXZpbA==\x07 text\x1b[2J"),
+    );
+    api(&mut state, id, ApiEvent::Done);
+    assert_eq!(state.conversation.messages[1].content, "safe text");
+}
+
+#[test]
+fn events_of_an_older_request_are_ignored() {
+    let mut state = state();
+    let (old, _) = sent_messages(&send(&mut state, "a"));
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let (new, _) = sent_messages(&send(&mut state, "b"));
+    assert_ne!(old, new);
+    api(&mut state, old, delta("stale"));
+    api(&mut state, new, delta("fresh"));
+    assert_eq!(state.conversation.messages.last().unwrap().content, "fresh");
+}
+
+#[test]
+fn f3_edits_the_single_system_message() {
+    let mut state = state();
+    key(&mut state, KeyCode::F(3), KeyModifiers::NONE);
+    assert!(matches!(state.popup, Some(Popup::System(_))));
+    update(&mut state, Msg::Paste(" Be brief.".into()));
+    key(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(state.popup.is_none());
+    assert_eq!(
+        state.conversation.system,
+        "You are a helpful assistant Be brief."
+    );
+    let (_, messages) = sent_messages(&send(&mut state, "hi"));
+    assert_eq!(
+        messages.iter().filter(|m| m.role == Role::System).count(),
+        1
+    );
+    assert_eq!(messages[0].content, "You are a helpful assistant Be brief.");
+}
+
+#[test]
+fn esc_cancels_the_system_editor_without_saving() {
+    let mut state = state();
+    key(&mut state, KeyCode::F(3), KeyModifiers::NONE);
+    update(&mut state, Msg::Paste("junk".into()));
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(state.conversation.system, "You are a helpful assistant");
+}
+
+#[test]
+fn f6_toggles_mouse_capture() {
+    let mut state = state();
+    assert_eq!(
+        key(&mut state, KeyCode::F(6), KeyModifiers::NONE),
+        [Effect::SetMouseCapture(true)]
+    );
+    assert_eq!(
+        key(&mut state, KeyCode::F(6), KeyModifiers::NONE),
+        [Effect::SetMouseCapture(false)]
+    );
+}
+
+fn long_conversation(state: &mut State) -> RequestId {
+    let (id, _) = sent_messages(&send(state, "count"));
+    for n in 0..100 {
+        api(state, id, delta(&format!("line {n}\n")));
+    }
+    state.prepare_frame();
+    id
+}
+
+#[test]
+fn view_follows_a_streaming_reply_unless_scrolled_up() {
+    let mut state = state();
+    let id = long_conversation(&mut state);
+    assert_eq!(state.view.scroll_up, 0);
+    key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
+    let scrolled = state.view.scroll_up;
+    assert!(scrolled > 0);
+    api(&mut state, id, delta("more\nand more\n"));
+    state.prepare_frame();
+    assert_eq!(
+        state.view.scroll_up,
+        scrolled + 2,
+        "the text being read stays in place"
+    );
+    key(&mut state, KeyCode::End, KeyModifiers::NONE);
+    assert_eq!(state.view.scroll_up, 0);
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_home_goes_to_the_top() {
+    let mut state = state();
+    long_conversation(&mut state);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut state, Msg::Mouse(wheel));
+    assert_eq!(state.view.scroll_up, 3);
+    key(&mut state, KeyCode::Home, KeyModifiers::NONE);
+    assert_eq!(state.view.scroll_up, state.max_scroll());
+}
+
+#[test]
+fn tok_per_second_comes_from_delta_times() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "x"));
+    let start = Instant::now();
+    for n in 0..=50u64 {
+        let at = start + Duration::from_millis(20 * n);
+        update(
+            &mut state,
+            Msg::Api {
+                id,
+                event: delta("t"),
+                at,
+            },
+        );
+    }
+    match &state.stream {
+        Stream::Receiving {
+            deltas,
+            first_at,
+            last_at,
+            ..
+        } => {
+            let rate = *deltas as f64 / last_at.duration_since(*first_at).as_secs_f64();
+            assert!((rate - 51.0).abs() < 1.0, "{rate}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,154 @@
+//! Whole-screen snapshots of the key screens, drawn with `TestBackend` from states built by
+//! feeding messages to `update`, exactly as the driver does.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::api::ApiError;
+use rockchat::api::types::{FinishReason, Usage};
+use rockchat::app::msg::RequestId;
+use rockchat::app::state::Target;
+use rockchat::app::{ApiEvent, Msg, State, update};
+
+const WIDTH: u16 = 72;
+const HEIGHT: u16 = 18;
+
+fn new_state() -> State {
+    let target = Target {
+        provider: "rockapi".into(),
+        model: "gpt-4o-mini".into(),
+    };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    update(&mut state, Msg::Resize(WIDTH, HEIGHT));
+    state
+}
+
+fn press(state: &mut State, code: KeyCode, modifiers: KeyModifiers) {
+    update(state, Msg::Key(KeyEvent::new(code, modifiers)));
+}
+
+fn send(state: &mut State, text: &str) -> RequestId {
+    update(state, Msg::Paste(text.into()));
+    press(state, KeyCode::Enter, KeyModifiers::NONE);
+    state.stream.id().expect("a request started")
+}
+
+fn event(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) {
+    update(state, Msg::Api { id, event, at });
+}
+
+fn delta(text: &str) -> ApiEvent {
+    ApiEvent::Delta {
+        content: text.into(),
+        reasoning: String::new(),
+    }
+}
+
+fn screen(state: &mut State) -> String {
+    state.prepare_frame();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    terminal
+        .draw(|frame| rockchat::ui::render(state, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..HEIGHT)
+        .map(|y| {
+            let row: String = (0..WIDTH)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            row.trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn empty_screen_shows_placeholder_and_status() {
+    let mut state = new_state();
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn streaming_reply_shows_cursor_and_rate() {
+    let mut state = new_state();
+    let start = Instant::now();
+    let id = send(&mut state, "Write a haiku about Rust");
+    event(&mut state, id, delta("Borrowed, never lost —\n"), start);
+    event(
+        &mut state,
+        id,
+        delta("lifetimes hold the "),
+        start + Duration::from_millis(500),
+    );
+    event(
+        &mut state,
+        id,
+        delta("thread"),
+        start + Duration::from_secs(1),
+    );
+    update(&mut state, Msg::Paste("next question".into()));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn finished_turn_shows_usage_and_cut_off_notice() {
+    let mut state = new_state();
+    let now = Instant::now();
+    let id = send(&mut state, "Count to three");
+    event(&mut state, id, delta("One, two,"), now);
+    event(&mut state, id, ApiEvent::Finish(FinishReason::Length), now);
+    let usage = Usage {
+        prompt_tokens: 21,
+        completion_tokens: 4,
+        total_tokens: 25,
+    };
+    event(&mut state, id, ApiEvent::Usage(usage), now);
+    event(&mut state, id, ApiEvent::Done, now);
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn failed_request_keeps_prompt_with_error_and_advice() {
+    let mut state = new_state();
+    let id = send(&mut state, "Hello?");
+    let error = ApiError::Auth {
+        status: 401,
+        message: "Incorrect API key provided (invalid_request_error, invalid_api_key)".into(),
+        key_hint: "it was read from ROCKAPI_API_KEY".into(),
+    };
+    event(&mut state, id, ApiEvent::Failed(error), Instant::now());
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn stopped_reply_is_marked_and_reasoning_is_folded() {
+    let mut state = new_state();
+    let now = Instant::now();
+    let id = send(&mut state, "Think first");
+    event(
+        &mut state,
+        id,
+        delta("<think>Step one.\nStep two.</think>The answer is"),
+        now,
+    );
+    press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+    press(&mut state, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!("stopped_reply_reasoning_unfolded", screen(&mut state));
+}
+
+#[test]
+fn help_popup_lists_the_keys() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn system_editor_popup_shows_the_system_message() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::F(3), KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+}
