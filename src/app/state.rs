@@ -79,19 +79,53 @@ impl Message {
         }
     }
 
-    pub fn touch(&mut self) {
+    fn touch(&mut self) {
         self.revision = self.revision.wrapping_add(1);
     }
 }
 
 /// One conversation: its single system message and the turns after it.
+///
+/// Messages change only through `push` and `edit`, which remember the lowest changed
+/// index, so laying out a frame looks at the changed tail and not the whole history.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
     pub system: String,
-    pub messages: Vec<Message>,
+    messages: Vec<Message>,
+    changed_from: usize,
 }
 
 impl Conversation {
+    pub fn new(system: String) -> Self {
+        Self {
+            system,
+            messages: Vec::new(),
+            changed_from: 0,
+        }
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn push(&mut self, message: Message) -> usize {
+        self.messages.push(message);
+        self.messages.len() - 1
+    }
+
+    /// Mutable access that marks the message for layout again.
+    pub fn edit(&mut self, index: usize) -> Option<&mut Message> {
+        let message = self.messages.get_mut(index)?;
+        message.touch();
+        self.changed_from = self.changed_from.min(index);
+        Some(message)
+    }
+
+    /// The lowest index changed since the last call; resets the mark.
+    pub fn take_changed_from(&mut self) -> usize {
+        std::mem::replace(&mut self.changed_from, self.messages.len())
+    }
+
     /// The whole history that goes with the next request.
     pub fn history(&self) -> Vec<WireMessage> {
         let system = (!self.system.trim().is_empty()).then(|| WireMessage {
@@ -197,10 +231,7 @@ pub struct State {
 impl State {
     pub fn new(target: Target, system: String, mouse: bool) -> Self {
         Self {
-            conversation: Conversation {
-                system,
-                messages: Vec::new(),
-            },
+            conversation: Conversation::new(system),
             input: crate::ui::input::new_textarea(Vec::new()),
             stream: Stream::Idle,
             next_id: 1,
@@ -224,8 +255,10 @@ impl State {
         self.view.height = panes.transcript.height;
         let width = self.view.width;
         let before = self.transcript.total_lines();
+        let changed_from = self.conversation.take_changed_from();
         self.transcript.sync(
-            &self.conversation.messages,
+            self.conversation.messages(),
+            changed_from,
             width,
             self.view.show_reasoning,
             &self.theme,

@@ -165,7 +165,7 @@ fn send(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     state.input = new_textarea(Vec::new());
-    state.conversation.messages.push(Message::user(text));
+    state.conversation.push(Message::user(text));
     state.view.scroll_up = 0;
     start_request(state)
 }
@@ -173,7 +173,7 @@ fn send(state: &mut State) -> Vec<Effect> {
 fn start_request(state: &mut State) -> Vec<Effect> {
     let id = state.next_id;
     state.next_id += 1;
-    let user_index = state.conversation.messages.len().saturating_sub(1);
+    let user_index = state.conversation.messages().len().saturating_sub(1);
     state.stream = Stream::Waiting { id, user_index };
     vec![Effect::StartRequest {
         id,
@@ -202,24 +202,30 @@ fn retry(state: &mut State) -> Vec<Effect> {
     if state.stream.is_busy() {
         return Vec::new();
     }
-    let messages = &mut state.conversation.messages;
-    let Some(last_user) = messages.iter().rposition(|m| m.role == Role::User) else {
+    let conversation = &mut state.conversation;
+    let count = conversation.messages().len();
+    let Some(last_user) = conversation
+        .messages()
+        .iter()
+        .rposition(|m| m.role == Role::User)
+    else {
         state.notice = Some("nothing to retry yet".into());
         return Vec::new();
     };
-    for reply in &mut messages[last_user + 1..] {
-        reply.superseded = true;
-        reply.touch();
+    for index in last_user + 1..count {
+        if let Some(reply) = conversation.edit(index) {
+            reply.superseded = true;
+        }
     }
-    let prompt = &mut messages[last_user];
-    prompt.status = Status::Complete;
-    prompt.touch();
+    if let Some(prompt) = conversation.edit(last_user) {
+        prompt.status = Status::Complete;
+    }
     state.view.scroll_up = 0;
     start_request(state)
 }
 
 fn continue_reply(state: &mut State) -> Vec<Effect> {
-    let last = state.conversation.messages.last();
+    let last = state.conversation.messages().last();
     let can_continue = last.is_some_and(|m| m.role == Role::Assistant && m.is_sent());
     if state.stream.is_busy() || !can_continue {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
@@ -227,7 +233,6 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
     }
     state
         .conversation
-        .messages
         .push(Message::user(CONTINUE_PROMPT.to_owned()));
     state.view.scroll_up = 0;
     start_request(state)
@@ -251,23 +256,20 @@ fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec
                 let split = text.push(&content, &reasoning);
                 *last_at = at;
                 *deltas += 1;
-                if let Some(message) = state.conversation.messages.get_mut(*reply) {
+                if let Some(message) = state.conversation.edit(*reply) {
                     append(message, split);
                 }
             }
         }
         ApiEvent::Finish(reason) => {
-            if let Some(message) =
-                reply_index(state, at).and_then(|i| state.conversation.messages.get_mut(i))
-            {
+            if let Some(message) = reply_index(state, at).and_then(|i| state.conversation.edit(i)) {
                 message.finish = Some(reason);
-                message.touch();
             }
         }
         ApiEvent::Usage(usage) => {
             state.last_usage = Some(usage);
             if let Stream::Receiving { reply, .. } = state.stream
-                && let Some(message) = state.conversation.messages.get_mut(reply)
+                && let Some(message) = state.conversation.edit(reply)
             {
                 message.usage = Some(usage);
             }
@@ -289,9 +291,9 @@ fn reply_index(state: &mut State, at: Instant) -> Option<usize> {
         Stream::Receiving { reply, .. } => return Some(reply),
         Stream::Waiting { id, .. } => id,
     };
-    let messages = &mut state.conversation.messages;
-    messages.push(Message::assistant(state.target.model.clone()));
-    let reply = messages.len() - 1;
+    let reply = state
+        .conversation
+        .push(Message::assistant(state.target.model.clone()));
     state.stream = Stream::Receiving {
         id,
         reply,
@@ -309,7 +311,6 @@ fn append(message: &mut Message, split: Split) {
     }
     message.content.push_str(&split.content);
     message.reasoning.push_str(&split.reasoning);
-    message.touch();
 }
 
 /// Closes the request in flight: flushes held-back text and records how it ended, on the
@@ -318,20 +319,18 @@ fn end_stream(state: &mut State, status: Status) {
     match std::mem::replace(&mut state.stream, Stream::Idle) {
         Stream::Idle => {}
         Stream::Waiting { user_index, .. } => {
-            if let Some(prompt) = state.conversation.messages.get_mut(user_index)
-                && status != Status::Complete
+            if status != Status::Complete
+                && let Some(prompt) = state.conversation.edit(user_index)
             {
                 prompt.status = status;
-                prompt.touch();
             }
         }
         Stream::Receiving {
             reply, mut text, ..
         } => {
-            if let Some(message) = state.conversation.messages.get_mut(reply) {
+            if let Some(message) = state.conversation.edit(reply) {
                 append(message, text.finish());
                 message.status = status;
-                message.touch();
             }
         }
     }

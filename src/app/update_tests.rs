@@ -111,7 +111,7 @@ fn deltas_accumulate_and_the_reply_records_its_model() {
     let (id, _) = sent_messages(&send(&mut state, "hi"));
     api(&mut state, id, delta("Hel"));
     api(&mut state, id, delta("lo"));
-    let reply = state.conversation.messages.last().unwrap();
+    let reply = state.conversation.messages().last().unwrap();
     assert_eq!(reply.content, "Hello");
     assert_eq!(reply.status, Status::Streaming);
     assert_eq!(reply.model.as_deref(), Some("tiny"));
@@ -126,7 +126,7 @@ fn deltas_accumulate_and_the_reply_records_its_model() {
     );
     api(&mut state, id, ApiEvent::Done);
     assert_eq!(
-        state.conversation.messages.last().unwrap().status,
+        state.conversation.messages().last().unwrap().status,
         Status::Complete
     );
     assert_eq!(state.last_usage.unwrap().completion_tokens, 2);
@@ -140,7 +140,7 @@ fn esc_while_streaming_cancels_and_keeps_partial() {
     api(&mut state, id, delta("Once upon"));
     let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(effects, [Effect::CancelRequest { id }]);
-    let reply = state.conversation.messages.last().unwrap();
+    let reply = state.conversation.messages().last().unwrap();
     assert_eq!(
         (reply.content.as_str(), &reply.status),
         ("Once upon", &Status::Stopped)
@@ -148,7 +148,7 @@ fn esc_while_streaming_cancels_and_keeps_partial() {
     // A late delta from the aborted request changes nothing.
     api(&mut state, id, delta(" a time"));
     assert_eq!(
-        state.conversation.messages.last().unwrap().content,
+        state.conversation.messages().last().unwrap().content,
         "Once upon"
     );
     // The stopped partial is context for the next prompt.
@@ -177,7 +177,7 @@ fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
         message: "boom".into(),
     };
     api(&mut state, id, ApiEvent::Failed(error));
-    let prompt = state.conversation.messages.last().unwrap();
+    let prompt = state.conversation.messages().last().unwrap();
     assert_eq!(prompt.content, "are you there?");
     assert!(matches!(&prompt.status, Status::Failed(e) if e.contains("HTTP 500: boom")));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
@@ -186,7 +186,7 @@ fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
         [(Role::User, "are you there?")]
     );
     assert_eq!(
-        state.conversation.messages.len(),
+        state.conversation.messages().len(),
         1,
         "retry re-sends, it does not duplicate"
     );
@@ -204,7 +204,7 @@ fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
             message: "reset".into(),
         }),
     );
-    let reply = &state.conversation.messages[1];
+    let reply = &state.conversation.messages()[1];
     assert_eq!(reply.content, "partial");
     assert!(matches!(&reply.status, Status::Failed(e) if e.contains("reset")));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
@@ -213,8 +213,8 @@ fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
         2,
         "the broken partial is not sent again: {messages:?}"
     );
-    assert!(state.conversation.messages[1].superseded);
-    assert_eq!(state.conversation.messages[1].content, "partial");
+    assert!(state.conversation.messages()[1].superseded);
+    assert_eq!(state.conversation.messages()[1].content, "partial");
 }
 
 #[test]
@@ -252,7 +252,7 @@ fn paste_arrives_whole_and_is_not_sent() {
 fn blank_input_is_not_sent() {
     let mut state = state();
     assert!(send(&mut state, "   ").is_empty());
-    assert!(state.conversation.messages.is_empty());
+    assert!(state.conversation.messages().is_empty());
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn length_finish_is_recorded_and_ctrl_o_asks_to_continue() {
     api(&mut state, id, ApiEvent::Finish(FinishReason::Length));
     api(&mut state, id, ApiEvent::Done);
     assert_eq!(
-        state.conversation.messages[1].finish,
+        state.conversation.messages()[1].finish,
         Some(FinishReason::Length)
     );
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL));
@@ -286,7 +286,7 @@ fn think_blocks_become_reasoning_and_are_never_sent_back() {
         },
     );
     api(&mut state, id, ApiEvent::Done);
-    let reply = &state.conversation.messages[1];
+    let reply = &state.conversation.messages()[1];
     assert_eq!(
         (reply.reasoning.as_str(), reply.content.as_str()),
         ("hmm", "Because.")
@@ -305,7 +305,7 @@ fn escape_sequences_from_the_model_never_reach_the_state() {
         delta("safe\x1b]52;c;ZXZpbA==\x07 text\x1b[2J"),
     );
     api(&mut state, id, ApiEvent::Done);
-    assert_eq!(state.conversation.messages[1].content, "safe text");
+    assert_eq!(state.conversation.messages()[1].content, "safe text");
 }
 
 #[test]
@@ -317,7 +317,10 @@ fn events_of_an_older_request_are_ignored() {
     assert_ne!(old, new);
     api(&mut state, old, delta("stale"));
     api(&mut state, new, delta("fresh"));
-    assert_eq!(state.conversation.messages.last().unwrap().content, "fresh");
+    assert_eq!(
+        state.conversation.messages().last().unwrap().content,
+        "fresh"
+    );
 }
 
 #[test]

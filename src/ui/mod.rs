@@ -22,7 +22,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     let panes = layout::panes((area.width, area.height), state.input.lines().len());
     let theme = &state.theme;
-    if state.conversation.messages.is_empty() {
+    if state.conversation.messages().is_empty() {
         welcome(frame, panes.transcript, theme);
     }
     state

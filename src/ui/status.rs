@@ -62,7 +62,7 @@ fn phase(state: &State) -> (String, bool) {
             }
         }
         Stream::Idle => {
-            let last = state.conversation.messages.last().map(|m| &m.status);
+            let last = state.conversation.messages().last().map(|m| &m.status);
             match last {
                 Some(Status::Failed(_)) => ("error".to_owned(), true),
                 Some(Status::Stopped) => ("stopped".to_owned(), false),

@@ -54,8 +54,16 @@ impl TranscriptCache {
         self.total
     }
 
-    /// Lays out what changed since the last call.
-    pub fn sync(&mut self, messages: &[Message], width: u16, show_reasoning: bool, theme: &Theme) {
+    /// Lays out what changed since the last call: messages from `changed_from` on, and any
+    /// new ones. Everything when the width, theme or folding changed.
+    pub fn sync(
+        &mut self,
+        messages: &[Message],
+        changed_from: usize,
+        width: u16,
+        show_reasoning: bool,
+        theme: &Theme,
+    ) {
         if width != self.width
             || show_reasoning != self.show_reasoning
             || self.theme != Some(*theme)
@@ -64,25 +72,27 @@ impl TranscriptCache {
             self.width = width;
             self.show_reasoning = show_reasoning;
             self.theme = Some(*theme);
+            self.total = 0;
         }
-        self.entries.truncate(messages.len());
+        let keep = messages.len().min(self.entries.len());
+        for removed in self.entries.drain(keep..) {
+            self.total -= removed.height();
+        }
         let text_width = (width as usize).saturating_sub(INDENT.len()).max(1);
-        for (index, message) in messages.iter().enumerate() {
+        let from = changed_from.min(self.entries.len());
+        for (index, message) in messages.iter().enumerate().skip(from) {
             if index == self.entries.len() {
                 let mut entry = Entry::default();
                 layout(&mut entry, message, text_width, show_reasoning, theme);
+                self.total += entry.height();
                 self.entries.push(entry);
             } else if self.entries[index].revision != message.revision {
-                layout(
-                    &mut self.entries[index],
-                    message,
-                    text_width,
-                    show_reasoning,
-                    theme,
-                );
+                let entry = &mut self.entries[index];
+                self.total -= entry.height();
+                layout(entry, message, text_width, show_reasoning, theme);
+                self.total += entry.height();
             }
         }
-        self.total = self.entries.iter().map(Entry::height).sum();
     }
 
     /// Draws the lines that end `scroll_up` lines above the bottom.
