@@ -10,7 +10,7 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::api::ApiClient;
-use crate::app::{App, State};
+use crate::app::{App, Msg, State};
 use crate::settings::Settings;
 use crate::ui::theme::Theme;
 
@@ -32,10 +32,27 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    forward_signals(app.sender());
     let mut events = EventStream::new();
     let result = app.run(&mut events).await;
     restore();
     Ok(result?)
+}
+
+/// SIGTERM and SIGHUP end the app through the normal path, so the terminal is restored.
+fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+        let Ok(mut stream) = signal(kind) else {
+            continue;
+        };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if stream.recv().await.is_some() {
+                let _ = tx.send(Msg::Shutdown);
+            }
+        });
+    }
 }
 
 fn set_mouse(on: bool) -> io::Result<()> {

@@ -32,6 +32,8 @@ pub enum Msg {
     },
     /// A frame of animation while a request is in flight (spinner, tok/s).
     Tick(Instant),
+    /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
+    Shutdown,
 }
 
 /// The life of one request, as the driver reports it.

@@ -68,6 +68,11 @@ where
         }
     }
 
+    /// A sender for messages from outside the loop (signals).
+    pub fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
     pub fn terminal(&self) -> &Terminal<B> {
         &self.terminal
     }

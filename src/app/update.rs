@@ -41,6 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Api { id, event, at } => on_api(state, id, event, at),
+        Msg::Shutdown => quit(state),
         Msg::Tick(_) => {
             state.frame = state.frame.wrapping_add(1);
             Vec::new()
