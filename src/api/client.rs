@@ -134,7 +134,7 @@ impl ApiClient {
         let mut body = response.bytes_stream();
         let mut state = StreamProgress::default();
         while let Some(bytes) = body.next().await {
-            let bytes = bytes.map_err(|e| self.dropped(&e, &state))?;
+            let bytes = bytes.map_err(|e| self.dropped(&e))?;
             let events = decoder.push(&bytes).map_err(|e| ApiError::Protocol {
                 message: e.to_string(),
             })?;
@@ -255,20 +255,23 @@ impl ApiClient {
         } else {
             "the connection failed".to_owned()
         };
-        // reqwest's Display carries the URL (never the key) and the cause chain.
+        // The innermost cause says what happened ("Connection refused"); the layers above
+        // it repeat the URL in reqwest's wording.
         let mut detail = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
-            detail.push_str(": ");
-            detail.push_str(&cause.to_string());
+            detail = cause.to_string();
             source = cause.source();
+        }
+        if let Some(cut) = detail.find(" (os error") {
+            detail.truncate(cut);
         }
         ApiError::Network {
             message: self.redact(&format!("{what} ({detail})")),
         }
     }
 
-    fn dropped(&self, error: &reqwest::Error, _state: &StreamProgress) -> ApiError {
+    fn dropped(&self, error: &reqwest::Error) -> ApiError {
         match self.network_error(error) {
             ApiError::Network { message } => ApiError::Network {
                 message: format!("the connection broke mid-reply: {message}"),

@@ -188,8 +188,8 @@ fn header(
             "▾ reasoning (Ctrl+T folds)".to_owned(),
             theme.reasoning,
         ));
-        for row in wrap_text(message.reasoning.trim_end(), width) {
-            lines.push(indented(row, theme.reasoning));
+        for row in wrap_text(message.reasoning.trim_end(), width.saturating_sub(2)) {
+            lines.push(indented(format!("│ {row}"), theme.reasoning));
         }
     } else {
         let count = message.reasoning.trim_end().lines().count().max(1);

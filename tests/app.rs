@@ -1,0 +1,211 @@
+//! Whole-app flows: the real driver loop with a `TestBackend` terminal, talking to a real
+//! HTTP server on 127.0.0.1. Keys are fed as messages; waits are on state, never on time.
+
+mod support;
+
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, Pending};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::api::{ApiClient, Endpoint};
+use rockchat::app::state::{Status, Target};
+use rockchat::app::{App, Msg, State};
+use serde_json::json;
+use support::{Body, Reply, TestServer, split_every, sse_reply};
+
+type Input = Pending<io::Result<Event>>;
+
+fn app(server: &TestServer) -> App<TestBackend> {
+    app_at(&server.base_url)
+}
+
+fn app_at(base_url: &str) -> App<TestBackend> {
+    let endpoint = Endpoint {
+        provider: "local".into(),
+        base_url: base_url.to_owned(),
+        api_key: None,
+        key_hint: "no key was sent".into(),
+        stream_usage: true,
+    };
+    let client = ApiClient::new(endpoint).unwrap();
+    let target = Target {
+        provider: "local".into(),
+        model: "tiny-llama".into(),
+    };
+    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    App::new(state, terminal, client, Box::new(|_| Ok(())))
+}
+
+fn sse(deltas: &[&str]) -> Reply {
+    Reply {
+        status: 200,
+        headers: event_stream(),
+        body: Body::Chunks(split_every(&sse_reply(deltas, "stop", Some((12, 3))), 5)),
+    }
+}
+
+fn event_stream() -> Vec<(String, String)> {
+    vec![("Content-Type".into(), "text/event-stream".into())]
+}
+
+fn press(app: &mut App<TestBackend>, code: KeyCode) {
+    app.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        .unwrap();
+}
+
+fn send(app: &mut App<TestBackend>, text: &str) {
+    app.dispatch(Msg::Paste(text.into())).unwrap();
+    press(app, KeyCode::Enter);
+}
+
+async fn until(app: &mut App<TestBackend>, done: impl Fn(&State) -> bool) {
+    let mut input: Input = stream::pending();
+    tokio::time::timeout(Duration::from_secs(10), app.run_until(&mut input, done))
+        .await
+        .expect("the app reached the expected state")
+        .unwrap();
+}
+
+fn idle(state: &State) -> bool {
+    !state.stream.is_busy()
+}
+
+/// The screen's text with wrapped lines joined, so a phrase can be found across a wrap.
+fn screen(app: &App<TestBackend>) -> String {
+    let buffer = app.terminal().backend().buffer();
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .map(|row| row.trim().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn third_request_carries_system_user_assistant_user() {
+    let server = TestServer::start(vec![
+        sse(&["Hello", " there"]),
+        sse(&["Fine", ", thanks"]),
+        sse(&["Bye"]),
+    ])
+    .await;
+    let mut app = app(&server);
+    for prompt in ["hi", "how are you?", "bye"] {
+        send(&mut app, prompt);
+        until(&mut app, idle).await;
+    }
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[2].body["messages"],
+        json!([
+            {"role": "system", "content": "You are a helpful assistant"},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Hello there"},
+            {"role": "user", "content": "how are you?"},
+            {"role": "assistant", "content": "Fine, thanks"},
+            {"role": "user", "content": "bye"},
+        ])
+    );
+    assert_eq!(requests[2].body["stream"], json!(true));
+    let shown = screen(&app);
+    assert!(shown.contains("Fine, thanks"), "{shown}");
+    assert!(shown.contains("last turn: 12 in · 3 out"), "{shown}");
+}
+
+#[tokio::test]
+async fn esc_stops_a_hanging_stream_and_the_partial_stays_on_screen() {
+    let partial = sse_reply(&["Once", " upon", " a time"], "stop", None);
+    // Everything up to the third delta, then the server goes silent.
+    let cut = String::from_utf8_lossy(&partial).find(" a time").unwrap();
+    let reply = Reply {
+        status: 200,
+        headers: event_stream(),
+        body: Body::ChunksThenHang(split_every(&partial[..cut - 20], 3)),
+    };
+    let server = TestServer::start(vec![reply]).await;
+    let mut app = app(&server);
+    send(&mut app, "tell me a story");
+    until(&mut app, |s| {
+        s.conversation
+            .messages()
+            .last()
+            .is_some_and(|m| m.content == "Once upon")
+    })
+    .await;
+    press(&mut app, KeyCode::Esc);
+    until(&mut app, idle).await;
+    let reply = app.state.conversation.messages().last().unwrap();
+    assert_eq!(
+        (reply.content.as_str(), &reply.status),
+        ("Once upon", &Status::Stopped)
+    );
+    app.draw().unwrap();
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Once upon") && shown.contains("■ stopped"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retries() {
+    let failure = Reply {
+        status: 500,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Whole(
+            br#"{"error":{"code":500,"message":"model crashed","type":"server_error"}}"#.to_vec(),
+        ),
+    };
+    let server = TestServer::start(vec![failure, sse(&["Recovered"])]).await;
+    let mut app = app(&server);
+    send(&mut app, "are you there?");
+    until(&mut app, idle).await;
+    app.draw().unwrap();
+    let shown = screen(&app);
+    assert!(shown.contains("are you there?"), "{shown}");
+    assert!(
+        shown.contains("HTTP 500: model crashed (server_error, 500)"),
+        "{shown}"
+    );
+    assert!(shown.contains("error"), "{shown}");
+    app.dispatch(Msg::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::CONTROL,
+    )))
+    .unwrap();
+    until(&mut app, idle).await;
+    let messages = app.state.conversation.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].content, "Recovered");
+    let requests = server.requests().await;
+    assert_eq!(requests[1].body["messages"], requests[0].body["messages"]);
+}
+
+#[tokio::test]
+async fn connection_refused_is_shown_with_what_to_do() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut app = app_at(&format!("http://127.0.0.1:{port}/v1"));
+    send(&mut app, "hello?");
+    until(&mut app, idle).await;
+    app.draw().unwrap();
+    let shown = screen(&app);
+    assert!(
+        shown.contains(&format!("cannot connect to http://127.0.0.1:{port}/v1")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Check that the server is running"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,230 @@
+//! A real, scripted HTTP/1.1 server on 127.0.0.1 for the tests: it answers each request
+//! with the next scripted reply, writing a body piece by piece (flushed separately, so the
+//! client sees split events, split CRLFs and split UTF-8), and records what it received.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Mutex;
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Chunked transfer encoding, one chunk per piece.
+    Chunks(Vec<Vec<u8>>),
+    /// A Content-Length body.
+    Whole(Vec<u8>),
+    /// These pieces, then silence with the connection held open.
+    ChunksThenHang(Vec<Vec<u8>>),
+    /// These pieces, then the connection is dropped without the final chunk.
+    ChunksThenDrop(Vec<Vec<u8>>),
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub struct TestServer {
+    pub base_url: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl TestServer {
+    pub async fn start(replies: Vec<Reply>) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(replies.into_iter()));
+        let recorded = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                socket.set_nodelay(true).unwrap();
+                tokio::spawn(serve(socket, script.clone(), recorded.clone()));
+            }
+        });
+        TestServer { base_url, requests }
+    }
+
+    pub async fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().await.clone()
+    }
+}
+
+type Script = Arc<Mutex<std::vec::IntoIter<Reply>>>;
+
+async fn serve(mut socket: TcpStream, script: Script, recorded: Arc<Mutex<Vec<Recorded>>>) {
+    while let Some(request) = read_request(&mut socket).await {
+        recorded.lock().await.push(request);
+        let reply = script.lock().await.next().unwrap_or_else(|| Reply {
+            status: 500,
+            headers: vec![],
+            body: Body::Whole(b"no more scripted replies".to_vec()),
+        });
+        if !write_reply(&mut socket, reply).await {
+            return;
+        }
+    }
+}
+
+async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
+    let mut buffer = Vec::new();
+    let header_end = loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buffer[header_end..].to_vec();
+    while body.len() < length {
+        let mut chunk = vec![0u8; length - body.len()];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// Writes one reply; false when the connection must end.
+async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
+    let mut head = format!("HTTP/1.1 {} Scripted\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let pieces = match reply.body {
+        Body::Whole(bytes) => {
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&bytes).await;
+            return socket.flush().await.is_ok();
+        }
+        Body::Chunks(pieces) => (pieces, End::Finish),
+        Body::ChunksThenHang(pieces) => (pieces, End::Hang),
+        Body::ChunksThenDrop(pieces) => (pieces, End::Drop),
+    };
+    head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+    if socket.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    let (pieces, end) = pieces;
+    for piece in pieces.iter().filter(|p| !p.is_empty()) {
+        let framed = [format!("{:x}\r\n", piece.len()).as_bytes(), piece, b"\r\n"].concat();
+        if socket.write_all(&framed).await.is_err() || socket.flush().await.is_err() {
+            return false;
+        }
+        // Let the client read this piece before the next is written.
+        tokio::task::yield_now().await;
+    }
+    match end {
+        End::Finish => socket.write_all(b"0\r\n\r\n").await.is_ok(),
+        End::Drop => false,
+        End::Hang => {
+            std::future::pending::<()>().await;
+            false
+        }
+    }
+}
+
+enum End {
+    Finish,
+    Hang,
+    Drop,
+}
+
+/// SSE bytes shaped like llama.cpp's: a role chunk with null content, one chunk per delta,
+/// a finish chunk, an optional usage chunk with empty choices, then `[DONE]`.
+pub fn sse_reply(deltas: &[&str], finish: &str, usage: Option<(u64, u64)>) -> Vec<u8> {
+    let mut out = String::new();
+    let mut event = |value: serde_json::Value| out.push_str(&format!("data: {value}\n\n"));
+    event(
+        serde_json::json!({"choices":[{"index":0,"finish_reason":null,"delta":{"role":"assistant","content":null}}],"model":"tiny-llama","object":"chat.completion.chunk"}),
+    );
+    for delta in deltas {
+        event(
+            serde_json::json!({"choices":[{"index":0,"finish_reason":null,"delta":{"content":delta}}],"model":"tiny-llama","object":"chat.completion.chunk"}),
+        );
+    }
+    event(
+        serde_json::json!({"choices":[{"index":0,"finish_reason":finish,"delta":{}}],"model":"tiny-llama","object":"chat.completion.chunk"}),
+    );
+    if let Some((prompt, completion)) = usage {
+        event(
+            serde_json::json!({"choices":[],"usage":{"prompt_tokens":prompt,"completion_tokens":completion,"total_tokens":prompt+completion}}),
+        );
+    }
+    out.push_str("data: [DONE]\n\n");
+    out.into_bytes()
+}
+
+/// Cuts bytes into pieces of `n`, wherever that falls.
+pub fn split_every(bytes: &[u8], n: usize) -> Vec<Vec<u8>> {
+    bytes.chunks(n.max(1)).map(<[u8]>::to_vec).collect()
+}
+
+/// A `text/event-stream` reply cut every `n` bytes.
+pub fn sse_chunks(bytes: &[u8], n: usize) -> Reply {
+    Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::Chunks(split_every(bytes, n)),
+    }
+}
+
+/// A JSON reply with a status, e.g. an error body.
+pub fn json_reply(status: u16, body: &[u8]) -> Reply {
+    Reply {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Whole(body.to_vec()),
+    }
+}
