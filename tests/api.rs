@@ -1,0 +1,365 @@
+//! The HTTP client against a real server on 127.0.0.1: real sockets, real SSE bytes cut
+//! at awkward places, real error bodies captured from llama.cpp.
+
+mod support;
+
+use std::time::Duration;
+
+use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
+use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
+use rockchat::secret::ApiKey;
+use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_reply};
+
+const KEY: &str = "sk-test-0123456789abcdef";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/llama-server/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClient {
+    ApiClient::new(Endpoint {
+        provider: "test".into(),
+        base_url: server.base_url.clone(),
+        api_key: key.and_then(ApiKey::new),
+        key_hint: "it was read from ROCKAPI_API_KEY".into(),
+        stream_usage,
+    })
+    .unwrap()
+}
+
+fn hello() -> Vec<WireMessage> {
+    vec![
+        WireMessage {
+            role: Role::System,
+            content: "You are a helpful assistant".into(),
+        },
+        WireMessage {
+            role: Role::User,
+            content: "hello".into(),
+        },
+    ]
+}
+
+/// Streams one request; returns the text, the other events, and the outcome.
+async fn stream(client: &ApiClient) -> (String, Vec<StreamEvent>, Result<(), ApiError>) {
+    let request = client.chat_request("tiny-llama", hello(), true);
+    let mut text = String::new();
+    let mut others = Vec::new();
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.stream(&request, |event| match event {
+            StreamEvent::Delta { content, .. } => text.push_str(&content),
+            other => others.push(other),
+        }),
+    )
+    .await
+    .expect("the stream ended");
+    (text, others, result)
+}
+
+/// The text a fixture's deltas add up to, read straight from its JSON lines.
+fn fixture_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn llama_stream_split_anywhere_reassembles_the_reply() {
+    let bytes = fixture("stream-stop.sse");
+    let expected = fixture_text(&bytes);
+    assert!(expected.len() > 20);
+    for piece in [1, 7, 64] {
+        let server = TestServer::start(vec![sse_chunks(&bytes, piece)]).await;
+        let (text, others, result) = stream(&client(&server, None, false)).await;
+        result.unwrap();
+        assert_eq!(text, expected, "pieces of {piece} bytes");
+        assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)]);
+    }
+}
+
+#[tokio::test]
+async fn length_finish_and_usage_chunk_arrive_from_llama_server() {
+    let server = TestServer::start(vec![sse_chunks(&fixture("stream-usage-length.sse"), 13)]).await;
+    let (_, others, result) = stream(&client(&server, None, true)).await;
+    result.unwrap();
+    let usage = Usage {
+        prompt_tokens: 31,
+        completion_tokens: 6,
+        total_tokens: 37,
+    };
+    assert_eq!(
+        others,
+        [
+            StreamEvent::Finish(FinishReason::Length),
+            StreamEvent::Usage(usage)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn request_carries_model_history_stream_options_and_key() {
+    let server = TestServer::start(vec![sse_chunks(&sse_reply(&["hi"], "stop", None), 50)]).await;
+    stream(&client(&server, Some(KEY), true)).await.2.unwrap();
+    let request = &server.requests().await[0];
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
+    assert_eq!(request.body["model"], "tiny-llama");
+    assert_eq!(request.body["stream"], true);
+    assert_eq!(request.body["stream_options"]["include_usage"], true);
+    assert_eq!(request.body["messages"][0]["role"], "system");
+    assert_eq!(request.body["messages"][1]["content"], "hello");
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn without_a_key_or_usage_flag_neither_is_sent() {
+    let server = TestServer::start(vec![sse_chunks(&sse_reply(&["hi"], "stop", None), 50)]).await;
+    stream(&client(&server, None, false)).await.2.unwrap();
+    let request = &server.requests().await[0];
+    assert_eq!(request.header("authorization"), None);
+    assert!(request.body.get("stream_options").is_none());
+}
+
+#[tokio::test]
+async fn crlf_pings_empty_choices_and_split_utf8_are_handled() {
+    let body = "data: {\"choices\":[{\"delta\":{\"content\":\"h\u{e9}llo \"}}]}\r\n\r\n: ping\r\n\r\n\
+                data: {\"choices\":[]}\r\n\r\n\
+                data: {\"choices\":[{\"delta\":{\"content\":\"\u{1f980}\"},\"finish_reason\":\"stop\"}]}\r\n\r\n\
+                data: [DONE]\r\n\r\n";
+    let server = TestServer::start(vec![sse_chunks(body.as_bytes(), 3)]).await;
+    let (text, others, result) = stream(&client(&server, None, false)).await;
+    result.unwrap();
+    assert_eq!(text, "héllo 🦀");
+    assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)]);
+}
+
+#[tokio::test]
+async fn a_stream_ending_after_finish_without_done_is_complete() {
+    let body =
+        b"data: {\"choices\":[{\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\n";
+    let server = TestServer::start(vec![sse_chunks(body, 10)]).await;
+    let (text, _, result) = stream(&client(&server, None, false)).await;
+    assert_eq!((text.as_str(), result), ("ok", Ok(())));
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_reply_is_a_network_error_after_the_partial() {
+    let bytes = sse_reply(&["Once", " upon", " a", " time"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find(" a\"").unwrap();
+    let reply = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::ChunksThenDrop(split_every(&bytes[..cut], 9)),
+    };
+    let server = TestServer::start(vec![reply]).await;
+    let (text, _, result) = stream(&client(&server, None, false)).await;
+    assert_eq!(text, "Once upon");
+    assert!(
+        matches!(result, Err(ApiError::Network { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_object_inside_a_200_stream_is_reported_with_its_message() {
+    let body = b"data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n\
+                 data: {\"error\":{\"message\":\"upstream provider overloaded\",\"code\":502}}\n\n";
+    let server = TestServer::start(vec![sse_chunks(body, 16)]).await;
+    let (text, _, result) = stream(&client(&server, None, false)).await;
+    assert_eq!(text, "par");
+    match result {
+        Err(error @ ApiError::InStream { .. }) => {
+            assert!(
+                error
+                    .to_string()
+                    .contains("upstream provider overloaded (502)"),
+                "{error}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn garbage_in_the_stream_is_a_protocol_error() {
+    let server = TestServer::start(vec![sse_chunks(b"data: {not json\n\n", 4)]).await;
+    let (_, _, result) = stream(&client(&server, None, false)).await;
+    assert!(
+        matches!(&result, Err(ApiError::Protocol { message }) if message.contains("not valid JSON")),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_html_page_with_status_200_is_not_taken_for_a_stream() {
+    let page = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/html".into())],
+        body: Body::Whole(b"<html><body>Proxy login required</body></html>".to_vec()),
+    };
+    let server = TestServer::start(vec![page]).await;
+    let (_, _, result) = stream(&client(&server, None, false)).await;
+    let Err(ApiError::Protocol { message }) = result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(
+        message,
+        "the server's reply is not an event stream (content type text/html)"
+    );
+}
+
+#[tokio::test]
+async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_key() {
+    let body = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {KEY}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+    );
+    let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
+    let (_, _, result) = stream(&client(&server, Some(KEY), false)).await;
+    let error = result.unwrap_err();
+    assert!(matches!(error, ApiError::Auth { status: 401, .. }));
+    let shown = format!("{error} {error:?} {}", error.full_message());
+    assert!(shown.contains("Incorrect API key provided"), "{shown}");
+    assert!(error.advice().contains("ROCKAPI_API_KEY"));
+    assert!(!shown.contains(KEY), "the key leaked: {shown}");
+}
+
+#[tokio::test]
+async fn not_found_points_at_base_url_and_model() {
+    let server = TestServer::start(vec![json_reply(
+        404,
+        br#"{"error":{"message":"model not found"}}"#,
+    )])
+    .await;
+    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    assert!(matches!(error, ApiError::NotFound { .. }));
+    assert!(error.advice().contains(&server.base_url) && error.advice().contains("tiny-llama"));
+}
+
+#[tokio::test]
+async fn rate_limit_reads_retry_after() {
+    let mut reply = json_reply(429, br#"{"error":{"message":"Rate limit reached"}}"#);
+    reply.headers.push(("Retry-After".into(), "7".into()));
+    let server = TestServer::start(vec![reply]).await;
+    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    assert_eq!(
+        error,
+        ApiError::RateLimited {
+            message: "Rate limit reached".into(),
+            retry_after: Some(Duration::from_secs(7))
+        }
+    );
+    assert!(error.advice().contains("7 s"));
+}
+
+#[tokio::test]
+async fn server_errors_keep_the_servers_words() {
+    let server = TestServer::start(vec![
+        json_reply(500, &fixture("malformed-json.json")),
+        Reply {
+            status: 503,
+            headers: vec![],
+            body: Body::Whole(b"Internal Server Error".to_vec()),
+        },
+    ])
+    .await;
+    let client = client(&server, None, false);
+    let first = stream(&client).await.2.unwrap_err();
+    assert!(
+        matches!(&first, ApiError::Http { status: 500, message } if message.contains("parse error at line 1")),
+        "{first:?}"
+    );
+    let second = stream(&client).await.2.unwrap_err();
+    assert_eq!(
+        second,
+        ApiError::Http {
+            status: 503,
+            message: "Internal Server Error".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn llama_context_overflow_is_recognised() {
+    let server = TestServer::start(vec![json_reply(400, &fixture("context-overflow.json"))]).await;
+    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    assert!(
+        matches!(&error, ApiError::ContextOverflow { message, .. } if message.contains("30011 tokens")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn refused_connection_names_the_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = ApiClient::new(Endpoint {
+        provider: "test".into(),
+        base_url: format!("http://127.0.0.1:{port}/v1"),
+        api_key: None,
+        key_hint: String::new(),
+        stream_usage: false,
+    })
+    .unwrap();
+    let error = stream(&client).await.2.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("cannot connect to http://127.0.0.1:{port}/v1 (Connection refused)")
+    );
+}
+
+#[tokio::test]
+async fn non_streamed_completion_reads_text_finish_and_usage() {
+    let server = TestServer::start(vec![json_reply(200, &fixture("nonstream-length.json"))]).await;
+    let client = client(&server, None, true);
+    let request = client.chat_request("tiny-llama", hello(), false);
+    let reply = client.complete(&request).await.unwrap();
+    assert_eq!(reply.content, " commun additional paparrassedEmmalog");
+    assert_eq!(reply.finish, Some(FinishReason::Length));
+    assert_eq!(reply.usage.unwrap().prompt_tokens, 14);
+    assert!(
+        server.requests().await[0]
+            .body
+            .get("stream_options")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn reasoning_fields_arrive_as_reasoning() {
+    let body = b"data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n\
+                 data: {\"choices\":[{\"delta\":{\"reasoning\":\" ok\"}}]}\n\n\
+                 data: {\"choices\":[{\"delta\":{\"content\":\"Yes\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = TestServer::start(vec![sse_chunks(body, 11)]).await;
+    let client = client(&server, None, false);
+    let request = client.chat_request("m", hello(), true);
+    let mut reasoning = String::new();
+    client
+        .stream(&request, |event| {
+            if let StreamEvent::Delta { reasoning: r, .. } = event {
+                reasoning.push_str(&r);
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(reasoning, "hmm ok");
+}
