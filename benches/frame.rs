@@ -17,10 +17,7 @@ and the borrow checker keeps references valid for exactly as long as they are us
 - one item of a list\n- another item of a list\n\n";
 
 fn conversation(messages: usize) -> State {
-    let target = Target {
-        provider: "bench".into(),
-        model: "model".into(),
-    };
+    let target = Target { provider: "bench".into(), model: "model".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(120, 40));
     let at = Instant::now();
@@ -28,31 +25,15 @@ fn conversation(messages: usize) -> State {
         update(&mut state, Msg::Paste("A question about ownership?".into()));
         update(
             &mut state,
-            Msg::Key(crossterm::event::KeyEvent::from(
-                crossterm::event::KeyCode::Enter,
-            )),
+            Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
         );
         let id = state.stream.id().expect("request started");
         let content = PARAGRAPH.repeat(2);
         update(
             &mut state,
-            Msg::Api {
-                id,
-                event: ApiEvent::Delta {
-                    content,
-                    reasoning: String::new(),
-                },
-                at,
-            },
+            Msg::Api { id, event: ApiEvent::Delta { content, reasoning: String::new() }, at },
         );
-        update(
-            &mut state,
-            Msg::Api {
-                id,
-                event: ApiEvent::Done,
-                at,
-            },
-        );
+        update(&mut state, Msg::Api { id, event: ApiEvent::Done, at });
     }
     state.prepare_frame();
     state
@@ -83,9 +64,7 @@ fn streaming_cost(c: &mut Criterion) {
                 update(&mut state, Msg::Paste("Write a long answer".into()));
                 update(
                     &mut state,
-                    Msg::Key(crossterm::event::KeyEvent::from(
-                        crossterm::event::KeyCode::Enter,
-                    )),
+                    Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
                 );
                 let id = state.stream.id().expect("request started");
                 let at = Instant::now();
@@ -94,10 +73,7 @@ fn streaming_cost(c: &mut Criterion) {
                     &mut state,
                     Msg::Api {
                         id,
-                        event: ApiEvent::Delta {
-                            content,
-                            reasoning: String::new(),
-                        },
+                        event: ApiEvent::Delta { content, reasoning: String::new() },
                         at,
                     },
                 );
@@ -106,16 +82,12 @@ fn streaming_cost(c: &mut Criterion) {
             },
             |(mut state, id, at)| {
                 for _ in 0..20 {
-                    let event = ApiEvent::Delta {
-                        content: " token".into(),
-                        reasoning: String::new(),
-                    };
+                    let event =
+                        ApiEvent::Delta { content: " token".into(), reasoning: String::new() };
                     update(&mut state, Msg::Api { id, event, at });
                 }
                 state.prepare_frame();
-                terminal
-                    .draw(|frame| rockchat::ui::render(&state, frame))
-                    .expect("draw");
+                terminal.draw(|frame| rockchat::ui::render(&state, frame)).expect("draw");
                 state
             },
             BatchSize::SmallInput,

@@ -37,21 +37,11 @@ pub async fn run(
     };
     let mut messages = Vec::new();
     if !settings.system_prompt.trim().is_empty() {
-        messages.push(WireMessage {
-            role: Role::System,
-            content: settings.system_prompt.clone(),
-        });
+        messages.push(WireMessage { role: Role::System, content: settings.system_prompt.clone() });
     }
-    messages.push(WireMessage {
-        role: Role::User,
-        content: prompt,
-    });
+    messages.push(WireMessage { role: Role::User, content: prompt });
     let request = client.chat_request(&settings.model, messages, !args.no_stream);
-    let mut text = if args.raw {
-        ReplyText::raw()
-    } else {
-        ReplyText::new()
-    };
+    let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
     let mut ends_with_newline = true;
     let mut write = |content: &str, out: &mut (dyn Write + Send)| {
         if !content.is_empty() {
@@ -107,14 +97,8 @@ mod tests {
             compose_prompt(&args, Some("line one\nline two\n")).as_deref(),
             Some("summarise this:\n\nline one\nline two")
         );
-        assert_eq!(
-            compose_prompt(&[], Some("only stdin")).as_deref(),
-            Some("only stdin")
-        );
-        assert_eq!(
-            compose_prompt(&args, None).as_deref(),
-            Some("summarise this:")
-        );
+        assert_eq!(compose_prompt(&[], Some("only stdin")).as_deref(), Some("only stdin"));
+        assert_eq!(compose_prompt(&args, None).as_deref(), Some("summarise this:"));
         assert_eq!(compose_prompt(&[], Some("  \n")), None);
     }
 }

@@ -41,12 +41,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{}:{line}: {}{message}", path.display(), key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        key: Option<String>,
-        message: String,
-    },
+    Invalid { path: PathBuf, line: usize, key: Option<String>, message: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,10 +86,8 @@ impl Config {
 
     /// Defaults merged with the file at `path`, which must exist.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         Self::from_toml(&text, path)
     }
 
@@ -106,31 +99,18 @@ impl Config {
     pub fn provider(&self, name: &str) -> Result<&Provider, UnknownProvider> {
         self.providers.get(name).ok_or_else(|| UnknownProvider {
             name: name.to_owned(),
-            known: self
-                .providers
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: self.providers.keys().cloned().collect::<Vec<_>>().join(", "),
         })
     }
 
     fn merged(mut self, text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |span: Option<Range<usize>>, key: Option<String>, message: String| {
             let (line, found) = locate(text, span.unwrap_or(0..0).start);
-            ConfigError::Invalid {
-                path: path.to_owned(),
-                line,
-                key: key.or(found),
-                message,
-            }
+            ConfigError::Invalid { path: path.to_owned(), line, key: key.or(found), message }
         };
         let file: FileConfig = toml::from_str(text).map_err(|e| {
             let mut error = invalid(e.span(), None, e.message().to_owned());
-            if let ConfigError::Invalid {
-                key: key @ None, ..
-            } = &mut error
-            {
+            if let ConfigError::Invalid { key: key @ None, .. } = &mut error {
                 *key = unknown_field(e.message());
             }
             error
@@ -181,11 +161,7 @@ impl Config {
             let span = provider.span();
             self.provider = provider.into_inner();
             if let Err(unknown) = self.provider(&self.provider) {
-                return Err(invalid(
-                    Some(span),
-                    Some("provider".into()),
-                    unknown.to_string(),
-                ));
+                return Err(invalid(Some(span), Some("provider".into()), unknown.to_string()));
             }
         }
         Ok(self)

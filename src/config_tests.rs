@@ -8,9 +8,7 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 
 fn error(text: &str) -> (usize, Option<String>, String) {
     match parse(text) {
-        Err(ConfigError::Invalid {
-            line, key, message, ..
-        }) => (line, key, message),
+        Err(ConfigError::Invalid { line, key, message, .. }) => (line, key, message),
         other => panic!("expected an invalid-config error, got {other:?}"),
     }
 }
@@ -22,34 +20,15 @@ fn embedded_example_is_the_default_with_six_providers() {
     assert_eq!(config.system_prompt, "You are a helpful assistant");
     assert!(!config.mouse);
     let names: Vec<&str> = config.providers.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        [
-            "llamacpp",
-            "ollama",
-            "openai",
-            "openrouter",
-            "rockapi",
-            "vllm"
-        ]
-    );
+    assert_eq!(names, ["llamacpp", "ollama", "openai", "openrouter", "rockapi", "vllm"]);
     let rockapi = config.provider("rockapi").unwrap();
     assert_eq!(rockapi.base_url, "https://api.rockapi.ru/openai/v1");
     assert_eq!(rockapi.model, "gpt-4o-mini");
     assert_eq!(rockapi.api_key_env.as_deref(), Some("ROCKAPI_API_KEY"));
     assert!(rockapi.stream_usage);
-    assert_eq!(
-        config.provider("ollama").unwrap().base_url,
-        "http://localhost:11434/v1"
-    );
-    assert_eq!(
-        config.provider("llamacpp").unwrap().base_url,
-        "http://localhost:8080/v1"
-    );
-    assert_eq!(
-        config.provider("vllm").unwrap().base_url,
-        "http://localhost:8000/v1"
-    );
+    assert_eq!(config.provider("ollama").unwrap().base_url, "http://localhost:11434/v1");
+    assert_eq!(config.provider("llamacpp").unwrap().base_url, "http://localhost:8080/v1");
+    assert_eq!(config.provider("vllm").unwrap().base_url, "http://localhost:8000/v1");
     assert_eq!(config.provider("ollama").unwrap().api_key_env, None);
 }
 
@@ -86,10 +65,7 @@ fn unknown_key_names_file_line_and_key() {
 fn unknown_key_inside_a_provider_is_named() {
     let (line, key, message) =
         error("[providers.ollama]\nbase_url = \"http://x:1/v1\"\napi_key = \"sk\"\n");
-    assert_eq!(
-        (line, key.as_deref()),
-        (3, Some("providers.ollama.api_key"))
-    );
+    assert_eq!((line, key.as_deref()), (3, Some("providers.ollama.api_key")));
     assert!(message.contains("unknown field `api_key`"), "{message}");
 }
 
@@ -99,10 +75,7 @@ fn wrong_type_names_line_and_qualified_key() {
     assert_eq!((line, key.as_deref()), (3, Some("mouse")));
     assert!(message.contains("invalid type"), "{message}");
     let (line, key, _) = error("[providers.ollama]\nstream_usage = 1\n");
-    assert_eq!(
-        (line, key.as_deref()),
-        (2, Some("providers.ollama.stream_usage"))
-    );
+    assert_eq!((line, key.as_deref()), (2, Some("providers.ollama.stream_usage")));
 }
 
 #[test]
@@ -115,10 +88,7 @@ fn toml_syntax_error_names_the_line() {
 fn missing_file_is_a_read_error_naming_the_path() {
     let err = Config::load(Path::new("/nonexistent/rockchat.toml")).unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }));
-    assert!(
-        err.to_string()
-            .starts_with("cannot read config file /nonexistent/rockchat.toml")
-    );
+    assert!(err.to_string().starts_with("cannot read config file /nonexistent/rockchat.toml"));
 }
 
 #[test]
@@ -141,9 +111,8 @@ fn a_new_provider_without_base_url_is_refused() {
 
 #[test]
 fn base_url_must_be_http() {
-    let shown = parse("[providers.ollama]\nbase_url = \"localhost:11434\"\n")
-        .unwrap_err()
-        .to_string();
+    let shown =
+        parse("[providers.ollama]\nbase_url = \"localhost:11434\"\n").unwrap_err().to_string();
     assert_eq!(
         shown,
         "/home/u/.config/rockchat/config.toml:2: providers.ollama.base_url: `localhost:11434` is not an http:// or https:// URL"

@@ -33,9 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     match cli.command {
         None => {
             runtime.block_on(tui::run(settings))?;
@@ -71,10 +69,8 @@ fn init_logging() {
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("rockchat.log"))
+    let Ok(file) =
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("rockchat.log"))
     else {
         return;
     };

@@ -19,7 +19,5 @@ pub fn data_dir() -> Option<PathBuf> {
 
 /// The user's config file if one exists at the platform location.
 pub fn default_config_file() -> Option<PathBuf> {
-    project()
-        .map(|p| p.config_dir().join("config.toml"))
-        .filter(|path| path.is_file())
+    project().map(|p| p.config_dir().join("config.toml")).filter(|path| path.is_file())
 }

@@ -121,10 +121,7 @@ fn is_control(c: char) -> bool {
 
 /// Sanitises complete text; borrows when there is nothing to strip (the common case).
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| is_control(c) && c != '\n' && c != '\t')
-    {
+    if !text.chars().any(|c| is_control(c) && c != '\n' && c != '\t') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());

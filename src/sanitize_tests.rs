@@ -10,11 +10,7 @@ fn clean(text: &str) -> String {
 /// agree with the one-shot function.
 fn assert_split_invariant(text: &str) {
     let expected = clean(text);
-    let bounds: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([text.len()])
-        .collect();
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
     for &cut in &bounds {
         let mut out = String::new();
         let mut sanitizer = Sanitizer::new();
@@ -68,37 +64,25 @@ fn screen_clearing_and_cursor_moves_vanish() {
 
 #[test]
 fn eight_bit_c1_sequences_vanish() {
-    assert_eq!(
-        clean("8-bit \u{9b}31mcsi\u{9b}0m and \u{9d}0;t\u{9c} osc"),
-        "8-bit csi and  osc"
-    );
+    assert_eq!(clean("8-bit \u{9b}31mcsi\u{9b}0m and \u{9d}0;t\u{9c} osc"), "8-bit csi and  osc");
 }
 
 #[test]
 fn lone_controls_are_dropped_but_newline_and_tab_kept() {
-    assert_eq!(
-        clean("bell\x07 back\x08space nul\0 del\x7f"),
-        "bell backspace nul del"
-    );
+    assert_eq!(clean("bell\x07 back\x08space nul\0 del\x7f"), "bell backspace nul del");
     assert_eq!(clean("crlf\r\nline\rover"), "crlf\nlineover");
     assert_eq!(clean("a\tb\nc"), "a\tb\nc");
 }
 
 #[test]
 fn two_byte_escapes_and_dcs_strings_vanish() {
-    assert_eq!(
-        clean("two-byte \x1bc \x1b(B \x1b7 escapes"),
-        "two-byte    escapes"
-    );
+    assert_eq!(clean("two-byte \x1bc \x1b(B \x1b7 escapes"), "two-byte    escapes");
     assert_eq!(clean("dcs \x1bPq#0;2;0;0;0\x1b\\ after"), "dcs  after");
 }
 
 #[test]
 fn an_unterminated_string_sequence_ends_at_the_newline() {
-    assert_eq!(
-        clean("unterminated \x1b]0;title\nnext line kept"),
-        "unterminated \nnext line kept"
-    );
+    assert_eq!(clean("unterminated \x1b]0;title\nnext line kept"), "unterminated \nnext line kept");
 }
 
 #[test]
@@ -138,12 +122,9 @@ fn finish_drops_a_dangling_escape() {
 fn no_output_ever_holds_a_control_character() {
     // Every char from U+0000 to U+00FF after ESC, after CSI and alone.
     for c in (0u32..=0xFF).filter_map(char::from_u32) {
-        for text in [
-            format!("{c}x"),
-            format!("\x1b{c}x"),
-            format!("\x1b[{c}x"),
-            format!("\x1b]{c}x"),
-        ] {
+        for text in
+            [format!("{c}x"), format!("\x1b{c}x"), format!("\x1b[{c}x"), format!("\x1b]{c}x")]
+        {
             let out = clean(&text);
             assert!(
                 !out.chars().any(|o| is_control(o) && o != '\n' && o != '\t'),

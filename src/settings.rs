@@ -46,14 +46,8 @@ pub fn resolve(
             key_hint,
             stream_usage: provider.stream_usage,
         },
-        model: overrides
-            .model
-            .clone()
-            .unwrap_or_else(|| provider.model.clone()),
-        system_prompt: overrides
-            .system
-            .clone()
-            .unwrap_or_else(|| config.system_prompt.clone()),
+        model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
+        system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
     })
 }
@@ -78,49 +72,29 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
     }
 
     #[test]
     fn defaults_talk_to_rockapi_with_its_key() {
         let config = Config::defaults().unwrap();
-        let settings = resolve(
-            &config,
-            &Overrides::default(),
-            env_of(&[("ROCKAPI_API_KEY", "rk-123456789")]),
-        )
-        .unwrap();
-        assert_eq!(
-            settings.endpoint.base_url,
-            "https://api.rockapi.ru/openai/v1"
-        );
+        let settings =
+            resolve(&config, &Overrides::default(), env_of(&[("ROCKAPI_API_KEY", "rk-123456789")]))
+                .unwrap();
+        assert_eq!(settings.endpoint.base_url, "https://api.rockapi.ru/openai/v1");
         assert_eq!(settings.model, "gpt-4o-mini");
         assert_eq!(settings.system_prompt, "You are a helpful assistant");
         assert_eq!(settings.endpoint.api_key.unwrap().expose(), "rk-123456789");
-        assert_eq!(
-            settings.endpoint.key_hint,
-            "it was read from ROCKAPI_API_KEY"
-        );
+        assert_eq!(settings.endpoint.key_hint, "it was read from ROCKAPI_API_KEY");
     }
 
     #[test]
     fn openai_key_is_the_fallback_and_no_key_is_allowed() {
         let config = Config::defaults().unwrap();
-        let settings = resolve(
-            &config,
-            &Overrides::default(),
-            env_of(&[("OPENAI_API_KEY", "sk-abcdefghij")]),
-        )
-        .unwrap();
-        assert_eq!(
-            settings.endpoint.key_hint,
-            "it was read from OPENAI_API_KEY"
-        );
+        let settings =
+            resolve(&config, &Overrides::default(), env_of(&[("OPENAI_API_KEY", "sk-abcdefghij")]))
+                .unwrap();
+        assert_eq!(settings.endpoint.key_hint, "it was read from OPENAI_API_KEY");
         let none = resolve(&config, &Overrides::default(), env_of(&[])).unwrap();
         assert!(none.endpoint.api_key.is_none());
         assert_eq!(
@@ -135,32 +109,20 @@ mod tests {
         let env = env_of(&[("OPENAI_BASE_URL", "http://env:1/v1/")]);
         let from_env = resolve(&config, &Overrides::default(), &env).unwrap();
         assert_eq!(from_env.endpoint.base_url, "http://env:1/v1");
-        let flag = Overrides {
-            base_url: Some("http://flag:2/v1".into()),
-            ..Overrides::default()
-        };
-        assert_eq!(
-            resolve(&config, &flag, &env).unwrap().endpoint.base_url,
-            "http://flag:2/v1"
-        );
+        let flag = Overrides { base_url: Some("http://flag:2/v1".into()), ..Overrides::default() };
+        assert_eq!(resolve(&config, &flag, &env).unwrap().endpoint.base_url, "http://flag:2/v1");
     }
 
     #[test]
     fn provider_flag_picks_a_local_server_without_a_key() {
         let config = Config::defaults().unwrap();
-        let pick = Overrides {
-            provider: Some("ollama".into()),
-            ..Overrides::default()
-        };
+        let pick = Overrides { provider: Some("ollama".into()), ..Overrides::default() };
         let settings = resolve(&config, &pick, env_of(&[])).unwrap();
         assert_eq!(settings.endpoint.base_url, "http://localhost:11434/v1");
         assert!(
             resolve(
                 &config,
-                &Overrides {
-                    provider: Some("nope".into()),
-                    ..Overrides::default()
-                },
+                &Overrides { provider: Some("nope".into()), ..Overrides::default() },
                 env_of(&[])
             )
             .is_err()

@@ -13,11 +13,8 @@ use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_
 const KEY: &str = "sk-test-0123456789abcdef";
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/llama-server/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read(format!("{}/tests/fixtures/llama-server/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
 }
 
 fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClient {
@@ -33,14 +30,8 @@ fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClie
 
 fn hello() -> Vec<WireMessage> {
     vec![
-        WireMessage {
-            role: Role::System,
-            content: "You are a helpful assistant".into(),
-        },
-        WireMessage {
-            role: Role::User,
-            content: "hello".into(),
-        },
+        WireMessage { role: Role::System, content: "You are a helpful assistant".into() },
+        WireMessage { role: Role::User, content: "hello".into() },
     ]
 }
 
@@ -67,11 +58,7 @@ fn fixture_text(bytes: &[u8]) -> String {
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
         .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .filter_map(|v| v["choices"][0]["delta"]["content"].as_str().map(str::to_owned))
         .collect()
 }
 
@@ -94,18 +81,8 @@ async fn length_finish_and_usage_chunk_arrive_from_llama_server() {
     let server = TestServer::start(vec![sse_chunks(&fixture("stream-usage-length.sse"), 13)]).await;
     let (_, others, result) = stream(&client(&server, None, true)).await;
     result.unwrap();
-    let usage = Usage {
-        prompt_tokens: 31,
-        completion_tokens: 6,
-        total_tokens: 37,
-    };
-    assert_eq!(
-        others,
-        [
-            StreamEvent::Finish(FinishReason::Length),
-            StreamEvent::Usage(usage)
-        ]
-    );
+    let usage = Usage { prompt_tokens: 31, completion_tokens: 6, total_tokens: 37 };
+    assert_eq!(others, [StreamEvent::Finish(FinishReason::Length), StreamEvent::Usage(usage)]);
 }
 
 #[tokio::test]
@@ -113,19 +90,13 @@ async fn request_carries_model_history_stream_options_and_key() {
     let server = TestServer::start(vec![sse_chunks(&sse_reply(&["hi"], "stop", None), 50)]).await;
     stream(&client(&server, Some(KEY), true)).await.2.unwrap();
     let request = &server.requests().await[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/v1/chat/completions")
-    );
+    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/v1/chat/completions"));
     assert_eq!(request.body["model"], "tiny-llama");
     assert_eq!(request.body["stream"], true);
     assert_eq!(request.body["stream_options"]["include_usage"], true);
     assert_eq!(request.body["messages"][0]["role"], "system");
     assert_eq!(request.body["messages"][1]["content"], "hello");
-    assert_eq!(
-        request.header("authorization"),
-        Some(format!("Bearer {KEY}").as_str())
-    );
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
 }
 
 #[tokio::test]
@@ -171,10 +142,7 @@ async fn a_connection_dropped_mid_reply_is_a_network_error_after_the_partial() {
     let server = TestServer::start(vec![reply]).await;
     let (text, _, result) = stream(&client(&server, None, false)).await;
     assert_eq!(text, "Once upon");
-    assert!(
-        matches!(result, Err(ApiError::Network { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(ApiError::Network { .. })), "{result:?}");
 }
 
 #[tokio::test]
@@ -186,12 +154,7 @@ async fn an_error_object_inside_a_200_stream_is_reported_with_its_message() {
     assert_eq!(text, "par");
     match result {
         Err(error @ ApiError::InStream { .. }) => {
-            assert!(
-                error
-                    .to_string()
-                    .contains("upstream provider overloaded (502)"),
-                "{error}"
-            )
+            assert!(error.to_string().contains("upstream provider overloaded (502)"), "{error}")
         }
         other => panic!("{other:?}"),
     }
@@ -216,13 +179,8 @@ async fn an_html_page_with_status_200_is_not_taken_for_a_stream() {
     };
     let server = TestServer::start(vec![page]).await;
     let (_, _, result) = stream(&client(&server, None, false)).await;
-    let Err(ApiError::Protocol { message }) = result else {
-        panic!("{result:?}")
-    };
-    assert_eq!(
-        message,
-        "the server's reply is not an event stream (content type text/html)"
-    );
+    let Err(ApiError::Protocol { message }) = result else { panic!("{result:?}") };
+    assert_eq!(message, "the server's reply is not an event stream (content type text/html)");
 }
 
 #[tokio::test]
@@ -242,11 +200,9 @@ async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_
 
 #[tokio::test]
 async fn not_found_points_at_base_url_and_model() {
-    let server = TestServer::start(vec![json_reply(
-        404,
-        br#"{"error":{"message":"model not found"}}"#,
-    )])
-    .await;
+    let server =
+        TestServer::start(vec![json_reply(404, br#"{"error":{"message":"model not found"}}"#)])
+            .await;
     let error = stream(&client(&server, None, false)).await.2.unwrap_err();
     assert!(matches!(error, ApiError::NotFound { .. }));
     assert!(error.advice().contains(&server.base_url) && error.advice().contains("tiny-llama"));
@@ -286,13 +242,7 @@ async fn server_errors_keep_the_servers_words() {
         "{first:?}"
     );
     let second = stream(&client).await.2.unwrap_err();
-    assert_eq!(
-        second,
-        ApiError::Http {
-            status: 503,
-            message: "Internal Server Error".into()
-        }
-    );
+    assert_eq!(second, ApiError::Http { status: 503, message: "Internal Server Error".into() });
 }
 
 #[tokio::test]
@@ -307,11 +257,7 @@ async fn llama_context_overflow_is_recognised() {
 
 #[tokio::test]
 async fn refused_connection_names_the_url() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = ApiClient::new(Endpoint {
         provider: "test".into(),
         base_url: format!("http://127.0.0.1:{port}/v1"),
@@ -336,12 +282,7 @@ async fn non_streamed_completion_reads_text_finish_and_usage() {
     assert_eq!(reply.content, " commun additional paparrassedEmmalog");
     assert_eq!(reply.finish, Some(FinishReason::Length));
     assert_eq!(reply.usage.unwrap().prompt_tokens, 14);
-    assert!(
-        server.requests().await[0]
-            .body
-            .get("stream_options")
-            .is_none()
-    );
+    assert!(server.requests().await[0].body.get("stream_options").is_none());
 }
 
 #[tokio::test]

@@ -31,10 +31,7 @@ fn app_at(base_url: &str) -> App<TestBackend> {
         stream_usage: true,
     };
     let client = ApiClient::new(endpoint).unwrap();
-    let target = Target {
-        provider: "local".into(),
-        model: "tiny-llama".into(),
-    };
+    let target = Target { provider: "local".into(), model: "tiny-llama".into() };
     let state = State::new(target, "You are a helpful assistant".into(), false);
     let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
     App::new(state, terminal, client, Box::new(|_| Ok(())))
@@ -53,8 +50,7 @@ fn event_stream() -> Vec<(String, String)> {
 }
 
 fn press(app: &mut App<TestBackend>, code: KeyCode) {
-    app.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-        .unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
 }
 
 fn send(app: &mut App<TestBackend>, text: &str) {
@@ -79,11 +75,7 @@ fn screen(app: &App<TestBackend>) -> String {
     let buffer = app.terminal().backend().buffer();
     let area = buffer.area;
     (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-        })
+        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
         .map(|row| row.trim().to_owned())
         .collect::<Vec<_>>()
         .join(" ")
@@ -134,26 +126,15 @@ async fn esc_stops_a_hanging_stream_and_the_partial_stays_on_screen() {
     let server = TestServer::start(vec![reply]).await;
     let mut app = app(&server);
     send(&mut app, "tell me a story");
-    until(&mut app, |s| {
-        s.conversation
-            .messages()
-            .last()
-            .is_some_and(|m| m.content == "Once upon")
-    })
-    .await;
+    until(&mut app, |s| s.conversation.messages().last().is_some_and(|m| m.content == "Once upon"))
+        .await;
     press(&mut app, KeyCode::Esc);
     until(&mut app, idle).await;
     let reply = app.state.conversation.messages().last().unwrap();
-    assert_eq!(
-        (reply.content.as_str(), &reply.status),
-        ("Once upon", &Status::Stopped)
-    );
+    assert_eq!((reply.content.as_str(), &reply.status), ("Once upon", &Status::Stopped));
     app.draw().unwrap();
     let shown = screen(&app);
-    assert!(
-        shown.contains("Once upon") && shown.contains("■ stopped"),
-        "{shown}"
-    );
+    assert!(shown.contains("Once upon") && shown.contains("■ stopped"), "{shown}");
 }
 
 #[tokio::test]
@@ -172,16 +153,9 @@ async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retri
     app.draw().unwrap();
     let shown = screen(&app);
     assert!(shown.contains("are you there?"), "{shown}");
-    assert!(
-        shown.contains("HTTP 500: model crashed (server_error, 500)"),
-        "{shown}"
-    );
+    assert!(shown.contains("HTTP 500: model crashed (server_error, 500)"), "{shown}");
     assert!(shown.contains("error"), "{shown}");
-    app.dispatch(Msg::Key(KeyEvent::new(
-        KeyCode::Char('r'),
-        KeyModifiers::CONTROL,
-    )))
-    .unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL))).unwrap();
     until(&mut app, idle).await;
     let messages = app.state.conversation.messages();
     assert_eq!(messages.len(), 2);
@@ -200,12 +174,6 @@ async fn connection_refused_is_shown_with_what_to_do() {
     until(&mut app, idle).await;
     app.draw().unwrap();
     let shown = screen(&app);
-    assert!(
-        shown.contains(&format!("cannot connect to http://127.0.0.1:{port}/v1")),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("Check that the server is running"),
-        "{shown}"
-    );
+    assert!(shown.contains(&format!("cannot connect to http://127.0.0.1:{port}/v1")), "{shown}");
+    assert!(shown.contains("Check that the server is running"), "{shown}");
 }

@@ -58,42 +58,18 @@ fn reply(deltas: &[&str]) -> support::Reply {
 #[tokio::test]
 async fn the_reply_streams_to_stdout_and_stdin_is_context_after_the_prompt() {
     let server = TestServer::start(vec![reply(&["Two ", "lines ", "changed."])]).await;
-    let run = ask(
-        &server,
-        &["Summarise", "this:"],
-        Some("line one\nline two\n"),
-    )
-    .await;
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "Two lines changed.\n"),
-        "{}",
-        run.stderr
-    );
+    let run = ask(&server, &["Summarise", "this:"], Some("line one\nline two\n")).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "Two lines changed.\n"), "{}", run.stderr);
     let request = &server.requests().await[0];
-    assert_eq!(
-        request.body["messages"][0]["content"],
-        "You are a helpful assistant"
-    );
-    assert_eq!(
-        request.body["messages"][1]["content"],
-        "Summarise this:\n\nline one\nline two"
-    );
-    assert_eq!(
-        request.header("authorization"),
-        Some(format!("Bearer {KEY}").as_str())
-    );
+    assert_eq!(request.body["messages"][0]["content"], "You are a helpful assistant");
+    assert_eq!(request.body["messages"][1]["content"], "Summarise this:\n\nline one\nline two");
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
 }
 
 #[tokio::test]
 async fn system_and_model_flags_are_sent() {
     let server = TestServer::start(vec![reply(&["ok"])]).await;
-    let run = ask(
-        &server,
-        &["--system", "Be terse", "--model", "foo", "hi"],
-        None,
-    )
-    .await;
+    let run = ask(&server, &["--system", "Be terse", "--model", "foo", "hi"], None).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let request = &server.requests().await[0];
     assert_eq!(request.body["model"], "foo");
@@ -125,29 +101,18 @@ async fn an_auth_failure_exits_non_zero_with_advice_and_without_the_key() {
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
     let run = ask(&server, &["x"], None).await;
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("HTTP 401: Incorrect API key provided"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("HTTP 401: Incorrect API key provided"), "{}", run.stderr);
     assert!(run.stderr.contains("ROCKAPI_API_KEY"), "{}", run.stderr);
     assert!(!run.stderr.contains(KEY) && !run.stdout.contains(KEY));
 }
 
 #[tokio::test]
 async fn a_cut_off_reply_is_noted_on_stderr() {
-    let server = TestServer::start(vec![sse_chunks(
-        &sse_reply(&["partial"], "length", None),
-        9,
-    )])
-    .await;
+    let server =
+        TestServer::start(vec![sse_chunks(&sse_reply(&["partial"], "length", None), 9)]).await;
     let run = ask(&server, &["x"], None).await;
     assert_eq!((run.code, run.stdout.as_str()), (0, "partial\n"));
-    assert!(
-        run.stderr.contains("cut off at the token limit"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("cut off at the token limit"), "{}", run.stderr);
 }
 
 #[tokio::test]
@@ -172,10 +137,7 @@ async fn a_bad_config_file_names_file_line_and_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        stderr.contains(&format!(
-            "{}:2: modle: unknown field `modle`",
-            path.display()
-        )),
+        stderr.contains(&format!("{}:2: modle: unknown field `modle`", path.display())),
         "{stderr}"
     );
 }

@@ -16,10 +16,7 @@ const WIDTH: u16 = 72;
 const HEIGHT: u16 = 18;
 
 fn new_state() -> State {
-    let target = Target {
-        provider: "rockapi".into(),
-        model: "gpt-4o-mini".into(),
-    };
+    let target = Target { provider: "rockapi".into(), model: "gpt-4o-mini".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(WIDTH, HEIGHT));
     state
@@ -40,24 +37,17 @@ fn event(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) {
 }
 
 fn delta(text: &str) -> ApiEvent {
-    ApiEvent::Delta {
-        content: text.into(),
-        reasoning: String::new(),
-    }
+    ApiEvent::Delta { content: text.into(), reasoning: String::new() }
 }
 
 fn screen(state: &mut State) -> String {
     state.prepare_frame();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    terminal
-        .draw(|frame| rockchat::ui::render(state, frame))
-        .unwrap();
+    terminal.draw(|frame| rockchat::ui::render(state, frame)).unwrap();
     let buffer = terminal.backend().buffer();
     (0..HEIGHT)
         .map(|y| {
-            let row: String = (0..WIDTH)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect();
+            let row: String = (0..WIDTH).map(|x| buffer[(x, y)].symbol().to_string()).collect();
             row.trim_end().to_owned()
         })
         .collect::<Vec<_>>()
@@ -76,18 +66,8 @@ fn streaming_reply_shows_cursor_and_rate() {
     let start = Instant::now();
     let id = send(&mut state, "Write a haiku about Rust");
     event(&mut state, id, delta("Borrowed, never lost —\n"), start);
-    event(
-        &mut state,
-        id,
-        delta("lifetimes hold the "),
-        start + Duration::from_millis(500),
-    );
-    event(
-        &mut state,
-        id,
-        delta("thread"),
-        start + Duration::from_secs(1),
-    );
+    event(&mut state, id, delta("lifetimes hold the "), start + Duration::from_millis(500));
+    event(&mut state, id, delta("thread"), start + Duration::from_secs(1));
     update(&mut state, Msg::Paste("next question".into()));
     insta::assert_snapshot!(screen(&mut state));
 }
@@ -99,11 +79,7 @@ fn finished_turn_shows_usage_and_cut_off_notice() {
     let id = send(&mut state, "Count to three");
     event(&mut state, id, delta("One, two,"), now);
     event(&mut state, id, ApiEvent::Finish(FinishReason::Length), now);
-    let usage = Usage {
-        prompt_tokens: 21,
-        completion_tokens: 4,
-        total_tokens: 25,
-    };
+    let usage = Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 };
     event(&mut state, id, ApiEvent::Usage(usage), now);
     event(&mut state, id, ApiEvent::Done, now);
     insta::assert_snapshot!(screen(&mut state));
@@ -127,12 +103,7 @@ fn stopped_reply_is_marked_and_reasoning_is_folded() {
     let mut state = new_state();
     let now = Instant::now();
     let id = send(&mut state, "Think first");
-    event(
-        &mut state,
-        id,
-        delta("<think>Step one.\nStep two.</think>The answer is"),
-        now,
-    );
+    event(&mut state, id, delta("<think>Step one.\nStep two.</think>The answer is"), now);
     press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
     press(&mut state, KeyCode::Char('t'), KeyModifiers::CONTROL);

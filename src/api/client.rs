@@ -68,9 +68,7 @@ impl ApiClient {
             .read_timeout(Duration::from_secs(300))
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ApiError::Network {
-                message: format!("cannot set up HTTP: {e}"),
-            })?;
+            .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
         Ok(Self { http, endpoint })
     }
 
@@ -89,17 +87,13 @@ impl ApiClient {
             model: model.to_owned(),
             messages,
             stream,
-            stream_options: (stream && self.endpoint.stream_usage).then_some(StreamOptions {
-                include_usage: true,
-            }),
+            stream_options: (stream && self.endpoint.stream_usage)
+                .then_some(StreamOptions { include_usage: true }),
         }
     }
 
     fn url(&self) -> String {
-        format!(
-            "{}/chat/completions",
-            self.endpoint.base_url.trim_end_matches('/')
-        )
+        format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
     }
 
     fn redact(&self, text: &str) -> String {
@@ -135,18 +129,15 @@ impl ApiClient {
         let mut state = StreamProgress::default();
         while let Some(bytes) = body.next().await {
             let bytes = bytes.map_err(|e| self.dropped(&e))?;
-            let events = decoder.push(&bytes).map_err(|e| ApiError::Protocol {
-                message: e.to_string(),
-            })?;
+            let events =
+                decoder.push(&bytes).map_err(|e| ApiError::Protocol { message: e.to_string() })?;
             for event in events {
                 if self.handle_event(event, &mut state, &mut on_event)? {
                     return Ok(());
                 }
             }
         }
-        let last = decoder.finish().map_err(|e| ApiError::Protocol {
-            message: e.to_string(),
-        })?;
+        let last = decoder.finish().map_err(|e| ApiError::Protocol { message: e.to_string() })?;
         if let Some(event) = last
             && self.handle_event(event, &mut state, &mut on_event)?
         {
@@ -186,9 +177,7 @@ impl ApiClient {
             let message = serde_json::from_str::<ErrorBody>(data)
                 .map(|body| body.error.describe())
                 .unwrap_or_else(|_| data.to_owned());
-            return Err(ApiError::InStream {
-                message: self.redact(&message),
-            });
+            return Err(ApiError::InStream { message: self.redact(&message) });
         }
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
             message: format!(
@@ -197,17 +186,12 @@ impl ApiClient {
             ),
         })?;
         if let Some(error) = chunk.error {
-            return Err(ApiError::InStream {
-                message: self.redact(&error.describe()),
-            });
+            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
         }
         for choice in chunk.choices {
             if let Some(delta) = choice.delta {
                 let content = delta.content.unwrap_or_default();
-                let reasoning = delta
-                    .reasoning_content
-                    .or(delta.reasoning)
-                    .unwrap_or_default();
+                let reasoning = delta.reasoning_content.or(delta.reasoning).unwrap_or_default();
                 if !content.is_empty() || !reasoning.is_empty() {
                     on_event(StreamEvent::Delta { content, reasoning });
                 }
@@ -238,10 +222,7 @@ impl ApiClient {
         let message = choice.message.unwrap_or_default();
         Ok(Reply {
             content: message.content.unwrap_or_default(),
-            reasoning: message
-                .reasoning_content
-                .or(message.reasoning)
-                .unwrap_or_default(),
+            reasoning: message.reasoning_content.or(message.reasoning).unwrap_or_default(),
             finish: choice.finish_reason.map(|r| FinishReason::parse(&r)),
             usage: completion.usage,
         })
@@ -266,16 +247,14 @@ impl ApiClient {
         if let Some(cut) = detail.find(" (os error") {
             detail.truncate(cut);
         }
-        ApiError::Network {
-            message: self.redact(&format!("{what} ({detail})")),
-        }
+        ApiError::Network { message: self.redact(&format!("{what} ({detail})")) }
     }
 
     fn dropped(&self, error: &reqwest::Error) -> ApiError {
         match self.network_error(error) {
-            ApiError::Network { message } => ApiError::Network {
-                message: format!("the connection broke mid-reply: {message}"),
-            },
+            ApiError::Network { message } => {
+                ApiError::Network { message: format!("the connection broke mid-reply: {message}") }
+            }
             other => other,
         }
     }
@@ -296,28 +275,19 @@ impl ApiClient {
         let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
         let code = status.as_u16();
         match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ApiError::Auth {
-                status: code,
-                message,
-                key_hint: self.endpoint.key_hint.clone(),
-            },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                ApiError::Auth { status: code, message, key_hint: self.endpoint.key_hint.clone() }
+            }
             StatusCode::NOT_FOUND => ApiError::NotFound {
                 message,
                 url: self.endpoint.base_url.clone(),
                 model: model.to_owned(),
             },
-            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
-                message,
-                retry_after,
-            },
-            _ if is_context_overflow(code, &kind, &message) => ApiError::ContextOverflow {
-                status: code,
-                message,
-            },
-            _ => ApiError::Http {
-                status: code,
-                message,
-            },
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
+            _ if is_context_overflow(code, &kind, &message) => {
+                ApiError::ContextOverflow { status: code, message }
+            }
+            _ => ApiError::Http { status: code, message },
         }
     }
 }
@@ -343,10 +313,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 async fn read_capped(response: reqwest::Response, cap: usize) -> String {
@@ -364,14 +331,7 @@ async fn read_capped(response: reqwest::Response, cap: usize) -> String {
 
 /// The first 200 characters, on one line, for quoting a bad body in an error.
 fn preview(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > 200 {
-        format!("{flat}…")
-    } else {
-        flat
-    }
+    let flat: String =
+        text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().count() > 200 { format!("{flat}…") } else { flat }
 }

@@ -10,24 +10,13 @@ use std::time::Duration;
 pub enum ApiError {
     /// 401/403: the key is missing, wrong or lacks access.
     #[error("HTTP {status}: {message}")]
-    Auth {
-        status: u16,
-        message: String,
-        key_hint: String,
-    },
+    Auth { status: u16, message: String, key_hint: String },
     /// 404: usually a wrong base URL or model name.
     #[error("HTTP 404: {message}")]
-    NotFound {
-        message: String,
-        url: String,
-        model: String,
-    },
+    NotFound { message: String, url: String, model: String },
     /// 429: rate limited or out of quota.
     #[error("HTTP 429: {message}")]
-    RateLimited {
-        message: String,
-        retry_after: Option<Duration>,
-    },
+    RateLimited { message: String, retry_after: Option<Duration> },
     /// The prompt does not fit the model's context window.
     #[error("HTTP {status}: {message}")]
     ContextOverflow { status: u16, message: String },
@@ -115,26 +104,14 @@ mod tests {
 
     #[test]
     fn overflow_is_recognised_for_llama_cpp_openai_and_vllm() {
-        assert!(is_context_overflow(
-            400,
-            "exceed_context_size_error 400",
-            "request exceeds"
-        ));
-        assert!(is_context_overflow(
-            400,
-            "invalid_request_error \"context_length_exceeded\"",
-            ""
-        ));
+        assert!(is_context_overflow(400, "exceed_context_size_error 400", "request exceeds"));
+        assert!(is_context_overflow(400, "invalid_request_error \"context_length_exceeded\"", ""));
         assert!(is_context_overflow(
             400,
             "BadRequestError",
             "This model's maximum context length is 4096 tokens"
         ));
         assert!(!is_context_overflow(500, "exceed_context_size_error", ""));
-        assert!(!is_context_overflow(
-            400,
-            "invalid_request_error",
-            "bad temperature"
-        ));
+        assert!(!is_context_overflow(400, "invalid_request_error", "bad temperature"));
     }
 }

@@ -23,10 +23,7 @@ impl ReplyText {
 
     /// Passes bytes through unchanged (`ask --raw`); `<think>` splitting still applies.
     pub fn raw() -> Self {
-        Self {
-            raw: true,
-            ..Self::default()
-        }
+        Self { raw: true, ..Self::default() }
     }
 
     pub fn push(&mut self, content: &str, reasoning: &str) -> Split {

@@ -110,9 +110,7 @@ impl SseDecoder {
     fn extend_line(&mut self, bytes: &[u8]) -> Result<(), SseError> {
         if self.line.len() + bytes.len() > self.max_line {
             self.line.clear();
-            return Err(SseError::LineTooLong {
-                limit: self.max_line,
-            });
+            return Err(SseError::LineTooLong { limit: self.max_line });
         }
         self.line.extend_from_slice(bytes);
         Ok(())

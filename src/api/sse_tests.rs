@@ -7,10 +7,7 @@ const LLAMA_CHUNK: &[u8] = br#"data: {"choices":[{"finish_reason":null,"index":0
 "#;
 
 fn data(text: &str) -> SseEvent {
-    SseEvent {
-        event: None,
-        data: text.to_owned(),
-    }
+    SseEvent { event: None, data: text.to_owned() }
 }
 
 /// Feeds `bytes` in the given pieces and collects every event, `finish` included.
@@ -49,10 +46,7 @@ fn one_byte_reads_give_the_same_events() {
 
 #[test]
 fn crlf_and_lone_cr_end_lines_even_when_split_between_reads() {
-    assert_eq!(
-        decode(b"data: a\r\n\r\ndata: b\r\rdata: c\n\n"),
-        [data("a"), data("b"), data("c")]
-    );
+    assert_eq!(decode(b"data: a\r\n\r\ndata: b\r\rdata: c\n\n"), [data("a"), data("b"), data("c")]);
     let stream = b"data: x\r\n\r\n";
     for cut in 0..=stream.len() {
         let (a, b) = stream.split_at(cut);
@@ -79,18 +73,12 @@ fn multibyte_utf8_split_inside_a_character_is_whole_again() {
 
 #[test]
 fn invalid_utf8_becomes_replacement_characters() {
-    assert_eq!(
-        decode(b"data: a\xFF\xFEb\n\n"),
-        [data("a\u{FFFD}\u{FFFD}b")]
-    );
+    assert_eq!(decode(b"data: a\xFF\xFEb\n\n"), [data("a\u{FFFD}\u{FFFD}b")]);
 }
 
 #[test]
 fn multi_line_data_is_joined_with_newlines() {
-    assert_eq!(
-        decode(b"data: one\ndata:two\ndata\n\n"),
-        [data("one\ntwo\n")]
-    );
+    assert_eq!(decode(b"data: one\ndata:two\ndata\n\n"), [data("one\ntwo\n")]);
 }
 
 #[test]
@@ -121,10 +109,7 @@ fn a_leading_bom_is_skipped_even_when_split() {
 fn a_line_over_the_limit_is_an_error_before_it_ends() {
     let mut decoder = SseDecoder::with_max_line(16);
     assert_eq!(decoder.push(b"data: 0123456789"), Ok(vec![]));
-    assert_eq!(
-        decoder.push(b"abc"),
-        Err(SseError::LineTooLong { limit: 16 })
-    );
+    assert_eq!(decoder.push(b"abc"), Err(SseError::LineTooLong { limit: 16 }));
 }
 
 #[test]

@@ -129,27 +129,16 @@ mod tests {
     use super::*;
 
     fn split(content: &str, reasoning: &str) -> Split {
-        Split {
-            content: content.into(),
-            reasoning: reasoning.into(),
-        }
+        Split { content: content.into(), reasoning: reasoning.into() }
     }
 
     const CASES: &[(&str, &str, &str)] = &[
         ("<think>plan</think>\n\nAnswer", "Answer", "plan"),
-        (
-            "  \n<think>a\nb</think>Answer <think>kept</think>",
-            "Answer <think>kept</think>",
-            "a\nb",
-        ),
+        ("  \n<think>a\nb</think>Answer <think>kept</think>", "Answer <think>kept</think>", "a\nb"),
         ("No thinking here", "No thinking here", ""),
         ("<thin", "<thin", ""),
         ("<think>never closed", "", "never closed"),
-        (
-            "x <think>not at start</think>",
-            "x <think>not at start</think>",
-            "",
-        ),
+        ("x <think>not at start</think>", "x <think>not at start</think>", ""),
         ("<think></think>", "", ""),
         ("<think>日本</think>🦀 ok", "🦀 ok", "日本"),
         ("<think>almost </thin", "", "almost </thin"),
@@ -165,11 +154,8 @@ mod tests {
     #[test]
     fn tags_split_across_deltas_at_every_boundary_give_the_same_split() {
         for (text, _, _) in CASES {
-            let bounds: Vec<usize> = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain([text.len()])
-                .collect();
+            let bounds: Vec<usize> =
+                text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
             for &a in &bounds {
                 for &b in bounds.iter().filter(|&&b| b >= a) {
                     let mut splitter = ThinkSplitter::new();

@@ -172,11 +172,7 @@ impl ErrorDetail {
     pub fn describe(&self) -> String {
         match self {
             Self::Text(text) => text.clone(),
-            Self::Object {
-                message,
-                kind,
-                code,
-            } => {
+            Self::Object { message, kind, code } => {
                 let mut tags: Vec<String> = Vec::new();
                 if let Some(kind) = kind.as_deref().filter(|k| !k.is_empty()) {
                     tags.push(kind.to_owned());
@@ -266,10 +262,7 @@ mod tests {
     fn request_serialises_stream_options_only_when_set() {
         let mut request = ChatRequest {
             model: "m".into(),
-            messages: vec![WireMessage {
-                role: Role::System,
-                content: "s".into(),
-            }],
+            messages: vec![WireMessage { role: Role::System, content: "s".into() }],
             stream: true,
             stream_options: None,
         };
@@ -278,9 +271,7 @@ mod tests {
             json,
             r#"{"model":"m","messages":[{"role":"system","content":"s"}],"stream":true}"#
         );
-        request.stream_options = Some(StreamOptions {
-            include_usage: true,
-        });
+        request.stream_options = Some(StreamOptions { include_usage: true });
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(json["stream_options"]["include_usage"], true);
     }
@@ -292,13 +283,7 @@ mod tests {
             FinishReason::parse("length").notice().as_deref(),
             Some("cut off at the token limit")
         );
-        assert_eq!(
-            FinishReason::parse("function_call"),
-            FinishReason::ToolCalls
-        );
-        assert_eq!(
-            FinishReason::parse("weird"),
-            FinishReason::Other("weird".into())
-        );
+        assert_eq!(FinishReason::parse("function_call"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
     }
 }

@@ -38,10 +38,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Ctrl+O", "ask the model to continue its reply"),
     ("Ctrl+T", "fold or unfold the model's reasoning"),
     ("PgUp, PgDn", "scroll the transcript"),
-    (
-        "Home, End",
-        "top / bottom (Ctrl+Home, Ctrl+End while typing)",
-    ),
+    ("Home, End", "top / bottom (Ctrl+Home, Ctrl+End while typing)"),
     ("F1", "this help"),
     ("F3", "edit the system message"),
     ("F6", "mouse on/off (off: the terminal selects text)"),
@@ -85,10 +82,7 @@ mod tests {
 
     #[test]
     fn enter_sends_and_alt_enter_or_ctrl_j_insert_a_newline() {
-        assert_eq!(
-            action_for(&key(KeyCode::Enter, KeyModifiers::NONE), false),
-            Some(Action::Send)
-        );
+        assert_eq!(action_for(&key(KeyCode::Enter, KeyModifiers::NONE), false), Some(Action::Send));
         assert_eq!(
             action_for(&key(KeyCode::Enter, KeyModifiers::ALT), false),
             Some(Action::Newline)
@@ -101,10 +95,7 @@ mod tests {
 
     #[test]
     fn home_moves_the_cursor_while_typing_and_scrolls_otherwise() {
-        assert_eq!(
-            action_for(&key(KeyCode::Home, KeyModifiers::NONE), false),
-            None
-        );
+        assert_eq!(action_for(&key(KeyCode::Home, KeyModifiers::NONE), false), None);
         assert_eq!(
             action_for(&key(KeyCode::Home, KeyModifiers::NONE), true),
             Some(Action::ScrollTop)
@@ -117,9 +108,6 @@ mod tests {
 
     #[test]
     fn plain_letters_go_to_the_editor() {
-        assert_eq!(
-            action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE), false),
-            None
-        );
+        assert_eq!(action_for(&key(KeyCode::Char('r'), KeyModifiers::NONE), false), None);
     }
 }

@@ -25,11 +25,7 @@ pub enum Msg {
     /// The terminal now has this many columns and rows.
     Resize(u16, u16),
     /// Something happened to request `id`, at the time the driver received it.
-    Api {
-        id: RequestId,
-        event: ApiEvent,
-        at: Instant,
-    },
+    Api { id: RequestId, event: ApiEvent, at: Instant },
     /// A frame of animation while a request is in flight (spinner, tok/s).
     Tick(Instant),
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
@@ -64,11 +60,7 @@ impl From<StreamEvent> for ApiEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Send `messages` to `model` and report the events as `Msg::Api` with `id`.
-    StartRequest {
-        id: RequestId,
-        model: String,
-        messages: Vec<WireMessage>,
-    },
+    StartRequest { id: RequestId, model: String, messages: Vec<WireMessage> },
     /// Abort request `id`; the state already holds its partial reply.
     CancelRequest { id: RequestId },
     /// Turn the terminal's mouse capture on or off.

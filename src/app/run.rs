@@ -143,13 +143,17 @@ where
 
     /// Feeds one message to `update` and carries out its effects.
     pub fn dispatch(&mut self, msg: Msg) -> io::Result<()> {
-        if let Msg::Api {
-            id,
-            event: ApiEvent::Done | ApiEvent::Failed(_),
-            ..
-        } = &msg
-        {
-            self.requests.remove(id);
+        match &msg {
+            Msg::Api { id, event: ApiEvent::Done, .. } => {
+                tracing::info!(id, "request finished");
+                self.requests.remove(id);
+            }
+            Msg::Api { id, event: ApiEvent::Failed(error), .. } => {
+                // The client already redacted the key from every error.
+                tracing::warn!(id, %error, "request failed");
+                self.requests.remove(id);
+            }
+            _ => {}
         }
         for effect in update(&mut self.state, msg) {
             self.execute(effect)?;
@@ -159,22 +163,15 @@ where
 
     fn execute(&mut self, effect: Effect) -> io::Result<()> {
         match effect {
-            Effect::StartRequest {
-                id,
-                model,
-                messages,
-            } => {
+            Effect::StartRequest { id, model, messages } => {
+                tracing::info!(id, %model, messages = messages.len(), "request started");
                 let client = self.client.clone();
                 let tx = self.tx.clone();
                 let task = tokio::spawn(async move {
                     let request = client.chat_request(&model, messages, true);
                     let send = |event: ApiEvent| {
                         // The receiver is gone only when the app is shutting down.
-                        let _ = tx.send(Msg::Api {
-                            id,
-                            event,
-                            at: Instant::now().into_std(),
-                        });
+                        let _ = tx.send(Msg::Api { id, event, at: Instant::now().into_std() });
                     };
                     let result = client.stream(&request, |event| send(event.into())).await;
                     send(match result {
@@ -185,6 +182,7 @@ where
                 self.requests.insert(id, task);
             }
             Effect::CancelRequest { id } => {
+                tracing::info!(id, "request cancelled");
                 if let Some(task) = self.requests.remove(&id) {
                     task.abort();
                 }
@@ -207,9 +205,7 @@ where
     pub fn draw(&mut self) -> io::Result<()> {
         self.state.prepare_frame();
         let state = &self.state;
-        self.terminal
-            .draw(|frame| crate::ui::render(state, frame))
-            .map_err(io::Error::other)?;
+        self.terminal.draw(|frame| crate::ui::render(state, frame)).map_err(io::Error::other)?;
         self.last_draw = Some(Instant::now());
         self.dirty = false;
         Ok(())

@@ -97,11 +97,7 @@ pub struct Conversation {
 
 impl Conversation {
     pub fn new(system: String) -> Self {
-        Self {
-            system,
-            messages: Vec::new(),
-            changed_from: 0,
-        }
+        Self { system, messages: Vec::new(), changed_from: 0 }
     }
 
     pub fn messages(&self) -> &[Message] {
@@ -128,20 +124,15 @@ impl Conversation {
 
     /// The whole history that goes with the next request.
     pub fn history(&self) -> Vec<WireMessage> {
-        let system = (!self.system.trim().is_empty()).then(|| WireMessage {
-            role: Role::System,
-            content: self.system.clone(),
-        });
+        let system = (!self.system.trim().is_empty())
+            .then(|| WireMessage { role: Role::System, content: self.system.clone() });
         system
             .into_iter()
             .chain(
                 self.messages
                     .iter()
                     .filter(|m| m.is_sent())
-                    .map(|m| WireMessage {
-                        role: m.role,
-                        content: m.content.clone(),
-                    }),
+                    .map(|m| WireMessage { role: m.role, content: m.content.clone() }),
             )
             .collect()
     }
@@ -272,9 +263,7 @@ impl State {
     }
 
     pub fn max_scroll(&self) -> usize {
-        self.transcript
-            .total_lines()
-            .saturating_sub(self.view.height as usize)
+        self.transcript.total_lines().saturating_sub(self.view.height as usize)
     }
 
     /// True while something on screen moves by itself.

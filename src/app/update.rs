@@ -84,12 +84,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::EditSystem => {
-            let lines = state
-                .conversation
-                .system
-                .lines()
-                .map(str::to_owned)
-                .collect();
+            let lines = state.conversation.system.lines().map(str::to_owned).collect();
             let mut editor = new_textarea(lines);
             editor.move_cursor(CursorMove::Bottom);
             editor.move_cursor(CursorMove::End);
@@ -157,7 +152,8 @@ fn scroll_by(state: &mut State, lines: isize) -> Vec<Effect> {
 }
 
 fn send(state: &mut State) -> Vec<Effect> {
-    let text = state.input.lines().join("\n");
+    // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
+    let text = state.input.lines().join("\n").trim_end().to_owned();
     if text.trim().is_empty() {
         return Vec::new();
     }
@@ -205,11 +201,7 @@ fn retry(state: &mut State) -> Vec<Effect> {
     }
     let conversation = &mut state.conversation;
     let count = conversation.messages().len();
-    let Some(last_user) = conversation
-        .messages()
-        .iter()
-        .rposition(|m| m.role == Role::User)
-    else {
+    let Some(last_user) = conversation.messages().iter().rposition(|m| m.role == Role::User) else {
         state.notice = Some("nothing to retry yet".into());
         return Vec::new();
     };
@@ -232,9 +224,7 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
         return Vec::new();
     }
-    state
-        .conversation
-        .push(Message::user(CONTINUE_PROMPT.to_owned()));
+    state.conversation.push(Message::user(CONTINUE_PROMPT.to_owned()));
     state.view.scroll_up = 0;
     start_request(state)
 }
@@ -246,14 +236,7 @@ fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec
     match event {
         ApiEvent::Delta { content, reasoning } => {
             reply_index(state, at);
-            if let Stream::Receiving {
-                reply,
-                text,
-                last_at,
-                deltas,
-                ..
-            } = &mut state.stream
-            {
+            if let Stream::Receiving { reply, text, last_at, deltas, .. } = &mut state.stream {
                 let split = text.push(&content, &reasoning);
                 *last_at = at;
                 *deltas += 1;
@@ -292,9 +275,7 @@ fn reply_index(state: &mut State, at: Instant) -> Option<usize> {
         Stream::Receiving { reply, .. } => return Some(reply),
         Stream::Waiting { id, .. } => id,
     };
-    let reply = state
-        .conversation
-        .push(Message::assistant(state.target.model.clone()));
+    let reply = state.conversation.push(Message::assistant(state.target.model.clone()));
     state.stream = Stream::Receiving {
         id,
         reply,
@@ -326,9 +307,7 @@ fn end_stream(state: &mut State, status: Status) {
                 prompt.status = status;
             }
         }
-        Stream::Receiving {
-            reply, mut text, ..
-        } => {
+        Stream::Receiving { reply, mut text, .. } => {
             if let Some(message) = state.conversation.edit(reply) {
                 append(message, text.finish());
                 message.status = status;

@@ -10,10 +10,7 @@ use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::app::state::Target;
 
 fn state() -> State {
-    let target = Target {
-        provider: "local".into(),
-        model: "tiny".into(),
-    };
+    let target = Target { provider: "local".into(), model: "tiny".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(80, 24));
     state
@@ -35,21 +32,11 @@ fn send(state: &mut State, text: &str) -> Vec<Effect> {
 }
 
 fn api(state: &mut State, id: RequestId, event: ApiEvent) {
-    update(
-        state,
-        Msg::Api {
-            id,
-            event,
-            at: Instant::now(),
-        },
-    );
+    update(state, Msg::Api { id, event, at: Instant::now() });
 }
 
 fn delta(text: &str) -> ApiEvent {
-    ApiEvent::Delta {
-        content: text.into(),
-        reasoning: String::new(),
-    }
+    ApiEvent::Delta { content: text.into(), reasoning: String::new() }
 }
 
 fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
@@ -60,10 +47,7 @@ fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
 }
 
 fn roles_and_text(messages: &[WireMessage]) -> Vec<(Role, &str)> {
-    messages
-        .iter()
-        .map(|m| (m.role, m.content.as_str()))
-        .collect()
+    messages.iter().map(|m| (m.role, m.content.as_str())).collect()
 }
 
 #[test]
@@ -73,10 +57,7 @@ fn enter_sends_the_typed_prompt_with_the_system_message_first() {
     let (_, messages) = sent_messages(&effects);
     assert_eq!(
         roles_and_text(&messages),
-        [
-            (Role::System, "You are a helpful assistant"),
-            (Role::User, "hello")
-        ]
+        [(Role::System, "You are a helpful assistant"), (Role::User, "hello")]
     );
     assert!(state.input.is_empty());
     assert!(matches!(state.stream, Stream::Waiting { .. }));
@@ -118,17 +99,10 @@ fn deltas_accumulate_and_the_reply_records_its_model() {
     api(
         &mut state,
         id,
-        ApiEvent::Usage(Usage {
-            prompt_tokens: 9,
-            completion_tokens: 2,
-            total_tokens: 11,
-        }),
+        ApiEvent::Usage(Usage { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }),
     );
     api(&mut state, id, ApiEvent::Done);
-    assert_eq!(
-        state.conversation.messages().last().unwrap().status,
-        Status::Complete
-    );
+    assert_eq!(state.conversation.messages().last().unwrap().status, Status::Complete);
     assert_eq!(state.last_usage.unwrap().completion_tokens, 2);
     assert!(!state.stream.is_busy());
 }
@@ -141,16 +115,10 @@ fn esc_while_streaming_cancels_and_keeps_partial() {
     let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(effects, [Effect::CancelRequest { id }]);
     let reply = state.conversation.messages().last().unwrap();
-    assert_eq!(
-        (reply.content.as_str(), &reply.status),
-        ("Once upon", &Status::Stopped)
-    );
+    assert_eq!((reply.content.as_str(), &reply.status), ("Once upon", &Status::Stopped));
     // A late delta from the aborted request changes nothing.
     api(&mut state, id, delta(" a time"));
-    assert_eq!(
-        state.conversation.messages().last().unwrap().content,
-        "Once upon"
-    );
+    assert_eq!(state.conversation.messages().last().unwrap().content, "Once upon");
     // The stopped partial is context for the next prompt.
     let (_, messages) = sent_messages(&send(&mut state, "go on"));
     assert_eq!(messages[2].content, "Once upon");
@@ -172,24 +140,14 @@ fn ctrl_c_stops_a_reply_and_quits_only_when_idle() {
 fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "are you there?"));
-    let error = ApiError::Http {
-        status: 500,
-        message: "boom".into(),
-    };
+    let error = ApiError::Http { status: 500, message: "boom".into() };
     api(&mut state, id, ApiEvent::Failed(error));
     let prompt = state.conversation.messages().last().unwrap();
     assert_eq!(prompt.content, "are you there?");
     assert!(matches!(&prompt.status, Status::Failed(e) if e.contains("HTTP 500: boom")));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
-    assert_eq!(
-        roles_and_text(&messages)[1..],
-        [(Role::User, "are you there?")]
-    );
-    assert_eq!(
-        state.conversation.messages().len(),
-        1,
-        "retry re-sends, it does not duplicate"
-    );
+    assert_eq!(roles_and_text(&messages)[1..], [(Role::User, "are you there?")]);
+    assert_eq!(state.conversation.messages().len(), 1, "retry re-sends, it does not duplicate");
 }
 
 #[test]
@@ -197,22 +155,12 @@ fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "q"));
     api(&mut state, id, delta("partial"));
-    api(
-        &mut state,
-        id,
-        ApiEvent::Failed(ApiError::Network {
-            message: "reset".into(),
-        }),
-    );
+    api(&mut state, id, ApiEvent::Failed(ApiError::Network { message: "reset".into() }));
     let reply = &state.conversation.messages()[1];
     assert_eq!(reply.content, "partial");
     assert!(matches!(&reply.status, Status::Failed(e) if e.contains("reset")));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
-    assert_eq!(
-        messages.len(),
-        2,
-        "the broken partial is not sent again: {messages:?}"
-    );
+    assert_eq!(messages.len(), 2, "the broken partial is not sent again: {messages:?}");
     assert!(state.conversation.messages()[1].superseded);
     assert_eq!(state.conversation.messages()[1].content, "partial");
 }
@@ -249,6 +197,14 @@ fn paste_arrives_whole_and_is_not_sent() {
 }
 
 #[test]
+fn a_pasted_prompt_is_sent_without_its_trailing_newline() {
+    let mut state = state();
+    update(&mut state, Msg::Paste("  indented\nlast\n".into()));
+    let (_, messages) = sent_messages(&key(&mut state, KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(messages[1].content, "  indented\nlast");
+}
+
+#[test]
 fn blank_input_is_not_sent() {
     let mut state = state();
     assert!(send(&mut state, "   ").is_empty());
@@ -262,10 +218,7 @@ fn length_finish_is_recorded_and_ctrl_o_asks_to_continue() {
     api(&mut state, id, delta("a long"));
     api(&mut state, id, ApiEvent::Finish(FinishReason::Length));
     api(&mut state, id, ApiEvent::Done);
-    assert_eq!(
-        state.conversation.messages()[1].finish,
-        Some(FinishReason::Length)
-    );
+    assert_eq!(state.conversation.messages()[1].finish, Some(FinishReason::Length));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL));
     assert_eq!(messages.last().unwrap().content, CONTINUE_PROMPT);
     assert_eq!(messages[2].content, "a long");
@@ -277,20 +230,10 @@ fn think_blocks_become_reasoning_and_are_never_sent_back() {
     let (id, _) = sent_messages(&send(&mut state, "why"));
     api(&mut state, id, delta("<think>hmm"));
     api(&mut state, id, delta("</think>Because."));
-    api(
-        &mut state,
-        id,
-        ApiEvent::Delta {
-            content: String::new(),
-            reasoning: String::new(),
-        },
-    );
+    api(&mut state, id, ApiEvent::Delta { content: String::new(), reasoning: String::new() });
     api(&mut state, id, ApiEvent::Done);
     let reply = &state.conversation.messages()[1];
-    assert_eq!(
-        (reply.reasoning.as_str(), reply.content.as_str()),
-        ("hmm", "Because.")
-    );
+    assert_eq!((reply.reasoning.as_str(), reply.content.as_str()), ("hmm", "Because."));
     let (_, messages) = sent_messages(&send(&mut state, "ok"));
     assert_eq!(messages[2].content, "Because.");
 }
@@ -299,11 +242,7 @@ fn think_blocks_become_reasoning_and_are_never_sent_back() {
 fn escape_sequences_from_the_model_never_reach_the_state() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "x"));
-    api(
-        &mut state,
-        id,
-        delta("safe\x1b]52;c;ZXZpbA==\x07 text\x1b[2J"),
-    );
+    api(&mut state, id, delta("safe\x1b]52;c;ZXZpbA==\x07 text\x1b[2J"));
     api(&mut state, id, ApiEvent::Done);
     assert_eq!(state.conversation.messages()[1].content, "safe text");
 }
@@ -317,10 +256,7 @@ fn events_of_an_older_request_are_ignored() {
     assert_ne!(old, new);
     api(&mut state, old, delta("stale"));
     api(&mut state, new, delta("fresh"));
-    assert_eq!(
-        state.conversation.messages().last().unwrap().content,
-        "fresh"
-    );
+    assert_eq!(state.conversation.messages().last().unwrap().content, "fresh");
 }
 
 #[test]
@@ -331,15 +267,9 @@ fn f3_edits_the_single_system_message() {
     update(&mut state, Msg::Paste(" Be brief.".into()));
     key(&mut state, KeyCode::Enter, KeyModifiers::NONE);
     assert!(state.popup.is_none());
-    assert_eq!(
-        state.conversation.system,
-        "You are a helpful assistant Be brief."
-    );
+    assert_eq!(state.conversation.system, "You are a helpful assistant Be brief.");
     let (_, messages) = sent_messages(&send(&mut state, "hi"));
-    assert_eq!(
-        messages.iter().filter(|m| m.role == Role::System).count(),
-        1
-    );
+    assert_eq!(messages.iter().filter(|m| m.role == Role::System).count(), 1);
     assert_eq!(messages[0].content, "You are a helpful assistant Be brief.");
 }
 
@@ -355,10 +285,7 @@ fn esc_cancels_the_system_editor_without_saving() {
 #[test]
 fn f6_toggles_mouse_capture() {
     let mut state = state();
-    assert_eq!(
-        key(&mut state, KeyCode::F(6), KeyModifiers::NONE),
-        [Effect::SetMouseCapture(true)]
-    );
+    assert_eq!(key(&mut state, KeyCode::F(6), KeyModifiers::NONE), [Effect::SetMouseCapture(true)]);
     assert_eq!(
         key(&mut state, KeyCode::F(6), KeyModifiers::NONE),
         [Effect::SetMouseCapture(false)]
@@ -384,11 +311,7 @@ fn view_follows_a_streaming_reply_unless_scrolled_up() {
     assert!(scrolled > 0);
     api(&mut state, id, delta("more\nand more\n"));
     state.prepare_frame();
-    assert_eq!(
-        state.view.scroll_up,
-        scrolled + 2,
-        "the text being read stays in place"
-    );
+    assert_eq!(state.view.scroll_up, scrolled + 2, "the text being read stays in place");
     key(&mut state, KeyCode::End, KeyModifiers::NONE);
     assert_eq!(state.view.scroll_up, 0);
 }
@@ -416,22 +339,10 @@ fn tok_per_second_comes_from_delta_times() {
     let start = Instant::now();
     for n in 0..=50u64 {
         let at = start + Duration::from_millis(20 * n);
-        update(
-            &mut state,
-            Msg::Api {
-                id,
-                event: delta("t"),
-                at,
-            },
-        );
+        update(&mut state, Msg::Api { id, event: delta("t"), at });
     }
     match &state.stream {
-        Stream::Receiving {
-            deltas,
-            first_at,
-            last_at,
-            ..
-        } => {
+        Stream::Receiving { deltas, first_at, last_at, .. } => {
             let rate = *deltas as f64 / last_at.duration_since(*first_at).as_secs_f64();
             assert!((rate - 51.0).abs() < 1.0, "{rate}");
         }

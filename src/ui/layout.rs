@@ -29,12 +29,7 @@ pub fn panes((width, height): (u16, u16), input_lines: usize) -> Panes {
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
+    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
 }
 
 #[cfg(test)]
@@ -49,18 +44,12 @@ mod tests {
         assert_eq!(one.status.y, 23);
         let many = panes((80, 24), 50);
         assert_eq!(many.input.height, 11);
-        assert_eq!(
-            many.transcript.height + many.input.height + many.status.height,
-            24
-        );
+        assert_eq!(many.transcript.height + many.input.height + many.status.height, 24);
     }
 
     #[test]
     fn a_tiny_terminal_does_not_underflow() {
         let tiny = panes((5, 1), 3);
-        assert_eq!(
-            tiny.transcript.height + tiny.input.height + tiny.status.height,
-            1
-        );
+        assert_eq!(tiny.transcript.height + tiny.input.height + tiny.status.height, 1);
     }
 }

@@ -25,9 +25,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     if state.conversation.messages().is_empty() {
         welcome(frame, panes.transcript, theme);
     }
-    state
-        .transcript
-        .render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
+    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
     input::render(frame, panes.input, &state.input, theme);
     status::render(frame, panes.status, state, theme);
     match &state.popup {

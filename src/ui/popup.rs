@@ -11,11 +11,7 @@ use super::theme::Theme;
 use crate::app::keymap::HELP;
 
 pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let key_width = HELP
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
+    let key_width = HELP.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
     let lines: Vec<Line> = HELP
         .iter()
         .map(|(keys, what)| {

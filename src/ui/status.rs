@@ -11,23 +11,15 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (phase, failed) = phase(state);
-    let left = format!(
-        " {} · {} · {phase} ",
-        state.target.provider, state.target.model
-    );
+    let left = format!(" {} · {} · {phase} ", state.target.provider, state.target.model);
     let right = match (&state.notice, &state.last_usage) {
         (Some(notice), _) => format!(" {notice} "),
-        (None, Some(usage)) => format!(
-            " last turn: {} in · {} out ",
-            usage.prompt_tokens, usage.completion_tokens
-        ),
+        (None, Some(usage)) => {
+            format!(" last turn: {} in · {} out ", usage.prompt_tokens, usage.completion_tokens)
+        }
         (None, None) => String::new(),
     };
-    let style = if failed {
-        theme.status_error
-    } else {
-        theme.status
-    };
+    let style = if failed { theme.status_error } else { theme.status };
     let used = left.chars().count() + right.chars().count();
     let gap = (area.width as usize).saturating_sub(used);
     let line = Line::from(vec![
@@ -45,18 +37,10 @@ fn phase(state: &State) -> (String, bool) {
             let spin = SPINNER[(state.frame % SPINNER.len() as u64) as usize];
             (format!("waiting {spin}"), false)
         }
-        Stream::Receiving {
-            first_at,
-            last_at,
-            deltas,
-            ..
-        } => {
+        Stream::Receiving { first_at, last_at, deltas, .. } => {
             let seconds = last_at.duration_since(*first_at).as_secs_f64();
             if seconds >= 0.25 {
-                (
-                    format!("streaming {:.0} tok/s", *deltas as f64 / seconds),
-                    false,
-                )
+                (format!("streaming {:.0} tok/s", *deltas as f64 / seconds), false)
             } else {
                 ("streaming".to_owned(), false)
             }

@@ -118,11 +118,7 @@ impl TranscriptCache {
 }
 
 fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
-    let base = if message.superseded {
-        theme.dim
-    } else {
-        theme.text
-    };
+    let base = if message.superseded { theme.dim } else { theme.text };
     if entry.superseded != message.superseded || message.content.len() < entry.body_upto {
         entry.body.clear();
         entry.body_upto = 0;
@@ -139,9 +135,7 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
         for paragraph in content[entry.body_upto..done].split('\n') {
             wrap_paragraph(paragraph, width, &mut rows);
         }
-        entry
-            .body
-            .extend(rows.into_iter().map(|row| indented(row, base)));
+        entry.body.extend(rows.into_iter().map(|row| indented(row, base)));
         entry.body_upto = done + 1;
     }
     let mut rows = Vec::new();
@@ -184,19 +178,13 @@ fn header(
         return lines;
     }
     if show_reasoning {
-        lines.push(indented(
-            "▾ reasoning (Ctrl+T folds)".to_owned(),
-            theme.reasoning,
-        ));
+        lines.push(indented("▾ reasoning (Ctrl+T folds)".to_owned(), theme.reasoning));
         for row in wrap_text(message.reasoning.trim_end(), width.saturating_sub(2)) {
             lines.push(indented(format!("│ {row}"), theme.reasoning));
         }
     } else {
         let count = message.reasoning.trim_end().lines().count().max(1);
-        let label = format!(
-            "▸ reasoning, {count} line{} (Ctrl+T unfolds)",
-            plural(count)
-        );
+        let label = format!("▸ reasoning, {count} line{} (Ctrl+T unfolds)", plural(count));
         lines.push(indented(label, theme.reasoning));
     }
     lines
@@ -209,19 +197,17 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         }
     };
     match (&message.status, message.role) {
-        (Status::Stopped, Role::User) => note(
-            "■ stopped before a reply arrived; Ctrl+R retries".into(),
-            theme.warning,
-        ),
+        (Status::Stopped, Role::User) => {
+            note("■ stopped before a reply arrived; Ctrl+R retries".into(), theme.warning)
+        }
         (Status::Stopped, _) => note("■ stopped".into(), theme.warning),
         (Status::Failed(error), _) => note(format!("✗ {error}"), theme.error),
         _ => {}
     }
     match &message.finish {
-        Some(FinishReason::Length) => note(
-            "⚠ cut off at the token limit; Ctrl+O continues".into(),
-            theme.warning,
-        ),
+        Some(FinishReason::Length) => {
+            note("⚠ cut off at the token limit; Ctrl+O continues".into(), theme.warning)
+        }
         Some(reason) => {
             if let Some(text) = reason.notice() {
                 note(format!("⚠ {text}"), theme.warning);
@@ -230,10 +216,7 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         None => {}
     }
     if message.superseded {
-        note(
-            "↻ replaced by a retry; no longer sent to the model".into(),
-            theme.dim,
-        );
+        note("↻ replaced by a retry; no longer sent to the model".into(), theme.dim);
     }
 }
 

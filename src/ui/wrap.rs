@@ -68,9 +68,7 @@ fn split_keeping_spaces(text: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
         let first = rest.chars().next()?;
         let is_space = first == ' ';
-        let end = rest
-            .find(|c: char| (c == ' ') != is_space)
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| (c == ' ') != is_space).unwrap_or(rest.len());
         let (run, tail) = rest.split_at(end);
         rest = tail;
         Some(run)
@@ -83,10 +81,7 @@ mod tests {
 
     #[test]
     fn words_wrap_at_spaces_within_the_width() {
-        assert_eq!(
-            wrap_text("the quick brown fox", 10),
-            ["the quick", "brown fox"]
-        );
+        assert_eq!(wrap_text("the quick brown fox", 10), ["the quick", "brown fox"]);
     }
 
     #[test]

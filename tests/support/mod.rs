@@ -41,10 +41,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -127,12 +124,7 @@ async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
         body.extend_from_slice(&chunk[..n]);
     }
     let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    Some(Recorded {
-        method,
-        path,
-        headers,
-        body,
-    })
+    Some(Recorded { method, path, headers, body })
 }
 
 /// Writes one reply; false when the connection must end.
