@@ -1,22 +1,27 @@
-//! Configuration: the embedded defaults (`config.example.toml`) with the user's file merged
-//! over them key by key.
+//! Configuration: the built-in defaults (`config.example.toml`, embedded) with the user's
+//! file merged over them key by key, checked, and turned into a [`Config`].
 //!
-//! Every mistake in a file is an error naming the file, the line and the key, in the toml
-//! crate's own words. This module never writes the user's file and never holds a key: a
-//! provider names the environment variable that does.
+//! This module owns the file format and its error messages: every mistake is reported as
+//! `path:line: key: message` in the toml crate's own words, so a user can fix it without
+//! reading code. It never writes the user's file, never reads the environment and never
+//! holds an API key: a provider only names the environment variable that holds one, so
+//! nothing here (`Debug` included) can leak a secret. No input makes it panic.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+/// The documented example, which is also the built-in default configuration.
 pub const EXAMPLE_CONFIG: &str = include_str!("../config.example.toml");
-const EXAMPLE_NAME: &str = "config.example.toml (built in)";
+
+/// Names the embedded file in errors; only a broken build could produce one.
+const EXAMPLE_PATH: &str = "<built-in config.example.toml>";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The provider used when none is asked for; always a key of `providers`.
     pub provider: String,
     pub system_prompt: String,
     pub mouse: bool,
@@ -27,6 +32,7 @@ pub struct Config {
 pub struct Provider {
     pub base_url: String,
     pub model: String,
+    /// The name of the variable holding the key, never the key itself.
     pub api_key_env: Option<String>,
     pub stream_usage: bool,
     pub models: Vec<String>,
@@ -40,8 +46,19 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}:{line}: {}{message}", path.display(), key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
-    Invalid { path: PathBuf, line: usize, key: Option<String>, message: String },
+    #[error("{}:{line}: {}{message}", path.display(), key_prefix(key.as_deref()))]
+    Invalid {
+        path: PathBuf,
+        /// 1-based.
+        line: usize,
+        /// Dotted and qualified with its table, e.g. `providers.ollama.stream_usage`.
+        key: Option<String>,
+        message: String,
+    },
+}
+
+fn key_prefix(key: Option<&str>) -> String {
+    key.map(|key| format!("{key}: ")).unwrap_or_default()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,18 +68,19 @@ pub struct UnknownProvider {
     pub known: String,
 }
 
-/// A file as written: every key optional, unknown keys refused.
-#[derive(Debug, Deserialize)]
+/// A config file as written. Every key is optional because the file is merged over the
+/// defaults, and unknown keys are refused so a typo is an error rather than silently ignored.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
-    #[serde(default)]
-    providers: BTreeMap<String, Spanned<FileProvider>>,
+    /// Spanned for the line of each `[providers.NAME]` header.
+    providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileProvider {
     base_url: Option<Spanned<String>>,
@@ -73,7 +91,8 @@ struct FileProvider {
 }
 
 impl Config {
-    /// The embedded defaults; a test proves they parse.
+    /// The embedded defaults. A `Result` rather than a panic because they are parsed at run
+    /// time; a test proves they parse.
     pub fn defaults() -> Result<Config, ConfigError> {
         let empty = Config {
             provider: String::new(),
@@ -81,144 +100,214 @@ impl Config {
             mouse: false,
             providers: BTreeMap::new(),
         };
-        empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_NAME))
+        empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }
 
-    /// Defaults merged with the file at `path`, which must exist.
+    /// The defaults merged with the file at `path`. The file must exist: the caller only
+    /// passes a path the user named or one it found, so a missing file is a real mistake.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml(&text, path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_toml(&text, path)
     }
 
-    /// Defaults merged with `text`; `path` only names the file in errors.
+    /// The defaults merged with `text`; `path` is used only in messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        Self::defaults()?.merged(text, path)
+        Config::defaults()?.merged(text, path)
     }
 
     pub fn provider(&self, name: &str) -> Result<&Provider, UnknownProvider> {
         self.providers.get(name).ok_or_else(|| UnknownProvider {
             name: name.to_owned(),
-            known: self.providers.keys().cloned().collect::<Vec<_>>().join(", "),
+            known: self.providers.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
         })
     }
 
+    /// `self` with the file `text` merged over it, then checked.
     fn merged(mut self, text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let invalid = |span: Option<Range<usize>>, key: Option<String>, message: String| {
-            let (line, found) = locate(text, span.unwrap_or(0..0).start);
-            ConfigError::Invalid { path: path.to_owned(), line, key: key.or(found), message }
-        };
-        let file: FileConfig = toml::from_str(text).map_err(|e| {
-            let mut error = invalid(e.span(), None, e.message().to_owned());
-            if let ConfigError::Invalid { key: key @ None, .. } = &mut error {
-                *key = unknown_field(e.message());
-            }
-            error
-        })?;
+        let source = Source { text, path };
+        let file: FileConfig = toml::from_str(text).map_err(|err| source.toml_error(err))?;
         if let Some(system_prompt) = file.system_prompt {
             self.system_prompt = system_prompt;
         }
         if let Some(mouse) = file.mouse {
             self.mouse = mouse;
         }
-        for (name, spanned) in file.providers {
-            let table = spanned.span();
-            let given = spanned.into_inner();
-            if let Some(url) = &given.base_url
-                && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
-            {
-                return Err(invalid(
-                    Some(url.span()),
-                    Some(format!("providers.{name}.base_url")),
-                    format!("`{}` is not an http:// or https:// URL", url.get_ref()),
-                ));
+        for (name, table) in file.providers.unwrap_or_default() {
+            let header = table.span().start;
+            let given = table.into_inner();
+            if let Some(url) = &given.base_url {
+                source.check_url(&name, url)?;
             }
             let provider = match self.providers.remove(&name) {
-                Some(base) => merge_provider(base, given),
+                Some(inherited) => given.over(inherited),
                 None => {
-                    let missing = |key: &str| {
-                        invalid(
-                            Some(table.clone()),
-                            Some(format!("providers.{name}.{key}")),
-                            format!("a new provider needs `{key}`"),
-                        )
-                    };
-                    let base_url = given.base_url.clone().ok_or_else(|| missing("base_url"))?;
-                    let model = given.model.clone().ok_or_else(|| missing("model"))?;
-                    let base = Provider {
-                        base_url: base_url.into_inner(),
-                        model,
-                        api_key_env: None,
-                        stream_usage: true,
-                        models: Vec::new(),
-                    };
-                    merge_provider(base, given)
+                    for (key, present) in
+                        [("base_url", given.base_url.is_some()), ("model", given.model.is_some())]
+                    {
+                        if !present {
+                            return Err(source.invalid(
+                                header,
+                                Some(format!("providers.{name}.{key}")),
+                                "missing; a provider that is not built in needs `base_url` \
+                                 and `model`",
+                            ));
+                        }
+                    }
+                    given.over(Provider::blank())
                 }
             };
             self.providers.insert(name, provider);
         }
+        // Line 1 when the name was inherited: only a defaults file without `provider` can
+        // get there, and it has no better line to point at.
+        let mut provider_at = 0;
         if let Some(provider) = file.provider {
-            let span = provider.span();
+            provider_at = provider.span().start;
             self.provider = provider.into_inner();
-            if let Err(unknown) = self.provider(&self.provider) {
-                return Err(invalid(Some(span), Some("provider".into()), unknown.to_string()));
-            }
+        }
+        if let Err(unknown) = self.provider(&self.provider) {
+            let message = unknown.to_string();
+            return Err(source.invalid(provider_at, Some("provider".to_owned()), message));
         }
         Ok(self)
     }
 }
 
-fn merge_provider(mut base: Provider, given: FileProvider) -> Provider {
-    if let Some(url) = given.base_url {
-        base.base_url = url.into_inner();
+impl Provider {
+    /// A provider before any key of its table is applied. `stream_usage` defaults on because
+    /// most servers accept it and usage is worth showing; the few that refuse opt out.
+    fn blank() -> Provider {
+        Provider {
+            base_url: String::new(),
+            model: String::new(),
+            api_key_env: None,
+            stream_usage: true,
+            models: Vec::new(),
+        }
     }
-    if let Some(model) = given.model {
-        base.model = model;
-    }
-    if given.api_key_env.is_some() {
-        base.api_key_env = given.api_key_env.filter(|name| !name.is_empty());
-    }
-    if let Some(stream_usage) = given.stream_usage {
-        base.stream_usage = stream_usage;
-    }
-    if let Some(models) = given.models {
-        base.models = models;
-    }
-    base
 }
 
-/// serde says "unknown field `x`, expected one of ..."; the key is the part in backticks.
-fn unknown_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next().map(str::to_owned)
+impl FileProvider {
+    /// `base` with the keys this table gives replacing its own.
+    fn over(self, mut base: Provider) -> Provider {
+        if let Some(base_url) = self.base_url {
+            base.base_url = base_url.into_inner();
+        }
+        if let Some(model) = self.model {
+            base.model = model;
+        }
+        // TOML has no null, so an empty name is how a user drops an inherited variable.
+        if let Some(api_key_env) = self.api_key_env {
+            base.api_key_env = Some(api_key_env).filter(|name| !name.is_empty());
+        }
+        if let Some(stream_usage) = self.stream_usage {
+            base.stream_usage = stream_usage;
+        }
+        if let Some(models) = self.models {
+            base.models = models;
+        }
+        base
+    }
 }
 
-/// The 1-based line of `offset`, and the key written on that line qualified with its table
-/// (`providers.ollama.stream_usage`), or the table itself for a header line.
-fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line_number = before.matches('\n').count() + 1;
-    let line = text.lines().nth(line_number - 1).unwrap_or("").trim();
+/// The text being parsed and the path to blame for it.
+struct Source<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Source<'_> {
+    fn invalid(
+        &self,
+        offset: usize,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, offset),
+            key,
+            message: message.into(),
+        }
+    }
+
+    fn toml_error(&self, mut err: toml::de::Error) -> ConfigError {
+        let offset = err.span().map_or(0, |span| span.start);
+        // The short message: the rendered error is a multi-line snippet that would repeat
+        // the line this error already names.
+        let message = err.message().to_owned();
+        let key = key_of_error(&mut err).or_else(|| key_on_line(self.text, offset));
+        self.invalid(offset, key, message)
+    }
+
+    fn check_url(&self, name: &str, url: &Spanned<String>) -> Result<(), ConfigError> {
+        // Schemes are case-insensitive, and anything else (a bare `localhost:8080`) would
+        // only fail later, at the first request, with a less helpful error.
+        let has_scheme = |scheme: &str| {
+            url.get_ref()
+                .get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+        };
+        if has_scheme("http://") || has_scheme("https://") {
+            return Ok(());
+        }
+        Err(self.invalid(
+            url.span().start,
+            Some(format!("providers.{name}.base_url")),
+            format!("`{}` does not start with http:// or https://", url.get_ref()),
+        ))
+    }
+}
+
+/// The dotted key a deserialization error is about, from the error itself.
+///
+/// toml keeps the path to the offending value private and prints it (as a last line
+/// "in `providers.ollama`") only when the error carries no input text, so the input is
+/// dropped and that line read back. For an unknown field the path is its table's and serde
+/// names the field only in the message.
+fn key_of_error(err: &mut toml::de::Error) -> Option<String> {
+    let field = err
+        .message()
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    err.set_input(None);
+    let rendered = err.to_string();
+    let table = rendered
+        .strip_prefix(err.message())
+        .and_then(|rest| rest.trim().strip_prefix("in `")?.strip_suffix('`'))
+        .map(str::to_owned);
+    match (table, field) {
+        (Some(table), Some(field)) => Some(format!("{table}.{field}")),
+        (table, field) => table.or(field),
+    }
+}
+
+/// The key written on the line at `offset`, qualified with the nearest table header above
+/// it. Syntax errors carry no key path, and this is usually what the user was writing.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let index = line_of(text, offset) - 1;
+    let (key, _) = text.split('\n').nth(index)?.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || key.starts_with(['#', '[']) {
+        return None;
+    }
     let table = text
-        .lines()
-        .take(line_number)
-        .filter_map(|l| l.trim().strip_prefix('['))
-        .filter_map(|l| l.split(']').next())
-        .last()
-        .map(|t| t.trim().replace('"', ""));
-    let key = if let Some(header) = line.strip_prefix('[') {
-        header.split(']').next().map(|t| t.trim().replace('"', ""))
-    } else {
-        line.split_once('=').map(|(key, _)| {
-            let key = key.trim().replace('"', "");
-            match &table {
-                Some(table) => format!("{table}.{key}"),
-                None => key,
-            }
-        })
-    };
-    (line_number, key)
+        .split('\n')
+        .take(index)
+        .filter_map(|line| line.trim().strip_prefix('['))
+        .filter_map(|header| header.trim_start_matches('[').split(']').next())
+        .last();
+    Some(match table {
+        Some(table) => format!("{}.{key}", table.trim()),
+        None => key.to_owned(),
+    })
+}
+
+/// The 1-based line holding byte `offset`, counted on bytes so no offset can split a char.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.bytes().take(offset).filter(|&byte| byte == b'\n').count() + 1
 }
 
 #[cfg(test)]

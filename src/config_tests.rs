@@ -2,14 +2,24 @@
 
 use super::*;
 
+const USER_PATH: &str = "/home/u/.config/rockchat/config.toml";
+
 fn parse(text: &str) -> Result<Config, ConfigError> {
-    Config::from_toml(text, Path::new("/home/u/.config/rockchat/config.toml"))
+    Config::from_toml(text, Path::new(USER_PATH))
 }
 
-fn error(text: &str) -> (usize, Option<String>, String) {
+/// The line, key and message of an `Invalid` error.
+fn invalid(text: &str) -> (usize, Option<String>, String) {
     match parse(text) {
         Err(ConfigError::Invalid { line, key, message, .. }) => (line, key, message),
-        other => panic!("expected an invalid-config error, got {other:?}"),
+        other => panic!("expected an Invalid error for {text:?}, got {other:?}"),
+    }
+}
+
+fn shown(text: &str) -> String {
+    match parse(text) {
+        Err(err) => err.to_string(),
+        Ok(config) => panic!("expected an error for {text:?}, got {config:?}"),
     }
 }
 
@@ -19,110 +29,253 @@ fn embedded_example_is_the_default_with_six_providers() {
     assert_eq!(config.provider, "rockapi");
     assert_eq!(config.system_prompt, "You are a helpful assistant");
     assert!(!config.mouse);
-    let names: Vec<&str> = config.providers.keys().map(String::as_str).collect();
-    assert_eq!(names, ["llamacpp", "ollama", "openai", "openrouter", "rockapi", "vllm"]);
-    let rockapi = config.provider("rockapi").unwrap();
-    assert_eq!(rockapi.base_url, "https://api.rockapi.ru/openai/v1");
-    assert_eq!(rockapi.model, "gpt-4o-mini");
-    assert_eq!(rockapi.api_key_env.as_deref(), Some("ROCKAPI_API_KEY"));
-    assert!(rockapi.stream_usage);
-    assert_eq!(config.provider("ollama").unwrap().base_url, "http://localhost:11434/v1");
-    assert_eq!(config.provider("llamacpp").unwrap().base_url, "http://localhost:8080/v1");
-    assert_eq!(config.provider("vllm").unwrap().base_url, "http://localhost:8000/v1");
-    assert_eq!(config.provider("ollama").unwrap().api_key_env, None);
+    let expected = [
+        ("llamacpp", "http://localhost:8080/v1", "default", None),
+        ("ollama", "http://localhost:11434/v1", "llama3.2", None),
+        ("openai", "https://api.openai.com/v1", "gpt-4o-mini", Some("OPENAI_API_KEY")),
+        (
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            "openai/gpt-4o-mini",
+            Some("OPENROUTER_API_KEY"),
+        ),
+        ("rockapi", "https://api.rockapi.ru/openai/v1", "gpt-4o-mini", Some("ROCKAPI_API_KEY")),
+        ("vllm", "http://localhost:8000/v1", "default", None),
+    ];
+    assert_eq!(config.providers.len(), expected.len());
+    for (name, base_url, model, key_env) in expected {
+        let provider = config.provider(name).unwrap();
+        assert_eq!(provider.base_url, base_url, "{name}");
+        assert_eq!(provider.model, model, "{name}");
+        assert_eq!(provider.api_key_env.as_deref(), key_env, "{name}");
+        assert!(provider.stream_usage, "{name}");
+        assert!(provider.models.is_empty(), "{name}");
+    }
 }
 
 #[test]
-fn a_user_file_overrides_only_the_keys_it_gives() {
-    let config = parse("mouse = true\n[providers.rockapi]\nmodel = \"gpt-4o\"\n").unwrap();
+fn empty_user_file_gives_the_defaults() {
+    assert_eq!(parse("").unwrap(), Config::defaults().unwrap());
+    assert_eq!(parse("# nothing\n").unwrap(), Config::defaults().unwrap());
+}
+
+#[test]
+fn overriding_only_the_model_keeps_the_rest_of_the_provider() {
+    let config = parse("[providers.rockapi]\nmodel = \"gpt-4o\"\n").unwrap();
+    let defaults = Config::defaults().unwrap();
     let rockapi = config.provider("rockapi").unwrap();
     assert_eq!(rockapi.model, "gpt-4o");
     assert_eq!(rockapi.base_url, "https://api.rockapi.ru/openai/v1");
-    assert!(config.mouse);
-    assert_eq!(config.system_prompt, "You are a helpful assistant");
+    assert_eq!(rockapi.api_key_env.as_deref(), Some("ROCKAPI_API_KEY"));
+    assert_eq!(config.providers.len(), defaults.providers.len());
+    assert_eq!(config.system_prompt, defaults.system_prompt);
+    assert_eq!(config.provider, "rockapi");
 }
 
 #[test]
-fn a_new_provider_can_be_added_and_made_the_default() {
-    let text = "provider = \"lab\"\n\n[providers.lab]\nbase_url = \"http://10.0.0.5:8000/v1\"\nmodel = \"qwen\"\nstream_usage = false\n";
+fn top_level_keys_override_the_defaults() {
+    let config =
+        parse("provider = \"ollama\"\nsystem_prompt = \"Be terse\"\nmouse = true\n").unwrap();
+    assert_eq!(config.provider, "ollama");
+    assert_eq!(config.system_prompt, "Be terse");
+    assert!(config.mouse);
+}
+
+#[test]
+fn new_provider_table_adds_a_provider_with_default_options() {
+    let text = "provider = \"lab\"\n\n[providers.lab]\nbase_url = \"http://127.0.0.1:9000/v1\"\nmodel = \"qwen\"\nmodels = [\"a\", \"b\"]\n";
     let config = parse(text).unwrap();
     assert_eq!(config.provider, "lab");
-    let lab = config.provider("lab").unwrap();
-    assert_eq!((lab.model.as_str(), lab.stream_usage), ("qwen", false));
+    assert_eq!(
+        config.provider("lab").unwrap(),
+        &Provider {
+            base_url: "http://127.0.0.1:9000/v1".to_owned(),
+            model: "qwen".to_owned(),
+            api_key_env: None,
+            stream_usage: true,
+            models: vec!["a".to_owned(), "b".to_owned()],
+        }
+    );
+    assert!(config.provider("ollama").is_ok());
+}
+
+#[test]
+fn new_provider_may_be_an_inline_table() {
+    let text = "[providers]\nlab = { base_url = \"https://lab/v1\", model = \"m\", stream_usage = false }\n";
+    let lab = parse(text).unwrap().providers.remove("lab").unwrap();
+    assert_eq!((lab.model.as_str(), lab.stream_usage), ("m", false));
+}
+
+#[test]
+fn empty_api_key_env_drops_the_inherited_variable() {
+    let config = parse("[providers.openai]\napi_key_env = \"\"\n").unwrap();
+    assert_eq!(config.provider("openai").unwrap().api_key_env, None);
+}
+
+#[test]
+fn user_models_list_replaces_the_inherited_one() {
+    let config =
+        parse("[providers.ollama]\nmodels = [\"qwen2.5\"]\nstream_usage = false\n").unwrap();
+    let ollama = config.provider("ollama").unwrap();
+    assert_eq!(ollama.models, ["qwen2.5"]);
+    assert!(!ollama.stream_usage);
+    assert_eq!(ollama.model, "llama3.2");
 }
 
 #[test]
 fn unknown_key_names_file_line_and_key() {
-    let err = parse("system_prompt = \"hi\"\ncolour = \"blue\"\n").unwrap_err();
-    let shown = err.to_string();
-    assert!(
-        shown.starts_with("/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`"),
-        "{shown}"
+    assert_eq!(
+        shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
+        "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
+         expected one of `provider`, `system_prompt`, `mouse`, `providers`"
     );
 }
 
 #[test]
-fn unknown_key_inside_a_provider_is_named() {
+fn unknown_key_inside_a_provider_is_named_with_its_table() {
     let (line, key, message) =
-        error("[providers.ollama]\nbase_url = \"http://x:1/v1\"\napi_key = \"sk\"\n");
+        invalid("[providers.ollama]\nbase_url = \"http://x:1/v1\"\napi_key = \"sk\"\n");
     assert_eq!((line, key.as_deref()), (3, Some("providers.ollama.api_key")));
-    assert!(message.contains("unknown field `api_key`"), "{message}");
+    assert!(message.starts_with("unknown field `api_key`"), "{message}");
 }
 
 #[test]
-fn wrong_type_names_line_and_qualified_key() {
-    let (line, key, message) = error("\n\nmouse = \"yes\"\n");
-    assert_eq!((line, key.as_deref()), (3, Some("mouse")));
-    assert!(message.contains("invalid type"), "{message}");
-    let (line, key, _) = error("[providers.ollama]\nstream_usage = 1\n");
+fn unknown_subtable_of_a_provider_is_named() {
+    let (line, key, _) = invalid("\n[providers.ollama.headers]\nx = 1\n");
+    assert_eq!((line, key.as_deref()), (2, Some("providers.ollama.headers")));
+}
+
+#[test]
+fn wrong_type_names_line_and_key() {
+    assert_eq!(
+        shown("\n\nmouse = \"yes\"\n"),
+        "/home/u/.config/rockchat/config.toml:3: mouse: invalid type: string \"yes\", \
+         expected a boolean"
+    );
+}
+
+#[test]
+fn wrong_type_inside_a_provider_names_the_qualified_key() {
+    let (line, key, _) = invalid("[providers.ollama]\n\nstream_usage = 1\n");
+    assert_eq!((line, key.as_deref()), (3, Some("providers.ollama.stream_usage")));
+    let (line, key, _) = invalid("[providers]\nollama = { stream_usage = 1 }\n");
     assert_eq!((line, key.as_deref()), (2, Some("providers.ollama.stream_usage")));
+    let (line, key, _) = invalid("[providers.ollama]\nmodels = [\n  \"a\",\n  2,\n]\n");
+    assert_eq!((line, key.as_deref()), (4, Some("providers.ollama.models")));
 }
 
 #[test]
-fn toml_syntax_error_names_the_line() {
-    let (line, _, _) = error("mouse = true\nprovider = \n");
+fn toml_syntax_error_names_the_line_in_one_short_message() {
+    let (line, key, message) = invalid("mouse = true\n\n[providers.ollama]\nmodel = \n");
+    assert_eq!(line, 4);
+    assert_eq!(key.as_deref(), Some("providers.ollama.model"));
+    assert!(!message.contains('\n') && !message.contains("TOML parse error"), "{message}");
+    let (line, _, _) = invalid("mouse = true\n[providers.ollama\n");
     assert_eq!(line, 2);
 }
 
 #[test]
+fn lines_are_counted_the_same_with_crlf_endings() {
+    let (line, key, _) = invalid("mouse = true\r\n\r\ncolour = 1\r\n");
+    assert_eq!((line, key.as_deref()), (3, Some("colour")));
+}
+
+#[test]
+fn duplicate_key_names_its_second_line() {
+    let (line, key, message) = invalid("mouse = true\nmouse = false\n");
+    assert_eq!((line, key.as_deref()), (2, Some("mouse")));
+    assert_eq!(message, "duplicate key");
+}
+
+#[test]
 fn missing_file_is_a_read_error_naming_the_path() {
-    let err = Config::load(Path::new("/nonexistent/rockchat.toml")).unwrap_err();
-    assert!(matches!(err, ConfigError::Read { .. }));
-    assert!(err.to_string().starts_with("cannot read config file /nonexistent/rockchat.toml"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.toml");
+    let err = Config::load(&path).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }), "{err:?}");
+    let expected = format!("cannot read config file {}: ", path.display());
+    assert!(err.to_string().starts_with(&expected), "{err}");
 }
 
 #[test]
-fn unknown_default_provider_lists_the_known_ones() {
-    let (line, key, message) = error("mouse = false\nprovider = \"nope\"\n");
-    assert_eq!((line, key.as_deref()), (2, Some("provider")));
-    assert_eq!(
-        message,
-        "unknown provider `nope`; known providers: llamacpp, ollama, openai, openrouter, rockapi, vllm"
-    );
-}
-
-#[test]
-fn a_new_provider_without_base_url_is_refused() {
-    let (line, key, message) = error("\n[providers.lab]\nmodel = \"m\"\n");
-    assert_eq!(key.as_deref(), Some("providers.lab.base_url"));
-    assert!(line >= 2, "{line}");
-    assert_eq!(message, "a new provider needs `base_url`");
-}
-
-#[test]
-fn base_url_must_be_http() {
-    let shown =
-        parse("[providers.ollama]\nbase_url = \"localhost:11434\"\n").unwrap_err().to_string();
-    assert_eq!(
-        shown,
-        "/home/u/.config/rockchat/config.toml:2: providers.ollama.base_url: `localhost:11434` is not an http:// or https:// URL"
-    );
-}
-
-#[test]
-fn a_real_file_on_disk_loads() {
+fn load_merges_a_file_from_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "system_prompt = \"Be terse\"\n").unwrap();
-    assert_eq!(Config::load(&path).unwrap().system_prompt, "Be terse");
+    let config = Config::load(&path).unwrap();
+    assert_eq!(config.system_prompt, "Be terse");
+    assert_eq!(config.provider, "rockapi");
+}
+
+#[test]
+fn errors_in_a_loaded_file_name_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "mouse = 1\n").unwrap();
+    let shown = Config::load(&path).unwrap_err().to_string();
+    assert!(shown.starts_with(&format!("{}:1: mouse: ", path.display())), "{shown}");
+}
+
+#[test]
+fn unknown_default_provider_lists_the_known_ones_at_its_line() {
+    assert_eq!(
+        shown("mouse = false\nprovider = \"nope\"\n"),
+        "/home/u/.config/rockchat/config.toml:2: provider: unknown provider `nope`; \
+         known providers: llamacpp, ollama, openai, openrouter, rockapi, vllm"
+    );
+}
+
+#[test]
+fn new_provider_without_base_url_names_its_header_line_and_the_key() {
+    let (line, key, message) = invalid("mouse = true\n\n[providers.lab]\nmodel = \"m\"\n");
+    assert_eq!((line, key.as_deref()), (3, Some("providers.lab.base_url")));
+    assert!(message.starts_with("missing"), "{message}");
+    let (line, key, _) = invalid("[providers.lab]\nbase_url = \"http://lab/v1\"\n");
+    assert_eq!((line, key.as_deref()), (1, Some("providers.lab.model")));
+}
+
+#[test]
+fn base_url_without_an_http_scheme_is_refused() {
+    assert_eq!(
+        shown("[providers.ollama]\nbase_url = \"localhost:11434\"\n"),
+        "/home/u/.config/rockchat/config.toml:2: providers.ollama.base_url: \
+         `localhost:11434` does not start with http:// or https://"
+    );
+    let (line, key, _) = invalid("[providers.lab]\nmodel = \"m\"\nbase_url = \"ftp://x\"\n");
+    assert_eq!((line, key.as_deref()), (3, Some("providers.lab.base_url")));
+    assert!(parse("[providers.ollama]\nbase_url = \"HTTPS://Host/v1\"\n").is_ok());
+}
+
+#[test]
+fn unknown_provider_lookup_lists_the_known_ones() {
+    let config = Config::defaults().unwrap();
+    assert_eq!(
+        config.provider("nope").unwrap_err().to_string(),
+        "unknown provider `nope`; known providers: llamacpp, ollama, openai, openrouter, \
+         rockapi, vllm"
+    );
+}
+
+#[test]
+fn no_prefix_or_mangling_of_the_example_panics() {
+    let mut inputs: Vec<String> =
+        EXAMPLE_CONFIG.char_indices().map(|(at, _)| EXAMPLE_CONFIG[..at].to_owned()).collect();
+    inputs.extend(
+        [
+            "\u{feff}mouse = 1",
+            "\"\"\"",
+            "[[providers]]\n",
+            "[providers.\"é\"]\nmodel = \"ü\"\nbase_url = 1\n",
+            "providers = { a = { b = 1 } }",
+            "= \n",
+            "\0",
+        ]
+        .map(str::to_owned),
+    );
+    let lines = |text: &str| text.split('\n').count();
+    for text in &inputs {
+        if let Err(ConfigError::Invalid { line, .. }) = parse(text) {
+            assert!((1..=lines(text)).contains(&line), "{text:?} gave line {line}");
+        }
+    }
 }
