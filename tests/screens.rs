@@ -123,3 +123,24 @@ fn system_editor_popup_shows_the_system_message() {
     press(&mut state, KeyCode::F(3), KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
 }
+
+#[test]
+fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
+    for (width, height) in [(1, 1), (2, 3), (5, 2), (10, 4), (20, 6), (300, 2)] {
+        let mut state = new_state();
+        let id = send(&mut state, "a prompt long enough to wrap several times in a narrow pane");
+        update(
+            &mut state,
+            Msg::Api { id, event: delta("日本語 🦀 text\n\nmore"), at: Instant::now() },
+        );
+        press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+        update(&mut state, Msg::Resize(width, height));
+        state.prepare_frame();
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+        press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+        press(&mut state, KeyCode::F(3), KeyModifiers::NONE);
+        state.prepare_frame();
+        terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+    }
+}
