@@ -199,6 +199,14 @@ async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_
 }
 
 #[tokio::test]
+async fn control_sequences_in_a_server_error_are_stripped() {
+    let body = br#"{"error":{"message":"bad \u001b]52;c;ZXZpbA==\u0007request\u001b[2J"}}"#;
+    let server = TestServer::start(vec![json_reply(400, body)]).await;
+    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    assert_eq!(error, ApiError::Http { status: 400, message: "bad request".into() });
+}
+
+#[tokio::test]
 async fn not_found_points_at_base_url_and_model() {
     let server =
         TestServer::start(vec![json_reply(404, br#"{"error":{"message":"model not found"}}"#)])

@@ -96,10 +96,13 @@ impl ApiClient {
         format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
     }
 
+    /// Server text on its way into an error: the key removed (servers echo it) and
+    /// terminal control stripped (an error is shown on screen and printed to stderr).
     fn redact(&self, text: &str) -> String {
+        let text = crate::sanitize::sanitize(text);
         match &self.endpoint.api_key {
-            Some(key) => key.redact(text),
-            None => text.to_owned(),
+            Some(key) => key.redact(&text),
+            None => text.into_owned(),
         }
     }
 

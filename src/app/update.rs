@@ -28,7 +28,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => Vec::new(),
         Msg::Paste(text) => {
+            // A paste can carry escape sequences copied from another terminal; the editor
+            // draws what it holds, so they are stripped here like model output.
             let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            let text = crate::sanitize::sanitize(&text).into_owned();
             match &mut state.popup {
                 Some(Popup::System(editor)) => editor.insert_str(text),
                 _ => state.input.insert_str(text),

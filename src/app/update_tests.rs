@@ -205,6 +205,13 @@ fn a_pasted_prompt_is_sent_without_its_trailing_newline() {
 }
 
 #[test]
+fn pasted_escape_sequences_never_reach_the_editor() {
+    let mut state = state();
+    update(&mut state, Msg::Paste("\x1b[31mred\x1b[0m\x07 text".into()));
+    assert_eq!(state.input.lines(), ["red text"]);
+}
+
+#[test]
 fn blank_input_is_not_sent() {
     let mut state = state();
     assert!(send(&mut state, "   ").is_empty());
