@@ -32,15 +32,17 @@ pub fn resolve(
 ) -> Result<Settings, UnknownProvider> {
     let name = overrides.provider.as_deref().unwrap_or(&config.provider);
     let provider = config.provider(name)?;
-    let base_url = overrides
+    let override_url = overrides
         .base_url
         .clone()
-        .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()))
-        .unwrap_or_else(|| provider.base_url.clone());
+        .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()));
+    // With another URL the provider's name would mislead; the host says where requests go.
+    let label = override_url.as_deref().map_or_else(|| name.to_owned(), host_of);
+    let base_url = override_url.unwrap_or_else(|| provider.base_url.clone());
     let (api_key, key_hint) = find_key(provider.api_key_env.as_deref(), &env);
     Ok(Settings {
         endpoint: Endpoint {
-            provider: name.to_owned(),
+            provider: label,
             base_url: base_url.trim_end_matches('/').to_owned(),
             api_key,
             key_hint,
@@ -50,6 +52,12 @@ pub fn resolve(
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
     })
+}
+
+/// `http://127.0.0.1:8080/v1` → `127.0.0.1:8080`.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest).to_owned()
 }
 
 /// The key and a sentence saying where it came from, for a 401's advice.
@@ -110,7 +118,9 @@ mod tests {
         let from_env = resolve(&config, &Overrides::default(), &env).unwrap();
         assert_eq!(from_env.endpoint.base_url, "http://env:1/v1");
         let flag = Overrides { base_url: Some("http://flag:2/v1".into()), ..Overrides::default() };
-        assert_eq!(resolve(&config, &flag, &env).unwrap().endpoint.base_url, "http://flag:2/v1");
+        let settings = resolve(&config, &flag, &env).unwrap();
+        assert_eq!(settings.endpoint.base_url, "http://flag:2/v1");
+        assert_eq!(settings.endpoint.provider, "flag:2", "the status line names the real host");
     }
 
     #[test]
