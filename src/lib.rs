@@ -25,5 +25,6 @@ pub mod paths;
 pub mod sanitize;
 pub mod secret;
 pub mod settings;
+pub mod store;
 pub mod tui;
 pub mod ui;

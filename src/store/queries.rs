@@ -1,0 +1,333 @@
+//! The store's reads and writes. Writes take a `&Connection` so the writer can batch many
+//! into one transaction; reads are methods on `Store` for the CLI and for loading.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Store, StoreError, classify};
+use crate::api::types::Role;
+
+/// A conversation as the list shows it, without its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub title: String,
+    pub preview: String,
+    pub model: String,
+    pub updated_at: i64,
+    pub messages: i64,
+}
+
+/// One stored message, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub role: Role,
+    pub content: String,
+    pub reasoning: String,
+    pub model: Option<String>,
+    /// `complete`, `streaming`, `stopped`, `error` or `interrupted`.
+    pub status: String,
+    pub error: Option<String>,
+    pub finish_reason: Option<String>,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A conversation with the branch on screen: root to current leaf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConversation {
+    pub id: i64,
+    pub title: String,
+    pub system_prompt: String,
+    pub provider: String,
+    pub model: String,
+    pub messages: Vec<StoredMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub conversation_id: i64,
+    pub title: String,
+    pub message_id: i64,
+    /// The matching text around the hit, the match wrapped in `[` `]`.
+    pub snippet: String,
+}
+
+/// The fields a writer sets on a message row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFields {
+    pub role: Role,
+    pub content: String,
+    pub reasoning: String,
+    pub model: Option<String>,
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub finish_reason: Option<String>,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+}
+
+pub fn insert_conversation(
+    conn: &Connection,
+    title: &str,
+    system_prompt: &str,
+    provider: &str,
+    model: &str,
+    at: i64,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO conversations (title, system_prompt, provider, model, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![title, system_prompt, provider, model, at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn insert_message(
+    conn: &Connection,
+    conversation_id: i64,
+    parent_id: Option<i64>,
+    fields: &MessageFields,
+    at: i64,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model, status,
+                               error, finish_reason, prompt_tokens, completion_tokens,
+                               created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        params![
+            conversation_id,
+            parent_id,
+            role_name(fields.role),
+            fields.content,
+            fields.reasoning,
+            fields.model,
+            fields.status,
+            fields.error,
+            fields.finish_reason,
+            fields.prompt_tokens,
+            fields.completion_tokens,
+            at
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    touch_conversation(conn, conversation_id, Some(id), fields, at)?;
+    Ok(id)
+}
+
+pub fn update_message(
+    conn: &Connection,
+    id: i64,
+    fields: &MessageFields,
+    at: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE messages SET content = ?2, reasoning = ?3, model = ?4, status = ?5, error = ?6,
+                finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10
+         WHERE id = ?1",
+        params![
+            id,
+            fields.content,
+            fields.reasoning,
+            fields.model,
+            fields.status,
+            fields.error,
+            fields.finish_reason,
+            fields.prompt_tokens,
+            fields.completion_tokens,
+            at
+        ],
+    )?;
+    let conversation: Option<i64> = conn
+        .query_row("SELECT conversation_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    if let Some(conversation) = conversation {
+        touch_conversation(conn, conversation, None, fields, at)?;
+    }
+    Ok(())
+}
+
+pub fn set_system_prompt(conn: &Connection, conversation: i64, text: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE conversations SET system_prompt = ?2 WHERE id = ?1",
+        params![conversation, text],
+    )
+    .map(drop)
+}
+
+/// Keeps the list-view fields current: updated time, preview, model and the leaf.
+fn touch_conversation(
+    conn: &Connection,
+    conversation: i64,
+    leaf: Option<i64>,
+    fields: &MessageFields,
+    at: i64,
+) -> rusqlite::Result<()> {
+    let preview: String = fields.content.split_whitespace().collect::<Vec<_>>().join(" ");
+    let preview: String = preview.chars().take(120).collect();
+    conn.execute(
+        "UPDATE conversations SET updated_at = ?2,
+                preview = CASE WHEN ?3 = '' THEN preview ELSE ?3 END,
+                model = COALESCE(?4, model),
+                leaf_id = COALESCE(?5, leaf_id)
+         WHERE id = ?1",
+        params![conversation, at, preview, fields.model, leaf],
+    )
+    .map(drop)
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Assistant => "assistant",
+        Role::User | Role::System => "user",
+    }
+}
+
+fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let role: String = row.get("role")?;
+    Ok(StoredMessage {
+        id: row.get("id")?,
+        parent_id: row.get("parent_id")?,
+        role: if role == "assistant" { Role::Assistant } else { Role::User },
+        content: row.get("content")?,
+        reasoning: row.get("reasoning")?,
+        model: row.get("model")?,
+        status: row.get("status")?,
+        error: row.get("error")?,
+        finish_reason: row.get("finish_reason")?,
+        prompt_tokens: row.get("prompt_tokens")?,
+        completion_tokens: row.get("completion_tokens")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+impl Store {
+    pub(crate) fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn fail(&self, error: rusqlite::Error) -> StoreError {
+        classify(&self.path, &error)
+    }
+
+    /// Newest first.
+    pub fn list(&self, limit: usize) -> Result<Vec<ConversationSummary>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.title, c.preview, c.model, c.updated_at,
+                        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)
+                 FROM conversations c ORDER BY c.updated_at DESC, c.id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map([limit as i64], |r| {
+                Ok(ConversationSummary {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    preview: r.get(2)?,
+                    model: r.get(3)?,
+                    updated_at: r.get(4)?,
+                    messages: r.get(5)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.fail(e))?;
+        Ok(rows)
+    }
+
+    /// The most recently updated conversation, for `--continue`.
+    pub fn latest(&self) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The conversation and its current branch, root first.
+    pub fn load(&self, id: i64) -> Result<StoredConversation, StoreError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT title, system_prompt, provider, model, leaf_id FROM conversations WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<i64>>(4)?)),
+            )
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        let Some((title, system_prompt, provider, model, leaf)) = head else {
+            return Err(StoreError::NotFound(id));
+        };
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "WITH RECURSIVE branch(id) AS (
+                     SELECT ?1 UNION ALL
+                     SELECT m.parent_id FROM messages m JOIN branch b ON m.id = b.id
+                     WHERE m.parent_id IS NOT NULL)
+                 SELECT m.* FROM messages m JOIN branch b ON m.id = b.id ORDER BY m.id",
+            )
+            .map_err(|e| self.fail(e))?;
+        let messages = statement
+            .query_map([leaf], message_from_row)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.fail(e))?;
+        Ok(StoredConversation { id, title, system_prompt, provider, model, messages })
+    }
+
+    /// Full-text search over every message, best matches first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(query) = fts_query(query) else { return Ok(Vec::new()) };
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT m.conversation_id, c.title, m.id,
+                        snippet(messages_fts, 0, '[', ']', '…', 12)
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                 JOIN conversations c ON c.id = m.conversation_id
+                 WHERE messages_fts MATCH ?1 ORDER BY bm25(messages_fts) LIMIT ?2",
+            )
+            .map_err(|e| self.fail(e))?;
+        let hits = statement
+            .query_map(params![query, limit as i64], |r| {
+                Ok(SearchHit {
+                    conversation_id: r.get(0)?,
+                    title: r.get(1)?,
+                    message_id: r.get(2)?,
+                    snippet: r.get(3)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.fail(e))?;
+        Ok(hits)
+    }
+
+    /// Deletes a conversation and all its messages; false if there was none.
+    pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        self.conn
+            .execute("DELETE FROM conversations WHERE id = ?1", [id])
+            .map(|n| n > 0)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// A consistent copy of the whole database (`VACUUM INTO`).
+    pub fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        self.conn
+            .execute("VACUUM INTO ?1", [to.to_string_lossy()])
+            .map(drop)
+            .map_err(|e| self.fail(e))
+    }
+}
+
+/// User words become quoted FTS5 terms, so `C++`, `don't` or `AND` never break the syntax.
+fn fts_query(query: &str) -> Option<String> {
+    let terms: Vec<String> =
+        query.split_whitespace().map(|word| format!("\"{}\"", word.replace('"', "\"\""))).collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}

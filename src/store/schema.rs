@@ -1,0 +1,62 @@
+//! The database schema and its migrations, keyed on `PRAGMA user_version`.
+//!
+//! Each step moves the file from version N to N+1 inside one transaction; a file from a newer
+//! rockchat is refused, never touched.
+
+/// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// The version this build writes.
+pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Conversations carry their list-view fields (title, preview, updated) so the list never
+/// reads messages. Messages are append-only and parent-linked: a retried reply is a sibling
+/// of the one it replaced, and `leaf_id` marks the branch on screen.
+const V1: &str = "
+CREATE TABLE conversations (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL DEFAULT '',
+    system_prompt TEXT NOT NULL DEFAULT '',
+    provider      TEXT NOT NULL DEFAULT '',
+    model         TEXT NOT NULL DEFAULT '',
+    preview       TEXT NOT NULL DEFAULT '',
+    leaf_id       INTEGER,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_update ON conversations(updated_at DESC, id DESC);
+
+CREATE TABLE messages (
+    id                INTEGER PRIMARY KEY,
+    conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id         INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    role              TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content           TEXT NOT NULL DEFAULT '',
+    reasoning         TEXT NOT NULL DEFAULT '',
+    model             TEXT,
+    status            TEXT NOT NULL
+                      CHECK (status IN ('complete', 'streaming', 'stopped', 'error', 'interrupted')),
+    error             TEXT,
+    finish_reason     TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+";

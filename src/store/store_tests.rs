@@ -1,0 +1,192 @@
+//! The store on real files in a temporary directory.
+
+use super::writer::{StoreCmd, Writer};
+use super::*;
+use crate::api::types::Role;
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rockchat.db");
+    (dir, path)
+}
+
+fn fields(role: Role, content: &str, status: &'static str) -> MessageFields {
+    MessageFields {
+        role,
+        content: content.into(),
+        reasoning: String::new(),
+        model: (role == Role::Assistant).then(|| "tiny".to_owned()),
+        status,
+        error: None,
+        finish_reason: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+    }
+}
+
+/// Writes a two-turn conversation through the writer thread and closes it.
+fn write_conversation(path: &Path, title: &str, words: &str) {
+    let writer = Writer::spawn(Store::open(path).unwrap(), |e| panic!("{e}")).unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: title.into(),
+        system_prompt: "You are a helpful assistant".into(),
+        provider: "local".into(),
+        model: "tiny".into(),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 10,
+        conversation: 1,
+        parent: None,
+        fields: fields(Role::User, title, "complete"),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 11,
+        conversation: 1,
+        parent: Some(10),
+        fields: fields(Role::Assistant, "", "streaming"),
+    });
+    for partial in ["The", "The answer", words] {
+        writer.send(StoreCmd::UpdateMessage {
+            key: 11,
+            fields: fields(Role::Assistant, partial, "streaming"),
+        });
+    }
+    writer.send(StoreCmd::UpdateMessage {
+        key: 11,
+        fields: fields(Role::Assistant, words, "complete"),
+    });
+    writer.close();
+}
+
+#[test]
+fn a_conversation_written_through_the_writer_loads_back_in_order() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "What is Rust?", "A language about ownership.");
+    let store = Store::open(&path).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    let loaded = store.load(id).unwrap();
+    assert_eq!(loaded.title, "What is Rust?");
+    assert_eq!(loaded.system_prompt, "You are a helpful assistant");
+    let texts: Vec<(&str, &str)> =
+        loaded.messages.iter().map(|m| (m.content.as_str(), m.status.as_str())).collect();
+    assert_eq!(texts, [("What is Rust?", "complete"), ("A language about ownership.", "complete")]);
+    assert_eq!(loaded.messages[1].parent_id, Some(loaded.messages[0].id));
+    let list = store.list(10).unwrap();
+    assert_eq!((list[0].preview.as_str(), list[0].messages), ("A language about ownership.", 2));
+}
+
+#[test]
+fn a_reply_left_streaming_by_a_crash_is_marked_interrupted_on_open() {
+    let (_dir, path) = temp_db();
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |e| panic!("{e}")).unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: "t".into(),
+        system_prompt: String::new(),
+        provider: String::new(),
+        model: String::new(),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 2,
+        conversation: 1,
+        parent: None,
+        fields: fields(Role::User, "q", "complete"),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 3,
+        conversation: 1,
+        parent: Some(2),
+        fields: fields(Role::Assistant, "half a rep", "streaming"),
+    });
+    writer.close();
+    let store = Store::open(&path).unwrap();
+    let reply = store.load(1).unwrap().messages.pop().unwrap();
+    assert_eq!((reply.content.as_str(), reply.status.as_str()), ("half a rep", "interrupted"));
+    assert_eq!(reply.error.as_deref(), Some("rockchat closed before the reply finished"));
+}
+
+#[test]
+fn search_finds_words_in_any_message_and_marks_the_match() {
+    let (_dir, path) = temp_db();
+    write_conversation(
+        &path,
+        "Tell me about borrowing",
+        "The borrow checker keeps references valid.",
+    );
+    write_conversation(&path, "Pasta recipe?", "Boil water, add salt.");
+    let store = Store::open(&path).unwrap();
+    let hits = store.search("checker", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].title, "Tell me about borrowing");
+    assert!(hits[0].snippet.contains("[checker]"), "{}", hits[0].snippet);
+    assert!(store.search("salt", 10).unwrap()[0].title.starts_with("Pasta"));
+    // Query syntax characters are plain words, never an FTS syntax error.
+    assert!(store.search("C++ \"AND\" (", 10).unwrap().is_empty());
+}
+
+#[test]
+fn search_sees_text_updated_while_streaming() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "q", "final words arrive late");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.search("late", 5).unwrap().len(), 1);
+    assert!(store.search("answer", 5).unwrap().is_empty(), "old partial text left the index");
+}
+
+#[test]
+fn delete_removes_the_conversation_its_messages_and_their_index() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "delete me", "unique-word");
+    let store = Store::open(&path).unwrap();
+    assert!(store.delete(1).unwrap());
+    assert!(!store.delete(1).unwrap());
+    assert!(store.list(10).unwrap().is_empty());
+    assert!(store.search("unique", 10).unwrap().is_empty());
+    assert!(matches!(store.load(1), Err(StoreError::NotFound(1))));
+}
+
+#[test]
+fn a_file_from_a_newer_rockchat_is_refused_and_untouched() {
+    let (_dir, path) = temp_db();
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::TooNew { found: 99, .. }));
+    assert!(error.to_string().contains(&path.display().to_string()));
+    assert!(std::fs::read(&path).unwrap() == before, "the file changed");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_untouched() {
+    let (_dir, path) = temp_db();
+    let junk = b"this is not sqlite, it is someone's notes\n".repeat(200);
+    std::fs::write(&path, &junk).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(error.to_string().contains("left untouched"));
+    assert!(std::fs::read(&path).unwrap() == junk, "the file changed");
+}
+
+#[test]
+fn an_old_empty_file_is_upgraded_to_the_current_schema() {
+    let (_dir, path) = temp_db();
+    Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 0;").unwrap();
+    let store = Store::open(&path).unwrap();
+    let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, CURRENT_VERSION);
+    let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn backup_makes_a_copy_that_opens() {
+    let (dir, path) = temp_db();
+    write_conversation(&path, "keep me", "safe");
+    let copy = dir.path().join("backup.db");
+    Store::open(&path).unwrap().backup(&copy).unwrap();
+    assert_eq!(Store::open(&copy).unwrap().list(5).unwrap()[0].title, "keep me");
+}

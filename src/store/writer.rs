@@ -1,0 +1,148 @@
+//! The one writer: a thread that owns the database connection and applies the app's save
+//! commands in batches, one transaction per batch, so the UI never waits on disk.
+//!
+//! The app names conversations and messages by its own keys (it cannot wait for row ids);
+//! the writer maps them to rows. Updates to the same message within a batch collapse to the
+//! last one. Closing the writer flushes everything still queued.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+
+use super::queries::{self, MessageFields};
+use super::{Store, now_ms};
+
+/// The app's name for a conversation or message, unique within one run.
+pub type Key = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreCmd {
+    /// Create the conversation row (at its first prompt).
+    CreateConversation {
+        key: Key,
+        title: String,
+        system_prompt: String,
+        provider: String,
+        model: String,
+    },
+    /// A conversation loaded from disk: its keys and the rows they stand for.
+    Adopt {
+        conversation: (Key, i64),
+        messages: Vec<(Key, i64)>,
+    },
+    /// Append a message under `parent` (none for the first).
+    AddMessage {
+        key: Key,
+        conversation: Key,
+        parent: Option<Key>,
+        fields: MessageFields,
+    },
+    /// New text or state of a message already added.
+    UpdateMessage {
+        key: Key,
+        fields: MessageFields,
+    },
+    SetSystemPrompt {
+        conversation: Key,
+        text: String,
+    },
+}
+
+pub struct Writer {
+    tx: Sender<StoreCmd>,
+    thread: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Starts the writer thread; `on_error` hears about writes that failed.
+    pub fn spawn(
+        store: Store,
+        on_error: impl Fn(String) + Send + 'static,
+    ) -> std::io::Result<Writer> {
+        let (tx, rx) = channel();
+        let thread = std::thread::Builder::new()
+            .name("rockchat-store".into())
+            .spawn(move || run(store, rx, on_error))?;
+        Ok(Writer { tx, thread })
+    }
+
+    pub fn send(&self, command: StoreCmd) {
+        // The thread only ends when this handle is closed.
+        let _ = self.tx.send(command);
+    }
+
+    /// Writes everything queued, then stops.
+    pub fn close(self) {
+        drop(self.tx);
+        let _ = self.thread.join();
+    }
+}
+
+#[derive(Default)]
+struct Rows {
+    conversations: HashMap<Key, i64>,
+    messages: HashMap<Key, i64>,
+}
+
+fn run(mut store: Store, rx: Receiver<StoreCmd>, on_error: impl Fn(String)) {
+    let mut rows = Rows::default();
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        if let Err(error) = apply(&mut store, &mut rows, batch) {
+            tracing::error!(%error, "saving failed");
+            on_error(format!("could not save to {}: {error}", store.path().display()));
+        }
+    }
+}
+
+fn apply(store: &mut Store, rows: &mut Rows, batch: Vec<StoreCmd>) -> rusqlite::Result<()> {
+    // Only the last update of a message in a batch matters.
+    let mut last_update: HashMap<Key, usize> = HashMap::new();
+    for (index, command) in batch.iter().enumerate() {
+        if let StoreCmd::UpdateMessage { key, .. } = command {
+            last_update.insert(*key, index);
+        }
+    }
+    let at = now_ms();
+    let tx = store.connection().transaction()?;
+    for (index, command) in batch.into_iter().enumerate() {
+        match command {
+            StoreCmd::CreateConversation { key, title, system_prompt, provider, model } => {
+                let id = queries::insert_conversation(
+                    &tx,
+                    &title,
+                    &system_prompt,
+                    &provider,
+                    &model,
+                    at,
+                )?;
+                rows.conversations.insert(key, id);
+            }
+            StoreCmd::Adopt { conversation, messages } => {
+                rows.conversations.insert(conversation.0, conversation.1);
+                rows.messages.extend(messages);
+            }
+            StoreCmd::AddMessage { key, conversation, parent, fields } => {
+                let Some(&conversation) = rows.conversations.get(&conversation) else { continue };
+                let parent = parent.and_then(|p| rows.messages.get(&p).copied());
+                let id = queries::insert_message(&tx, conversation, parent, &fields, at)?;
+                rows.messages.insert(key, id);
+            }
+            StoreCmd::UpdateMessage { key, fields } => {
+                if last_update.get(&key) != Some(&index) {
+                    continue;
+                }
+                if let Some(&id) = rows.messages.get(&key) {
+                    queries::update_message(&tx, id, &fields, at)?;
+                }
+            }
+            StoreCmd::SetSystemPrompt { conversation, text } => {
+                if let Some(&id) = rows.conversations.get(&conversation) {
+                    queries::set_system_prompt(&tx, id, &text)?;
+                }
+            }
+        }
+    }
+    tx.commit()
+}
