@@ -27,6 +27,12 @@ pub struct Cli {
     /// System message for the conversation (default: config `system_prompt`).
     #[arg(long, short = 's', global = true, value_name = "TEXT")]
     pub system: Option<String>,
+    /// Reopen the most recent conversation.
+    #[arg(long = "continue", short = 'c')]
+    pub resume_latest: bool,
+    /// Reopen the conversation with this id (see `rockchat list`).
+    #[arg(long, value_name = "ID", conflicts_with = "resume_latest")]
+    pub open: Option<i64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -35,6 +41,36 @@ pub struct Cli {
 pub enum Command {
     /// Ask one question and print the reply (for scripts). Reads stdin as extra context.
     Ask(AskArgs),
+    /// List saved conversations, newest first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Search the text of every saved message.
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print a conversation.
+    Show { id: i64 },
+    /// Export a conversation: json is an OpenAI request body (replayable with curl) plus metadata.
+    Export {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+    },
+    /// Delete a conversation and all its messages.
+    Delete { id: i64 },
+    /// Write a consistent copy of the whole database to FILE.
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Md,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod ask;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod paths;
 pub mod sanitize;

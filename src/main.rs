@@ -1,13 +1,16 @@
 //! Entry point: parse flags, load config, set up logging, then run the TUI or `ask`.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
+
+use anyhow::Context;
 use std::process::ExitCode;
 
 use clap::Parser;
 use rockchat::cli::{Cli, Command};
 use rockchat::config::Config;
 use rockchat::settings::{Overrides, resolve};
-use rockchat::{ask, paths, tui};
+use rockchat::store::Store;
+use rockchat::{ask, commands, paths, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -34,9 +37,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let open_store = || -> anyhow::Result<Store> {
+        let dir = paths::data_dir().context("no data directory: set ROCKCHAT_DATA_DIR")?;
+        Ok(Store::open(&dir.join("rockchat.db"))?)
+    };
+    let mut out = std::io::stdout().lock();
     match cli.command {
         None => {
-            runtime.block_on(tui::run(settings))?;
+            let store = open_store()?;
+            let resume = match (cli.open, cli.resume_latest) {
+                (Some(id), _) => Some(id),
+                (None, true) => store.latest()?,
+                (None, false) => None,
+            };
+            drop(out);
+            runtime.block_on(tui::run(settings, store, resume))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List { limit }) => commands::list(&open_store()?, limit, &mut out).map(ok),
+        Some(Command::Search { query, limit }) => {
+            commands::search(&open_store()?, &query.join(" "), limit, &mut out).map(ok)
+        }
+        Some(Command::Show { id }) => commands::show(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Export { id, format }) => {
+            commands::export(&open_store()?, id, format, &mut out).map(ok)
+        }
+        Some(Command::Delete { id }) => commands::delete(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Backup { file }) => {
+            open_store()?.backup(&file)?;
+            writeln!(out, "backed up to {}", file.display())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Ask(args)) => {
@@ -44,12 +73,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(prompt) = ask::compose_prompt(&args.prompt, stdin.as_deref()) else {
                 anyhow::bail!("no prompt: give it as an argument or on stdin");
             };
+            drop(out);
             let mut out = std::io::stdout();
             let mut err = std::io::stderr();
             let code = runtime.block_on(ask::run(&settings, &args, prompt, &mut out, &mut err));
             Ok(ExitCode::from(code as u8))
         }
     }
+}
+
+fn ok(_: ()) -> ExitCode {
+    ExitCode::SUCCESS
 }
 
 fn read_piped_stdin() -> anyhow::Result<Option<String>> {

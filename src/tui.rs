@@ -10,12 +10,13 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::api::ApiClient;
-use crate::app::{App, Msg, State};
+use crate::app::{App, Msg, State, persist};
 use crate::settings::Settings;
+use crate::store::Store;
 use crate::ui::theme::Theme;
 
-/// Runs the full-screen app until the user quits.
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
+/// Runs the full-screen app until the user quits; `resume` reopens a stored conversation.
+pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyhow::Result<()> {
     let client = ApiClient::new(settings.endpoint.clone())?;
     let target = crate::app::state::Target {
         provider: settings.endpoint.provider.clone(),
@@ -23,6 +24,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
     state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
+    // Read before the terminal is taken over, so a bad id is a plain error message.
+    let restored = resume.map(|id| store.load(id)).transpose()?.map(persist::restore);
+    let adopt = restored.map(|(conversation, adopt)| {
+        state.conversation = conversation;
+        adopt
+    });
 
     let terminal = ratatui::try_init()?;
     install_panic_cleanup();
@@ -32,10 +39,18 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    if let Err(error) = app.attach_store(store) {
+        restore();
+        return Err(error.into());
+    }
+    if let Some(adopt) = adopt {
+        app.save(adopt);
+    }
     forward_signals(app.sender());
     let mut events = EventStream::new();
     let result = app.run(&mut events).await;
     restore();
+    app.finish();
     Ok(result?)
 }
 

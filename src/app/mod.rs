@@ -3,8 +3,10 @@
 
 pub mod keymap;
 pub mod msg;
+pub mod persist;
 pub mod run;
 pub mod state;
+mod turn;
 pub mod update;
 
 pub use msg::{ApiEvent, Effect, Msg};

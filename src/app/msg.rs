@@ -10,6 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
+use crate::store::writer::StoreCmd;
 
 /// Identifies one request; events carrying an older id are ignored.
 pub type RequestId = u64;
@@ -30,6 +31,8 @@ pub enum Msg {
     Tick(Instant),
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
     Shutdown,
+    /// The store writer could not save; the text says what and where.
+    StoreFailed(String),
 }
 
 /// The life of one request, as the driver reports it.
@@ -67,4 +70,6 @@ pub enum Effect {
     SetMouseCapture(bool),
     /// Leave the app, restoring the terminal.
     Quit,
+    /// Hand this to the store writer.
+    Save(StoreCmd),
 }

@@ -21,6 +21,8 @@ use super::msg::{ApiEvent, Effect, Msg, RequestId};
 use super::state::State;
 use super::update::update;
 use crate::api::ApiClient;
+use crate::store::Store;
+use crate::store::writer::{StoreCmd, Writer};
 
 /// Deltas arriving faster than this are coalesced into one frame.
 const FRAME: Duration = Duration::from_millis(16);
@@ -42,6 +44,7 @@ pub struct App<B: Backend> {
     mouse_switch: MouseSwitch,
     last_draw: Option<Instant>,
     dirty: bool,
+    writer: Option<Writer>,
 }
 
 impl<B: Backend> App<B>
@@ -65,6 +68,35 @@ where
             mouse_switch,
             last_draw: None,
             dirty: true,
+            writer: None,
+        }
+    }
+
+    /// Saves from now on go to `store`, through its own writer thread; a failed write
+    /// comes back as a notice.
+    pub fn attach_store(&mut self, store: Store) -> io::Result<()> {
+        let tx = self.tx.clone();
+        let writer = Writer::spawn(store, move |error| {
+            let _ = tx.send(Msg::StoreFailed(error));
+        })?;
+        self.writer = Some(writer);
+        Ok(())
+    }
+
+    /// Tells the store what an already-loaded conversation's keys stand for.
+    pub fn save(&mut self, command: StoreCmd) {
+        if let Some(writer) = &self.writer {
+            writer.send(command);
+        }
+    }
+
+    /// Ends the app: everything still queued for the store is written first.
+    pub fn finish(mut self) {
+        for (_, task) in self.requests.drain() {
+            task.abort();
+        }
+        if let Some(writer) = self.writer.take() {
+            writer.close();
         }
     }
 
@@ -188,6 +220,7 @@ where
                 }
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
+            Effect::Save(command) => self.save(command),
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();

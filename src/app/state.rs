@@ -3,6 +3,7 @@
 //!
 //! Nothing here does IO or reads a clock: times arrive inside messages.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use ratatui_textarea::TextArea;
@@ -10,6 +11,7 @@ use ratatui_textarea::TextArea;
 use super::msg::RequestId;
 use crate::api::reply::ReplyText;
 use crate::api::types::{FinishReason, Role, Usage, WireMessage};
+use crate::store::writer::Key;
 use crate::ui::theme::Theme;
 use crate::ui::transcript::TranscriptCache;
 
@@ -40,6 +42,18 @@ pub struct Message {
     pub superseded: bool,
     /// Bumped on every change so cached layout knows when to redo this message.
     pub revision: u64,
+    /// Names this message to the store writer.
+    pub key: Key,
+    /// The message this one follows in the conversation tree (a retry's reply and the
+    /// reply it replaced share a parent).
+    pub parent: Option<Key>,
+}
+
+/// A fresh key for a conversation or message, unique within this run. The counter is the
+/// one shared value here: keys only need to differ, never to be predicted.
+pub fn next_key() -> Key {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Message {
@@ -64,6 +78,8 @@ impl Message {
             usage: None,
             superseded: false,
             revision: 0,
+            key: next_key(),
+            parent: None,
         }
     }
 
@@ -93,11 +109,20 @@ pub struct Conversation {
     pub system: String,
     messages: Vec<Message>,
     changed_from: usize,
+    /// Names this conversation to the store writer.
+    pub key: Key,
+    /// Whether the store has a row for it yet (created at the first prompt).
+    pub saved: bool,
 }
 
 impl Conversation {
     pub fn new(system: String) -> Self {
-        Self { system, messages: Vec::new(), changed_from: 0 }
+        Self { system, messages: Vec::new(), changed_from: 0, key: next_key(), saved: false }
+    }
+
+    /// A conversation read back from the store, already saved.
+    pub fn restored(system: String, messages: Vec<Message>) -> Self {
+        Self { system, messages, changed_from: 0, key: next_key(), saved: true }
     }
 
     pub fn messages(&self) -> &[Message] {
@@ -154,6 +179,8 @@ pub enum Stream {
         text: Box<ReplyText>,
         first_at: Instant,
         last_at: Instant,
+        /// When the partial text last went to the store.
+        saved_at: Instant,
         deltas: u64,
     },
 }

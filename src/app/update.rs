@@ -4,18 +4,16 @@
 //! Its promise is that nothing is lost: a typed prompt stays until it is sent, a sent prompt
 //! stays with its error if the request fails, and a partial reply stays when stopped or cut.
 
-use std::time::Instant;
-
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use ratatui_textarea::CursorMove;
 
 use super::keymap::{Action, action_for};
-use super::msg::{ApiEvent, Effect, Msg, RequestId};
-use super::state::{Message, Popup, State, Status, Stream};
-use crate::api::reply::ReplyText;
-use crate::api::think::Split;
+use super::msg::{Effect, Msg};
+use super::state::{Conversation, Popup, State, Status};
+use super::{persist, turn};
 use crate::api::types::Role;
+use crate::store::writer::StoreCmd;
 use crate::ui::input::new_textarea;
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
@@ -43,7 +41,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.view.terminal = (width, height);
             Vec::new()
         }
-        Msg::Api { id, event, at } => on_api(state, id, event, at),
+        Msg::Api { id, event, at } => turn::on_api(state, id, event, at),
+        Msg::StoreFailed(error) => {
+            state.notice = Some(error);
+            Vec::new()
+        }
         Msg::Shutdown => quit(state),
         Msg::Tick(_) => {
             state.frame = state.frame.wrapping_add(1);
@@ -55,13 +57,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.notice = None;
     if let Some(popup) = &mut state.popup {
-        return on_popup_key(popup, key).map_or_else(Vec::new, |close| {
-            if let Some(system) = close {
-                state.conversation.system = system;
-            }
-            state.popup = None;
-            Vec::new()
-        });
+        let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
+        state.popup = None;
+        let Some(system) = close else { return Vec::new() };
+        state.conversation.system = system.clone();
+        if !state.conversation.saved {
+            return Vec::new();
+        }
+        let conversation = state.conversation.key;
+        return vec![Effect::Save(StoreCmd::SetSystemPrompt { conversation, text: system })];
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
         state.input.input(key);
@@ -77,6 +81,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Action::StopOrQuit if state.stream.is_busy() => stop(state),
         Action::StopOrQuit | Action::Quit => quit(state),
         Action::Retry => retry(state),
+        Action::NewConversation => new_conversation(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -165,35 +170,33 @@ fn send(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     state.input = new_textarea(Vec::new());
-    state.conversation.push(Message::user(text));
-    state.view.scroll_up = 0;
-    start_request(state)
-}
-
-fn start_request(state: &mut State) -> Vec<Effect> {
-    let id = state.next_id;
-    state.next_id += 1;
-    let user_index = state.conversation.messages().len().saturating_sub(1);
-    state.stream = Stream::Waiting { id, user_index };
-    vec![Effect::StartRequest {
-        id,
-        model: state.target.model.clone(),
-        messages: state.conversation.history(),
-    }]
+    turn::send_prompt(state, text)
 }
 
 fn stop(state: &mut State) -> Vec<Effect> {
     let Some(id) = state.stream.id() else {
         return Vec::new();
     };
-    end_stream(state, Status::Stopped);
-    vec![Effect::CancelRequest { id }]
+    let mut effects = turn::end_stream(state, Status::Stopped);
+    effects.push(Effect::CancelRequest { id });
+    effects
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
     let mut effects = stop(state);
     state.quitting = true;
     effects.push(Effect::Quit);
+    effects
+}
+
+/// Ctrl+N: a fresh conversation with the same system message; the old one is already saved.
+fn new_conversation(state: &mut State) -> Vec<Effect> {
+    let effects = stop(state);
+    let system = state.conversation.system.clone();
+    state.conversation = Conversation::new(system);
+    state.view.scroll_up = 0;
+    state.last_usage = None;
+    state.notice = Some("new conversation".into());
     effects
 }
 
@@ -213,11 +216,16 @@ fn retry(state: &mut State) -> Vec<Effect> {
             reply.superseded = true;
         }
     }
-    if let Some(prompt) = conversation.edit(last_user) {
+    let mut effects = Vec::new();
+    if let Some(prompt) = conversation.edit(last_user)
+        && prompt.status != Status::Complete
+    {
         prompt.status = Status::Complete;
+        effects.push(Effect::Save(persist::update(prompt)));
     }
     state.view.scroll_up = 0;
-    start_request(state)
+    effects.extend(turn::start_request(state, last_user));
+    effects
 }
 
 fn continue_reply(state: &mut State) -> Vec<Effect> {
@@ -227,96 +235,7 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
         return Vec::new();
     }
-    state.conversation.push(Message::user(CONTINUE_PROMPT.to_owned()));
-    state.view.scroll_up = 0;
-    start_request(state)
-}
-
-fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {
-    if state.stream.id() != Some(id) {
-        return Vec::new();
-    }
-    match event {
-        ApiEvent::Delta { content, reasoning } => {
-            reply_index(state, at);
-            if let Stream::Receiving { reply, text, last_at, deltas, .. } = &mut state.stream {
-                let split = text.push(&content, &reasoning);
-                *last_at = at;
-                *deltas += 1;
-                if let Some(message) = state.conversation.edit(*reply) {
-                    append(message, split);
-                }
-            }
-        }
-        ApiEvent::Finish(reason) => {
-            if let Some(message) = reply_index(state, at).and_then(|i| state.conversation.edit(i)) {
-                message.finish = Some(reason);
-            }
-        }
-        ApiEvent::Usage(usage) => {
-            state.last_usage = Some(usage);
-            if let Stream::Receiving { reply, .. } = state.stream
-                && let Some(message) = state.conversation.edit(reply)
-            {
-                message.usage = Some(usage);
-            }
-        }
-        ApiEvent::Done => {
-            // A reply with no text at all still gets a message, so the turn is visible.
-            reply_index(state, at);
-            end_stream(state, Status::Complete);
-        }
-        ApiEvent::Failed(error) => end_stream(state, Status::Failed(error.full_message())),
-    }
-    Vec::new()
-}
-
-/// The index of the reply being received, creating it at the first sign of one.
-fn reply_index(state: &mut State, at: Instant) -> Option<usize> {
-    let id = match state.stream {
-        Stream::Idle => return None,
-        Stream::Receiving { reply, .. } => return Some(reply),
-        Stream::Waiting { id, .. } => id,
-    };
-    let reply = state.conversation.push(Message::assistant(state.target.model.clone()));
-    state.stream = Stream::Receiving {
-        id,
-        reply,
-        text: Box::new(ReplyText::new()),
-        first_at: at,
-        last_at: at,
-        deltas: 0,
-    };
-    Some(reply)
-}
-
-fn append(message: &mut Message, split: Split) {
-    if split.content.is_empty() && split.reasoning.is_empty() {
-        return;
-    }
-    message.content.push_str(&split.content);
-    message.reasoning.push_str(&split.reasoning);
-}
-
-/// Closes the request in flight: flushes held-back text and records how it ended, on the
-/// reply if one started, else on the prompt.
-fn end_stream(state: &mut State, status: Status) {
-    match std::mem::replace(&mut state.stream, Stream::Idle) {
-        Stream::Idle => {}
-        Stream::Waiting { user_index, .. } => {
-            if status != Status::Complete
-                && let Some(prompt) = state.conversation.edit(user_index)
-            {
-                prompt.status = status;
-            }
-        }
-        Stream::Receiving { reply, mut text, .. } => {
-            if let Some(message) = state.conversation.edit(reply) {
-                append(message, text.finish());
-                message.status = status;
-            }
-        }
-    }
+    turn::send_prompt(state, CONTINUE_PROMPT.to_owned())
 }
 
 #[cfg(test)]

@@ -2,12 +2,16 @@
 
 use std::time::{Duration, Instant};
 
+use crate::store::writer::StoreCmd;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
 use crate::api::ApiError;
 use crate::api::types::{FinishReason, Usage, WireMessage};
+use crate::app::msg::{ApiEvent, RequestId};
 use crate::app::state::Target;
+use crate::app::state::{Message, Stream};
 
 fn state() -> State {
     let target = Target { provider: "local".into(), model: "tiny".into() };
@@ -40,10 +44,25 @@ fn delta(text: &str) -> ApiEvent {
 }
 
 fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
-    match effects {
+    match without_saves(effects)[..] {
         [Effect::StartRequest { id, messages, .. }] => (*id, messages.clone()),
-        other => panic!("expected one request, got {other:?}"),
+        ref other => panic!("expected one request, got {other:?}"),
     }
+}
+
+/// The effects other than saving, which most tests are not about.
+fn without_saves(effects: &[Effect]) -> Vec<&Effect> {
+    effects.iter().filter(|e| !matches!(e, Effect::Save(_))).collect()
+}
+
+fn saves(effects: &[Effect]) -> Vec<&StoreCmd> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Save(command) => Some(command),
+            _ => None,
+        })
+        .collect()
 }
 
 fn roles_and_text(messages: &[WireMessage]) -> Vec<(Role, &str)> {
@@ -113,7 +132,7 @@ fn esc_while_streaming_cancels_and_keeps_partial() {
     let (id, _) = sent_messages(&send(&mut state, "tell me"));
     api(&mut state, id, delta("Once upon"));
     let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(effects, [Effect::CancelRequest { id }]);
+    assert_eq!(without_saves(&effects), [&Effect::CancelRequest { id }]);
     let reply = state.conversation.messages().last().unwrap();
     assert_eq!((reply.content.as_str(), &reply.status), ("Once upon", &Status::Stopped));
     // A late delta from the aborted request changes nothing.
@@ -129,7 +148,7 @@ fn ctrl_c_stops_a_reply_and_quits_only_when_idle() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "x"));
     let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(effects, [Effect::CancelRequest { id }]);
+    assert_eq!(without_saves(&effects), [&Effect::CancelRequest { id }]);
     assert!(!state.quitting);
     let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(effects, [Effect::Quit]);
@@ -355,4 +374,100 @@ fn tok_per_second_comes_from_delta_times() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn update_of(command: &StoreCmd) -> (&str, &'static str) {
+    match command {
+        StoreCmd::UpdateMessage { fields, .. } => (fields.content.as_str(), fields.status),
+        other => panic!("expected an update, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_prompt_and_conversation_are_saved_before_the_request_is_sent() {
+    let mut state = state();
+    let effects = send(&mut state, "first question");
+    let (first, _) = sent_messages(&effects);
+    match &effects[..] {
+        [
+            Effect::Save(StoreCmd::CreateConversation { title, system_prompt, .. }),
+            Effect::Save(StoreCmd::AddMessage { fields, parent: None, .. }),
+            Effect::StartRequest { .. },
+        ] => {
+            assert_eq!(title, "first question");
+            assert_eq!(system_prompt, "You are a helpful assistant");
+            assert_eq!((fields.content.as_str(), fields.status), ("first question", "complete"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The second prompt reuses the conversation row.
+    api(&mut state, first, ApiEvent::Done);
+    let effects = send(&mut state, "second");
+    assert_eq!(sent_messages(&effects).1.len(), 3, "system, first question, second");
+    assert!(!saves(&effects).iter().any(|c| matches!(c, StoreCmd::CreateConversation { .. })));
+}
+
+#[test]
+fn a_streaming_reply_is_saved_at_its_first_delta_then_every_quarter_second_then_at_the_end() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    let start = Instant::now();
+    let at = |ms| start + Duration::from_millis(ms);
+    let first = update(&mut state, Msg::Api { id, event: delta("a"), at: at(0) });
+    assert!(matches!(saves(&first)[..], [StoreCmd::AddMessage { .. }]));
+    let soon = update(&mut state, Msg::Api { id, event: delta("b"), at: at(100) });
+    assert!(saves(&soon).is_empty(), "no write before 250 ms");
+    let later = update(&mut state, Msg::Api { id, event: delta("c"), at: at(260) });
+    assert_eq!(update_of(saves(&later)[0]), ("abc", "streaming"));
+    let done = update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: at(300) });
+    assert_eq!(update_of(saves(&done)[0]), ("abc", "complete"));
+}
+
+#[test]
+fn a_stopped_reply_is_saved_as_stopped_with_its_partial_text() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    api(&mut state, id, delta("partial"));
+    let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(update_of(saves(&effects)[0]), ("partial", "stopped"));
+}
+
+#[test]
+fn a_retried_reply_is_a_sibling_of_the_one_it_replaces() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    api(&mut state, id, delta("first try"));
+    api(&mut state, id, ApiEvent::Done);
+    let (id, _) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
+    api(&mut state, id, delta("second try"));
+    api(&mut state, id, ApiEvent::Failed(ApiError::Network { message: "cut".into() }));
+    assert_eq!(
+        state.conversation.messages()[1].status,
+        Status::Complete,
+        "the old reply is untouched"
+    );
+    let messages: Vec<&Message> = state.conversation.messages().iter().collect();
+    assert_eq!(messages[1].parent, Some(messages[0].key));
+    assert_eq!(messages[2].parent, Some(messages[0].key));
+}
+
+#[test]
+fn ctrl_n_starts_a_fresh_conversation_that_is_saved_separately() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "old topic"));
+    api(&mut state, id, ApiEvent::Done);
+    let old_key = state.conversation.key;
+    key(&mut state, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert!(state.conversation.messages().is_empty());
+    assert_eq!(state.conversation.system, "You are a helpful assistant");
+    let effects = send(&mut state, "new topic");
+    match saves(&effects)[0] {
+        StoreCmd::CreateConversation { key, title, .. } => {
+            assert_ne!(*key, old_key);
+            assert_eq!(title, "new topic");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, messages) = sent_messages(&effects);
+    assert_eq!(messages.len(), 2, "nothing of the old conversation is sent");
 }

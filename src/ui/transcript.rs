@@ -29,6 +29,7 @@ pub struct TranscriptCache {
 /// One message's lines, in parts so a streaming reply can grow without copying.
 #[derive(Debug, Clone, Default)]
 struct Entry {
+    key: u64,
     revision: u64,
     superseded: bool,
     head: Vec<Line<'static>>,
@@ -86,7 +87,9 @@ impl TranscriptCache {
                 layout(&mut entry, message, text_width, show_reasoning, theme);
                 self.total += entry.height();
                 self.entries.push(entry);
-            } else if self.entries[index].revision != message.revision {
+            } else if self.entries[index].revision != message.revision
+                || self.entries[index].key != message.key
+            {
                 let entry = &mut self.entries[index];
                 self.total -= entry.height();
                 layout(entry, message, text_width, show_reasoning, theme);
@@ -119,10 +122,14 @@ impl TranscriptCache {
 
 fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
     let base = if message.superseded { theme.dim } else { theme.text };
-    if entry.superseded != message.superseded || message.content.len() < entry.body_upto {
+    if entry.key != message.key
+        || entry.superseded != message.superseded
+        || message.content.len() < entry.body_upto
+    {
         entry.body.clear();
         entry.body_upto = 0;
     }
+    entry.key = message.key;
     entry.revision = message.revision;
     entry.superseded = message.superseded;
     entry.head = header(message, width, show_reasoning, theme);

@@ -1,0 +1,148 @@
+//! What the app tells the store, and how a stored conversation becomes app state again.
+//!
+//! Pure conversions: building `StoreCmd`s from messages and `Message`s from rows. The
+//! writer thread does the IO.
+
+use super::state::{Conversation, Message, Status};
+use crate::api::types::{FinishReason, Role, Usage};
+use crate::store::writer::StoreCmd;
+use crate::store::{MessageFields, StoredConversation};
+
+/// A conversation's title: its first prompt's first line, shortened.
+pub fn title_for(prompt: &str) -> String {
+    let line = prompt.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+pub fn fields(message: &Message) -> MessageFields {
+    let (status, error) = match &message.status {
+        Status::Complete => ("complete", None),
+        Status::Streaming => ("streaming", None),
+        Status::Stopped => ("stopped", None),
+        Status::Failed(error) => ("error", Some(error.clone())),
+    };
+    MessageFields {
+        role: message.role,
+        content: message.content.clone(),
+        reasoning: message.reasoning.clone(),
+        model: message.model.clone(),
+        status,
+        error,
+        finish_reason: message.finish.as_ref().map(finish_name),
+        prompt_tokens: message.usage.map(|u| u.prompt_tokens as i64),
+        completion_tokens: message.usage.map(|u| u.completion_tokens as i64),
+    }
+}
+
+pub fn add(conversation: &Conversation, message: &Message) -> StoreCmd {
+    StoreCmd::AddMessage {
+        key: message.key,
+        conversation: conversation.key,
+        parent: message.parent,
+        fields: fields(message),
+    }
+}
+
+pub fn update(message: &Message) -> StoreCmd {
+    StoreCmd::UpdateMessage { key: message.key, fields: fields(message) }
+}
+
+fn finish_name(reason: &FinishReason) -> String {
+    match reason {
+        FinishReason::Stop => "stop".into(),
+        FinishReason::Length => "length".into(),
+        FinishReason::ContentFilter => "content_filter".into(),
+        FinishReason::ToolCalls => "tool_calls".into(),
+        FinishReason::Other(other) => other.clone(),
+    }
+}
+
+/// The stored branch as app state, and the command that tells the writer which rows the
+/// new keys stand for.
+pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
+    let mut rows = Vec::new();
+    let mut messages: Vec<Message> = Vec::new();
+    for row in stored.messages {
+        let mut message = match row.role {
+            Role::Assistant => Message::assistant(row.model.clone().unwrap_or_default()),
+            _ => Message::user(String::new()),
+        };
+        message.parent = messages.last().map(|m| m.key);
+        message.content = row.content;
+        message.reasoning = row.reasoning;
+        message.model = row.model;
+        message.status = match row.status.as_str() {
+            "complete" => Status::Complete,
+            "stopped" => Status::Stopped,
+            _ => Status::Failed(row.error.unwrap_or_else(|| "the reply did not finish".into())),
+        };
+        message.finish = row.finish_reason.as_deref().map(FinishReason::parse);
+        if let (Some(prompt), Some(completion)) = (row.prompt_tokens, row.completion_tokens) {
+            message.usage = Some(Usage {
+                prompt_tokens: prompt.max(0) as u64,
+                completion_tokens: completion.max(0) as u64,
+                total_tokens: (prompt + completion).max(0) as u64,
+            });
+        }
+        rows.push((message.key, row.id));
+        messages.push(message);
+    }
+    let conversation = Conversation::restored(stored.system_prompt, messages);
+    let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
+    (conversation, adopt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_first_line_of_the_first_prompt() {
+        assert_eq!(title_for("\n  How do lifetimes work?\nmore"), "How do lifetimes work?");
+        assert_eq!(title_for(&"x".repeat(70)).chars().count(), 61);
+    }
+
+    #[test]
+    fn an_interrupted_row_comes_back_as_a_failed_partial_with_its_reason() {
+        let stored = StoredConversation {
+            id: 7,
+            title: "t".into(),
+            system_prompt: "sys".into(),
+            provider: String::new(),
+            model: String::new(),
+            messages: vec![crate::store::StoredMessage {
+                id: 70,
+                parent_id: None,
+                role: Role::Assistant,
+                content: "half".into(),
+                reasoning: String::new(),
+                model: Some("m".into()),
+                status: "interrupted".into(),
+                error: Some("rockchat closed before the reply finished".into()),
+                finish_reason: None,
+                prompt_tokens: None,
+                completion_tokens: None,
+                created_at: 0,
+            }],
+        };
+        let (conversation, adopt) = restore(stored);
+        let message = &conversation.messages()[0];
+        assert_eq!(message.content, "half");
+        assert_eq!(
+            message.status,
+            Status::Failed("rockchat closed before the reply finished".into())
+        );
+        assert!(conversation.saved);
+        assert_eq!(
+            adopt,
+            StoreCmd::Adopt {
+                conversation: (conversation.key, 7),
+                messages: vec![(message.key, 70)]
+            }
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! One turn of the conversation, as `update` sees it: the prompt goes in, the request
+//! starts, the reply arrives delta by delta, and the turn ends complete, stopped or failed.
+//!
+//! Every step that changes what is on screen also tells the store, early: the prompt before
+//! the request is sent, the reply at its first delta and at least every 250 ms after, and
+//! the end state. Pure, like `update`: times come inside messages.
+
+use std::time::{Duration, Instant};
+
+use super::msg::{ApiEvent, Effect, RequestId};
+use super::persist;
+use super::state::{Message, State, Status, Stream};
+use crate::api::reply::ReplyText;
+use crate::api::think::Split;
+use crate::store::writer::StoreCmd;
+
+/// A streaming reply reaches the store at least this often.
+pub const SAVE_EVERY: Duration = Duration::from_millis(250);
+
+/// Adds the user's prompt (saving it, and the conversation at its first prompt) and sends.
+pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let conversation = &mut state.conversation;
+    if !conversation.saved {
+        conversation.saved = true;
+        effects.push(Effect::Save(StoreCmd::CreateConversation {
+            key: conversation.key,
+            title: persist::title_for(&text),
+            system_prompt: conversation.system.clone(),
+            provider: state.target.provider.clone(),
+            model: state.target.model.clone(),
+        }));
+    }
+    let mut prompt = Message::user(text);
+    prompt.parent = conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
+    effects.push(Effect::Save(persist::add(conversation, &prompt)));
+    let index = conversation.push(prompt);
+    state.view.scroll_up = 0;
+    effects.extend(start_request(state, index));
+    effects
+}
+
+/// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
+/// an earlier prompt than the last message).
+pub fn start_request(state: &mut State, user_index: usize) -> Vec<Effect> {
+    let id = state.next_id;
+    state.next_id += 1;
+    state.stream = Stream::Waiting { id, user_index };
+    vec![Effect::StartRequest {
+        id,
+        model: state.target.model.clone(),
+        messages: state.conversation.history(),
+    }]
+}
+
+pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {
+    if state.stream.id() != Some(id) {
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    match event {
+        ApiEvent::Delta { content, reasoning } => {
+            reply_index(state, at, &mut effects);
+            if let Stream::Receiving { reply, text, last_at, saved_at, deltas, .. } =
+                &mut state.stream
+            {
+                let split = text.push(&content, &reasoning);
+                *last_at = at;
+                *deltas += 1;
+                let due = at.saturating_duration_since(*saved_at) >= SAVE_EVERY;
+                if let Some(message) = state.conversation.edit(*reply) {
+                    append(message, split);
+                    if due {
+                        *saved_at = at;
+                        effects.push(Effect::Save(persist::update(message)));
+                    }
+                }
+            }
+        }
+        ApiEvent::Finish(reason) => {
+            let reply = reply_index(state, at, &mut effects);
+            if let Some(message) = reply.and_then(|i| state.conversation.edit(i)) {
+                message.finish = Some(reason);
+            }
+        }
+        ApiEvent::Usage(usage) => {
+            state.last_usage = Some(usage);
+            if let Stream::Receiving { reply, .. } = state.stream
+                && let Some(message) = state.conversation.edit(reply)
+            {
+                message.usage = Some(usage);
+            }
+        }
+        ApiEvent::Done => {
+            // A reply with no text at all still gets a message, so the turn is visible.
+            reply_index(state, at, &mut effects);
+            effects.extend(end_stream(state, Status::Complete));
+        }
+        ApiEvent::Failed(error) => {
+            effects.extend(end_stream(state, Status::Failed(error.full_message())))
+        }
+    }
+    effects
+}
+
+/// The index of the reply being received, creating (and saving) it at its first sign.
+fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Option<usize> {
+    let (id, user_index) = match state.stream {
+        Stream::Idle => return None,
+        Stream::Receiving { reply, .. } => return Some(reply),
+        Stream::Waiting { id, user_index } => (id, user_index),
+    };
+    let mut message = Message::assistant(state.target.model.clone());
+    message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
+    effects.push(Effect::Save(persist::add(&state.conversation, &message)));
+    let reply = state.conversation.push(message);
+    state.stream = Stream::Receiving {
+        id,
+        reply,
+        text: Box::new(ReplyText::new()),
+        first_at: at,
+        last_at: at,
+        saved_at: at,
+        deltas: 0,
+    };
+    Some(reply)
+}
+
+fn append(message: &mut Message, split: Split) {
+    if split.content.is_empty() && split.reasoning.is_empty() {
+        return;
+    }
+    message.content.push_str(&split.content);
+    message.reasoning.push_str(&split.reasoning);
+}
+
+/// Closes the request in flight: flushes held-back text and records how it ended, on the
+/// reply if one started, else on the prompt.
+pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
+    let edited = match std::mem::replace(&mut state.stream, Stream::Idle) {
+        Stream::Idle => None,
+        Stream::Waiting { user_index, .. } if status != Status::Complete => {
+            state.conversation.edit(user_index).map(|prompt| {
+                prompt.status = status;
+                &*prompt
+            })
+        }
+        Stream::Waiting { .. } => None,
+        Stream::Receiving { reply, mut text, .. } => {
+            state.conversation.edit(reply).map(|message| {
+                append(message, text.finish());
+                message.status = status;
+                &*message
+            })
+        }
+    };
+    edited.map(|message| Effect::Save(persist::update(message))).into_iter().collect()
+}

@@ -1,0 +1,146 @@
+//! The store's command-line side: `list`, `search`, `show`, `export`, `delete`, `backup`.
+//!
+//! Output is plain text (or JSON) on stdout for scripts; stored text is sanitised before it
+//! is printed, since it came from a model.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::api::types::Role;
+use crate::cli::ExportFormat;
+use crate::sanitize::sanitize;
+use crate::store::{Store, StoredConversation, now_ms};
+
+pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result<()> {
+    let now = now_ms();
+    for c in store.list(limit)? {
+        writeln!(
+            out,
+            "{:>5}  {:>8}  {:<16}  {}  ({} messages)",
+            c.id,
+            relative_time(now, c.updated_at),
+            sanitize(&c.model),
+            sanitize(&c.title),
+            c.messages
+        )?;
+    }
+    Ok(())
+}
+
+pub fn search(
+    store: &Store,
+    query: &str,
+    limit: usize,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    for hit in store.search(query, limit)? {
+        let snippet = hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        writeln!(
+            out,
+            "{:>5}  {}\n       {}",
+            hit.conversation_id,
+            sanitize(&hit.title),
+            sanitize(&snippet)
+        )?;
+    }
+    Ok(())
+}
+
+pub fn show(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()> {
+    out.write_all(markdown(&store.load(id)?).as_bytes())?;
+    Ok(())
+}
+
+pub fn export(
+    store: &Store,
+    id: i64,
+    format: ExportFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let conversation = store.load(id)?;
+    match format {
+        ExportFormat::Md => out.write_all(markdown(&conversation).as_bytes())?,
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &export_json(&conversation))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// An OpenAI request body (`model`, `messages`) with rockchat's own fields beside it.
+pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
+    let mut messages = Vec::new();
+    if !conversation.system_prompt.is_empty() {
+        messages.push(json!({"role": "system", "content": conversation.system_prompt}));
+    }
+    let mut details = Vec::new();
+    for m in &conversation.messages {
+        let role = if m.role == Role::Assistant { "assistant" } else { "user" };
+        messages.push(json!({"role": role, "content": m.content}));
+        details.push(json!({
+            "id": m.id, "role": role, "model": m.model, "status": m.status, "error": m.error,
+            "finish_reason": m.finish_reason, "reasoning": m.reasoning,
+            "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
+            "created_at": m.created_at,
+        }));
+    }
+    json!({
+        "model": conversation.model,
+        "messages": messages,
+        "metadata": {"rockchat": {"id": conversation.id, "title": conversation.title,
+                                  "provider": conversation.provider, "messages": details}},
+    })
+}
+
+fn markdown(conversation: &StoredConversation) -> String {
+    let mut text = format!("# {}\n\n", sanitize(&conversation.title));
+    if !conversation.system_prompt.is_empty() {
+        text.push_str(&format!("> System: {}\n\n", sanitize(&conversation.system_prompt)));
+    }
+    for m in &conversation.messages {
+        let who = match m.role {
+            Role::Assistant => m.model.clone().unwrap_or_else(|| "assistant".into()),
+            _ => "You".into(),
+        };
+        text.push_str(&format!("## {}\n\n{}\n\n", sanitize(&who), sanitize(m.content.trim_end())));
+        if m.status != "complete" {
+            let why = m.error.as_deref().unwrap_or(&m.status);
+            text.push_str(&format!("_({}: {})_\n\n", m.status, sanitize(why)));
+        }
+    }
+    text
+}
+
+pub fn delete(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()> {
+    if !store.delete(id)? {
+        anyhow::bail!("no conversation with id {id}");
+    }
+    writeln!(out, "deleted conversation {id}")?;
+    Ok(())
+}
+
+/// "3 min ago", "2 h ago", "5 d ago".
+pub fn relative_time(now_ms: i64, then_ms: i64) -> String {
+    let seconds = (now_ms - then_ms).max(0) / 1000;
+    match seconds {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", seconds / 60),
+        3600..86_400 => format!("{} h ago", seconds / 3600),
+        _ => format!("{} d ago", seconds / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        assert_eq!(relative_time(100_000, 95_000), "just now");
+        assert_eq!(relative_time(10 * 60_000, 0), "10 min ago");
+        assert_eq!(relative_time(3 * 3_600_000, 0), "3 h ago");
+        assert_eq!(relative_time(2 * 86_400_000, 0), "2 d ago");
+    }
+}
