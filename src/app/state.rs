@@ -179,8 +179,9 @@ pub enum Stream {
         text: Box<ReplyText>,
         first_at: Instant,
         last_at: Instant,
-        /// When the partial text last went to the store.
+        /// When the partial text last went to the store, and whether it changed since.
         saved_at: Instant,
+        unsaved: bool,
         deltas: u64,
     },
 }

@@ -61,21 +61,18 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
     match event {
         ApiEvent::Delta { content, reasoning } => {
             reply_index(state, at, &mut effects);
-            if let Stream::Receiving { reply, text, last_at, saved_at, deltas, .. } =
+            if let Stream::Receiving { reply, text, last_at, deltas, unsaved, .. } =
                 &mut state.stream
             {
                 let split = text.push(&content, &reasoning);
                 *last_at = at;
                 *deltas += 1;
-                let due = at.saturating_duration_since(*saved_at) >= SAVE_EVERY;
+                *unsaved = true;
                 if let Some(message) = state.conversation.edit(*reply) {
                     append(message, split);
-                    if due {
-                        *saved_at = at;
-                        effects.push(Effect::Save(persist::update(message)));
-                    }
                 }
             }
+            effects.extend(save_if_due(state, at));
         }
         ApiEvent::Finish(reason) => {
             let reply = reply_index(state, at, &mut effects);
@@ -103,6 +100,21 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
     effects
 }
 
+/// Saves the partial reply if it changed and the last save is `SAVE_EVERY` old. Called on
+/// every delta and every tick, so text that arrived before a stall is on disk too.
+pub fn save_if_due(state: &mut State, now: Instant) -> Option<Effect> {
+    let Stream::Receiving { reply, saved_at, unsaved, .. } = &mut state.stream else {
+        return None;
+    };
+    if !*unsaved || now.saturating_duration_since(*saved_at) < SAVE_EVERY {
+        return None;
+    }
+    *saved_at = now;
+    *unsaved = false;
+    let message = state.conversation.messages().get(*reply)?;
+    Some(Effect::Save(persist::update(message)))
+}
+
 /// The index of the reply being received, creating (and saving) it at its first sign.
 fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Option<usize> {
     let (id, user_index) = match state.stream {
@@ -121,6 +133,7 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
         first_at: at,
         last_at: at,
         saved_at: at,
+        unsaved: false,
         deltas: 0,
     };
     Some(reply)

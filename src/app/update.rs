@@ -47,9 +47,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Shutdown => quit(state),
-        Msg::Tick(_) => {
+        Msg::Tick(now) => {
             state.frame = state.frame.wrapping_add(1);
-            Vec::new()
+            turn::save_if_due(state, now).into_iter().collect()
         }
     }
 }

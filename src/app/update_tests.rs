@@ -471,3 +471,18 @@ fn ctrl_n_starts_a_fresh_conversation_that_is_saved_separately() {
     let (_, messages) = sent_messages(&effects);
     assert_eq!(messages.len(), 2, "nothing of the old conversation is sent");
 }
+
+#[test]
+fn text_that_arrived_before_a_stall_is_saved_on_the_next_tick() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    let start = Instant::now();
+    update(&mut state, Msg::Api { id, event: delta("only words"), at: start });
+    assert!(update(&mut state, Msg::Tick(start + Duration::from_millis(120))).is_empty());
+    let tick = update(&mut state, Msg::Tick(start + Duration::from_millis(300)));
+    assert_eq!(update_of(saves(&tick)[0]), ("only words", "streaming"));
+    assert!(
+        update(&mut state, Msg::Tick(start + Duration::from_millis(900))).is_empty(),
+        "nothing new"
+    );
+}

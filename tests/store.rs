@@ -1,0 +1,159 @@
+//! Saving for real: the app, a loopback server and a database file, then the file read back
+//! by a fresh `Store` and by the `rockchat` commands.
+
+mod support;
+
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, Pending};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::api::{ApiClient, Endpoint};
+use rockchat::app::state::Target;
+use rockchat::app::{App, Msg, State};
+use rockchat::store::Store;
+use support::{Body, Reply, TestServer, split_every, sse_chunks, sse_reply};
+
+fn app(server: &TestServer, db: &std::path::Path) -> App<TestBackend> {
+    let endpoint = Endpoint {
+        provider: "local".into(),
+        base_url: server.base_url.clone(),
+        api_key: None,
+        key_hint: String::new(),
+        stream_usage: true,
+    };
+    let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    let mut app =
+        App::new(state, terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
+    app.attach_store(Store::open(db).unwrap()).unwrap();
+    app
+}
+
+fn send(app: &mut App<TestBackend>, text: &str) {
+    app.dispatch(Msg::Paste(text.into())).unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).unwrap();
+}
+
+async fn until(app: &mut App<TestBackend>, done: impl Fn(&State) -> bool) {
+    let mut input: Pending<io::Result<Event>> = stream::pending();
+    tokio::time::timeout(Duration::from_secs(10), app.run_until(&mut input, done))
+        .await
+        .expect("the app reached the expected state")
+        .unwrap();
+}
+
+fn run(args: &[&str], data: &std::path::Path) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .args(args)
+        .env("ROCKCHAT_DATA_DIR", data)
+        .env_remove("ROCKCHAT_CONFIG")
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
+#[tokio::test]
+async fn a_finished_conversation_is_on_disk_and_readable_by_the_commands() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server = TestServer::start(vec![
+        sse_chunks(&sse_reply(&["Ownership ", "means one owner."], "stop", Some((20, 4))), 7),
+        sse_chunks(&sse_reply(&["Borrowing ", "lends it."], "stop", None), 7),
+    ])
+    .await;
+    let mut app = app(&server, &db);
+    send(&mut app, "What is ownership?");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    send(&mut app, "And borrowing?");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert_eq!(stored.title, "What is ownership?");
+    let texts: Vec<&str> = stored.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "What is ownership?",
+            "Ownership means one owner.",
+            "And borrowing?",
+            "Borrowing lends it."
+        ]
+    );
+    assert!(stored.messages.iter().all(|m| m.status == "complete"));
+    assert_eq!(stored.messages[1].completion_tokens, Some(4));
+    drop(store);
+
+    let (ok, listed, _) = run(&["list"], data.path());
+    assert!(
+        ok && listed.contains("What is ownership?") && listed.contains("(4 messages)"),
+        "{listed}"
+    );
+    let (_, found, _) = run(&["search", "lends"], data.path());
+    assert!(found.contains("Borrowing [lends] it."), "{found}");
+    let (_, exported, _) = run(&["export", "1", "--format", "json"], data.path());
+    let body: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(body["model"], "tiny-llama");
+    assert_eq!(body["messages"][0]["role"], "system");
+    assert_eq!(body["messages"][4]["content"], "Borrowing lends it.");
+    let (ok, _, _) = run(&["delete", "1"], data.path());
+    assert!(ok);
+    let (ok, _, err) = run(&["show", "1"], data.path());
+    assert!(!ok && err.contains("no conversation with id 1"), "{err}");
+}
+
+#[tokio::test]
+async fn a_partial_reply_saved_before_a_crash_comes_back_marked_interrupted() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let bytes = sse_reply(&["Half ", "of an ", "answer"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find("answer").unwrap();
+    let hang = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::ChunksThenHang(split_every(&bytes[..cut - 25], 6)),
+    };
+    let server = TestServer::start(vec![hang]).await;
+    let mut app = app(&server, &db);
+    send(&mut app, "Tell me something");
+    until(&mut app, |s| {
+        s.conversation.messages().last().is_some_and(|m| m.content == "Half of an ")
+    })
+    .await;
+    // A tick a second later saves the partial, as the driver's own tick would.
+    let later = (tokio::time::Instant::now() + Duration::from_secs(1)).into_std();
+    app.dispatch(Msg::Tick(later)).unwrap();
+    // The process "dies" here: whatever the writer has is all there is.
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let stored = store.load(1).unwrap();
+    assert_eq!(stored.messages[0].content, "Tell me something");
+    let reply = &stored.messages[1];
+    assert_eq!((reply.content.as_str(), reply.status.as_str()), ("Half of an ", "interrupted"));
+}
+
+#[tokio::test]
+async fn continue_reopens_the_latest_conversation_in_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server =
+        TestServer::start(vec![sse_chunks(&sse_reply(&["Saved reply"], "stop", None), 5)]).await;
+    let mut app = app(&server, &db);
+    send(&mut app, "Remember me");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let (conversation, _) =
+        rockchat::app::persist::restore(store.load(store.latest().unwrap().unwrap()).unwrap());
+    let texts: Vec<&str> = conversation.messages().iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["Remember me", "Saved reply"]);
+    assert_eq!(conversation.system, "You are a helpful assistant");
+}
