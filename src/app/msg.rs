@@ -10,7 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
-use crate::store::writer::StoreCmd;
+use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// Identifies one request; events carrying an older id are ignored.
 pub type RequestId = u64;
@@ -31,8 +31,8 @@ pub enum Msg {
     Tick(Instant),
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
     Shutdown,
-    /// The store writer could not save; the text says what and where.
-    StoreFailed(String),
+    /// The store writer created a row or failed to save.
+    Stored(StoreEvent),
 }
 
 /// The life of one request, as the driver reports it.

@@ -91,7 +91,7 @@ pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
         rows.push((message.key, row.id));
         messages.push(message);
     }
-    let conversation = Conversation::restored(stored.system_prompt, messages);
+    let conversation = Conversation::restored(stored.id, stored.system_prompt, messages);
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
 }

@@ -76,8 +76,8 @@ where
     /// comes back as a notice.
     pub fn attach_store(&mut self, store: Store) -> io::Result<()> {
         let tx = self.tx.clone();
-        let writer = Writer::spawn(store, move |error| {
-            let _ = tx.send(Msg::StoreFailed(error));
+        let writer = Writer::spawn(store, move |event| {
+            let _ = tx.send(Msg::Stored(event));
         })?;
         self.writer = Some(writer);
         Ok(())

@@ -113,16 +113,32 @@ pub struct Conversation {
     pub key: Key,
     /// Whether the store has a row for it yet (created at the first prompt).
     pub saved: bool,
+    /// The row id, once the writer has reported it.
+    pub stored_id: Option<i64>,
 }
 
 impl Conversation {
     pub fn new(system: String) -> Self {
-        Self { system, messages: Vec::new(), changed_from: 0, key: next_key(), saved: false }
+        Self {
+            system,
+            messages: Vec::new(),
+            changed_from: 0,
+            key: next_key(),
+            saved: false,
+            stored_id: None,
+        }
     }
 
     /// A conversation read back from the store, already saved.
-    pub fn restored(system: String, messages: Vec<Message>) -> Self {
-        Self { system, messages, changed_from: 0, key: next_key(), saved: true }
+    pub fn restored(id: i64, system: String, messages: Vec<Message>) -> Self {
+        Self {
+            system,
+            messages,
+            changed_from: 0,
+            key: next_key(),
+            saved: true,
+            stored_id: Some(id),
+        }
     }
 
     pub fn messages(&self) -> &[Message] {

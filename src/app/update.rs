@@ -13,7 +13,7 @@ use super::msg::{Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
 use super::{persist, turn};
 use crate::api::types::Role;
-use crate::store::writer::StoreCmd;
+use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
@@ -42,8 +42,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Api { id, event, at } => turn::on_api(state, id, event, at),
-        Msg::StoreFailed(error) => {
+        Msg::Stored(StoreEvent::Failed(error)) => {
             state.notice = Some(error);
+            Vec::new()
+        }
+        Msg::Stored(StoreEvent::Created { key, id }) => {
+            if state.conversation.key == key {
+                state.conversation.stored_id = Some(id);
+            }
             Vec::new()
         }
         Msg::Shutdown => quit(state),

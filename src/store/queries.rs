@@ -149,6 +149,14 @@ pub fn update_message(
     Ok(())
 }
 
+pub fn rename_conversation(conn: &Connection, id: i64, title: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE conversations SET title = ?2 WHERE id = ?1", params![id, title]).map(drop)
+}
+
+pub fn delete_conversation(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM conversations WHERE id = ?1", [id]).map(drop)
+}
+
 pub fn set_system_prompt(conn: &Connection, conversation: i64, text: &str) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE conversations SET system_prompt = ?2 WHERE id = ?1",
@@ -306,6 +314,37 @@ impl Store {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.fail(e))?;
         Ok(hits)
+    }
+
+    /// Conversations for the list: newest first, or for a query the best match of each
+    /// conversation first, its snippet standing in for the preview.
+    pub fn find(&self, query: &str, limit: usize) -> Result<Vec<ConversationSummary>, StoreError> {
+        let Some(fts) = fts_query(query) else { return self.list(limit) };
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.title, snippet(messages_fts, 0, '[', ']', '…', 10), c.model,
+                        c.updated_at
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                 JOIN conversations c ON c.id = m.conversation_id
+                 WHERE messages_fts MATCH ?1 ORDER BY bm25(messages_fts) LIMIT ?2",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![fts, (limit * 8) as i64], |r| {
+                Ok(ConversationSummary {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    preview: r.get(2)?,
+                    model: r.get(3)?,
+                    updated_at: r.get(4)?,
+                    messages: 0,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.fail(e))?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(rows.into_iter().filter(|c| seen.insert(c.id)).take(limit).collect())
     }
 
     /// Deletes a conversation and all its messages; false if there was none.

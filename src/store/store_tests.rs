@@ -26,7 +26,10 @@ fn fields(role: Role, content: &str, status: &'static str) -> MessageFields {
 
 /// Writes a two-turn conversation through the writer thread and closes it.
 fn write_conversation(path: &Path, title: &str, words: &str) {
-    let writer = Writer::spawn(Store::open(path).unwrap(), |e| panic!("{e}")).unwrap();
+    let writer = Writer::spawn(Store::open(path).unwrap(), |e| {
+        assert!(!matches!(e, writer::StoreEvent::Failed(_)), "{e:?}")
+    })
+    .unwrap();
     writer.send(StoreCmd::CreateConversation {
         key: 1,
         title: title.into(),
@@ -79,7 +82,10 @@ fn a_conversation_written_through_the_writer_loads_back_in_order() {
 #[test]
 fn a_reply_left_streaming_by_a_crash_is_marked_interrupted_on_open() {
     let (_dir, path) = temp_db();
-    let writer = Writer::spawn(Store::open(&path).unwrap(), |e| panic!("{e}")).unwrap();
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |e| {
+        assert!(!matches!(e, writer::StoreEvent::Failed(_)), "{e:?}")
+    })
+    .unwrap();
     writer.send(StoreCmd::CreateConversation {
         key: 1,
         title: "t".into(),

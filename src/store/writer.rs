@@ -46,6 +46,24 @@ pub enum StoreCmd {
         conversation: Key,
         text: String,
     },
+    /// Rename a stored conversation (by row id, as the list shows it).
+    Rename {
+        id: i64,
+        title: String,
+    },
+    /// Delete a stored conversation and its messages.
+    Delete {
+        id: i64,
+    },
+}
+
+/// What the writer reports back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// The conversation with this key now has this row id.
+    Created { key: Key, id: i64 },
+    /// A batch could not be written; the text says what and where.
+    Failed(String),
 }
 
 pub struct Writer {
@@ -54,15 +72,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread; `on_error` hears about writes that failed.
+    /// Starts the writer thread; `on_event` hears of new rows and failed writes.
     pub fn spawn(
         store: Store,
-        on_error: impl Fn(String) + Send + 'static,
+        on_event: impl Fn(StoreEvent) + Send + 'static,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = channel();
         let thread = std::thread::Builder::new()
             .name("rockchat-store".into())
-            .spawn(move || run(store, rx, on_error))?;
+            .spawn(move || run(store, rx, on_event))?;
         Ok(Writer { tx, thread })
     }
 
@@ -84,19 +102,29 @@ struct Rows {
     messages: HashMap<Key, i64>,
 }
 
-fn run(mut store: Store, rx: Receiver<StoreCmd>, on_error: impl Fn(String)) {
+fn run(mut store: Store, rx: Receiver<StoreCmd>, on_event: impl Fn(StoreEvent)) {
     let mut rows = Rows::default();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
-        if let Err(error) = apply(&mut store, &mut rows, batch) {
-            tracing::error!(%error, "saving failed");
-            on_error(format!("could not save to {}: {error}", store.path().display()));
+        let mut created = Vec::new();
+        match apply(&mut store, &mut rows, batch, &mut created) {
+            Ok(()) => created.into_iter().for_each(&on_event),
+            Err(error) => {
+                tracing::error!(%error, "saving failed");
+                let path = store.path().display();
+                on_event(StoreEvent::Failed(format!("could not save to {path}: {error}")));
+            }
         }
     }
 }
 
-fn apply(store: &mut Store, rows: &mut Rows, batch: Vec<StoreCmd>) -> rusqlite::Result<()> {
+fn apply(
+    store: &mut Store,
+    rows: &mut Rows,
+    batch: Vec<StoreCmd>,
+    created: &mut Vec<StoreEvent>,
+) -> rusqlite::Result<()> {
     // Only the last update of a message in a batch matters.
     let mut last_update: HashMap<Key, usize> = HashMap::new();
     for (index, command) in batch.iter().enumerate() {
@@ -118,6 +146,7 @@ fn apply(store: &mut Store, rows: &mut Rows, batch: Vec<StoreCmd>) -> rusqlite::
                     at,
                 )?;
                 rows.conversations.insert(key, id);
+                created.push(StoreEvent::Created { key, id });
             }
             StoreCmd::Adopt { conversation, messages } => {
                 rows.conversations.insert(conversation.0, conversation.1);
@@ -136,6 +165,11 @@ fn apply(store: &mut Store, rows: &mut Rows, batch: Vec<StoreCmd>) -> rusqlite::
                 if let Some(&id) = rows.messages.get(&key) {
                     queries::update_message(&tx, id, &fields, at)?;
                 }
+            }
+            StoreCmd::Rename { id, title } => queries::rename_conversation(&tx, id, &title)?,
+            StoreCmd::Delete { id } => {
+                queries::delete_conversation(&tx, id)?;
+                rows.conversations.retain(|_, row| *row != id);
             }
             StoreCmd::SetSystemPrompt { conversation, text } => {
                 if let Some(&id) = rows.conversations.get(&conversation) {
