@@ -144,3 +144,35 @@ fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
         terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
     }
 }
+
+#[test]
+fn conversation_list_shows_titles_ages_and_highlighted_matches() {
+    use rockchat::store::ConversationSummary;
+    let mut state = new_state();
+    press(&mut state, KeyCode::Char('l'), KeyModifiers::CONTROL);
+    for c in "own".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    let hour = 3_600_000;
+    let items = vec![
+        ConversationSummary {
+            id: 1,
+            title: "Explain ownership".into(),
+            preview: "…Rust guarantees memory safety through [ownership]: every value…".into(),
+            model: "gpt-4o-mini".into(),
+            updated_at: 10 * hour - 5 * 60_000,
+            messages: 4,
+        },
+        ConversationSummary {
+            id: 2,
+            title: "Who owns the borrow checker?".into(),
+            preview: "the [owner] of a value…".into(),
+            model: "llama3.2".into(),
+            updated_at: 0,
+            messages: 2,
+        },
+    ];
+    update(&mut state, Msg::ConversationsFound { query: "own".into(), items, now_ms: 10 * hour });
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+}

@@ -157,3 +157,27 @@ async fn continue_reopens_the_latest_conversation_in_the_terminal() {
     assert_eq!(texts, ["Remember me", "Saved reply"]);
     assert_eq!(conversation.system, "You are a helpful assistant");
 }
+
+#[tokio::test]
+async fn ctrl_l_lists_saved_conversations_and_enter_reopens_one() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server =
+        TestServer::start(vec![sse_chunks(&sse_reply(&["First answer"], "stop", None), 5)]).await;
+    let mut app = app(&server, &db);
+    send(&mut app, "First topic");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL))).unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL))).unwrap();
+    until(&mut app, |s| match &s.popup {
+        Some(rockchat::app::state::Popup::Library(list)) => !list.items.is_empty(),
+        _ => false,
+    })
+    .await;
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).unwrap();
+    until(&mut app, |s| !s.conversation.messages().is_empty()).await;
+    let texts: Vec<&str> =
+        app.state.conversation.messages().iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["First topic", "First answer"]);
+    app.finish();
+}

@@ -2,6 +2,7 @@
 //! table, and the driver loop that does the IO.
 
 pub mod keymap;
+pub mod library;
 pub mod msg;
 pub mod persist;
 pub mod run;

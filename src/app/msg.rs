@@ -11,6 +11,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
 use crate::store::writer::{StoreCmd, StoreEvent};
+use crate::store::{ConversationSummary, StoredConversation};
 
 /// Identifies one request; events carrying an older id are ignored.
 pub type RequestId = u64;
@@ -33,6 +34,10 @@ pub enum Msg {
     Shutdown,
     /// The store writer created a row or failed to save.
     Stored(StoreEvent),
+    /// The conversation list for `query`, read at the store's time `now_ms`.
+    ConversationsFound { query: String, items: Vec<ConversationSummary>, now_ms: i64 },
+    /// A conversation read back for opening, or why it could not be.
+    ConversationOpened(Result<Box<StoredConversation>, String>),
 }
 
 /// The life of one request, as the driver reports it.
@@ -72,4 +77,8 @@ pub enum Effect {
     Quit,
     /// Hand this to the store writer.
     Save(StoreCmd),
+    /// Read the conversation list (all, or matching `query`) off the UI thread.
+    FindConversations { query: String },
+    /// Read conversation `id` off the UI thread, to open it.
+    OpenConversation { id: i64 },
 }

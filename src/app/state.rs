@@ -221,6 +221,8 @@ pub enum Popup {
     Help,
     /// Editing the conversation's system message.
     System(Box<TextArea<'static>>),
+    /// The list of saved conversations.
+    Library(Box<super::library::Library>),
 }
 
 /// What the transcript shows and where.

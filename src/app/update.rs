@@ -11,7 +11,7 @@ use ratatui_textarea::CursorMove;
 use super::keymap::{Action, action_for};
 use super::msg::{Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
-use super::{persist, turn};
+use super::{library, persist, turn};
 use crate::api::types::Role;
 use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
@@ -46,6 +46,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
+        Msg::ConversationsFound { query, items, now_ms } => {
+            library::found(state, query, items, now_ms);
+            Vec::new()
+        }
+        Msg::ConversationOpened(Ok(stored)) => open_conversation(state, *stored),
+        Msg::ConversationOpened(Err(error)) => {
+            state.notice = Some(error);
+            Vec::new()
+        }
         Msg::Stored(StoreEvent::Created { key, id }) => {
             if state.conversation.key == key {
                 state.conversation.stored_id = Some(id);
@@ -62,6 +71,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.notice = None;
+    if let Some(Popup::Library(_)) = &state.popup {
+        return library::on_key(state, key);
+    }
     if let Some(popup) = &mut state.popup {
         let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
         state.popup = None;
@@ -88,6 +100,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Action::StopOrQuit | Action::Quit => quit(state),
         Action::Retry => retry(state),
         Action::NewConversation => new_conversation(state),
+        Action::Library => library::open(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -131,7 +144,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help => Some(None),
+        Popup::Help | Popup::Library(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
@@ -203,6 +216,19 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     state.view.scroll_up = 0;
     state.last_usage = None;
     state.notice = Some("new conversation".into());
+    effects
+}
+
+/// Replaces the conversation on screen with a stored one (the current one is saved).
+fn open_conversation(state: &mut State, stored: crate::store::StoredConversation) -> Vec<Effect> {
+    let mut effects = stop(state);
+    let title = stored.title.clone();
+    let (conversation, adopt) = persist::restore(stored);
+    state.conversation = conversation;
+    state.view.scroll_up = 0;
+    state.last_usage = None;
+    state.notice = Some(format!("opened: {title}"));
+    effects.push(Effect::Save(adopt));
     effects
 }
 

@@ -3,6 +3,7 @@
 
 pub mod input;
 pub mod layout;
+pub mod library;
 pub mod popup;
 pub mod status;
 pub mod theme;
@@ -31,6 +32,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     match &state.popup {
         Some(Popup::Help) => popup::help(frame, area, theme),
         Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
+        Some(Popup::Library(list)) => library::render(frame, area, list, theme),
         None => {}
     }
 }

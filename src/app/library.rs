@@ -1,0 +1,161 @@
+//! The conversation list (Ctrl+L): newest first, or every message searched as you type;
+//! Enter opens, F2 renames, Delete deletes after a yes.
+//!
+//! Queries run off the UI thread (`Effect::FindConversations`); results carry their query,
+//! so a slow answer to an old query never replaces a newer one.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+
+use super::msg::Effect;
+use super::state::{Conversation, Popup, State};
+use crate::store::ConversationSummary;
+use crate::store::writer::StoreCmd;
+use crate::ui::input::new_textarea;
+
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    pub query: String,
+    pub items: Vec<ConversationSummary>,
+    pub selected: usize,
+    /// The store's clock when the items were read, for "3 min ago".
+    pub now_ms: i64,
+    pub mode: Mode,
+    /// A query is out and its answer has not come back.
+    pub loading: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    #[default]
+    Browse,
+    Rename(Box<TextArea<'static>>),
+    ConfirmDelete,
+}
+
+impl Library {
+    pub fn selected_item(&self) -> Option<&ConversationSummary> {
+        self.items.get(self.selected)
+    }
+}
+
+/// Rows the list shows per page, for PgUp/PgDn.
+const PAGE: usize = 10;
+
+pub fn open(state: &mut State) -> Vec<Effect> {
+    state.popup = Some(Popup::Library(Box::default()));
+    vec![Effect::FindConversations { query: String::new() }]
+}
+
+/// Results for `query`; ignored if the user has typed on since.
+pub fn found(state: &mut State, query: String, items: Vec<ConversationSummary>, now_ms: i64) {
+    if let Some(Popup::Library(library)) = &mut state.popup
+        && library.query == query
+    {
+        library.items = items;
+        library.selected = library.selected.min(library.items.len().saturating_sub(1));
+        library.now_ms = now_ms;
+        library.loading = false;
+    }
+}
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(Popup::Library(library)) = &mut state.popup else { return Vec::new() };
+    match &mut library.mode {
+        Mode::Browse => browse(state, key),
+        Mode::Rename(editor) => match key.code {
+            KeyCode::Esc => {
+                library.mode = Mode::Browse;
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let title = editor.lines().join(" ").trim().to_owned();
+                library.mode = Mode::Browse;
+                let Some(item) = library.items.get_mut(library.selected) else { return Vec::new() };
+                if title.is_empty() {
+                    return Vec::new();
+                }
+                item.title = title.clone();
+                vec![Effect::Save(StoreCmd::Rename { id: item.id, title })]
+            }
+            _ => {
+                editor.input(key);
+                Vec::new()
+            }
+        },
+        Mode::ConfirmDelete => {
+            library.mode = Mode::Browse;
+            if !matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                return Vec::new();
+            }
+            delete_selected(state)
+        }
+    }
+}
+
+fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(Popup::Library(library)) = &mut state.popup else { return Vec::new() };
+    let last = library.items.len().saturating_sub(1);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.popup = None,
+        KeyCode::Char('l') if ctrl => state.popup = None,
+        KeyCode::Up => library.selected = library.selected.saturating_sub(1),
+        KeyCode::Down => library.selected = (library.selected + 1).min(last),
+        KeyCode::PageUp => library.selected = library.selected.saturating_sub(PAGE),
+        KeyCode::PageDown => library.selected = (library.selected + PAGE).min(last),
+        KeyCode::Home => library.selected = 0,
+        KeyCode::End => library.selected = last,
+        KeyCode::Enter => {
+            let Some(id) = library.selected_item().map(|item| item.id) else { return Vec::new() };
+            state.popup = None;
+            return vec![Effect::OpenConversation { id }];
+        }
+        KeyCode::F(2) => {
+            if let Some(item) = library.selected_item() {
+                let mut editor = new_textarea(vec![item.title.clone()]);
+                editor.move_cursor(CursorMove::End);
+                library.mode = Mode::Rename(Box::new(editor));
+            }
+        }
+        KeyCode::Delete if library.selected_item().is_some() => library.mode = Mode::ConfirmDelete,
+        KeyCode::Backspace if library.query.pop().is_some() => return requery(library),
+        KeyCode::Char(c) if !ctrl => {
+            library.query.push(c);
+            return requery(library);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn requery(library: &mut Library) -> Vec<Effect> {
+    library.loading = true;
+    library.selected = 0;
+    vec![Effect::FindConversations { query: library.query.clone() }]
+}
+
+/// Deletes the selected conversation; deleting the open one leaves a fresh conversation.
+fn delete_selected(state: &mut State) -> Vec<Effect> {
+    let Some(Popup::Library(library)) = &mut state.popup else { return Vec::new() };
+    if library.selected >= library.items.len() {
+        return Vec::new();
+    }
+    let item = library.items.remove(library.selected);
+    library.selected = library.selected.min(library.items.len().saturating_sub(1));
+    let mut effects = Vec::new();
+    if state.conversation.stored_id == Some(item.id) {
+        if let Some(id) = state.stream.id() {
+            effects.push(Effect::CancelRequest { id });
+            state.stream = super::state::Stream::Idle;
+        }
+        state.conversation = Conversation::new(state.conversation.system.clone());
+    }
+    state.notice = Some(format!("deleted \u{201c}{}\u{201d}", item.title));
+    effects.push(Effect::Save(StoreCmd::Delete { id: item.id }));
+    effects
+}
+
+#[cfg(test)]
+#[path = "library_tests.rs"]
+mod tests;

@@ -1,0 +1,115 @@
+//! Draws the conversation list: a search line, then two rows per conversation (title with
+//! model and age; preview or the matching snippet, the match highlighted).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::layout::centered;
+use super::theme::Theme;
+use crate::app::library::{Library, Mode};
+use crate::commands::relative_time;
+use crate::sanitize::sanitize;
+
+const ROWS_PER_ITEM: usize = 2;
+
+pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
+    let rect = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Conversations ")
+        .title_bottom(
+            Line::from(" Enter opens · F2 renames · Del deletes · Esc closes ").right_aligned(),
+        );
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    if inner.height < 2 || inner.width < 4 {
+        return;
+    }
+    let width = inner.width as usize;
+    let mut lines = vec![search_line(library, theme), Line::default()];
+    let room = (inner.height as usize).saturating_sub(lines.len() + 1) / ROWS_PER_ITEM;
+    let first = library.selected.saturating_sub(room.saturating_sub(1));
+    for (index, item) in library.items.iter().enumerate().skip(first).take(room.max(1)) {
+        let selected = index == library.selected;
+        let marker = if selected { "▌ " } else { "  " };
+        let age = relative_time(library.now_ms, item.updated_at);
+        let right = format!(" {} · {age}", sanitize(&item.model));
+        let title_room = width.saturating_sub(right.chars().count() + 2);
+        let title: String = sanitize(&item.title).chars().take(title_room).collect();
+        let gap = width.saturating_sub(2 + title.chars().count() + right.chars().count());
+        let title_style =
+            if selected { theme.user.add_modifier(Modifier::REVERSED) } else { theme.user };
+        lines.push(Line::from(vec![
+            Span::styled(marker, theme.user),
+            Span::styled(title, title_style),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(right, theme.dim),
+        ]));
+        lines.push(detail_line(&item.preview, !library.query.is_empty(), width, theme));
+    }
+    if library.items.is_empty() && !library.loading {
+        let empty = if library.query.is_empty() {
+            "No saved conversations yet.".to_owned()
+        } else {
+            format!("Nothing matches \u{201c}{}\u{201d}.", library.query)
+        };
+        lines.push(Line::from(Span::styled(format!("  {empty}"), theme.dim)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    let bottom = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+    match &library.mode {
+        Mode::Browse => {}
+        Mode::Rename(editor) => {
+            frame.render_widget(Clear, bottom);
+            frame.render_widget(Span::styled("Rename: ", theme.warning), bottom);
+            let field = Rect::new(bottom.x + 8, bottom.y, bottom.width.saturating_sub(8), 1);
+            frame.render_widget(&**editor, field);
+        }
+        Mode::ConfirmDelete => {
+            let title = library.selected_item().map(|i| sanitize(&i.title).into_owned());
+            let ask = format!(
+                "Delete \u{201c}{}\u{201d} and all its messages? y / n",
+                title.unwrap_or_default()
+            );
+            frame.render_widget(Clear, bottom);
+            frame.render_widget(Span::styled(ask, theme.error), bottom);
+        }
+    }
+}
+
+fn search_line<'a>(library: &'a Library, theme: &Theme) -> Line<'a> {
+    if library.query.is_empty() {
+        return Line::from(Span::styled("Type to search every message…", theme.dim));
+    }
+    Line::from(vec![
+        Span::styled("Search: ", theme.dim),
+        Span::raw(library.query.as_str()),
+        Span::styled("▌", theme.cursor),
+    ])
+}
+
+/// The preview, or a search snippet whose `[match]` is shown highlighted.
+fn detail_line(text: &str, highlight: bool, width: usize, theme: &Theme) -> Line<'static> {
+    let flat = sanitize(text).split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat: String = flat.chars().take(width.saturating_sub(4)).collect();
+    let mut spans = vec![Span::raw("    ")];
+    if !highlight {
+        spans.push(Span::styled(flat, theme.dim));
+        return Line::from(spans);
+    }
+    let hit = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let mut rest = flat.as_str();
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else { break };
+        spans.push(Span::styled(rest[..open].to_owned(), theme.dim));
+        spans.push(Span::styled(rest[open + 1..open + close].to_owned(), hit));
+        rest = &rest[open + close + 1..];
+    }
+    spans.push(Span::styled(rest.to_owned(), theme.dim));
+    Line::from(spans)
+}
