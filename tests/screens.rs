@@ -148,6 +148,7 @@ fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
 #[test]
 fn conversation_list_shows_titles_ages_and_highlighted_matches() {
     use rockchat::store::ConversationSummary;
+    use rockchat::store::writer::StoreEvent;
     let mut state = new_state();
     press(&mut state, KeyCode::Char('l'), KeyModifiers::CONTROL);
     for c in "own".chars() {
@@ -172,7 +173,10 @@ fn conversation_list_shows_titles_ages_and_highlighted_matches() {
             messages: 2,
         },
     ];
-    update(&mut state, Msg::ConversationsFound { query: "own".into(), items, now_ms: 10 * hour });
+    update(
+        &mut state,
+        Msg::Stored(StoreEvent::Found { query: "own".into(), items, now_ms: 10 * hour }),
+    );
     press(&mut state, KeyCode::Down, KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
 }

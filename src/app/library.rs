@@ -44,7 +44,7 @@ const PAGE: usize = 10;
 
 pub fn open(state: &mut State) -> Vec<Effect> {
     state.popup = Some(Popup::Library(Box::default()));
-    vec![Effect::FindConversations { query: String::new() }]
+    vec![Effect::Store(StoreCmd::Find { query: String::new() })]
 }
 
 /// Results for `query`; ignored if the user has typed on since.
@@ -76,7 +76,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     return Vec::new();
                 }
                 item.title = title.clone();
-                vec![Effect::Save(StoreCmd::Rename { id: item.id, title })]
+                vec![Effect::Store(StoreCmd::Rename { id: item.id, title })]
             }
             _ => {
                 editor.input(key);
@@ -109,7 +109,7 @@ fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => {
             let Some(id) = library.selected_item().map(|item| item.id) else { return Vec::new() };
             state.popup = None;
-            return vec![Effect::OpenConversation { id }];
+            return vec![Effect::Store(StoreCmd::Load { id })];
         }
         KeyCode::F(2) => {
             if let Some(item) = library.selected_item() {
@@ -132,7 +132,7 @@ fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn requery(library: &mut Library) -> Vec<Effect> {
     library.loading = true;
     library.selected = 0;
-    vec![Effect::FindConversations { query: library.query.clone() }]
+    vec![Effect::Store(StoreCmd::Find { query: library.query.clone() })]
 }
 
 /// Deletes the selected conversation; deleting the open one leaves a fresh conversation.
@@ -152,7 +152,7 @@ fn delete_selected(state: &mut State) -> Vec<Effect> {
         state.conversation = Conversation::new(state.conversation.system.clone());
     }
     state.notice = Some(format!("deleted \u{201c}{}\u{201d}", item.title));
-    effects.push(Effect::Save(StoreCmd::Delete { id: item.id }));
+    effects.push(Effect::Store(StoreCmd::Delete { id: item.id }));
     effects
 }
 

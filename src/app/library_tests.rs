@@ -6,6 +6,7 @@ use super::*;
 use crate::app::msg::Msg;
 use crate::app::state::Target;
 use crate::app::update;
+use crate::store::writer::StoreEvent;
 use crate::store::{StoredConversation, StoredMessage};
 
 fn state() -> State {
@@ -37,8 +38,8 @@ fn library(state: &State) -> &Library {
 
 fn opened_with(state: &mut State, items: Vec<ConversationSummary>) {
     let effects = update(state, Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)));
-    assert_eq!(effects, [Effect::FindConversations { query: String::new() }]);
-    update(state, Msg::ConversationsFound { query: String::new(), items, now_ms: 0 });
+    assert_eq!(effects, [Effect::Store(StoreCmd::Find { query: String::new() })]);
+    update(state, Msg::Stored(StoreEvent::Found { query: String::new(), items, now_ms: 0 }));
 }
 
 #[test]
@@ -47,19 +48,26 @@ fn typing_searches_and_a_late_answer_to_an_old_query_is_ignored() {
     opened_with(&mut state, vec![item(1, "rust"), item(2, "pasta")]);
     assert_eq!(
         press(&mut state, KeyCode::Char('r')),
-        [Effect::FindConversations { query: "r".into() }]
+        [Effect::Store(StoreCmd::Find { query: "r".into() })]
     );
     press(&mut state, KeyCode::Char('u'));
-    update(&mut state, Msg::ConversationsFound { query: "r".into(), items: vec![], now_ms: 0 });
+    update(
+        &mut state,
+        Msg::Stored(StoreEvent::Found { query: "r".into(), items: vec![], now_ms: 0 }),
+    );
     assert_eq!(library(&state).items.len(), 2, "stale answer ignored");
     update(
         &mut state,
-        Msg::ConversationsFound { query: "ru".into(), items: vec![item(1, "rust")], now_ms: 0 },
+        Msg::Stored(StoreEvent::Found {
+            query: "ru".into(),
+            items: vec![item(1, "rust")],
+            now_ms: 0,
+        }),
     );
     assert_eq!(library(&state).items.len(), 1);
     assert_eq!(
         press(&mut state, KeyCode::Backspace),
-        [Effect::FindConversations { query: "r".into() }]
+        [Effect::Store(StoreCmd::Find { query: "r".into() })]
     );
 }
 
@@ -68,7 +76,7 @@ fn enter_opens_the_selected_conversation() {
     let mut state = state();
     opened_with(&mut state, vec![item(1, "a"), item(2, "b")]);
     press(&mut state, KeyCode::Down);
-    assert_eq!(press(&mut state, KeyCode::Enter), [Effect::OpenConversation { id: 2 }]);
+    assert_eq!(press(&mut state, KeyCode::Enter), [Effect::Store(StoreCmd::Load { id: 2 })]);
     assert!(state.popup.is_none());
 }
 
@@ -96,8 +104,8 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             created_at: 0,
         }],
     };
-    let effects = update(&mut state, Msg::ConversationOpened(Ok(Box::new(stored))));
-    assert!(matches!(effects[..], [Effect::Save(StoreCmd::Adopt { conversation: (_, 9), .. })]));
+    let effects = update(&mut state, Msg::Stored(StoreEvent::Loaded(Ok(Box::new(stored)))));
+    assert!(matches!(effects[..], [Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })]));
     assert_eq!(state.conversation.system, "be brief");
     assert_eq!(state.conversation.messages()[0].content, "hello again");
     assert_eq!(state.conversation.stored_id, Some(9));
@@ -112,7 +120,7 @@ fn f2_renames_and_the_store_is_told() {
         press(&mut state, KeyCode::Char(c));
     }
     let effects = press(&mut state, KeyCode::Enter);
-    assert_eq!(effects, [Effect::Save(StoreCmd::Rename { id: 4, title: "untitled chat".into() })]);
+    assert_eq!(effects, [Effect::Store(StoreCmd::Rename { id: 4, title: "untitled chat".into() })]);
     assert_eq!(library(&state).items[0].title, "untitled chat");
 }
 
@@ -126,7 +134,7 @@ fn delete_asks_first_and_only_yes_deletes() {
     press(&mut state, KeyCode::Down);
     press(&mut state, KeyCode::Delete);
     let effects = press(&mut state, KeyCode::Char('y'));
-    assert_eq!(effects, [Effect::Save(StoreCmd::Delete { id: 6 })]);
+    assert_eq!(effects, [Effect::Store(StoreCmd::Delete { id: 6 })]);
     assert_eq!(library(&state).items.len(), 1);
 }
 

@@ -11,7 +11,6 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
 use crate::store::writer::{StoreCmd, StoreEvent};
-use crate::store::{ConversationSummary, StoredConversation};
 
 /// Identifies one request; events carrying an older id are ignored.
 pub type RequestId = u64;
@@ -32,12 +31,8 @@ pub enum Msg {
     Tick(Instant),
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
     Shutdown,
-    /// The store writer created a row or failed to save.
+    /// The store's thread answered: a new row, a failed write, or a read.
     Stored(StoreEvent),
-    /// The conversation list for `query`, read at the store's time `now_ms`.
-    ConversationsFound { query: String, items: Vec<ConversationSummary>, now_ms: i64 },
-    /// A conversation read back for opening, or why it could not be.
-    ConversationOpened(Result<Box<StoredConversation>, String>),
 }
 
 /// The life of one request, as the driver reports it.
@@ -75,10 +70,6 @@ pub enum Effect {
     SetMouseCapture(bool),
     /// Leave the app, restoring the terminal.
     Quit,
-    /// Hand this to the store writer.
-    Save(StoreCmd),
-    /// Read the conversation list (all, or matching `query`) off the UI thread.
-    FindConversations { query: String },
-    /// Read conversation `id` off the UI thread, to open it.
-    OpenConversation { id: i64 },
+    /// Hand this to the store's thread (saves, and the list's reads).
+    Store(StoreCmd),
 }

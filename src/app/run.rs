@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -46,8 +45,6 @@ pub struct App<B: Backend> {
     last_draw: Option<Instant>,
     dirty: bool,
     writer: Option<Writer>,
-    /// A second connection for the list and for opening, used off the UI thread.
-    reader: Option<Arc<Mutex<Store>>>,
 }
 
 impl<B: Backend> App<B>
@@ -72,15 +69,12 @@ where
             last_draw: None,
             dirty: true,
             writer: None,
-            reader: None,
         }
     }
 
     /// Saves from now on go to `store`, through its own writer thread; a failed write
     /// comes back as a notice.
     pub fn attach_store(&mut self, store: Store) -> io::Result<()> {
-        let reader = Store::open(store.path()).map_err(io::Error::other)?;
-        self.reader = Some(Arc::new(Mutex::new(reader)));
         let tx = self.tx.clone();
         let writer = Writer::spawn(store, move |event| {
             let _ = tx.send(Msg::Stored(event));
@@ -226,14 +220,8 @@ where
                 }
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
-            Effect::Save(command) => self.save(command),
-            Effect::FindConversations { query } => self.read(move |store| {
-                let items = store.find(&query, 500).unwrap_or_default();
-                Msg::ConversationsFound { query, items, now_ms: crate::store::now_ms() }
-            }),
-            Effect::OpenConversation { id } => self.read(move |store| {
-                Msg::ConversationOpened(store.load(id).map(Box::new).map_err(|e| e.to_string()))
-            }),
+            Effect::Store(command) => self.save(command),
+
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();
@@ -241,17 +229,6 @@ where
             }
         }
         Ok(())
-    }
-
-    /// Runs a read on a blocking thread and sends its answer back as a message.
-    fn read(&self, query: impl FnOnce(&Store) -> Msg + Send + 'static) {
-        let Some(reader) = self.reader.clone() else { return };
-        let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            // A poisoned lock only means an earlier read panicked; the connection is fine.
-            let store = reader.lock().unwrap_or_else(|poison| poison.into_inner());
-            let _ = tx.send(query(&store));
-        });
     }
 
     fn next_frame(&self) -> Instant {

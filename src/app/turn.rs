@@ -23,7 +23,7 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
     let conversation = &mut state.conversation;
     if !conversation.saved {
         conversation.saved = true;
-        effects.push(Effect::Save(StoreCmd::CreateConversation {
+        effects.push(Effect::Store(StoreCmd::CreateConversation {
             key: conversation.key,
             title: persist::title_for(&text),
             system_prompt: conversation.system.clone(),
@@ -33,7 +33,7 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
     }
     let mut prompt = Message::user(text);
     prompt.parent = conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
-    effects.push(Effect::Save(persist::add(conversation, &prompt)));
+    effects.push(Effect::Store(persist::add(conversation, &prompt)));
     let index = conversation.push(prompt);
     state.view.scroll_up = 0;
     effects.extend(start_request(state, index));
@@ -112,7 +112,7 @@ pub fn save_if_due(state: &mut State, now: Instant) -> Option<Effect> {
     *saved_at = now;
     *unsaved = false;
     let message = state.conversation.messages().get(*reply)?;
-    Some(Effect::Save(persist::update(message)))
+    Some(Effect::Store(persist::update(message)))
 }
 
 /// The index of the reply being received, creating (and saving) it at its first sign.
@@ -124,7 +124,7 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
     };
     let mut message = Message::assistant(state.target.model.clone());
     message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
-    effects.push(Effect::Save(persist::add(&state.conversation, &message)));
+    effects.push(Effect::Store(persist::add(&state.conversation, &message)));
     let reply = state.conversation.push(message);
     state.stream = Stream::Receiving {
         id,
@@ -167,5 +167,5 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
             })
         }
     };
-    edited.map(|message| Effect::Save(persist::update(message))).into_iter().collect()
+    edited.map(|message| Effect::Store(persist::update(message))).into_iter().collect()
 }

@@ -46,12 +46,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
-        Msg::ConversationsFound { query, items, now_ms } => {
+        Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
             library::found(state, query, items, now_ms);
             Vec::new()
         }
-        Msg::ConversationOpened(Ok(stored)) => open_conversation(state, *stored),
-        Msg::ConversationOpened(Err(error)) => {
+        Msg::Stored(StoreEvent::Loaded(Ok(stored))) => open_conversation(state, *stored),
+        Msg::Stored(StoreEvent::Loaded(Err(error))) => {
             state.notice = Some(error);
             Vec::new()
         }
@@ -83,7 +83,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         let conversation = state.conversation.key;
-        return vec![Effect::Save(StoreCmd::SetSystemPrompt { conversation, text: system })];
+        return vec![Effect::Store(StoreCmd::SetSystemPrompt { conversation, text: system })];
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
         state.input.input(key);
@@ -228,7 +228,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     state.view.scroll_up = 0;
     state.last_usage = None;
     state.notice = Some(format!("opened: {title}"));
-    effects.push(Effect::Save(adopt));
+    effects.push(Effect::Store(adopt));
     effects
 }
 
@@ -253,7 +253,7 @@ fn retry(state: &mut State) -> Vec<Effect> {
         && prompt.status != Status::Complete
     {
         prompt.status = Status::Complete;
-        effects.push(Effect::Save(persist::update(prompt)));
+        effects.push(Effect::Store(persist::update(prompt)));
     }
     state.view.scroll_up = 0;
     effects.extend(turn::start_request(state, last_user));

@@ -52,14 +52,14 @@ fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
 
 /// The effects other than saving, which most tests are not about.
 fn without_saves(effects: &[Effect]) -> Vec<&Effect> {
-    effects.iter().filter(|e| !matches!(e, Effect::Save(_))).collect()
+    effects.iter().filter(|e| !matches!(e, Effect::Store(_))).collect()
 }
 
 fn saves(effects: &[Effect]) -> Vec<&StoreCmd> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Save(command) => Some(command),
+            Effect::Store(command) => Some(command),
             _ => None,
         })
         .collect()
@@ -390,8 +390,8 @@ fn the_prompt_and_conversation_are_saved_before_the_request_is_sent() {
     let (first, _) = sent_messages(&effects);
     match &effects[..] {
         [
-            Effect::Save(StoreCmd::CreateConversation { title, system_prompt, .. }),
-            Effect::Save(StoreCmd::AddMessage { fields, parent: None, .. }),
+            Effect::Store(StoreCmd::CreateConversation { title, system_prompt, .. }),
+            Effect::Store(StoreCmd::AddMessage { fields, parent: None, .. }),
             Effect::StartRequest { .. },
         ] => {
             assert_eq!(title, "first question");

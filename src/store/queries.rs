@@ -272,20 +272,27 @@ impl Store {
         let Some((title, system_prompt, provider, model, leaf)) = head else {
             return Err(StoreError::NotFound(id));
         };
+        // One indexed scan of the conversation, then a walk from the leaf in memory: far
+        // cheaper than a recursive query per message.
         let mut statement = self
             .conn
-            .prepare_cached(
-                "WITH RECURSIVE branch(id) AS (
-                     SELECT ?1 UNION ALL
-                     SELECT m.parent_id FROM messages m JOIN branch b ON m.id = b.id
-                     WHERE m.parent_id IS NOT NULL)
-                 SELECT m.* FROM messages m JOIN branch b ON m.id = b.id ORDER BY m.id",
-            )
+            .prepare_cached("SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY id")
             .map_err(|e| self.fail(e))?;
-        let messages = statement
-            .query_map([leaf], message_from_row)
+        let all = statement
+            .query_map([id], message_from_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.fail(e))?;
+        let index: std::collections::HashMap<i64, usize> =
+            all.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+        let mut branch = Vec::new();
+        let mut cursor = leaf.and_then(|leaf| index.get(&leaf).copied());
+        while let Some(i) = cursor {
+            branch.push(i);
+            // A parent can only be older; this also ends any cycle a damaged file might hold.
+            cursor = all[i].parent_id.and_then(|p| index.get(&p).copied()).filter(|&p| p < i);
+        }
+        let mut slots: Vec<Option<StoredMessage>> = all.into_iter().map(Some).collect();
+        let messages = branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
         Ok(StoredConversation { id, title, system_prompt, provider, model, messages })
     }
 

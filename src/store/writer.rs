@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
 use super::queries::{self, MessageFields};
-use super::{Store, now_ms};
+use super::{ConversationSummary, Store, StoredConversation, now_ms};
 
 /// The app's name for a conversation or message, unique within one run.
 pub type Key = u64;
@@ -55,6 +55,15 @@ pub enum StoreCmd {
     Delete {
         id: i64,
     },
+    /// Read the conversation list (all, or matching `query`); the answer comes back as
+    /// `StoreEvent::Found`. Queued behind earlier writes, so it sees them.
+    Find {
+        query: String,
+    },
+    /// Read a conversation to open it; the answer comes back as `StoreEvent::Loaded`.
+    Load {
+        id: i64,
+    },
 }
 
 /// What the writer reports back.
@@ -64,6 +73,10 @@ pub enum StoreEvent {
     Created { key: Key, id: i64 },
     /// A batch could not be written; the text says what and where.
     Failed(String),
+    /// The answer to `Find`, read at the store's time `now_ms`.
+    Found { query: String, items: Vec<ConversationSummary>, now_ms: i64 },
+    /// The answer to `Load`.
+    Loaded(Result<Box<StoredConversation>, String>),
 }
 
 pub struct Writer {
@@ -107,8 +120,16 @@ fn run(mut store: Store, rx: Receiver<StoreCmd>, on_event: impl Fn(StoreEvent)) 
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
+        // Reads answer after the writes queued before them, never inside their transaction.
+        let (reads, writes): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|c| matches!(c, StoreCmd::Find { .. } | StoreCmd::Load { .. }));
         let mut created = Vec::new();
-        match apply(&mut store, &mut rows, batch, &mut created) {
+        let outcome = apply(&mut store, &mut rows, writes, &mut created);
+        for read in reads {
+            on_event(answer(&store, read));
+        }
+        match outcome {
             Ok(()) => created.into_iter().for_each(&on_event),
             Err(error) => {
                 tracing::error!(%error, "saving failed");
@@ -116,6 +137,19 @@ fn run(mut store: Store, rx: Receiver<StoreCmd>, on_event: impl Fn(StoreEvent)) 
                 on_event(StoreEvent::Failed(format!("could not save to {path}: {error}")));
             }
         }
+    }
+}
+
+fn answer(store: &Store, read: StoreCmd) -> StoreEvent {
+    match read {
+        StoreCmd::Find { query } => {
+            let items = store.find(&query, 500).unwrap_or_default();
+            StoreEvent::Found { query, items, now_ms: now_ms() }
+        }
+        StoreCmd::Load { id } => {
+            StoreEvent::Loaded(store.load(id).map(Box::new).map_err(|e| e.to_string()))
+        }
+        _ => StoreEvent::Failed("internal: a write was routed as a read".into()),
     }
 }
 
@@ -166,6 +200,7 @@ fn apply(
                     queries::update_message(&tx, id, &fields, at)?;
                 }
             }
+            StoreCmd::Find { .. } | StoreCmd::Load { .. } => {}
             StoreCmd::Rename { id, title } => queries::rename_conversation(&tx, id, &title)?,
             StoreCmd::Delete { id } => {
                 queries::delete_conversation(&tx, id)?;
