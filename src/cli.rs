@@ -61,6 +61,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
     },
+    /// Import conversations: rockchat's JSON export, or a ChatGPT export's conversations.json.
+    Import { file: PathBuf },
     /// Delete a conversation and all its messages.
     Delete { id: i64 },
     /// Write a consistent copy of the whole database to FILE.

@@ -5,12 +5,14 @@
 
 use std::io::Write;
 
+use anyhow::Context;
 use serde_json::json;
 
 use crate::api::types::Role;
 use crate::cli::ExportFormat;
 use crate::sanitize::sanitize;
-use crate::store::{Store, StoredConversation, now_ms};
+use crate::store::writer::{StoreCmd, StoreEvent, Writer};
+use crate::store::{MessageFields, Store, StoredConversation, import, now_ms};
 
 pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result<()> {
     let now = now_ms();
@@ -111,6 +113,64 @@ fn markdown(conversation: &StoredConversation) -> String {
         }
     }
     text
+}
+
+/// Imports every conversation in `file`; returns how many conversations and messages.
+pub fn import(store: Store, file: &std::path::Path, out: &mut impl Write) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let conversations =
+        import::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = failure.clone();
+    let writer = Writer::spawn(store, move |event| {
+        if let StoreEvent::Failed(error) = event
+            && let Ok(mut slot) = seen.lock()
+        {
+            *slot = Some(error);
+        }
+    })?;
+    let (mut key, mut messages) = (0, 0);
+    for conversation in &conversations {
+        key += 1;
+        let conversation_key = key;
+        writer.send(StoreCmd::CreateConversation {
+            key: conversation_key,
+            title: conversation.title.clone(),
+            system_prompt: conversation.system_prompt.clone(),
+            provider: "import".into(),
+            model: conversation.model.clone(),
+        });
+        let mut parent = None;
+        for (role, content, model) in &conversation.messages {
+            key += 1;
+            let fields = MessageFields {
+                role: *role,
+                content: content.clone(),
+                reasoning: String::new(),
+                model: model.clone(),
+                status: "complete",
+                error: None,
+                finish_reason: None,
+                prompt_tokens: None,
+                completion_tokens: None,
+            };
+            writer.send(StoreCmd::AddMessage {
+                key,
+                conversation: conversation_key,
+                parent,
+                fields,
+            });
+            parent = Some(key);
+            messages += 1;
+        }
+    }
+    writer.close();
+    if let Some(error) = failure.lock().ok().and_then(|mut slot| slot.take()) {
+        anyhow::bail!(error);
+    }
+    writeln!(out, "imported {} conversations ({messages} messages)", conversations.len())?;
+    Ok(())
 }
 
 pub fn delete(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()> {

@@ -62,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export { id, format }) => {
             commands::export(&open_store()?, id, format, &mut out).map(ok)
         }
+        Some(Command::Import { file }) => commands::import(open_store()?, &file, &mut out).map(ok),
         Some(Command::Delete { id }) => commands::delete(&open_store()?, id, &mut out).map(ok),
         Some(Command::Backup { file }) => {
             open_store()?.backup(&file)?;

@@ -181,3 +181,25 @@ async fn ctrl_l_lists_saved_conversations_and_enter_reopens_one() {
     assert_eq!(texts, ["First topic", "First answer"]);
     app.finish();
 }
+
+#[test]
+fn an_export_imports_back_as_the_same_conversation() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("chat.json");
+    let body = r#"{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief"},
+        {"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris."}],
+        "metadata":{"rockchat":{"title":"Geography","messages":[{"model":null},{"model":"gpt-4o"}]}}}"#;
+    std::fs::write(&file, body).unwrap();
+    let (ok, out, err) = run(&["import", file.to_str().unwrap()], data.path());
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 1 conversations (2 messages)\n");
+    let (_, exported, _) = run(&["export", "1", "--format", "json"], data.path());
+    let again: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    let original: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(again["messages"], original["messages"]);
+    assert_eq!(again["metadata"]["rockchat"]["title"], "Geography");
+    assert_eq!(again["metadata"]["rockchat"]["messages"][1]["model"], "gpt-4o");
+    let (ok, _, err) =
+        run(&["import", data.path().join("missing.json").to_str().unwrap()], data.path());
+    assert!(!ok && err.contains("cannot read"), "{err}");
+}
