@@ -27,6 +27,8 @@ pub enum Body {
     ChunksThenHang(Vec<Vec<u8>>),
     /// These pieces, then the connection is dropped without the final chunk.
     ChunksThenDrop(Vec<Vec<u8>>),
+    /// These pieces spaced out in time, like a model writing, then silence.
+    PacedThenHang(Vec<Vec<u8>>, std::time::Duration),
 }
 
 /// A request as the server saw it.
@@ -143,6 +145,7 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
         Body::Chunks(pieces) => (pieces, End::Finish),
         Body::ChunksThenHang(pieces) => (pieces, End::Hang),
         Body::ChunksThenDrop(pieces) => (pieces, End::Drop),
+        Body::PacedThenHang(pieces, gap) => (pieces, End::PacedHang(gap)),
     };
     head.push_str("Transfer-Encoding: chunked\r\n\r\n");
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -155,22 +158,28 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
             return false;
         }
         // Let the client read this piece before the next is written.
-        tokio::task::yield_now().await;
+        match end {
+            End::PacedHang(gap) => tokio::time::sleep(gap).await,
+            _ => tokio::task::yield_now().await,
+        }
     }
     match end {
         End::Finish => socket.write_all(b"0\r\n\r\n").await.is_ok(),
         End::Drop => false,
-        End::Hang => {
+        End::Hang | End::PacedHang(_) => {
             std::future::pending::<()>().await;
             false
         }
     }
 }
 
+#[derive(Clone, Copy)]
 enum End {
     Finish,
     Hang,
     Drop,
+    /// A pause between pieces (the pace of a model writing), then silence.
+    PacedHang(std::time::Duration),
 }
 
 /// SSE bytes shaped like llama.cpp's: a role chunk with null content, one chunk per delta,

@@ -1,0 +1,92 @@
+//! `kill -9` in the middle of a reply: the real binary in a pseudo-terminal, a model that
+//! writes slowly, then the database reopened. The partial reply must be there, marked
+//! interrupted.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use rockchat::store::Store;
+use support::{Body, Reply, TestServer, sse_reply};
+
+/// Waits until the terminal output contains `needle`; the timeout only guards a hang.
+fn wait_for(output: &mpsc::Receiver<Vec<u8>>, seen: &mut Vec<u8>, needle: &str) {
+    while !String::from_utf8_lossy(seen).contains(needle) {
+        match output.recv_timeout(Duration::from_secs(15)) {
+            Ok(bytes) => seen.extend(bytes),
+            Err(_) => {
+                panic!("never saw {needle:?}; screen so far: {}", String::from_utf8_lossy(seen))
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_cut_by_kill_9_comes_back_partial_and_marked_interrupted() {
+    let words: Vec<String> = (0..60).map(|i| format!("w{i} ")).collect();
+    let deltas: Vec<&str> = words.iter().map(String::as_str).collect();
+    let bytes = sse_reply(&deltas, "stop", None);
+    // One piece per SSE event, 40 ms apart; the finish never comes.
+    let events: Vec<Vec<u8>> = String::from_utf8_lossy(&bytes)
+        .split_inclusive("\n\n")
+        .take(deltas.len())
+        .map(|e| e.as_bytes().to_vec())
+        .collect();
+    let slow = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::PacedThenHang(events, Duration::from_millis(40)),
+    };
+    let server = TestServer::start(vec![slow]).await;
+    let data = tempfile::tempdir().unwrap();
+    let base_url = server.base_url.clone();
+    let data_dir = data.path().to_owned();
+
+    let session = tokio::task::spawn_blocking(move || {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 })
+            .unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
+        command.args(["--base-url", &base_url, "--model", "tiny"]);
+        command.env("ROCKCHAT_DATA_DIR", &data_dir);
+        command.env("HOME", &data_dir);
+        command.env("XDG_CONFIG_HOME", &data_dir);
+        command.env("TERM", "xterm-256color");
+        command.env_remove("ROCKCHAT_CONFIG");
+        let mut child = pty.slave.spawn_command(command).unwrap();
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        wait_for(&output, &mut seen, "F1 help");
+        let mut keys = pty.master.take_writer().unwrap();
+        keys.write_all(b"tell me a long story\r").unwrap();
+        keys.flush().unwrap();
+        wait_for(&output, &mut seen, "w30");
+        let pid = child.process_id().unwrap();
+        let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+        assert!(status.unwrap().success());
+        child.wait().unwrap();
+    });
+    session.await.unwrap();
+
+    let store = Store::open(&data.path().join("rockchat.db")).unwrap();
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert_eq!(stored.messages[0].content, "tell me a long story");
+    let reply = &stored.messages[1];
+    assert_eq!(reply.status, "interrupted");
+    let full: String = words.concat();
+    assert!(full.starts_with(&reply.content), "not a prefix of the reply: {:?}", reply.content);
+    // 30 words arrived over about 1.2 s; saves every 250 ms keep all but the last few.
+    assert!(reply.content.contains("w20 "), "too little was saved: {:?}", reply.content);
+}
