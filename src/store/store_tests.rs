@@ -196,3 +196,18 @@ fn backup_makes_a_copy_that_opens() {
     Store::open(&path).unwrap().backup(&copy).unwrap();
     assert_eq!(Store::open(&copy).unwrap().list(5).unwrap()[0].title, "keep me");
 }
+
+#[test]
+fn search_ranks_the_closest_match_first() {
+    let (_dir, path) = temp_db();
+    write_conversation(
+        &path,
+        "passing mention",
+        &format!("{} lantern at the end", "filler words ".repeat(40)),
+    );
+    write_conversation(&path, "all about lanterns", "lantern lantern: a lantern guide");
+    let store = Store::open(&path).unwrap();
+    let hits = store.search("lantern", 10).unwrap();
+    let titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(titles, ["all about lanterns", "passing mention"]);
+}
