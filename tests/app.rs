@@ -32,7 +32,9 @@ fn app_at(base_url: &str) -> App<TestBackend> {
     };
     let client = ApiClient::new(endpoint).unwrap();
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
-    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    // Real waits, kept short so retries take milliseconds.
+    state.retry.base_delay = Duration::from_millis(5);
     let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
     App::new(state, terminal, client, Box::new(|_| Ok(())))
 }
@@ -148,6 +150,7 @@ async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retri
     };
     let server = TestServer::start(vec![failure, sse(&["Recovered"])]).await;
     let mut app = app(&server);
+    app.state.retry.max_retries = 0;
     send(&mut app, "are you there?");
     until(&mut app, idle).await;
     app.draw().unwrap();
@@ -162,6 +165,29 @@ async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retri
     assert_eq!(messages[1].content, "Recovered");
     let requests = server.requests().await;
     assert_eq!(requests[1].body["messages"], requests[0].body["messages"]);
+}
+
+#[tokio::test]
+async fn overloaded_server_is_retried_with_backoff_until_it_answers() {
+    let overloaded = || Reply {
+        status: 503,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Whole(br#"{"error":{"message":"overloaded"}}"#.to_vec()),
+    };
+    let server = TestServer::start(vec![overloaded(), overloaded(), sse(&["Finally"])]).await;
+    let mut app = app(&server);
+    app.state.retry.base_delay = Duration::from_millis(20);
+    app.state.retry.max_retries = 3;
+    send(&mut app, "hello");
+    until(&mut app, |s| matches!(s.stream, rockchat::app::state::Stream::Backoff { .. })).await;
+    app.draw().unwrap();
+    let shown = screen(&app);
+    assert!(shown.contains("retry 1 of 3 in") && shown.contains("Esc cancels"), "{shown}");
+    assert!(shown.contains("HTTP 503: overloaded"), "{shown}");
+    until(&mut app, |s| s.conversation.messages().len() == 2 && !s.stream.is_busy()).await;
+    let messages = app.state.conversation.messages();
+    assert_eq!((messages[1].content.as_str(), &messages[0].status), ("Finally", &Status::Complete));
+    assert_eq!(server.requests().await.len(), 3);
 }
 
 #[tokio::test]

@@ -27,8 +27,10 @@ pub enum Msg {
     Resize(u16, u16),
     /// Something happened to request `id`, at the time the driver received it.
     Api { id: RequestId, event: ApiEvent, at: Instant },
-    /// A frame of animation while a request is in flight (spinner, tok/s).
+    /// A frame of animation while a request is in flight (spinner, tok/s, countdown).
     Tick(Instant),
+    /// The wait before retrying request `id` is over.
+    RetryDue { id: RequestId },
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.
     Shutdown,
     /// The store's thread answered: a new row, a failed write, or a read.
@@ -66,6 +68,8 @@ pub enum Effect {
     StartRequest { id: RequestId, model: String, messages: Vec<WireMessage> },
     /// Abort request `id`; the state already holds its partial reply.
     CancelRequest { id: RequestId },
+    /// Send `Msg::RetryDue { id }` at `at` (cancelled along with request `id`).
+    WakeAt { id: RequestId, at: Instant },
     /// Turn the terminal's mouse capture on or off.
     SetMouseCapture(bool),
     /// Leave the app, restoring the terminal.

@@ -213,6 +213,15 @@ where
                 });
                 self.requests.insert(id, task);
             }
+            Effect::WakeAt { id, at } => {
+                let tx = self.tx.clone();
+                let at = Instant::from_std(at);
+                let task = tokio::spawn(async move {
+                    sleep_until(at).await;
+                    let _ = tx.send(Msg::RetryDue { id });
+                });
+                self.requests.insert(id, task);
+            }
             Effect::CancelRequest { id } => {
                 tracing::info!(id, "request cancelled");
                 if let Some(task) = self.requests.remove(&id) {

@@ -4,7 +4,7 @@
 //! Nothing here does IO or reads a clock: times arrive inside messages.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ratatui_textarea::TextArea;
 
@@ -187,6 +187,16 @@ pub enum Stream {
     Waiting {
         id: RequestId,
         user_index: usize,
+        /// 0 for the first try, then 1, 2, … for retries.
+        attempt: u32,
+    },
+    /// The last try failed before any reply arrived; try `id` starts at `at`.
+    Backoff {
+        id: RequestId,
+        user_index: usize,
+        attempt: u32,
+        at: Instant,
+        error: String,
     },
     /// Text is arriving into `messages[reply]`.
     Receiving {
@@ -206,12 +216,35 @@ impl Stream {
     pub fn id(&self) -> Option<RequestId> {
         match self {
             Self::Idle => None,
-            Self::Waiting { id, .. } | Self::Receiving { id, .. } => Some(*id),
+            Self::Waiting { id, .. } | Self::Receiving { id, .. } | Self::Backoff { id, .. } => {
+                Some(*id)
+            }
         }
     }
 
     pub fn is_busy(&self) -> bool {
         !matches!(self, Self::Idle)
+    }
+}
+
+/// When and how often a failed request is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first try.
+    pub max_retries: u32,
+    /// The first wait; each retry doubles it, with jitter.
+    pub base_delay: Duration,
+    /// A server asking for a longer wait than this gets an error instead of a retry.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+        }
     }
 }
 
@@ -263,6 +296,9 @@ pub struct State {
     /// Advances on each tick, for the waiting spinner.
     pub frame: u64,
     pub quitting: bool,
+    pub retry: RetryPolicy,
+    /// The latest time seen in a message, for countdowns.
+    pub now: Option<Instant>,
 }
 
 impl State {
@@ -282,6 +318,8 @@ impl State {
             theme: Theme::default(),
             frame: 0,
             quitting: false,
+            retry: RetryPolicy::default(),
+            now: None,
         }
     }
 

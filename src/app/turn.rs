@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::msg::{ApiEvent, Effect, RequestId};
 use super::persist;
 use super::state::{Message, State, Status, Stream};
+use crate::api::ApiError;
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
 use crate::store::writer::StoreCmd;
@@ -36,16 +37,16 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
     effects.push(Effect::Store(persist::add(conversation, &prompt)));
     let index = conversation.push(prompt);
     state.view.scroll_up = 0;
-    effects.extend(start_request(state, index));
+    effects.extend(start_request(state, index, 0));
     effects
 }
 
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
-pub fn start_request(state: &mut State, user_index: usize) -> Vec<Effect> {
+pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
     let id = state.next_id;
     state.next_id += 1;
-    state.stream = Stream::Waiting { id, user_index };
+    state.stream = Stream::Waiting { id, user_index, attempt };
     vec![Effect::StartRequest {
         id,
         model: state.target.model.clone(),
@@ -54,7 +55,8 @@ pub fn start_request(state: &mut State, user_index: usize) -> Vec<Effect> {
 }
 
 pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {
-    if state.stream.id() != Some(id) {
+    state.now = Some(at);
+    if state.stream.id() != Some(id) || matches!(state.stream, Stream::Backoff { .. }) {
         return Vec::new();
     }
     let mut effects = Vec::new();
@@ -93,11 +95,62 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             reply_index(state, at, &mut effects);
             effects.extend(end_stream(state, Status::Complete));
         }
-        ApiEvent::Failed(error) => {
-            effects.extend(end_stream(state, Status::Failed(error.full_message())))
-        }
+        ApiEvent::Failed(error) => match retry_delay(state, &error) {
+            Some(wait) => effects.extend(back_off(state, error.full_message(), at + wait)),
+            None => effects.extend(end_stream(state, Status::Failed(error.full_message()))),
+        },
     }
     effects
+}
+
+/// How long to wait before trying again, if this failure is worth another try: only before
+/// any reply arrived (a partial reply is never silently replaced), only for errors that can
+/// pass (connection, 408, 409, 429, 5xx, an error inside the stream), and only while the
+/// server's own `Retry-After` is not longer than the policy allows.
+fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
+    let Stream::Waiting { id, attempt, .. } = state.stream else { return None };
+    let policy = state.retry;
+    if attempt >= policy.max_retries {
+        return None;
+    }
+    let asked = match error {
+        ApiError::Network { .. } | ApiError::InStream { .. } => None,
+        ApiError::RateLimited { retry_after, .. } => *retry_after,
+        ApiError::Http { status: 408 | 409 | 500..=599, .. } => None,
+        _ => return None,
+    };
+    // Exponential, with jitter from the request id so retries from many clients spread out.
+    let exponential = policy.base_delay.saturating_mul(1 << attempt.min(16));
+    let jitter =
+        0.5 + 0.5 * ((id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64);
+    let wait = asked.unwrap_or(exponential.mul_f64(jitter));
+    (wait <= policy.max_delay).then_some(wait)
+}
+
+/// Waits before the next try; the prompt stays, and the status line counts down.
+fn back_off(state: &mut State, error: String, at: Instant) -> Vec<Effect> {
+    let Stream::Waiting { user_index, attempt, .. } = state.stream else { return Vec::new() };
+    let id = state.next_id;
+    state.next_id += 1;
+    // The error shows under the prompt while the status line counts down.
+    if let Some(prompt) = state.conversation.edit(user_index) {
+        prompt.status = Status::Failed(error.clone());
+    }
+    state.stream = Stream::Backoff { id, user_index, attempt: attempt + 1, at, error };
+    vec![Effect::WakeAt { id, at }]
+}
+
+/// The wait is over: the same prompt goes again.
+pub fn retry_due(state: &mut State, id: RequestId) -> Vec<Effect> {
+    match state.stream {
+        Stream::Backoff { id: due, user_index, attempt, .. } if due == id => {
+            if let Some(prompt) = state.conversation.edit(user_index) {
+                prompt.status = Status::Complete;
+            }
+            start_request(state, user_index, attempt)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Saves the partial reply if it changed and the last save is `SAVE_EVERY` old. Called on
@@ -120,7 +173,8 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
     let (id, user_index) = match state.stream {
         Stream::Idle => return None,
         Stream::Receiving { reply, .. } => return Some(reply),
-        Stream::Waiting { id, user_index } => (id, user_index),
+        Stream::Waiting { id, user_index, .. } => (id, user_index),
+        Stream::Backoff { .. } => return None,
     };
     let mut message = Message::assistant(state.target.model.clone());
     message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
@@ -159,6 +213,16 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
             })
         }
         Stream::Waiting { .. } => None,
+        // Stopped while waiting to retry: the prompt keeps the error that caused the wait.
+        Stream::Backoff { user_index, error, .. } => {
+            state.conversation.edit(user_index).map(|prompt| {
+                prompt.status = match status {
+                    Status::Stopped => Status::Failed(format!("{error} (retrying was cancelled)")),
+                    other => other,
+                };
+                &*prompt
+            })
+        }
         Stream::Receiving { reply, mut text, .. } => {
             state.conversation.edit(reply).map(|message| {
                 append(message, text.finish());

@@ -62,8 +62,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Shutdown => quit(state),
+        Msg::RetryDue { id } => turn::retry_due(state, id),
         Msg::Tick(now) => {
             state.frame = state.frame.wrapping_add(1);
+            state.now = Some(now);
             turn::save_if_due(state, now).into_iter().collect()
         }
     }
@@ -256,7 +258,7 @@ fn retry(state: &mut State) -> Vec<Effect> {
         effects.push(Effect::Store(persist::update(prompt)));
     }
     state.view.scroll_up = 0;
-    effects.extend(turn::start_request(state, last_user));
+    effects.extend(turn::start_request(state, last_user, 0));
     effects
 }
 

@@ -158,6 +158,7 @@ fn ctrl_c_stops_a_reply_and_quits_only_when_idle() {
 #[test]
 fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
     let mut state = state();
+    state.retry.max_retries = 0;
     let (id, _) = sent_messages(&send(&mut state, "are you there?"));
     let error = ApiError::Http { status: 500, message: "boom".into() };
     api(&mut state, id, ApiEvent::Failed(error));
@@ -485,4 +486,116 @@ fn text_that_arrived_before_a_stall_is_saved_on_the_next_tick() {
         update(&mut state, Msg::Tick(start + Duration::from_millis(900))).is_empty(),
         "nothing new"
     );
+}
+
+fn failed(state: &mut State, id: RequestId, error: ApiError, at: Instant) -> Vec<Effect> {
+    update(state, Msg::Api { id, event: ApiEvent::Failed(error), at })
+}
+
+fn wake(effects: &[Effect]) -> (RequestId, Instant) {
+    match without_saves(effects)[..] {
+        [Effect::WakeAt { id, at }] => (*id, *at),
+        ref other => panic!("expected a wake-up, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_server_error_before_any_reply_is_retried_with_growing_waits() {
+    let mut state = state();
+    let (id, first) = sent_messages(&send(&mut state, "hello?"));
+    let now = Instant::now();
+    let overloaded = || ApiError::Http { status: 503, message: "overloaded".into() };
+    let (due, at) = wake(&failed(&mut state, id, overloaded(), now));
+    let first_wait = at - now;
+    assert!(
+        first_wait >= Duration::from_millis(250) && first_wait <= Duration::from_millis(500),
+        "{first_wait:?}"
+    );
+    assert!(
+        matches!(&state.conversation.messages()[0].status, Status::Failed(e) if e.contains("overloaded"))
+    );
+    let (id, again) = sent_messages(&update(&mut state, Msg::RetryDue { id: due }));
+    assert_eq!(again, first, "the same prompt goes again");
+    assert_eq!(state.conversation.messages()[0].status, Status::Complete);
+    let (_, at2) = wake(&failed(&mut state, id, overloaded(), now));
+    assert!(at2 - now > first_wait, "the second wait is longer");
+}
+
+#[test]
+fn retries_stop_after_the_limit_and_the_error_stays() {
+    let mut state = state();
+    let (mut id, _) = sent_messages(&send(&mut state, "q"));
+    let now = Instant::now();
+    for _ in 0..state.retry.max_retries {
+        let (due, _) =
+            wake(&failed(&mut state, id, ApiError::Network { message: "refused".into() }, now));
+        id = sent_messages(&update(&mut state, Msg::RetryDue { id: due })).0;
+    }
+    let last = failed(&mut state, id, ApiError::Network { message: "refused".into() }, now);
+    assert!(without_saves(&last).is_empty(), "no more retries: {last:?}");
+    assert!(!state.stream.is_busy());
+    assert!(
+        matches!(&state.conversation.messages()[0].status, Status::Failed(e) if e.contains("refused"))
+    );
+}
+
+#[test]
+fn retry_after_from_a_429_sets_the_wait_and_a_too_long_one_is_not_waited_for() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    let now = Instant::now();
+    let limited = |secs| ApiError::RateLimited {
+        message: "slow down".into(),
+        retry_after: Some(Duration::from_secs(secs)),
+    };
+    let (due, at) = wake(&failed(&mut state, id, limited(7), now));
+    assert_eq!(at - now, Duration::from_secs(7));
+    let (id, _) = sent_messages(&update(&mut state, Msg::RetryDue { id: due }));
+    assert!(without_saves(&failed(&mut state, id, limited(3600), now)).is_empty());
+}
+
+#[test]
+fn errors_that_cannot_pass_are_not_retried() {
+    for error in [
+        ApiError::Auth { status: 401, message: "bad key".into(), key_hint: String::new() },
+        ApiError::Http { status: 400, message: "bad request".into() },
+        ApiError::ContextOverflow { status: 400, message: "too long".into() },
+    ] {
+        let mut state = state();
+        let (id, _) = sent_messages(&send(&mut state, "q"));
+        assert!(without_saves(&failed(&mut state, id, error, Instant::now())).is_empty());
+        assert!(!state.stream.is_busy());
+    }
+}
+
+#[test]
+fn a_failure_after_part_of_the_reply_is_never_retried_silently() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    api(&mut state, id, delta("half"));
+    let effects =
+        failed(&mut state, id, ApiError::Network { message: "reset".into() }, Instant::now());
+    assert!(without_saves(&effects).is_empty());
+    assert_eq!(state.conversation.messages()[1].content, "half");
+}
+
+#[test]
+fn esc_cancels_the_wait_and_keeps_the_error() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    let (due, _) = wake(&failed(
+        &mut state,
+        id,
+        ApiError::Http { status: 502, message: "bad gateway".into() },
+        Instant::now(),
+    ));
+    let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(without_saves(&effects), [&Effect::CancelRequest { id: due }]);
+    assert!(sent_messages_none(&update(&mut state, Msg::RetryDue { id: due })));
+    assert!(matches!(&state.conversation.messages()[0].status,
+        Status::Failed(e) if e.contains("bad gateway") && e.contains("retrying was cancelled")));
+}
+
+fn sent_messages_none(effects: &[Effect]) -> bool {
+    !effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }))
 }

@@ -45,6 +45,11 @@ fn phase(state: &State) -> (String, bool) {
                 ("streaming".to_owned(), false)
             }
         }
+        Stream::Backoff { at, attempt, .. } => {
+            let left = state.now.map_or(0, |now| at.saturating_duration_since(now).as_secs() + 1);
+            let of = state.retry.max_retries;
+            (format!("retry {attempt} of {of} in {left} s · Esc cancels"), true)
+        }
         Stream::Idle => {
             let last = state.conversation.messages().last().map(|m| &m.status);
             match last {
