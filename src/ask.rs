@@ -32,7 +32,7 @@ pub async fn run(
     err: &mut (dyn Write + Send),
 ) -> i32 {
     let client = match ApiClient::new(settings.endpoint.clone()) {
-        Ok(client) => client,
+        Ok(client) => client.with_idle_timeout(settings.idle_timeout),
         Err(error) => return fail(err, &error),
     };
     let mut messages = Vec::new();

@@ -25,6 +25,10 @@ pub struct Config {
     pub provider: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// Retries after a failed first try (connection errors, 408, 409, 429, 5xx).
+    pub max_retries: u32,
+    /// Seconds the server may stay silent before a request is given up on.
+    pub idle_timeout_secs: u64,
     pub providers: BTreeMap<String, Provider>,
 }
 
@@ -76,6 +80,8 @@ struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
+    max_retries: Option<u32>,
+    idle_timeout_secs: Option<u64>,
     /// Spanned for the line of each `[providers.NAME]` header.
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
 }
@@ -98,6 +104,8 @@ impl Config {
             provider: String::new(),
             system_prompt: String::new(),
             mouse: false,
+            max_retries: 0,
+            idle_timeout_secs: 0,
             providers: BTreeMap::new(),
         };
         empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
@@ -132,6 +140,12 @@ impl Config {
         }
         if let Some(mouse) = file.mouse {
             self.mouse = mouse;
+        }
+        if let Some(retries) = file.max_retries {
+            self.max_retries = retries;
+        }
+        if let Some(seconds) = file.idle_timeout_secs {
+            self.idle_timeout_secs = seconds.max(1);
         }
         for (name, table) in file.providers.unwrap_or_default() {
             let header = table.span().start;

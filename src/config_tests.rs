@@ -127,7 +127,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `providers`"
+         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`"
     );
 }
 
@@ -278,4 +278,12 @@ fn no_prefix_or_mangling_of_the_example_panics() {
             assert!((1..=lines(text)).contains(&line), "{text:?} gave line {line}");
         }
     }
+}
+
+#[test]
+fn retry_and_timeout_limits_are_configurable() {
+    let defaults = Config::defaults().unwrap();
+    assert_eq!((defaults.max_retries, defaults.idle_timeout_secs), (3, 120));
+    let config = parse("max_retries = 0\nidle_timeout_secs = 30\n").unwrap();
+    assert_eq!((config.max_retries, config.idle_timeout_secs), (0, 30));
 }

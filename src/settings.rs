@@ -23,6 +23,8 @@ pub struct Settings {
     pub model: String,
     pub system_prompt: String,
     pub mouse: bool,
+    pub max_retries: u32,
+    pub idle_timeout: std::time::Duration,
 }
 
 pub fn resolve(
@@ -51,6 +53,8 @@ pub fn resolve(
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
+        max_retries: config.max_retries,
+        idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs),
     })
 }
 

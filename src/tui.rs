@@ -17,13 +17,15 @@ use crate::ui::theme::Theme;
 
 /// Runs the full-screen app until the user quits; `resume` reopens a stored conversation.
 pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyhow::Result<()> {
-    let client = ApiClient::new(settings.endpoint.clone())?;
+    let client =
+        ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
     let target = crate::app::state::Target {
         provider: settings.endpoint.provider.clone(),
         model: settings.model.clone(),
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
     state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
+    state.retry.max_retries = settings.max_retries;
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let restored = resume.map(|id| store.load(id)).transpose()?.map(persist::restore);
     let adopt = restored.map(|(conversation, adopt)| {

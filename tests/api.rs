@@ -312,3 +312,22 @@ async fn reasoning_fields_arrive_as_reasoning() {
         .unwrap();
     assert_eq!(reasoning, "hmm ok");
 }
+
+#[tokio::test]
+async fn a_stream_that_goes_silent_ends_with_a_clear_error_after_the_partial() {
+    let bytes = sse_reply(&["Still ", "here", " and more"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find(" and more").unwrap() - 30;
+    let reply = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::ChunksThenHang(split_every(&bytes[..cut], 20)),
+    };
+    let server = TestServer::start(vec![reply]).await;
+    let client = client(&server, None, false).with_idle_timeout(Duration::from_millis(300));
+    let (text, _, result) = stream(&client).await;
+    assert_eq!(text, "Still here");
+    assert_eq!(
+        result,
+        Err(ApiError::Network { message: "the server sent nothing for 0.3 s".into() })
+    );
+}

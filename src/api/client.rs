@@ -54,22 +54,36 @@ pub struct Reply {
 /// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// A stream that sends nothing (not even a `: ping`) for this long is given up on.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     endpoint: Endpoint,
+    idle_timeout: Duration,
 }
 
 impl ApiClient {
     pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            // Between two reads, not for the whole reply: long replies stream for minutes.
-            .read_timeout(Duration::from_secs(300))
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
-        Ok(Self { http, endpoint })
+        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT })
+    }
+
+    /// How long the server may stay silent, before the reply starts or in the middle of it.
+    pub fn with_idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
+
+    fn silent(&self) -> ApiError {
+        ApiError::Network {
+            message: format!("the server sent nothing for {} s", self.idle_timeout.as_secs_f64()),
+        }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -111,7 +125,10 @@ impl ApiClient {
         if let Some(key) = &self.endpoint.api_key {
             builder = builder.bearer_auth(key.expose());
         }
-        let response = builder.send().await.map_err(|e| self.network_error(&e))?;
+        let response = tokio::time::timeout(self.idle_timeout, builder.send())
+            .await
+            .map_err(|_| self.silent())?
+            .map_err(|e| self.network_error(&e))?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -130,7 +147,9 @@ impl ApiClient {
         let mut decoder = SseDecoder::new();
         let mut body = response.bytes_stream();
         let mut state = StreamProgress::default();
-        while let Some(bytes) = body.next().await {
+        loop {
+            let next = tokio::time::timeout(self.idle_timeout, body.next());
+            let Some(bytes) = next.await.map_err(|_| self.silent())? else { break };
             let bytes = bytes.map_err(|e| self.dropped(&e))?;
             let events =
                 decoder.push(&bytes).map_err(|e| ApiError::Protocol { message: e.to_string() })?;
