@@ -27,5 +27,6 @@ pub mod sanitize;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod tokens;
 pub mod tui;
 pub mod ui;

@@ -1,0 +1,130 @@
+//! Token counting and context windows: how much of the conversation fits the model.
+//!
+//! Exact counts for OpenAI models (o200k_base for gpt-4o, gpt-4.1, o-series and later;
+//! cl100k_base for gpt-4 and gpt-3.5), with OpenAI's chat overhead of 3 tokens per message
+//! and 3 priming the reply. Other models get a stated estimate (about 4 characters a token),
+//! shown as "≈". Pure and synchronous; the encoders load once, warmed up off the UI path.
+
+pub mod trim;
+pub mod window;
+
+use tiktoken_rs::CoreBPE;
+
+use crate::api::types::Role;
+
+/// Tokens every chat request spends priming the reply.
+pub const REPLY_PRIMING: usize = 3;
+/// Tokens each message costs beyond its text.
+pub const PER_MESSAGE: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    O200k,
+    Cl100k,
+    /// No known tokenizer: characters / 4.
+    Estimate,
+}
+
+impl Encoding {
+    /// The encoding OpenAI uses for `model` (a provider prefix such as `openai/` is ignored).
+    pub fn for_model(model: &str) -> Self {
+        let name = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase();
+        let starts = |prefix: &str| name.starts_with(prefix);
+        if starts("gpt-4o")
+            || starts("gpt-4.1")
+            || starts("gpt-4.5")
+            || starts("gpt-5")
+            || starts("chatgpt-4o")
+        {
+            Self::O200k
+        } else if starts("o1") || starts("o3") || starts("o4") || starts("gpt-oss") {
+            Self::O200k
+        } else if starts("gpt-4") || starts("gpt-3.5") {
+            Self::Cl100k
+        } else {
+            Self::Estimate
+        }
+    }
+
+    fn bpe(self) -> Option<&'static CoreBPE> {
+        match self {
+            Self::O200k => Some(tiktoken_rs::o200k_base_singleton()),
+            Self::Cl100k => Some(tiktoken_rs::cl100k_base_singleton()),
+            Self::Estimate => None,
+        }
+    }
+}
+
+/// Counts tokens for one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    encoding: Encoding,
+}
+
+impl Counter {
+    pub fn for_model(model: &str) -> Self {
+        Self { encoding: Encoding::for_model(model) }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.encoding != Encoding::Estimate
+    }
+
+    pub fn count(&self, text: &str) -> usize {
+        match self.encoding.bpe() {
+            Some(bpe) => bpe.count_ordinary(text),
+            None => text.chars().count().div_ceil(4),
+        }
+    }
+
+    /// A message's cost in a chat request: overhead, role and content.
+    pub fn message(&self, role: Role, content: &str) -> usize {
+        let role = match role {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        PER_MESSAGE + self.count(role) + self.count(content)
+    }
+}
+
+/// Loads the encoders on a background thread so the first count on the UI path is instant.
+pub fn warm_up() {
+    std::thread::spawn(|| {
+        tiktoken_rs::o200k_base_singleton();
+        tiktoken_rs::cl100k_base_singleton();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_map_to_their_encodings() {
+        assert_eq!(Encoding::for_model("gpt-4o-mini"), Encoding::O200k);
+        assert_eq!(Encoding::for_model("openai/gpt-4.1"), Encoding::O200k);
+        assert_eq!(Encoding::for_model("o3-mini"), Encoding::O200k);
+        assert_eq!(Encoding::for_model("gpt-4-turbo"), Encoding::Cl100k);
+        assert_eq!(Encoding::for_model("gpt-3.5-turbo"), Encoding::Cl100k);
+        assert_eq!(Encoding::for_model("llama3.2"), Encoding::Estimate);
+    }
+
+    #[test]
+    fn counts_match_known_values_for_both_encodings() {
+        let o200k = Counter::for_model("gpt-4o");
+        let cl100k = Counter::for_model("gpt-4");
+        assert_eq!(o200k.count("hello world"), 2);
+        assert_eq!(cl100k.count("hello world"), 2);
+        // "tiktoken is great!" is 6 tokens in cl100k_base (OpenAI cookbook).
+        assert_eq!(cl100k.count("tiktoken is great!"), 6);
+        assert_eq!(o200k.message(Role::User, "hello world"), 3 + 1 + 2);
+    }
+
+    #[test]
+    fn unknown_models_are_estimated_and_say_so() {
+        let counter = Counter::for_model("qwen2.5-7b");
+        assert!(!counter.is_exact());
+        assert_eq!(counter.count("12345678"), 2);
+    }
+}
