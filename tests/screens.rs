@@ -180,3 +180,30 @@ fn conversation_list_shows_titles_ages_and_highlighted_matches() {
     press(&mut state, KeyCode::Down, KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
 }
+
+#[test]
+fn messages_outside_the_context_window_are_dimmed_and_marked_not_sent() {
+    let target = Target { provider: "openai".into(), model: "gpt-4".into() };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    update(&mut state, Msg::Resize(WIDTH, HEIGHT));
+    let now = Instant::now();
+    for turn in 0..3 {
+        let id = send(&mut state, &format!("question {turn}: {}", "lorem ipsum ".repeat(700)));
+        event(&mut state, id, delta(&format!("answer {turn}")), now);
+        event(&mut state, id, ApiEvent::Done, now);
+    }
+    send(&mut state, "and the newest question");
+    screen(&mut state);
+    press(&mut state, KeyCode::Home, KeyModifiers::NONE);
+    let shown = screen(&mut state);
+    assert!(shown.starts_with("● You\n  question 0"), "{shown}");
+    let status = shown.lines().last().unwrap().to_owned();
+    // Page down through the first question to its footer.
+    let mut pages = 0;
+    while !screen(&mut state).contains("⋯ not sent: older than what fits") {
+        press(&mut state, KeyCode::PageDown, KeyModifiers::NONE);
+        pages += 1;
+        assert!(pages < 40, "no not-sent marker under the first question");
+    }
+    assert!(status.contains("/8.2k tok · 2 not sent"), "{status}");
+}

@@ -1,6 +1,7 @@
 //! The interactive app: state, the messages that change it, the pure `update`, the key
 //! table, and the driver loop that does the IO.
 
+pub mod context;
 pub mod keymap;
 pub mod library;
 pub mod msg;

@@ -10,8 +10,9 @@ use ratatui_textarea::TextArea;
 
 use super::msg::RequestId;
 use crate::api::reply::ReplyText;
-use crate::api::types::{FinishReason, Role, Usage, WireMessage};
+use crate::api::types::{FinishReason, Role, Usage};
 use crate::store::writer::Key;
+use crate::tokens::Counter;
 use crate::ui::theme::Theme;
 use crate::ui::transcript::TranscriptCache;
 
@@ -40,6 +41,10 @@ pub struct Message {
     pub usage: Option<Usage>,
     /// A later retry replaced this reply: kept on screen, left out of history.
     pub superseded: bool,
+    /// Left out of the last request to fit the context window; still on screen, dimmed.
+    pub not_sent: bool,
+    /// This message's cost in a request, counted once for the model that counted it.
+    pub tokens: Option<(Counter, usize)>,
     /// Bumped on every change so cached layout knows when to redo this message.
     pub revision: u64,
     /// Names this message to the store writer.
@@ -77,6 +82,8 @@ impl Message {
             finish: None,
             usage: None,
             superseded: false,
+            not_sent: false,
+            tokens: None,
             revision: 0,
             key: next_key(),
             parent: None,
@@ -154,28 +161,21 @@ impl Conversation {
     pub fn edit(&mut self, index: usize) -> Option<&mut Message> {
         let message = self.messages.get_mut(index)?;
         message.touch();
+        message.tokens = None;
         self.changed_from = self.changed_from.min(index);
         Some(message)
     }
 
     /// The lowest index changed since the last call; resets the mark.
-    pub fn take_changed_from(&mut self) -> usize {
-        std::mem::replace(&mut self.changed_from, self.messages.len())
+    /// Remembers a message's token count; not a change anyone sees, so no re-layout.
+    pub fn cache_tokens(&mut self, index: usize, counter: Counter, tokens: usize) {
+        if let Some(message) = self.messages.get_mut(index) {
+            message.tokens = Some((counter, tokens));
+        }
     }
 
-    /// The whole history that goes with the next request.
-    pub fn history(&self) -> Vec<WireMessage> {
-        let system = (!self.system.trim().is_empty())
-            .then(|| WireMessage { role: Role::System, content: self.system.clone() });
-        system
-            .into_iter()
-            .chain(
-                self.messages
-                    .iter()
-                    .filter(|m| m.is_sent())
-                    .map(|m| WireMessage { role: m.role, content: m.content.clone() }),
-            )
-            .collect()
+    pub fn take_changed_from(&mut self) -> usize {
+        std::mem::replace(&mut self.changed_from, self.messages.len())
     }
 }
 
@@ -299,6 +299,8 @@ pub struct State {
     pub retry: RetryPolicy,
     /// The latest time seen in a message, for countdowns.
     pub now: Option<Instant>,
+    /// What the next request would cost against the model's window.
+    pub meter: Option<super::context::Meter>,
 }
 
 impl State {
@@ -320,6 +322,7 @@ impl State {
             quitting: false,
             retry: RetryPolicy::default(),
             now: None,
+            meter: None,
         }
     }
 

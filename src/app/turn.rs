@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use super::msg::{ApiEvent, Effect, RequestId};
-use super::persist;
 use super::state::{Message, State, Status, Stream};
+use super::{context, persist};
 use crate::api::ApiError;
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
@@ -44,14 +44,29 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
+    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model);
+    state.meter = Some(meter);
+    let messages = match outcome {
+        context::Outcome::Send(messages) => messages,
+        context::Outcome::TooLong { needed, window } => {
+            // Nothing is sent: the server would refuse it. The prompt stays, with the reason.
+            let why = format!(
+                "not sent: this message needs about {} tokens with room for the reply, and the model's window is {}. Shorten it, or pick a model with a larger window.",
+                context::short(needed),
+                context::short(window)
+            );
+            let mut effects = Vec::new();
+            if let Some(prompt) = state.conversation.edit(user_index) {
+                prompt.status = Status::Failed(why);
+                effects.push(Effect::Store(persist::update(prompt)));
+            }
+            return effects;
+        }
+    };
     let id = state.next_id;
     state.next_id += 1;
     state.stream = Stream::Waiting { id, user_index, attempt };
-    vec![Effect::StartRequest {
-        id,
-        model: state.target.model.clone(),
-        messages: state.conversation.history(),
-    }]
+    vec![Effect::StartRequest { id, model: state.target.model.clone(), messages }]
 }
 
 pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {

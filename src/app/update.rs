@@ -8,8 +8,9 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use ratatui_textarea::CursorMove;
 
+use super::context;
 use super::keymap::{Action, action_for};
-use super::msg::{Effect, Msg};
+use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
 use super::{library, persist, turn};
 use crate::api::types::Role;
@@ -22,6 +23,22 @@ pub const CONTINUE_PROMPT: &str = "Continue exactly where you stopped.";
 const MOUSE_SCROLL_LINES: usize = 3;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // The context meter follows the draft and the history, not every delta.
+    let recount = matches!(
+        msg,
+        Msg::Key(_)
+            | Msg::Paste(_)
+            | Msg::Stored(StoreEvent::Loaded(_))
+            | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
+    );
+    let effects = dispatch(state, msg);
+    if recount {
+        context::refresh_meter(state);
+    }
+    effects
+}
+
+fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => Vec::new(),

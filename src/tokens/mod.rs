@@ -29,17 +29,12 @@ impl Encoding {
     /// The encoding OpenAI uses for `model` (a provider prefix such as `openai/` is ignored).
     pub fn for_model(model: &str) -> Self {
         let name = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase();
-        let starts = |prefix: &str| name.starts_with(prefix);
-        if starts("gpt-4o")
-            || starts("gpt-4.1")
-            || starts("gpt-4.5")
-            || starts("gpt-5")
-            || starts("chatgpt-4o")
-        {
+        const O200K: &[&str] =
+            &["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "gpt-oss"];
+        const CL100K: &[&str] = &["gpt-4", "gpt-3.5"];
+        if O200K.iter().any(|p| name.starts_with(p)) {
             Self::O200k
-        } else if starts("o1") || starts("o3") || starts("o4") || starts("gpt-oss") {
-            Self::O200k
-        } else if starts("gpt-4") || starts("gpt-3.5") {
+        } else if CL100K.iter().any(|p| name.starts_with(p)) {
             Self::Cl100k
         } else {
             Self::Estimate

@@ -1,10 +1,12 @@
-//! The status line: provider, model, what the request is doing, and the last turn's usage.
+//! The status line: provider, model, what the request is doing, the context meter and the
+//! last turn's usage.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
+use crate::app::context::short;
 use crate::app::state::{State, Status, Stream};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
@@ -14,10 +16,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let left = format!(" {} · {} · {phase} ", state.target.provider, state.target.model);
     let right = match (&state.notice, &state.last_usage) {
         (Some(notice), _) => format!(" {notice} "),
-        (None, Some(usage)) => {
-            format!(" last turn: {} in · {} out ", usage.prompt_tokens, usage.completion_tokens)
-        }
-        (None, None) => String::new(),
+        (None, Some(usage)) => format!(
+            " {}last turn: {} in · {} out ",
+            meter(state),
+            usage.prompt_tokens,
+            usage.completion_tokens
+        ),
+        (None, None) => format!(" {}", meter(state).trim_end_matches(" · ")),
     };
     let style = if failed { theme.status_error } else { theme.status };
     let used = left.chars().count() + right.chars().count();
@@ -28,6 +33,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Span::styled(right, theme.status),
     ]);
     frame.render_widget(line, area);
+}
+
+/// "1.2k/128k tok · 3 not sent · ", "≈" when estimated; empty before anything is counted.
+fn meter(state: &State) -> String {
+    let Some(meter) = state.meter else { return String::new() };
+    let about = if meter.exact { "" } else { "≈" };
+    let tokens = short(meter.tokens);
+    let mut text = match meter.window {
+        Some(window) => format!("{about}{tokens}/{} tok", short(window)),
+        None => format!("{about}{tokens} tok"),
+    };
+    if meter.not_sent > 0 {
+        text.push_str(&format!(" · {} not sent", meter.not_sent));
+    }
+    text.push_str(" · ");
+    text
 }
 
 /// What the request is doing, and whether the last turn failed.

@@ -121,9 +121,10 @@ impl TranscriptCache {
 }
 
 fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
-    let base = if message.superseded { theme.dim } else { theme.text };
+    let faded = message.superseded || message.not_sent;
+    let base = if faded { theme.dim } else { theme.text };
     if entry.key != message.key
-        || entry.superseded != message.superseded
+        || entry.superseded != faded
         || message.content.len() < entry.body_upto
     {
         entry.body.clear();
@@ -131,7 +132,7 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     }
     entry.key = message.key;
     entry.revision = message.revision;
-    entry.superseded = message.superseded;
+    entry.superseded = faded;
     entry.head = header(message, width, show_reasoning, theme);
 
     // Finished paragraphs are wrapped once and kept.
@@ -224,6 +225,8 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
     }
     if message.superseded {
         note("↻ replaced by a retry; no longer sent to the model".into(), theme.dim);
+    } else if message.not_sent {
+        note("⋯ not sent: older than what fits the model's context window".into(), theme.dim);
     }
 }
 
