@@ -25,6 +25,8 @@ pub struct Settings {
     pub mouse: bool,
     pub max_retries: u32,
     pub idle_timeout: std::time::Duration,
+    /// The provider's configured model names, for the picker.
+    pub models: Vec<String>,
 }
 
 pub fn resolve(
@@ -54,6 +56,7 @@ pub fn resolve(
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
         max_retries: config.max_retries,
+        models: provider.models.clone(),
         idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs),
     })
 }

@@ -203,3 +203,28 @@ async fn connection_refused_is_shown_with_what_to_do() {
     assert!(shown.contains(&format!("cannot connect to http://127.0.0.1:{port}/v1")), "{shown}");
     assert!(shown.contains("Check that the server is running"), "{shown}");
 }
+
+#[tokio::test]
+async fn ctrl_p_lists_the_servers_models_and_the_next_request_uses_the_chosen_one() {
+    let models = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Whole(br#"{"object":"list","data":[{"id":"qwen2.5-7b","max_model_len":32768},{"id":"tiny-llama"}]}"#.to_vec()),
+    };
+    let server = TestServer::start(vec![models, sse(&["Hi from qwen"])]).await;
+    let mut app = app(&server);
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL))).unwrap();
+    until(&mut app, |s| s.catalog.server.is_some()).await;
+    for c in "qwen".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    app.draw().unwrap();
+    assert!(screen(&app).contains("qwen2.5-7b  32k ctx"), "{}", screen(&app));
+    press(&mut app, KeyCode::Enter);
+    send(&mut app, "hello");
+    until(&mut app, idle).await;
+    let requests = server.requests().await;
+    assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("GET", "/v1/models"));
+    assert_eq!(requests[1].body["model"], "qwen2.5-7b");
+    assert_eq!(app.state.conversation.messages()[1].model.as_deref(), Some("qwen2.5-7b"));
+}

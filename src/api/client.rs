@@ -229,6 +229,23 @@ impl ApiClient {
         Ok(false)
     }
 
+    /// `GET {base_url}/{path}` as text, with the same auth and error handling as a chat.
+    pub(crate) async fn get_text(&self, path: &str) -> Result<String, ApiError> {
+        let url = format!("{}/{path}", self.endpoint.base_url.trim_end_matches('/'));
+        let mut builder = self.http.get(url);
+        if let Some(key) = &self.endpoint.api_key {
+            builder = builder.bearer_auth(key.expose());
+        }
+        let response = tokio::time::timeout(self.idle_timeout, builder.send())
+            .await
+            .map_err(|_| self.silent())?
+            .map_err(|e| self.network_error(&e))?;
+        if !response.status().is_success() {
+            return Err(self.http_error(response, "").await);
+        }
+        response.text().await.map_err(|e| self.network_error(&e))
+    }
+
     /// Sends a non-streamed request and returns the whole reply.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;

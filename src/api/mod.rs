@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod models;
 pub mod reply;
 pub mod sse;
 pub mod think;

@@ -27,11 +27,22 @@ pub enum Outcome {
     TooLong { needed: usize, window: usize },
 }
 
-/// Plans the request for `model`: marks what is left out, returns what goes.
-pub fn prepare(conversation: &mut Conversation, model: &str) -> (Outcome, Meter) {
+/// The window and reply reserve for `model`: the built-in table first, else what the
+/// server reported, keeping a quarter (at most 4,096 tokens) for the reply.
+fn limits(model: &str, reported: Option<usize>) -> Option<(usize, usize)> {
+    window::limits(model).or_else(|| reported.map(|w| (w, (w / 4).min(4_096))))
+}
+
+/// Plans the request for `model` (`reported` is the window the server gave for it, if
+/// any): marks what is left out, returns what goes.
+pub fn prepare(
+    conversation: &mut Conversation,
+    model: &str,
+    reported: Option<usize>,
+) -> (Outcome, Meter) {
     let counter = Counter::for_model(model);
     let (system, candidates) = costs(conversation, counter);
-    let limits = window::limits(model);
+    let limits = limits(model, reported);
     let budget = limits.map(|(window, reserve)| Budget { window, reserve });
     let keep = match budget
         .map(|b| plan(system, &candidates.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(), b))
@@ -90,7 +101,7 @@ pub fn refresh_meter(state: &mut State) {
     let not_sent = state.conversation.messages().iter().filter(|m| m.not_sent).count();
     state.meter = Some(Meter {
         tokens: system + crate::tokens::REPLY_PRIMING + history + draft_cost,
-        window: window::limits(&model).map(|l| l.0),
+        window: limits(&model, state.catalog.window(&model)).map(|l| l.0),
         not_sent,
         exact: counter.is_exact(),
     });
@@ -155,7 +166,7 @@ mod tests {
     fn a_long_history_is_trimmed_to_the_window_and_the_rest_marked_not_sent() {
         // gpt-4: 8,192 window with 4,096 reserved for the reply; 20 turns of ~1,000 tokens.
         let mut conversation = conversation(10, 500);
-        let (outcome, meter) = prepare(&mut conversation, "gpt-4");
+        let (outcome, meter) = prepare(&mut conversation, "gpt-4", None);
         let Outcome::Send(messages) = outcome else { panic!("{outcome:?}") };
         assert_eq!(messages[0].role, Role::System);
         assert_eq!(messages.last().unwrap().content, "the newest question");
@@ -169,7 +180,7 @@ mod tests {
     #[test]
     fn an_unknown_model_sends_everything() {
         let mut conversation = conversation(10, 500);
-        let (Outcome::Send(messages), meter) = prepare(&mut conversation, "llama3.2") else {
+        let (Outcome::Send(messages), meter) = prepare(&mut conversation, "llama3.2", None) else {
             panic!()
         };
         assert_eq!(messages.len(), 22);
@@ -180,7 +191,7 @@ mod tests {
     fn a_prompt_longer_than_the_window_is_not_sent() {
         let mut conversation = Conversation::new(String::new());
         conversation.push(Message::user("word ".repeat(9_000)));
-        let (outcome, _) = prepare(&mut conversation, "gpt-4");
+        let (outcome, _) = prepare(&mut conversation, "gpt-4", None);
         assert!(matches!(outcome, Outcome::TooLong { window: 8_192, .. }), "{outcome:?}");
     }
 
@@ -191,5 +202,24 @@ mod tests {
             ("950".into(), "12k".into(), "128k".into())
         );
         assert_eq!(short(1_234), "1.2k");
+    }
+}
+
+#[cfg(test)]
+mod reported_window {
+    use super::*;
+    use crate::app::state::Message;
+
+    #[test]
+    fn a_window_reported_by_the_server_trims_an_unknown_model() {
+        let mut conversation = Conversation::new(String::new());
+        for _ in 0..10 {
+            conversation.push(Message::user("word ".repeat(300)));
+        }
+        let (Outcome::Send(messages), meter) = prepare(&mut conversation, "qwen2.5", Some(1_000))
+        else {
+            panic!()
+        };
+        assert!(messages.len() < 10 && meter.window == Some(1_000), "{meter:?}");
     }
 }

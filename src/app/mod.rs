@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod library;
 pub mod msg;
 pub mod persist;
+pub mod picker;
 pub mod run;
 pub mod state;
 mod turn;

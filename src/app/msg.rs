@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::api::models::ModelInfo;
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
 use crate::store::writer::{StoreCmd, StoreEvent};
@@ -35,6 +36,8 @@ pub enum Msg {
     Shutdown,
     /// The store's thread answered: a new row, a failed write, or a read.
     Stored(StoreEvent),
+    /// The server's model list, or why it could not be had.
+    ModelsListed(Result<Vec<ModelInfo>, String>),
 }
 
 /// The life of one request, as the driver reports it.
@@ -74,6 +77,8 @@ pub enum Effect {
     SetMouseCapture(bool),
     /// Leave the app, restoring the terminal.
     Quit,
+    /// Fetch the provider's model list in the background.
+    FetchModels,
     /// Hand this to the store's thread (saves, and the list's reads).
     Store(StoreCmd),
 }

@@ -230,6 +230,14 @@ where
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
             Effect::Store(command) => self.save(command),
+            Effect::FetchModels => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = client.list_models().await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ModelsListed(result));
+                });
+            }
 
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {

@@ -256,6 +256,8 @@ pub enum Popup {
     System(Box<TextArea<'static>>),
     /// The list of saved conversations.
     Library(Box<super::library::Library>),
+    /// The model picker.
+    Models(Box<super::picker::Picker>),
 }
 
 /// What the transcript shows and where.
@@ -301,6 +303,8 @@ pub struct State {
     pub now: Option<Instant>,
     /// What the next request would cost against the model's window.
     pub meter: Option<super::context::Meter>,
+    /// The models on offer, for the picker.
+    pub catalog: super::picker::Catalog,
 }
 
 impl State {
@@ -323,6 +327,7 @@ impl State {
             retry: RetryPolicy::default(),
             now: None,
             meter: None,
+            catalog: super::picker::Catalog::default(),
         }
     }
 

@@ -44,7 +44,8 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
-    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model);
+    let reported = state.catalog.window(&state.target.model);
+    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model, reported);
     state.meter = Some(meter);
     let messages = match outcome {
         context::Outcome::Send(messages) => messages,

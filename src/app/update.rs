@@ -12,7 +12,7 @@ use super::context;
 use super::keymap::{Action, action_for};
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
-use super::{library, persist, turn};
+use super::{library, persist, picker, turn};
 use crate::api::types::Role;
 use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
@@ -63,6 +63,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
+        Msg::ModelsListed(result) => {
+            picker::listed(state, result);
+            Vec::new()
+        }
         Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
             library::found(state, query, items, now_ms);
             Vec::new()
@@ -90,8 +94,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.notice = None;
-    if let Some(Popup::Library(_)) = &state.popup {
-        return library::on_key(state, key);
+    match &state.popup {
+        Some(Popup::Library(_)) => return library::on_key(state, key),
+        Some(Popup::Models(_)) => return picker::on_key(state, key),
+        _ => {}
     }
     if let Some(popup) = &mut state.popup {
         let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
@@ -120,6 +126,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Action::Retry => retry(state),
         Action::NewConversation => new_conversation(state),
         Action::Library => library::open(state),
+        Action::Models => picker::open(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -163,7 +170,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help | Popup::Library(_) => Some(None),
+        Popup::Help | Popup::Library(_) | Popup::Models(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),

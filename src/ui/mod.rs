@@ -4,6 +4,7 @@
 pub mod input;
 pub mod layout;
 pub mod library;
+pub mod picker;
 pub mod popup;
 pub mod status;
 pub mod theme;
@@ -33,6 +34,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Popup::Help) => popup::help(frame, area, theme),
         Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
         Some(Popup::Library(list)) => library::render(frame, area, list, theme),
+        Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
         None => {}
     }
 }
