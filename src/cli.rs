@@ -41,6 +41,8 @@ pub struct Cli {
 pub enum Command {
     /// Ask one question and print the reply (for scripts). Reads stdin as extra context.
     Ask(AskArgs),
+    /// List the models the provider's server offers.
+    Models,
     /// List saved conversations, newest first.
     List {
         #[arg(long, default_value_t = 50)]

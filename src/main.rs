@@ -54,6 +54,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(tui::run(settings, store, resume))?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Models) => {
+            let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?;
+            let models = runtime.block_on(client.list_models())?;
+            for model in models {
+                match model.context_window {
+                    Some(window) => writeln!(out, "{}\t{window}", model.id)?,
+                    None => writeln!(out, "{}", model.id)?,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::List { limit }) => commands::list(&open_store()?, limit, &mut out).map(ok),
         Some(Command::Search { query, limit }) => {
             commands::search(&open_store()?, &query.join(" "), limit, &mut out).map(ok)

@@ -141,3 +141,19 @@ async fn a_bad_config_file_names_file_line_and_key() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn models_lists_what_the_server_offers() {
+    let body = br#"{"data":[{"id":"openai/gpt-4o","context_length":128000},{"id":"meta/llama"}]}"#;
+    let server = TestServer::start(vec![json_reply(200, body)]).await;
+    let data = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .args(["--base-url", &server.base_url, "models"])
+        .env("ROCKCHAT_DATA_DIR", data.path())
+        .env_remove("ROCKCHAT_CONFIG")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "meta/llama\nopenai/gpt-4o\t128000\n");
+}
