@@ -121,7 +121,15 @@ impl ApiClient {
     }
 
     async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ApiError> {
-        let mut builder = self.http.post(self.url()).json(request);
+        self.execute(self.http.post(self.url()).json(request), &request.model).await
+    }
+
+    /// Adds the key, sends, and turns a failure or an error status into an `ApiError`.
+    async fn execute(
+        &self,
+        mut builder: reqwest::RequestBuilder,
+        model: &str,
+    ) -> Result<reqwest::Response, ApiError> {
         if let Some(key) = &self.endpoint.api_key {
             builder = builder.bearer_auth(key.expose());
         }
@@ -132,7 +140,7 @@ impl ApiClient {
         if response.status().is_success() {
             return Ok(response);
         }
-        Err(self.http_error(response, &request.model).await)
+        Err(self.http_error(response, model).await)
     }
 
     /// Streams the reply, calling `on_event` for each piece as it arrives. Returns when the
@@ -232,17 +240,7 @@ impl ApiClient {
     /// `GET {base_url}/{path}` as text, with the same auth and error handling as a chat.
     pub(crate) async fn get_text(&self, path: &str) -> Result<String, ApiError> {
         let url = format!("{}/{path}", self.endpoint.base_url.trim_end_matches('/'));
-        let mut builder = self.http.get(url);
-        if let Some(key) = &self.endpoint.api_key {
-            builder = builder.bearer_auth(key.expose());
-        }
-        let response = tokio::time::timeout(self.idle_timeout, builder.send())
-            .await
-            .map_err(|_| self.silent())?
-            .map_err(|e| self.network_error(&e))?;
-        if !response.status().is_success() {
-            return Err(self.http_error(response, "").await);
-        }
+        let response = self.execute(self.http.get(url), "").await?;
         response.text().await.map_err(|e| self.network_error(&e))
     }
 
