@@ -249,3 +249,7 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
     };
     edited.map(|message| Effect::Store(persist::update(message))).into_iter().collect()
 }
+
+#[cfg(test)]
+#[path = "turn_tests.rs"]
+mod tests;

@@ -298,4 +298,4 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
 
 #[cfg(test)]
 #[path = "update_tests.rs"]
-mod tests;
+pub(crate) mod tests;

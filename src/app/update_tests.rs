@@ -10,40 +10,40 @@ use super::*;
 use crate::api::ApiError;
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::app::msg::{ApiEvent, RequestId};
+use crate::app::state::Stream;
 use crate::app::state::Target;
-use crate::app::state::{Message, Stream};
 
-fn state() -> State {
+pub(crate) fn state() -> State {
     let target = Target { provider: "local".into(), model: "tiny".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(80, 24));
     state
 }
 
-fn key(state: &mut State, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+pub(crate) fn key(state: &mut State, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
     update(state, Msg::Key(KeyEvent::new(code, modifiers)))
 }
 
-fn type_text(state: &mut State, text: &str) {
+pub(crate) fn type_text(state: &mut State, text: &str) {
     for c in text.chars() {
         key(state, KeyCode::Char(c), KeyModifiers::NONE);
     }
 }
 
-fn send(state: &mut State, text: &str) -> Vec<Effect> {
+pub(crate) fn send(state: &mut State, text: &str) -> Vec<Effect> {
     type_text(state, text);
     key(state, KeyCode::Enter, KeyModifiers::NONE)
 }
 
-fn api(state: &mut State, id: RequestId, event: ApiEvent) {
+pub(crate) fn api(state: &mut State, id: RequestId, event: ApiEvent) {
     update(state, Msg::Api { id, event, at: Instant::now() });
 }
 
-fn delta(text: &str) -> ApiEvent {
+pub(crate) fn delta(text: &str) -> ApiEvent {
     ApiEvent::Delta { content: text.into(), reasoning: String::new() }
 }
 
-fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
+pub(crate) fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
     match without_saves(effects)[..] {
         [Effect::StartRequest { id, messages, .. }] => (*id, messages.clone()),
         ref other => panic!("expected one request, got {other:?}"),
@@ -51,11 +51,11 @@ fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
 }
 
 /// The effects other than saving, which most tests are not about.
-fn without_saves(effects: &[Effect]) -> Vec<&Effect> {
+pub(crate) fn without_saves(effects: &[Effect]) -> Vec<&Effect> {
     effects.iter().filter(|e| !matches!(e, Effect::Store(_))).collect()
 }
 
-fn saves(effects: &[Effect]) -> Vec<&StoreCmd> {
+pub(crate) fn saves(effects: &[Effect]) -> Vec<&StoreCmd> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -375,227 +375,4 @@ fn tok_per_second_comes_from_delta_times() {
         }
         other => panic!("{other:?}"),
     }
-}
-
-fn update_of(command: &StoreCmd) -> (&str, &'static str) {
-    match command {
-        StoreCmd::UpdateMessage { fields, .. } => (fields.content.as_str(), fields.status),
-        other => panic!("expected an update, got {other:?}"),
-    }
-}
-
-#[test]
-fn the_prompt_and_conversation_are_saved_before_the_request_is_sent() {
-    let mut state = state();
-    let effects = send(&mut state, "first question");
-    let (first, _) = sent_messages(&effects);
-    match &effects[..] {
-        [
-            Effect::Store(StoreCmd::CreateConversation { title, system_prompt, .. }),
-            Effect::Store(StoreCmd::AddMessage { fields, parent: None, .. }),
-            Effect::StartRequest { .. },
-        ] => {
-            assert_eq!(title, "first question");
-            assert_eq!(system_prompt, "You are a helpful assistant");
-            assert_eq!((fields.content.as_str(), fields.status), ("first question", "complete"));
-        }
-        other => panic!("{other:?}"),
-    }
-    // The second prompt reuses the conversation row.
-    api(&mut state, first, ApiEvent::Done);
-    let effects = send(&mut state, "second");
-    assert_eq!(sent_messages(&effects).1.len(), 3, "system, first question, second");
-    assert!(!saves(&effects).iter().any(|c| matches!(c, StoreCmd::CreateConversation { .. })));
-}
-
-#[test]
-fn a_streaming_reply_is_saved_at_its_first_delta_then_every_quarter_second_then_at_the_end() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    let start = Instant::now();
-    let at = |ms| start + Duration::from_millis(ms);
-    let first = update(&mut state, Msg::Api { id, event: delta("a"), at: at(0) });
-    assert!(matches!(saves(&first)[..], [StoreCmd::AddMessage { .. }]));
-    let soon = update(&mut state, Msg::Api { id, event: delta("b"), at: at(100) });
-    assert!(saves(&soon).is_empty(), "no write before 250 ms");
-    let later = update(&mut state, Msg::Api { id, event: delta("c"), at: at(260) });
-    assert_eq!(update_of(saves(&later)[0]), ("abc", "streaming"));
-    let done = update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: at(300) });
-    assert_eq!(update_of(saves(&done)[0]), ("abc", "complete"));
-}
-
-#[test]
-fn a_stopped_reply_is_saved_as_stopped_with_its_partial_text() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    api(&mut state, id, delta("partial"));
-    let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(update_of(saves(&effects)[0]), ("partial", "stopped"));
-}
-
-#[test]
-fn a_retried_reply_is_a_sibling_of_the_one_it_replaces() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    api(&mut state, id, delta("first try"));
-    api(&mut state, id, ApiEvent::Done);
-    let (id, _) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
-    api(&mut state, id, delta("second try"));
-    api(&mut state, id, ApiEvent::Failed(ApiError::Network { message: "cut".into() }));
-    assert_eq!(
-        state.conversation.messages()[1].status,
-        Status::Complete,
-        "the old reply is untouched"
-    );
-    let messages: Vec<&Message> = state.conversation.messages().iter().collect();
-    assert_eq!(messages[1].parent, Some(messages[0].key));
-    assert_eq!(messages[2].parent, Some(messages[0].key));
-}
-
-#[test]
-fn ctrl_n_starts_a_fresh_conversation_that_is_saved_separately() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "old topic"));
-    api(&mut state, id, ApiEvent::Done);
-    let old_key = state.conversation.key;
-    key(&mut state, KeyCode::Char('n'), KeyModifiers::CONTROL);
-    assert!(state.conversation.messages().is_empty());
-    assert_eq!(state.conversation.system, "You are a helpful assistant");
-    let effects = send(&mut state, "new topic");
-    match saves(&effects)[0] {
-        StoreCmd::CreateConversation { key, title, .. } => {
-            assert_ne!(*key, old_key);
-            assert_eq!(title, "new topic");
-        }
-        other => panic!("{other:?}"),
-    }
-    let (_, messages) = sent_messages(&effects);
-    assert_eq!(messages.len(), 2, "nothing of the old conversation is sent");
-}
-
-#[test]
-fn text_that_arrived_before_a_stall_is_saved_on_the_next_tick() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    let start = Instant::now();
-    update(&mut state, Msg::Api { id, event: delta("only words"), at: start });
-    assert!(update(&mut state, Msg::Tick(start + Duration::from_millis(120))).is_empty());
-    let tick = update(&mut state, Msg::Tick(start + Duration::from_millis(300)));
-    assert_eq!(update_of(saves(&tick)[0]), ("only words", "streaming"));
-    assert!(
-        update(&mut state, Msg::Tick(start + Duration::from_millis(900))).is_empty(),
-        "nothing new"
-    );
-}
-
-fn failed(state: &mut State, id: RequestId, error: ApiError, at: Instant) -> Vec<Effect> {
-    update(state, Msg::Api { id, event: ApiEvent::Failed(error), at })
-}
-
-fn wake(effects: &[Effect]) -> (RequestId, Instant) {
-    match without_saves(effects)[..] {
-        [Effect::WakeAt { id, at }] => (*id, *at),
-        ref other => panic!("expected a wake-up, got {other:?}"),
-    }
-}
-
-#[test]
-fn a_server_error_before_any_reply_is_retried_with_growing_waits() {
-    let mut state = state();
-    let (id, first) = sent_messages(&send(&mut state, "hello?"));
-    let now = Instant::now();
-    let overloaded = || ApiError::Http { status: 503, message: "overloaded".into() };
-    let (due, at) = wake(&failed(&mut state, id, overloaded(), now));
-    let first_wait = at - now;
-    assert!(
-        first_wait >= Duration::from_millis(250) && first_wait <= Duration::from_millis(500),
-        "{first_wait:?}"
-    );
-    assert!(
-        matches!(&state.conversation.messages()[0].status, Status::Failed(e) if e.contains("overloaded"))
-    );
-    let (id, again) = sent_messages(&update(&mut state, Msg::RetryDue { id: due }));
-    assert_eq!(again, first, "the same prompt goes again");
-    assert_eq!(state.conversation.messages()[0].status, Status::Complete);
-    let (_, at2) = wake(&failed(&mut state, id, overloaded(), now));
-    assert!(at2 - now > first_wait, "the second wait is longer");
-}
-
-#[test]
-fn retries_stop_after_the_limit_and_the_error_stays() {
-    let mut state = state();
-    let (mut id, _) = sent_messages(&send(&mut state, "q"));
-    let now = Instant::now();
-    for _ in 0..state.retry.max_retries {
-        let (due, _) =
-            wake(&failed(&mut state, id, ApiError::Network { message: "refused".into() }, now));
-        id = sent_messages(&update(&mut state, Msg::RetryDue { id: due })).0;
-    }
-    let last = failed(&mut state, id, ApiError::Network { message: "refused".into() }, now);
-    assert!(without_saves(&last).is_empty(), "no more retries: {last:?}");
-    assert!(!state.stream.is_busy());
-    assert!(
-        matches!(&state.conversation.messages()[0].status, Status::Failed(e) if e.contains("refused"))
-    );
-}
-
-#[test]
-fn retry_after_from_a_429_sets_the_wait_and_a_too_long_one_is_not_waited_for() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    let now = Instant::now();
-    let limited = |secs| ApiError::RateLimited {
-        message: "slow down".into(),
-        retry_after: Some(Duration::from_secs(secs)),
-    };
-    let (due, at) = wake(&failed(&mut state, id, limited(7), now));
-    assert_eq!(at - now, Duration::from_secs(7));
-    let (id, _) = sent_messages(&update(&mut state, Msg::RetryDue { id: due }));
-    assert!(without_saves(&failed(&mut state, id, limited(3600), now)).is_empty());
-}
-
-#[test]
-fn errors_that_cannot_pass_are_not_retried() {
-    for error in [
-        ApiError::Auth { status: 401, message: "bad key".into(), key_hint: String::new() },
-        ApiError::Http { status: 400, message: "bad request".into() },
-        ApiError::ContextOverflow { status: 400, message: "too long".into() },
-    ] {
-        let mut state = state();
-        let (id, _) = sent_messages(&send(&mut state, "q"));
-        assert!(without_saves(&failed(&mut state, id, error, Instant::now())).is_empty());
-        assert!(!state.stream.is_busy());
-    }
-}
-
-#[test]
-fn a_failure_after_part_of_the_reply_is_never_retried_silently() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    api(&mut state, id, delta("half"));
-    let effects =
-        failed(&mut state, id, ApiError::Network { message: "reset".into() }, Instant::now());
-    assert!(without_saves(&effects).is_empty());
-    assert_eq!(state.conversation.messages()[1].content, "half");
-}
-
-#[test]
-fn esc_cancels_the_wait_and_keeps_the_error() {
-    let mut state = state();
-    let (id, _) = sent_messages(&send(&mut state, "q"));
-    let (due, _) = wake(&failed(
-        &mut state,
-        id,
-        ApiError::Http { status: 502, message: "bad gateway".into() },
-        Instant::now(),
-    ));
-    let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(without_saves(&effects), [&Effect::CancelRequest { id: due }]);
-    assert!(sent_messages_none(&update(&mut state, Msg::RetryDue { id: due })));
-    assert!(matches!(&state.conversation.messages()[0].status,
-        Status::Failed(e) if e.contains("bad gateway") && e.contains("retrying was cancelled")));
-}
-
-fn sent_messages_none(effects: &[Effect]) -> bool {
-    !effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }))
 }
