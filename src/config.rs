@@ -30,6 +30,17 @@ pub struct Config {
     /// Seconds the server may stay silent before a request is given up on.
     pub idle_timeout_secs: u64,
     pub providers: BTreeMap<String, Provider>,
+    /// Per-model context window and output reserve, over the built-in table.
+    pub models: BTreeMap<String, ModelLimits>,
+}
+
+/// `[models."NAME"]`: what a model's window is, when the built-in table or the server
+/// does not know (or is wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelLimits {
+    pub context_window: Option<usize>,
+    pub max_output: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +95,7 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     /// Spanned for the line of each `[providers.NAME]` header.
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
+    models: Option<BTreeMap<String, ModelLimits>>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +119,7 @@ impl Config {
             max_retries: 0,
             idle_timeout_secs: 0,
             providers: BTreeMap::new(),
+            models: BTreeMap::new(),
         };
         empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }
@@ -147,6 +160,7 @@ impl Config {
         if let Some(seconds) = file.idle_timeout_secs {
             self.idle_timeout_secs = seconds.max(1);
         }
+        self.models.extend(file.models.unwrap_or_default());
         for (name, table) in file.providers.unwrap_or_default() {
             let header = table.span().start;
             let given = table.into_inner();

@@ -127,7 +127,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`"
+         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`, `models`"
     );
 }
 
@@ -286,4 +286,15 @@ fn retry_and_timeout_limits_are_configurable() {
     assert_eq!((defaults.max_retries, defaults.idle_timeout_secs), (3, 120));
     let config = parse("max_retries = 0\nidle_timeout_secs = 30\n").unwrap();
     assert_eq!((config.max_retries, config.idle_timeout_secs), (0, 30));
+}
+
+#[test]
+fn model_windows_can_be_set_per_model() {
+    let config = parse("[models.\"qwen2.5\"]\ncontext_window = 32768\nmax_output = 8192\n").unwrap();
+    assert_eq!(
+        config.models["qwen2.5"],
+        ModelLimits { context_window: Some(32_768), max_output: Some(8_192) }
+    );
+    let (line, key, _) = invalid("[models.\"x\"]\nwindow = 5\n");
+    assert_eq!((line, key.as_deref()), (2, Some("models.x.window")));
 }
