@@ -290,7 +290,8 @@ fn retry_and_timeout_limits_are_configurable() {
 
 #[test]
 fn model_windows_can_be_set_per_model() {
-    let config = parse("[models.\"qwen2.5\"]\ncontext_window = 32768\nmax_output = 8192\n").unwrap();
+    let config =
+        parse("[models.\"qwen2.5\"]\ncontext_window = 32768\nmax_output = 8192\n").unwrap();
     assert_eq!(
         config.models["qwen2.5"],
         ModelLimits { context_window: Some(32_768), max_output: Some(8_192) }

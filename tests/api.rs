@@ -8,6 +8,7 @@ use std::time::Duration;
 use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
 use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
 use rockchat::secret::ApiKey;
+use serde_json::json;
 use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_reply};
 
 const KEY: &str = "sk-test-0123456789abcdef";
@@ -17,15 +18,23 @@ fn fixture(name: &str) -> Vec<u8> {
         .unwrap()
 }
 
-fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClient {
-    ApiClient::new(Endpoint {
+fn endpoint(base_url: &str, key: Option<&str>, stream_usage: bool) -> Endpoint {
+    Endpoint {
         provider: "test".into(),
-        base_url: server.base_url.clone(),
+        base_url: base_url.to_owned(),
         api_key: key.and_then(ApiKey::new),
         key_hint: "it was read from ROCKAPI_API_KEY".into(),
         stream_usage,
-    })
-    .unwrap()
+    }
+}
+
+fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClient {
+    ApiClient::new(endpoint(&server.base_url, key, stream_usage)).unwrap()
+}
+
+/// A 200 `text/event-stream` reply with the given body.
+fn event_stream(body: Body) -> Reply {
+    Reply { status: 200, headers: vec![("Content-Type".into(), "text/event-stream".into())], body }
 }
 
 fn hello() -> Vec<WireMessage> {
@@ -50,6 +59,11 @@ async fn stream(client: &ApiClient) -> (String, Vec<StreamEvent>, Result<(), Api
     .await
     .expect("the stream ended");
     (text, others, result)
+}
+
+/// The error of a stream that must fail.
+async fn stream_error(server: &TestServer, key: Option<&str>) -> ApiError {
+    stream(&client(server, key, false)).await.2.expect_err("the request should fail")
 }
 
 /// The text a fixture's deltas add up to, read straight from its JSON lines.
@@ -78,9 +92,11 @@ async fn llama_stream_split_anywhere_reassembles_the_reply() {
 
 #[tokio::test]
 async fn length_finish_and_usage_chunk_arrive_from_llama_server() {
-    let server = TestServer::start(vec![sse_chunks(&fixture("stream-usage-length.sse"), 13)]).await;
-    let (_, others, result) = stream(&client(&server, None, true)).await;
+    let bytes = fixture("stream-usage-length.sse");
+    let server = TestServer::start(vec![sse_chunks(&bytes, 13)]).await;
+    let (text, others, result) = stream(&client(&server, None, true)).await;
     result.unwrap();
+    assert_eq!(text, fixture_text(&bytes));
     let usage = Usage { prompt_tokens: 31, completion_tokens: 6, total_tokens: 37 };
     assert_eq!(others, [StreamEvent::Finish(FinishReason::Length), StreamEvent::Usage(usage)]);
 }
@@ -89,13 +105,22 @@ async fn length_finish_and_usage_chunk_arrive_from_llama_server() {
 async fn request_carries_model_history_stream_options_and_key() {
     let server = TestServer::start(vec![sse_chunks(&sse_reply(&["hi"], "stop", None), 50)]).await;
     stream(&client(&server, Some(KEY), true)).await.2.unwrap();
-    let request = &server.requests().await[0];
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
     assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/v1/chat/completions"));
-    assert_eq!(request.body["model"], "tiny-llama");
-    assert_eq!(request.body["stream"], true);
-    assert_eq!(request.body["stream_options"]["include_usage"], true);
-    assert_eq!(request.body["messages"][0]["role"], "system");
-    assert_eq!(request.body["messages"][1]["content"], "hello");
+    assert_eq!(
+        request.body,
+        json!({
+            "model": "tiny-llama",
+            "messages": [
+                {"role": "system", "content": "You are a helpful assistant"},
+                {"role": "user", "content": "hello"}
+            ],
+            "stream": true,
+            "stream_options": {"include_usage": true}
+        })
+    );
     assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
 }
 
@@ -105,20 +130,27 @@ async fn without_a_key_or_usage_flag_neither_is_sent() {
     stream(&client(&server, None, false)).await.2.unwrap();
     let request = &server.requests().await[0];
     assert_eq!(request.header("authorization"), None);
-    assert!(request.body.get("stream_options").is_none());
+    assert_eq!(request.body["stream"], true);
+    assert!(request.body.get("stream_options").is_none(), "{}", request.body);
 }
 
 #[tokio::test]
-async fn crlf_pings_empty_choices_and_split_utf8_are_handled() {
-    let body = "data: {\"choices\":[{\"delta\":{\"content\":\"h\u{e9}llo \"}}]}\r\n\r\n: ping\r\n\r\n\
+async fn crlf_cr_pings_empty_choices_and_split_utf8_are_handled() {
+    let body = "data: {\"choices\":[{\"delta\":{\"content\":\"h\u{e9}llo \"}}]}\r\n\r\n\
+                : ping\r\n\r\n\
                 data: {\"choices\":[]}\r\n\r\n\
-                data: {\"choices\":[{\"delta\":{\"content\":\"\u{1f980}\"},\"finish_reason\":\"stop\"}]}\r\n\r\n\
+                : ping\r\r\
+                data: {\"choices\":[{\"delta\":{\"content\":\"\u{1f980}\"}}]}\r\r\
+                data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\n\
                 data: [DONE]\r\n\r\n";
-    let server = TestServer::start(vec![sse_chunks(body.as_bytes(), 3)]).await;
-    let (text, others, result) = stream(&client(&server, None, false)).await;
-    result.unwrap();
-    assert_eq!(text, "héllo 🦀");
-    assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)]);
+    // Every piece size up to 5 cuts the CRLFs, "é" and "🦀" at every offset somewhere.
+    for piece in 1..=5 {
+        let server = TestServer::start(vec![sse_chunks(body.as_bytes(), piece)]).await;
+        let (text, others, result) = stream(&client(&server, None, false)).await;
+        result.unwrap();
+        assert_eq!(text, "héllo 🦀", "pieces of {piece} bytes");
+        assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)]);
+    }
 }
 
 #[tokio::test]
@@ -126,19 +158,31 @@ async fn a_stream_ending_after_finish_without_done_is_complete() {
     let body =
         b"data: {\"choices\":[{\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\n";
     let server = TestServer::start(vec![sse_chunks(body, 10)]).await;
-    let (text, _, result) = stream(&client(&server, None, false)).await;
+    let (text, others, result) = stream(&client(&server, None, false)).await;
     assert_eq!((text.as_str(), result), ("ok", Ok(())));
+    assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)]);
 }
 
 #[tokio::test]
 async fn a_connection_dropped_mid_reply_is_a_network_error_after_the_partial() {
     let bytes = sse_reply(&["Once", " upon", " a", " time"], "stop", None);
     let cut = String::from_utf8_lossy(&bytes).find(" a\"").unwrap();
-    let reply = Reply {
-        status: 200,
-        headers: vec![("Content-Type".into(), "text/event-stream".into())],
-        body: Body::ChunksThenDrop(split_every(&bytes[..cut], 9)),
-    };
+    let reply = event_stream(Body::ChunksThenDrop(split_every(&bytes[..cut], 9)));
+    let server = TestServer::start(vec![reply]).await;
+    let (text, others, result) = stream(&client(&server, None, false)).await;
+    assert_eq!(text, "Once upon");
+    assert!(others.is_empty(), "{others:?}");
+    let Err(ApiError::Network { message }) = result else { panic!("{result:?}") };
+    assert!(message.contains("mid-reply"), "{message}");
+}
+
+/// A proxy that closes a length-less body mid-event cut the reply short: that is a broken
+/// connection, not a server sending bad JSON.
+#[tokio::test]
+async fn a_close_delimited_stream_cut_mid_event_is_a_network_error() {
+    let bytes = sse_reply(&["Once", " upon", " a", " time"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find(" a\"").unwrap();
+    let reply = event_stream(Body::CloseDelimited(vec![bytes[..cut].to_vec()]));
     let server = TestServer::start(vec![reply]).await;
     let (text, _, result) = stream(&client(&server, None, false)).await;
     assert_eq!(text, "Once upon");
@@ -152,18 +196,24 @@ async fn an_error_object_inside_a_200_stream_is_reported_with_its_message() {
     let server = TestServer::start(vec![sse_chunks(body, 16)]).await;
     let (text, _, result) = stream(&client(&server, None, false)).await;
     assert_eq!(text, "par");
-    match result {
-        Err(error @ ApiError::InStream { .. }) => {
-            assert!(error.to_string().contains("upstream provider overloaded (502)"), "{error}")
-        }
-        other => panic!("{other:?}"),
-    }
+    let Err(error @ ApiError::InStream { .. }) = result else { panic!("{result:?}") };
+    assert!(error.to_string().contains("upstream provider overloaded (502)"), "{error}");
+}
+
+#[tokio::test]
+async fn an_error_event_inside_a_200_stream_is_reported_with_its_message() {
+    let body = b"data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n\
+                 event: error\ndata: {\"error\":{\"message\":\"model crashed\"}}\n\n";
+    let server = TestServer::start(vec![sse_chunks(body, 5)]).await;
+    let (text, _, result) = stream(&client(&server, None, false)).await;
+    assert_eq!(text, "par");
+    assert_eq!(result, Err(ApiError::InStream { message: "model crashed".into() }));
 }
 
 #[tokio::test]
 async fn garbage_in_the_stream_is_a_protocol_error() {
     let server = TestServer::start(vec![sse_chunks(b"data: {not json\n\n", 4)]).await;
-    let (_, _, result) = stream(&client(&server, None, false)).await;
+    let result = stream(&client(&server, None, false)).await.2;
     assert!(
         matches!(&result, Err(ApiError::Protocol { message }) if message.contains("not valid JSON")),
         "{result:?}"
@@ -178,7 +228,7 @@ async fn an_html_page_with_status_200_is_not_taken_for_a_stream() {
         body: Body::Whole(b"<html><body>Proxy login required</body></html>".to_vec()),
     };
     let server = TestServer::start(vec![page]).await;
-    let (_, _, result) = stream(&client(&server, None, false)).await;
+    let result = stream(&client(&server, None, false)).await.2;
     let Err(ApiError::Protocol { message }) = result else { panic!("{result:?}") };
     assert_eq!(message, "the server's reply is not an event stream (content type text/html)");
 }
@@ -189,31 +239,42 @@ async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_
         r#"{{"error":{{"message":"Incorrect API key provided: {KEY}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
     );
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
-    let (_, _, result) = stream(&client(&server, Some(KEY), false)).await;
-    let error = result.unwrap_err();
-    assert!(matches!(error, ApiError::Auth { status: 401, .. }));
-    let shown = format!("{error} {error:?} {}", error.full_message());
-    assert!(shown.contains("Incorrect API key provided"), "{shown}");
-    assert!(error.advice().contains("ROCKAPI_API_KEY"));
+    let error = stream_error(&server, Some(KEY)).await;
+    assert!(matches!(error, ApiError::Auth { status: 401, .. }), "{error:?}");
+    let shown = format!("{error} {error:?} {}", error.advice());
+    assert!(shown.contains("Incorrect API key provided: [redacted]."), "{shown}");
+    assert!(error.advice().contains("ROCKAPI_API_KEY"), "{}", error.advice());
     assert!(!shown.contains(KEY), "the key leaked: {shown}");
+}
+
+/// A body that is not JSON is quoted in the error, cut at 200 characters; the key must be
+/// redacted even when the cut falls inside it.
+#[tokio::test]
+async fn a_key_echoed_where_a_quoted_body_is_cut_is_still_redacted() {
+    let echo = format!("data: {}{KEY} is not valid\n\n", "x".repeat(180));
+    let server = TestServer::start(vec![sse_chunks(echo.as_bytes(), 64)]).await;
+    let error = stream_error(&server, Some(KEY)).await;
+    assert!(matches!(error, ApiError::Protocol { .. }), "{error:?}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(&KEY[..KEY.len() - 4]), "most of the key leaked: {shown}");
 }
 
 #[tokio::test]
 async fn control_sequences_in_a_server_error_are_stripped() {
     let body = br#"{"error":{"message":"bad \u001b]52;c;ZXZpbA==\u0007request\u001b[2J"}}"#;
     let server = TestServer::start(vec![json_reply(400, body)]).await;
-    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    let error = stream_error(&server, None).await;
     assert_eq!(error, ApiError::Http { status: 400, message: "bad request".into() });
 }
 
 #[tokio::test]
 async fn not_found_points_at_base_url_and_model() {
-    let server =
-        TestServer::start(vec![json_reply(404, br#"{"error":{"message":"model not found"}}"#)])
-            .await;
-    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
-    assert!(matches!(error, ApiError::NotFound { .. }));
-    assert!(error.advice().contains(&server.base_url) && error.advice().contains("tiny-llama"));
+    let body = br#"{"error":{"message":"model not found"}}"#;
+    let server = TestServer::start(vec![json_reply(404, body)]).await;
+    let error = stream_error(&server, None).await;
+    assert!(matches!(&error, ApiError::NotFound { message, .. } if message == "model not found"));
+    let advice = error.advice();
+    assert!(advice.contains(&server.base_url) && advice.contains("tiny-llama"), "{advice}");
 }
 
 #[tokio::test]
@@ -221,7 +282,7 @@ async fn rate_limit_reads_retry_after() {
     let mut reply = json_reply(429, br#"{"error":{"message":"Rate limit reached"}}"#);
     reply.headers.push(("Retry-After".into(), "7".into()));
     let server = TestServer::start(vec![reply]).await;
-    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    let error = stream_error(&server, None).await;
     assert_eq!(
         error,
         ApiError::RateLimited {
@@ -229,20 +290,19 @@ async fn rate_limit_reads_retry_after() {
             retry_after: Some(Duration::from_secs(7))
         }
     );
-    assert!(error.advice().contains("7 s"));
+    assert!(error.advice().contains("7 s"), "{}", error.advice());
 }
 
 #[tokio::test]
 async fn server_errors_keep_the_servers_words() {
-    let server = TestServer::start(vec![
-        json_reply(500, &fixture("malformed-json.json")),
-        Reply {
-            status: 503,
-            headers: vec![],
-            body: Body::Whole(b"Internal Server Error".to_vec()),
-        },
-    ])
-    .await;
+    let plain = Reply {
+        status: 500,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: Body::Whole(b"Internal Server Error".to_vec()),
+    };
+    let server =
+        TestServer::start(vec![json_reply(500, &fixture("malformed-json.json")), plain]).await;
+    // One client for both: the second request reuses the kept-alive connection.
     let client = client(&server, None, false);
     let first = stream(&client).await.2.unwrap_err();
     assert!(
@@ -250,35 +310,29 @@ async fn server_errors_keep_the_servers_words() {
         "{first:?}"
     );
     let second = stream(&client).await.2.unwrap_err();
-    assert_eq!(second, ApiError::Http { status: 503, message: "Internal Server Error".into() });
+    assert_eq!(second, ApiError::Http { status: 500, message: "Internal Server Error".into() });
+    assert_eq!(server.requests().await.len(), 2);
 }
 
 #[tokio::test]
 async fn llama_context_overflow_is_recognised() {
     let server = TestServer::start(vec![json_reply(400, &fixture("context-overflow.json"))]).await;
-    let error = stream(&client(&server, None, false)).await.2.unwrap_err();
+    let error = stream_error(&server, None).await;
     assert!(
-        matches!(&error, ApiError::ContextOverflow { message, .. } if message.contains("30011 tokens")),
+        matches!(&error, ApiError::ContextOverflow { status: 400, message } if message.contains("30011 tokens")),
         "{error:?}"
     );
+    assert!(error.advice().contains("context window"), "{}", error.advice());
 }
 
 #[tokio::test]
 async fn refused_connection_names_the_url() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = ApiClient::new(Endpoint {
-        provider: "test".into(),
-        base_url: format!("http://127.0.0.1:{port}/v1"),
-        api_key: None,
-        key_hint: String::new(),
-        stream_usage: false,
-    })
-    .unwrap();
+    let base_url = format!("http://127.0.0.1:{port}/v1");
+    let client = ApiClient::new(endpoint(&base_url, None, false)).unwrap();
     let error = stream(&client).await.2.unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!("cannot connect to http://127.0.0.1:{port}/v1 (Connection refused)")
-    );
+    assert!(matches!(error, ApiError::Network { .. }), "{error:?}");
+    assert_eq!(error.to_string(), format!("cannot connect to {base_url} (Connection refused)"));
 }
 
 #[tokio::test]
@@ -289,8 +343,11 @@ async fn non_streamed_completion_reads_text_finish_and_usage() {
     let reply = client.complete(&request).await.unwrap();
     assert_eq!(reply.content, " commun additional paparrassedEmmalog");
     assert_eq!(reply.finish, Some(FinishReason::Length));
-    assert_eq!(reply.usage.unwrap().prompt_tokens, 14);
-    assert!(server.requests().await[0].body.get("stream_options").is_none());
+    let usage = Usage { prompt_tokens: 14, completion_tokens: 6, total_tokens: 20 };
+    assert_eq!(reply.usage, Some(usage));
+    let body = &server.requests().await[0].body;
+    assert_eq!(body["stream"], false);
+    assert!(body.get("stream_options").is_none(), "{body}");
 }
 
 #[tokio::test]
@@ -301,27 +358,24 @@ async fn reasoning_fields_arrive_as_reasoning() {
     let server = TestServer::start(vec![sse_chunks(body, 11)]).await;
     let client = client(&server, None, false);
     let request = client.chat_request("m", hello(), true);
-    let mut reasoning = String::new();
+    let mut deltas = Vec::new();
     client
         .stream(&request, |event| {
-            if let StreamEvent::Delta { reasoning: r, .. } = event {
-                reasoning.push_str(&r);
+            if let StreamEvent::Delta { content, reasoning } = event {
+                deltas.push((content, reasoning));
             }
         })
         .await
         .unwrap();
-    assert_eq!(reasoning, "hmm ok");
+    let pairs = [("", "hmm"), ("", " ok"), ("Yes", "")].map(|(c, r)| (c.to_owned(), r.to_owned()));
+    assert_eq!(deltas, pairs);
 }
 
 #[tokio::test]
 async fn a_stream_that_goes_silent_ends_with_a_clear_error_after_the_partial() {
     let bytes = sse_reply(&["Still ", "here", " and more"], "stop", None);
     let cut = String::from_utf8_lossy(&bytes).find(" and more").unwrap() - 30;
-    let reply = Reply {
-        status: 200,
-        headers: vec![("Content-Type".into(), "text/event-stream".into())],
-        body: Body::ChunksThenHang(split_every(&bytes[..cut], 20)),
-    };
+    let reply = event_stream(Body::ChunksThenHang(split_every(&bytes[..cut], 20)));
     let server = TestServer::start(vec![reply]).await;
     let client = client(&server, None, false).with_idle_timeout(Duration::from_millis(300));
     let (text, _, result) = stream(&client).await;

@@ -168,10 +168,15 @@ impl ApiClient {
             }
         }
         let last = decoder.finish().map_err(|e| ApiError::Protocol { message: e.to_string() })?;
-        if let Some(event) = last
-            && self.handle_event(event, &mut state, &mut on_event)?
-        {
-            return Ok(());
+        if let Some(event) = last {
+            // An event without its blank line was cut by the closing connection: if it does
+            // not parse, the connection broke mid-reply; the server did not send garbage.
+            match self.handle_event(event, &mut state, &mut on_event) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(ApiError::Protocol { .. }) => return Err(cut_short()),
+                Err(other) => return Err(other),
+            }
         }
         if state.finished {
             return Ok(());
@@ -184,9 +189,7 @@ impl ApiClient {
                 ),
             });
         }
-        Err(ApiError::Network {
-            message: "the connection closed before the reply finished".to_owned(),
-        })
+        Err(cut_short())
     }
 
     /// Handles one SSE event; `Ok(true)` means the stream is complete.
@@ -212,7 +215,7 @@ impl ApiClient {
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
             message: format!(
                 "the server sent a chunk that is not valid JSON ({e}): {}",
-                self.redact(&preview(data))
+                preview(&self.redact(data))
             ),
         })?;
         if let Some(error) = chunk.error {
@@ -252,7 +255,7 @@ impl ApiClient {
             serde_json::from_str(&text).map_err(|e| ApiError::Protocol {
                 message: format!(
                     "the server's reply is not a chat completion ({e}): {}",
-                    self.redact(&preview(&text))
+                    preview(&self.redact(&text))
                 ),
             })?;
         let choice = completion.choices.into_iter().next().unwrap_or_default();
@@ -306,7 +309,9 @@ impl ApiClient {
             None if body.trim().is_empty() => {
                 status.canonical_reason().unwrap_or("no message").to_owned()
             }
-            None => preview(body.trim()),
+            // Redact the whole body before cutting it short: a key cut in half by the
+            // preview would no longer match.
+            None => preview(&self.redact(body.trim())),
         };
         let message = self.redact(&message);
         let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
@@ -332,6 +337,10 @@ impl ApiClient {
 #[derive(Debug, Default)]
 struct StreamProgress {
     finished: bool,
+}
+
+fn cut_short() -> ApiError {
+    ApiError::Network { message: "the connection closed before the reply finished".to_owned() }
 }
 
 /// `retry-after-ms` (OpenAI) wins over `Retry-After` in seconds; an HTTP date is ignored.

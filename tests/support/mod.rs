@@ -1,6 +1,10 @@
 //! A real, scripted HTTP/1.1 server on 127.0.0.1 for the tests: it answers each request
-//! with the next scripted reply, writing a body piece by piece (flushed separately, so the
-//! client sees split events, split CRLFs and split UTF-8), and records what it received.
+//! with the next scripted reply, writing a body piece by piece, and records what it
+//! received. Requests are read in a loop on each connection, so keep-alive works.
+//!
+//! A chunked body's pieces reach the client as separate reads whatever the timing: hyper
+//! never hands out one frame spanning two HTTP chunks, so a piece boundary that cuts an SSE
+//! event, a CRLF or a UTF-8 character is exactly where the client's decoder sees a cut.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -27,6 +31,9 @@ pub enum Body {
     ChunksThenHang(Vec<Vec<u8>>),
     /// These pieces, then the connection is dropped without the final chunk.
     ChunksThenDrop(Vec<Vec<u8>>),
+    /// No length and no chunking: the body ends when the server closes the connection
+    /// (HTTP/1.0 style, as some proxies answer). Pieces may be merged on the way.
+    CloseDelimited(Vec<Vec<u8>>),
     /// These pieces spaced out in time, like a model writing, then silence.
     PacedThenHang(Vec<Vec<u8>>, std::time::Duration),
 }
@@ -141,6 +148,16 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
             let _ = socket.write_all(head.as_bytes()).await;
             let _ = socket.write_all(&bytes).await;
             return socket.flush().await.is_ok();
+        }
+        Body::CloseDelimited(pieces) => {
+            head.push_str("Connection: close\r\n\r\n");
+            let _ = socket.write_all(head.as_bytes()).await;
+            for piece in pieces {
+                let _ = socket.write_all(&piece).await;
+                let _ = socket.flush().await;
+            }
+            let _ = socket.shutdown().await;
+            return false;
         }
         Body::Chunks(pieces) => (pieces, End::Finish),
         Body::ChunksThenHang(pieces) => (pieces, End::Hang),
