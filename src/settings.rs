@@ -27,6 +27,8 @@ pub struct Settings {
     pub idle_timeout: std::time::Duration,
     /// The provider's configured model names, for the picker.
     pub models: Vec<String>,
+    /// `[models."NAME"]` windows: window and reply reserve.
+    pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
 }
 
 pub fn resolve(
@@ -57,6 +59,11 @@ pub fn resolve(
         mouse: config.mouse,
         max_retries: config.max_retries,
         models: provider.models.clone(),
+        windows: config
+            .models
+            .iter()
+            .filter_map(|(name, m)| m.context_window.map(|w| (name.clone(), (w, m.max_output))))
+            .collect(),
         idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs),
     })
 }

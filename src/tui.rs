@@ -27,6 +27,7 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
     state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
     state.retry.max_retries = settings.max_retries;
     state.catalog.configured = settings.models.clone();
+    state.windows = settings.windows.clone();
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let restored = resume.map(|id| store.load(id)).transpose()?.map(persist::restore);
     let adopt = restored.map(|(conversation, adopt)| {

@@ -189,6 +189,26 @@ async fn a_close_delimited_stream_cut_mid_event_is_a_network_error() {
     assert!(matches!(result, Err(ApiError::Network { .. })), "{result:?}");
 }
 
+/// The reply finished; only the usage chunk after it was lost, to a close mid-chunk or a
+/// dropped connection: the user has the whole reply, which is no error.
+#[tokio::test]
+async fn a_connection_lost_after_the_finish_still_completes_the_reply() {
+    let bytes = sse_reply(&["All", " of it"], "stop", Some((5, 2)));
+    let cut = String::from_utf8_lossy(&bytes).find("\"usage\"").unwrap() + 12;
+    let server = TestServer::start(vec![
+        event_stream(Body::CloseDelimited(vec![bytes[..cut].to_vec()])),
+        event_stream(Body::ChunksThenDrop(split_every(&bytes[..cut], 10))),
+    ])
+    .await;
+    let client = client(&server, None, true);
+    for how in ["closed", "dropped"] {
+        let (text, others, result) = stream(&client).await;
+        assert_eq!(text, "All of it", "{how}");
+        assert_eq!(others, [StreamEvent::Finish(FinishReason::Stop)], "{how}");
+        assert_eq!(result, Ok(()), "{how}");
+    }
+}
+
 #[tokio::test]
 async fn an_error_object_inside_a_200_stream_is_reported_with_its_message() {
     let body = b"data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n\
@@ -248,15 +268,23 @@ async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_
 }
 
 /// A body that is not JSON is quoted in the error, cut at 200 characters; the key must be
-/// redacted even when the cut falls inside it.
+/// redacted even when the cut falls inside it (here 20 of its 24 characters would show).
 #[tokio::test]
 async fn a_key_echoed_where_a_quoted_body_is_cut_is_still_redacted() {
-    let echo = format!("data: {}{KEY} is not valid\n\n", "x".repeat(180));
-    let server = TestServer::start(vec![sse_chunks(echo.as_bytes(), 64)]).await;
-    let error = stream_error(&server, Some(KEY)).await;
-    assert!(matches!(error, ApiError::Protocol { .. }), "{error:?}");
-    let shown = format!("{error} {error:?}");
-    assert!(!shown.contains(&KEY[..KEY.len() - 4]), "most of the key leaked: {shown}");
+    let echo = format!("{}{KEY} is not valid", "x".repeat(174));
+    let in_stream = format!("data: {echo}\n\n");
+    let server = TestServer::start(vec![
+        Reply { status: 401, headers: vec![], body: Body::Whole(echo.into_bytes()) },
+        sse_chunks(in_stream.as_bytes(), 64),
+    ])
+    .await;
+    let client = client(&server, Some(KEY), false);
+    for _ in 0..2 {
+        let error = stream(&client).await.2.unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains("xxx"), "the body is quoted: {shown}");
+        assert!(!shown.contains(&KEY[..KEY.len() - 4]), "most of the key leaked: {shown}");
+    }
 }
 
 #[tokio::test]

@@ -228,3 +228,30 @@ async fn ctrl_p_lists_the_servers_models_and_the_next_request_uses_the_chosen_on
     assert_eq!(requests[1].body["model"], "qwen2.5-7b");
     assert_eq!(app.state.conversation.messages()[1].model.as_deref(), Some("qwen2.5-7b"));
 }
+
+#[tokio::test]
+async fn llama_cpp_context_overflow_is_trimmed_to_its_window_and_retried() {
+    let overflow = Reply {
+        status: 400,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Whole(
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/llama-server/context-overflow.json"
+            ))
+            .unwrap(),
+        ),
+    };
+    let server = TestServer::start(vec![sse(&["ok"]), overflow, sse(&["Fits now"])]).await;
+    let mut app = app(&server);
+    send(&mut app, &"a very long question ".repeat(1_500));
+    until(&mut app, idle).await;
+    send(&mut app, "short follow-up");
+    until(&mut app, |s| s.conversation.messages().len() == 4 && !s.stream.is_busy()).await;
+    let requests = server.requests().await;
+    let retried = requests[2].body["messages"].as_array().unwrap();
+    assert_eq!(requests[1].body["messages"].as_array().unwrap().len(), 4);
+    assert_eq!(retried.len(), 2, "system and the newest prompt: {retried:?}");
+    assert_eq!(app.state.conversation.messages()[3].content, "Fits now");
+    assert!(app.state.conversation.messages()[0].not_sent);
+}

@@ -1,11 +1,15 @@
 //! `rockchat ask` end to end: the real binary, a real server on 127.0.0.1, piped stdin.
+//!
+//! The server runs on the test's runtime while the child runs; waiting on the child through
+//! `tokio::process` yields to the server, so neither blocks the other.
 
 mod support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{TestServer, json_reply, sse_chunks, sse_reply};
+use serde_json::json;
+use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_reply};
 use tokio::io::AsyncWriteExt;
 
 const KEY: &str = "rk-secret-key-0123456789";
@@ -16,7 +20,14 @@ struct Run {
     stderr: String,
 }
 
-async fn ask(server: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
+/// `rockchat --base-url <server> ask <args>` with its own data dir, no config file, and
+/// `ROCKAPI_API_KEY` as the only key; `env` is applied on top (an empty value removes).
+async fn ask_with(
+    server: &TestServer,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Run {
     let data = tempfile::tempdir().unwrap();
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"));
     command
@@ -33,7 +44,14 @@ async fn ask(server: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
         .env_remove("OPENAI_BASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        match value {
+            &"" => command.env_remove(name),
+            value => command.env(name, value),
+        };
+    }
     let mut child = command.spawn().unwrap();
     let mut pipe = child.stdin.take().unwrap();
     if let Some(text) = stdin {
@@ -51,48 +69,81 @@ async fn ask(server: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
     }
 }
 
-fn reply(deltas: &[&str]) -> support::Reply {
+async fn ask(server: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
+    ask_with(server, args, stdin, &[]).await
+}
+
+fn reply(deltas: &[&str]) -> Reply {
     sse_chunks(&sse_reply(deltas, "stop", Some((10, 2))), 7)
 }
 
 #[tokio::test]
 async fn the_reply_streams_to_stdout_and_stdin_is_context_after_the_prompt() {
     let server = TestServer::start(vec![reply(&["Two ", "lines ", "changed."])]).await;
-    let run = ask(&server, &["Summarise", "this:"], Some("line one\nline two\n")).await;
+    let run = ask(&server, &["summarise"], Some("line one\nline two\n")).await;
     assert_eq!((run.code, run.stdout.as_str()), (0, "Two lines changed.\n"), "{}", run.stderr);
     let request = &server.requests().await[0];
-    assert_eq!(request.body["messages"][0]["content"], "You are a helpful assistant");
-    assert_eq!(request.body["messages"][1]["content"], "Summarise this:\n\nline one\nline two");
+    assert_eq!(
+        request.body["messages"],
+        json!([
+            {"role": "system", "content": "You are a helpful assistant"},
+            {"role": "user", "content": "summarise\n\nline one\nline two"}
+        ])
+    );
+    assert_eq!(request.body["stream"], true);
     assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
 }
 
 #[tokio::test]
 async fn system_and_model_flags_are_sent() {
     let server = TestServer::start(vec![reply(&["ok"])]).await;
-    let run = ask(&server, &["--system", "Be terse", "--model", "foo", "hi"], None).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ask(&server, &["--system", "Be terse", "--model", "foo", "hi", "there"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "ok\n"), "{}", run.stderr);
     let request = &server.requests().await[0];
     assert_eq!(request.body["model"], "foo");
-    assert_eq!(request.body["messages"][0]["content"], "Be terse");
+    assert_eq!(
+        request.body["messages"],
+        json!([{"role": "system", "content": "Be terse"}, {"role": "user", "content": "hi there"}])
+    );
+}
+
+#[tokio::test]
+async fn a_reply_ending_in_a_newline_gets_no_second_one() {
+    let server = TestServer::start(vec![reply(&["done", "\n"])]).await;
+    let run = ask(&server, &["x"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "done\n"), "{}", run.stderr);
 }
 
 #[tokio::test]
 async fn escape_sequences_are_stripped_unless_raw() {
-    let hostile = ["safe \u{1b}[2J", "\u{1b}]52;c;ZXZpbA==\u{7}text"];
+    // The sequences are cut across deltas, as a model's tokens would cut them.
+    let hostile = ["safe \u{1b}[2", "J", "\u{1b}]52;c;ZXZp", "bA==\u{7}text"];
     let server = TestServer::start(vec![reply(&hostile), reply(&hostile)]).await;
     let clean = ask(&server, &["x"], None).await;
-    assert_eq!(clean.stdout, "safe text\n");
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, "safe text\n"), "{}", clean.stderr);
     let raw = ask(&server, &["--raw", "x"], None).await;
     assert_eq!(raw.stdout, "safe \u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}text\n");
 }
 
 #[tokio::test]
-async fn no_stream_waits_for_the_whole_reply() {
-    let body = br#"{"choices":[{"message":{"role":"assistant","content":"whole"},"finish_reason":"stop"}]}"#;
+async fn reasoning_is_not_printed() {
+    let body = b"data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"let me think\"}}]}\n\n\
+                 data: {\"choices\":[{\"delta\":{\"content\":\"<think>more thought</think>\\n\\nFour\"}}]}\n\n\
+                 data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = TestServer::start(vec![sse_chunks(body, 6)]).await;
+    let run = ask(&server, &["2+2?"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "Four\n"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn no_stream_waits_for_the_whole_reply_and_still_strips_escapes() {
+    let body = br#"{"choices":[{"message":{"role":"assistant","content":"who\u001b[31mle"},"finish_reason":"stop"}]}"#;
     let server = TestServer::start(vec![json_reply(200, body)]).await;
     let run = ask(&server, &["--no-stream", "x"], None).await;
-    assert_eq!((run.code, run.stdout.as_str()), (0, "whole\n"));
-    assert_eq!(server.requests().await[0].body["stream"], false);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "whole\n"), "{}", run.stderr);
+    let request = &server.requests().await[0];
+    assert_eq!(request.body["stream"], false);
+    assert!(request.body.get("stream_options").is_none(), "{}", request.body);
 }
 
 #[tokio::test]
@@ -100,10 +151,45 @@ async fn an_auth_failure_exits_non_zero_with_advice_and_without_the_key() {
     let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#);
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
     let run = ask(&server, &["x"], None).await;
-    assert_eq!(run.code, 1);
+    assert_ne!(run.code, 0);
     assert!(run.stderr.contains("HTTP 401: Incorrect API key provided"), "{}", run.stderr);
     assert!(run.stderr.contains("ROCKAPI_API_KEY"), "{}", run.stderr);
-    assert!(!run.stderr.contains(KEY) && !run.stdout.contains(KEY));
+    assert!(!run.stderr.contains(KEY) && !run.stdout.contains(KEY), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn openai_api_key_is_the_fallback_and_no_key_sends_no_header() {
+    let body = br#"{"error":{"message":"Missing bearer token"}}"#;
+    let server = TestServer::start(vec![reply(&["ok"]), json_reply(401, body)]).await;
+    let fallback =
+        ask_with(&server, &["x"], None, &[("ROCKAPI_API_KEY", ""), ("OPENAI_API_KEY", "sk-o-1")])
+            .await;
+    assert_eq!(fallback.code, 0, "{}", fallback.stderr);
+    let none = ask_with(&server, &["x"], None, &[("ROCKAPI_API_KEY", "")]).await;
+    assert_ne!(none.code, 0);
+    assert!(
+        none.stderr.contains("no key was sent, because ROCKAPI_API_KEY or OPENAI_API_KEY"),
+        "{}",
+        none.stderr
+    );
+    let requests = server.requests().await;
+    assert_eq!(requests[0].header("authorization"), Some("Bearer sk-o-1"));
+    assert_eq!(requests[1].header("authorization"), None);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_keeps_the_partial_on_stdout_and_fails() {
+    let bytes = sse_reply(&["Half ", "an ", "answer"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find("answer").unwrap() - 30;
+    let server = TestServer::start(vec![Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::ChunksThenDrop(split_every(&bytes[..cut], 8)),
+    }])
+    .await;
+    let run = ask(&server, &["x"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (1, "Half an \n"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("rockchat: the connection broke mid-reply"), "{}", run.stderr);
 }
 
 #[tokio::test]
@@ -124,8 +210,8 @@ async fn no_prompt_at_all_is_an_error() {
     assert!(server.requests().await.is_empty());
 }
 
-#[tokio::test]
-async fn a_bad_config_file_names_file_line_and_key() {
+#[test]
+fn a_bad_config_file_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "mouse = false\nmodle = \"x\"\n").unwrap();
@@ -147,13 +233,16 @@ async fn models_lists_what_the_server_offers() {
     let body = br#"{"data":[{"id":"openai/gpt-4o","context_length":128000},{"id":"meta/llama"}]}"#;
     let server = TestServer::start(vec![json_reply(200, body)]).await;
     let data = tempfile::tempdir().unwrap();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
         .args(["--base-url", &server.base_url, "models"])
         .env("ROCKCHAT_DATA_DIR", data.path())
+        .env("HOME", data.path())
+        .env("XDG_CONFIG_HOME", data.path())
         .env_remove("ROCKCHAT_CONFIG")
-        .output()
-        .await
-        .unwrap();
-    assert!(output.status.success());
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(20), run).await.unwrap().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "meta/llama\nopenai/gpt-4o\t128000\n");
+    assert_eq!(server.requests().await[0].path, "/v1/models");
 }

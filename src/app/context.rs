@@ -27,22 +27,29 @@ pub enum Outcome {
     TooLong { needed: usize, window: usize },
 }
 
-/// The window and reply reserve for `model`: the built-in table first, else what the
-/// server reported, keeping a quarter (at most 4,096 tokens) for the reply.
-fn limits(model: &str, reported: Option<usize>) -> Option<(usize, usize)> {
-    window::limits(model).or_else(|| reported.map(|w| (w, (w / 4).min(4_096))))
+/// The window and reply reserve for `model`, from the most specific source: config (or
+/// what a server's overflow error taught), then the server's model list, then the built-in
+/// table. A reserve not given is a quarter of the window, at most 4,096 tokens.
+pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
+    let reserve = |window: usize| (window / 4).min(4_096);
+    if let Some(&(window, output)) = state.windows.get(model) {
+        return Some((window, output.unwrap_or_else(|| reserve(window))));
+    }
+    if let Some(window) = state.catalog.window(model) {
+        return Some((window, reserve(window)));
+    }
+    window::limits(model)
 }
 
-/// Plans the request for `model` (`reported` is the window the server gave for it, if
-/// any): marks what is left out, returns what goes.
+/// Plans the request for `model` within `limits` (window, reply reserve; none: send all):
+/// marks what is left out, returns what goes.
 pub fn prepare(
     conversation: &mut Conversation,
     model: &str,
-    reported: Option<usize>,
+    limits: Option<(usize, usize)>,
 ) -> (Outcome, Meter) {
     let counter = Counter::for_model(model);
     let (system, candidates) = costs(conversation, counter);
-    let limits = limits(model, reported);
     let budget = limits.map(|(window, reserve)| Budget { window, reserve });
     let keep = match budget
         .map(|b| plan(system, &candidates.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(), b))
@@ -101,7 +108,7 @@ pub fn refresh_meter(state: &mut State) {
     let not_sent = state.conversation.messages().iter().filter(|m| m.not_sent).count();
     state.meter = Some(Meter {
         tokens: system + crate::tokens::REPLY_PRIMING + history + draft_cost,
-        window: limits(&model, state.catalog.window(&model)).map(|l| l.0),
+        window: limits_for(state, &model).map(|l| l.0),
         not_sent,
         exact: counter.is_exact(),
     });
@@ -166,7 +173,7 @@ mod tests {
     fn a_long_history_is_trimmed_to_the_window_and_the_rest_marked_not_sent() {
         // gpt-4: 8,192 window with 4,096 reserved for the reply; 20 turns of ~1,000 tokens.
         let mut conversation = conversation(10, 500);
-        let (outcome, meter) = prepare(&mut conversation, "gpt-4", None);
+        let (outcome, meter) = prepare(&mut conversation, "gpt-4", window::limits("gpt-4"));
         let Outcome::Send(messages) = outcome else { panic!("{outcome:?}") };
         assert_eq!(messages[0].role, Role::System);
         assert_eq!(messages.last().unwrap().content, "the newest question");
@@ -191,7 +198,7 @@ mod tests {
     fn a_prompt_longer_than_the_window_is_not_sent() {
         let mut conversation = Conversation::new(String::new());
         conversation.push(Message::user("word ".repeat(9_000)));
-        let (outcome, _) = prepare(&mut conversation, "gpt-4", None);
+        let (outcome, _) = prepare(&mut conversation, "gpt-4", window::limits("gpt-4"));
         assert!(matches!(outcome, Outcome::TooLong { window: 8_192, .. }), "{outcome:?}");
     }
 
@@ -216,7 +223,8 @@ mod reported_window {
         for _ in 0..10 {
             conversation.push(Message::user("word ".repeat(300)));
         }
-        let (Outcome::Send(messages), meter) = prepare(&mut conversation, "qwen2.5", Some(1_000))
+        let (Outcome::Send(messages), meter) =
+            prepare(&mut conversation, "qwen2.5", Some((1_000, 250)))
         else {
             panic!()
         };

@@ -189,6 +189,8 @@ pub enum Stream {
         user_index: usize,
         /// 0 for the first try, then 1, 2, … for retries.
         attempt: u32,
+        /// Already retried once after the server said the prompt was too long.
+        shrunk: bool,
     },
     /// The last try failed before any reply arrived; try `id` starts at `at`.
     Backoff {
@@ -305,6 +307,9 @@ pub struct State {
     pub meter: Option<super::context::Meter>,
     /// The models on offer, for the picker.
     pub catalog: super::picker::Catalog,
+    /// Known windows by model (config, or learned from an overflow error): window and
+    /// reply reserve, the reserve defaulted when not given.
+    pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
 }
 
 impl State {
@@ -328,6 +333,7 @@ impl State {
             now: None,
             meter: None,
             catalog: super::picker::Catalog::default(),
+            windows: std::collections::BTreeMap::new(),
         }
     }
 

@@ -44,8 +44,8 @@ pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
-    let reported = state.catalog.window(&state.target.model);
-    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model, reported);
+    let limits = context::limits_for(state, &state.target.model);
+    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model, limits);
     state.meter = Some(meter);
     let messages = match outcome {
         context::Outcome::Send(messages) => messages,
@@ -66,7 +66,7 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
     };
     let id = state.next_id;
     state.next_id += 1;
-    state.stream = Stream::Waiting { id, user_index, attempt };
+    state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
     vec![Effect::StartRequest { id, model: state.target.model.clone(), messages }]
 }
 
@@ -111,6 +111,11 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             reply_index(state, at, &mut effects);
             effects.extend(end_stream(state, Status::Complete));
         }
+        ApiEvent::Failed(ApiError::ContextOverflow { message, .. })
+            if let Some(retry) = shrink_and_retry(state, &message) =>
+        {
+            effects.extend(retry);
+        }
         ApiEvent::Failed(error) => match retry_delay(state, &error) {
             Some(wait) => effects.extend(back_off(state, error.full_message(), at + wait)),
             None => effects.extend(end_stream(state, Status::Failed(error.full_message()))),
@@ -141,6 +146,46 @@ fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
         0.5 + 0.5 * ((id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64);
     let wait = asked.unwrap_or(exponential.mul_f64(jitter));
     (wait <= policy.max_delay).then_some(wait)
+}
+
+/// The server says the prompt is too long: learn its window from its own numbers and try
+/// once more, trimmed to fit. `None` if that was tried already or the numbers are missing.
+fn shrink_and_retry(state: &mut State, message: &str) -> Option<Vec<Effect>> {
+    let Stream::Waiting { user_index, attempt, shrunk: false, .. } = state.stream else {
+        return None;
+    };
+    let window = overflow_window(message)?;
+    let model = state.target.model.clone();
+    let reserve = context::limits_for(state, &model).map(|l| l.1.min(window / 4));
+    state.windows.insert(model, (window, reserve));
+    state.notice =
+        Some(format!("the server's window is {window} tokens: trimmed the history and retried"));
+    let effects = start_request(state, user_index, attempt);
+    if let Stream::Waiting { shrunk, .. } = &mut state.stream {
+        *shrunk = true;
+    }
+    Some(effects)
+}
+
+/// The window in a context-overflow message: llama.cpp "the available context size (4096
+/// tokens)", OpenAI and vLLM "maximum context length is 8192 tokens".
+pub fn overflow_window(message: &str) -> Option<usize> {
+    let lower = message.to_ascii_lowercase();
+    for marker in ["context size (", "context length is ", "context window of ", "n_ctx"] {
+        if let Some(at) = lower.find(marker) {
+            let digits: String = lower[at + marker.len()..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            if let Ok(window) = digits.parse::<usize>()
+                && window > 0
+            {
+                return Some(window);
+            }
+        }
+    }
+    None
 }
 
 /// Waits before the next try; the prompt stays, and the status line counts down.

@@ -235,3 +235,51 @@ fn esc_cancels_the_wait_and_keeps_the_error() {
 fn sent_messages_none(effects: &[Effect]) -> bool {
     !effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }))
 }
+
+#[test]
+fn overflow_messages_from_llama_cpp_openai_and_vllm_give_the_window() {
+    use crate::app::turn::overflow_window;
+    assert_eq!(
+        overflow_window(
+            "request (30011 tokens) exceeds the available context size (4096 tokens), try increasing it"
+        ),
+        Some(4096)
+    );
+    assert_eq!(
+        overflow_window(
+            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."
+        ),
+        Some(8192)
+    );
+    assert_eq!(overflow_window("too long"), None);
+}
+
+#[test]
+fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
+    let mut state = state();
+    state.target.model = "local-model".into();
+    for turn in 0..6 {
+        let (id, _) =
+            sent_messages(&send(&mut state, &format!("question {turn} {}", "word ".repeat(400))));
+        api(&mut state, id, delta(&format!("answer {turn} {}", "word ".repeat(400))));
+        api(&mut state, id, ApiEvent::Done);
+    }
+    let (id, first) = sent_messages(&send(&mut state, "last"));
+    assert_eq!(first.len(), 14, "an unknown model sends everything at first");
+    let overflow = ApiError::ContextOverflow {
+        status: 400,
+        message: "request (4900 tokens) exceeds the available context size (2048 tokens)".into(),
+    };
+    let effects = update(
+        &mut state,
+        Msg::Api { id, event: ApiEvent::Failed(overflow.clone()), at: Instant::now() },
+    );
+    let (id, second) = sent_messages(&effects);
+    assert!(second.len() < first.len(), "trimmed: {} messages", second.len());
+    assert_eq!(second.last().unwrap().content, "last");
+    assert!(state.notice.as_deref().unwrap().contains("2048"));
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    assert!(sent_messages_none(&effects), "only one retry");
+    assert!(matches!(&state.conversation.messages().last().unwrap().status, Status::Failed(_)));
+}
