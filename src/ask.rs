@@ -6,8 +6,10 @@
 use std::io::Write;
 
 use crate::api::reply::ReplyText;
-use crate::api::types::{FinishReason, Role, WireMessage};
+use crate::api::types::FinishReason;
 use crate::api::{ApiClient, ApiError};
+use crate::app::context::{self, Outcome};
+use crate::app::state::{Conversation, Message};
 use crate::cli::AskArgs;
 use crate::settings::Settings;
 
@@ -35,12 +37,27 @@ pub async fn run(
         Ok(client) => client.with_idle_timeout(settings.idle_timeout),
         Err(error) => return fail(err, &error),
     };
-    let mut messages = Vec::new();
-    if !settings.system_prompt.trim().is_empty() {
-        messages.push(WireMessage { role: Role::System, content: settings.system_prompt.clone() });
-    }
-    messages.push(WireMessage { role: Role::User, content: prompt });
+    // The same planning as the app: a prompt too long for the model is refused here too.
+    let mut conversation = Conversation::new(settings.system_prompt.clone());
+    conversation.push(Message::user(prompt));
+    let limits = context::limits(&settings.windows, None, &settings.model);
+    let messages = match context::prepare(&mut conversation, &settings.model, limits).0 {
+        Outcome::Send(messages) => messages,
+        Outcome::TooLong { needed, window } => {
+            let _ = writeln!(
+                err,
+                "rockchat: the prompt needs about {needed} tokens with room for the reply; {}'s window is {window}",
+                settings.model
+            );
+            return 1;
+        }
+    };
     let request = client.chat_request(&settings.model, messages, !args.no_stream);
+    if args.dry_run {
+        let json = serde_json::to_string_pretty(&request).unwrap_or_default();
+        let _ = writeln!(out, "{json}");
+        return 0;
+    }
     let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
     let mut ends_with_newline = true;
     let mut write = |content: &str, out: &mut (dyn Write + Send)| {

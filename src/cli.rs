@@ -87,4 +87,7 @@ pub struct AskArgs {
     /// Print the model's bytes unchanged, terminal escape sequences included.
     #[arg(long)]
     pub raw: bool,
+    /// Print the exact JSON request that would be sent (after trimming), and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

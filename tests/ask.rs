@@ -246,3 +246,26 @@ async fn models_lists_what_the_server_offers() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "meta/llama\nopenai/gpt-4o\t128000\n");
     assert_eq!(server.requests().await[0].path, "/v1/models");
 }
+
+#[tokio::test]
+async fn dry_run_prints_the_request_and_sends_nothing() {
+    let server = TestServer::start(vec![]).await;
+    let run = ask(&server, &["--dry-run", "--model", "gpt-4o", "hello"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let request: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(request["model"], "gpt-4o");
+    assert_eq!(request["stream"], true);
+    assert_eq!(request["messages"][0]["role"], "system");
+    assert_eq!(request["messages"][1]["content"], "hello");
+    assert!(server.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_prompt_too_long_for_the_model_is_refused_before_sending() {
+    let server = TestServer::start(vec![]).await;
+    let long = "word ".repeat(10_000);
+    let run = ask(&server, &["--model", "gpt-4", &long], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("gpt-4's window is 8192"), "{}", run.stderr);
+    assert!(server.requests().await.is_empty());
+}

@@ -158,7 +158,12 @@ impl ApiClient {
         loop {
             let next = tokio::time::timeout(self.idle_timeout, body.next());
             let Some(bytes) = next.await.map_err(|_| self.silent())? else { break };
-            let bytes = bytes.map_err(|e| self.dropped(&e))?;
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                // The reply already finished; only what follows it (usage) was lost.
+                Err(_) if state.finished => return Ok(()),
+                Err(error) => return Err(self.dropped(&error)),
+            };
             let events =
                 decoder.push(&bytes).map_err(|e| ApiError::Protocol { message: e.to_string() })?;
             for event in events {
@@ -174,6 +179,7 @@ impl ApiClient {
             match self.handle_event(event, &mut state, &mut on_event) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
+                Err(ApiError::Protocol { .. }) if state.finished => return Ok(()),
                 Err(ApiError::Protocol { .. }) => return Err(cut_short()),
                 Err(other) => return Err(other),
             }

@@ -31,11 +31,20 @@ pub enum Outcome {
 /// what a server's overflow error taught), then the server's model list, then the built-in
 /// table. A reserve not given is a quarter of the window, at most 4,096 tokens.
 pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
+    limits(&state.windows, state.catalog.window(model), model)
+}
+
+/// `limits_for` without an app: configured windows, a server-reported one, the table.
+pub fn limits(
+    windows: &std::collections::BTreeMap<String, (usize, Option<usize>)>,
+    reported: Option<usize>,
+    model: &str,
+) -> Option<(usize, usize)> {
     let reserve = |window: usize| (window / 4).min(4_096);
-    if let Some(&(window, output)) = state.windows.get(model) {
+    if let Some(&(window, output)) = windows.get(model) {
         return Some((window, output.unwrap_or_else(|| reserve(window))));
     }
-    if let Some(window) = state.catalog.window(model) {
+    if let Some(window) = reported {
         return Some((window, reserve(window)));
     }
     window::limits(model)
