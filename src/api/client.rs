@@ -264,6 +264,9 @@ impl ApiClient {
                     preview(&self.redact(&text))
                 ),
             })?;
+        if let Some(error) = completion.error {
+            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
+        }
         let choice = completion.choices.into_iter().next().unwrap_or_default();
         let message = choice.message.unwrap_or_default();
         Ok(Reply {

@@ -127,6 +127,9 @@ pub struct Completion {
     pub usage: Option<Usage>,
     #[serde(default)]
     pub model: Option<String>,
+    /// OpenRouter and LiteLLM can answer 200 with an error instead of a completion.
+    #[serde(default)]
+    pub error: Option<ErrorDetail>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
