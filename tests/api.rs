@@ -9,7 +9,9 @@ use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
 use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
 use rockchat::secret::ApiKey;
 use serde_json::json;
-use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_reply};
+use support::{
+    Body, TestServer, event_stream, json_reply, split_every, sse_chunks, sse_reply, whole_reply,
+};
 
 const KEY: &str = "sk-test-0123456789abcdef";
 
@@ -30,11 +32,6 @@ fn endpoint(base_url: &str, key: Option<&str>, stream_usage: bool) -> Endpoint {
 
 fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClient {
     ApiClient::new(endpoint(&server.base_url, key, stream_usage)).unwrap()
-}
-
-/// A 200 `text/event-stream` reply with the given body.
-fn event_stream(body: Body) -> Reply {
-    Reply { status: 200, headers: vec![("Content-Type".into(), "text/event-stream".into())], body }
 }
 
 fn hello() -> Vec<WireMessage> {
@@ -59,6 +56,12 @@ async fn stream(client: &ApiClient) -> (String, Vec<StreamEvent>, Result<(), Api
     .await
     .expect("the stream ended");
     (text, others, result)
+}
+
+/// One non-streamed request.
+async fn complete(client: &ApiClient) -> Result<rockchat::api::Reply, ApiError> {
+    let request = client.chat_request("tiny-llama", hello(), false);
+    tokio::time::timeout(Duration::from_secs(10), client.complete(&request)).await.unwrap()
 }
 
 /// The error of a stream that must fail.
@@ -242,11 +245,7 @@ async fn garbage_in_the_stream_is_a_protocol_error() {
 
 #[tokio::test]
 async fn an_html_page_with_status_200_is_not_taken_for_a_stream() {
-    let page = Reply {
-        status: 200,
-        headers: vec![("Content-Type".into(), "text/html".into())],
-        body: Body::Whole(b"<html><body>Proxy login required</body></html>".to_vec()),
-    };
+    let page = whole_reply(200, "text/html", b"<html><body>Proxy login required</body></html>");
     let server = TestServer::start(vec![page]).await;
     let result = stream(&client(&server, None, false)).await.2;
     let Err(ApiError::Protocol { message }) = result else { panic!("{result:?}") };
@@ -274,7 +273,7 @@ async fn a_key_echoed_where_a_quoted_body_is_cut_is_still_redacted() {
     let echo = format!("{}{KEY} is not valid", "x".repeat(174));
     let in_stream = format!("data: {echo}\n\n");
     let server = TestServer::start(vec![
-        Reply { status: 401, headers: vec![], body: Body::Whole(echo.into_bytes()) },
+        whole_reply(401, "text/plain", echo.as_bytes()),
         sse_chunks(in_stream.as_bytes(), 64),
     ])
     .await;
@@ -323,11 +322,7 @@ async fn rate_limit_reads_retry_after() {
 
 #[tokio::test]
 async fn server_errors_keep_the_servers_words() {
-    let plain = Reply {
-        status: 500,
-        headers: vec![("Content-Type".into(), "text/plain".into())],
-        body: Body::Whole(b"Internal Server Error".to_vec()),
-    };
+    let plain = whole_reply(500, "text/plain", b"Internal Server Error");
     let server =
         TestServer::start(vec![json_reply(500, &fixture("malformed-json.json")), plain]).await;
     // One client for both: the second request reuses the kept-alive connection.
@@ -366,9 +361,7 @@ async fn refused_connection_names_the_url() {
 #[tokio::test]
 async fn non_streamed_completion_reads_text_finish_and_usage() {
     let server = TestServer::start(vec![json_reply(200, &fixture("nonstream-length.json"))]).await;
-    let client = client(&server, None, true);
-    let request = client.chat_request("tiny-llama", hello(), false);
-    let reply = client.complete(&request).await.unwrap();
+    let reply = complete(&client(&server, None, true)).await.unwrap();
     assert_eq!(reply.content, " commun additional paparrassedEmmalog");
     assert_eq!(reply.finish, Some(FinishReason::Length));
     let usage = Usage { prompt_tokens: 14, completion_tokens: 6, total_tokens: 20 };
@@ -412,4 +405,14 @@ async fn a_stream_that_goes_silent_ends_with_a_clear_error_after_the_partial() {
         result,
         Err(ApiError::Network { message: "the server sent nothing for 0.3 s".into() })
     );
+}
+
+/// OpenRouter and LiteLLM may answer a failed non-streamed request with 200 and an error
+/// object; that must not pass for an empty reply.
+#[tokio::test]
+async fn an_error_object_in_a_200_non_streamed_reply_is_an_error() {
+    let body = br#"{"error":{"message":"upstream provider overloaded","code":502}}"#;
+    let server = TestServer::start(vec![json_reply(200, body)]).await;
+    let error = complete(&client(&server, None, false)).await.expect_err("not an empty reply");
+    assert!(error.to_string().contains("upstream provider overloaded"), "{error:?}");
 }

@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Body, Reply, TestServer, json_reply, split_every, sse_chunks, sse_reply};
+use support::{
+    Body, Reply, TestServer, event_stream, json_reply, split_every, sse_chunks, sse_reply,
+};
 use tokio::io::AsyncWriteExt;
 
 const KEY: &str = "rk-secret-key-0123456789";
@@ -181,12 +183,8 @@ async fn openai_api_key_is_the_fallback_and_no_key_sends_no_header() {
 async fn a_dropped_connection_keeps_the_partial_on_stdout_and_fails() {
     let bytes = sse_reply(&["Half ", "an ", "answer"], "stop", None);
     let cut = String::from_utf8_lossy(&bytes).find("answer").unwrap() - 30;
-    let server = TestServer::start(vec![Reply {
-        status: 200,
-        headers: vec![("Content-Type".into(), "text/event-stream".into())],
-        body: Body::ChunksThenDrop(split_every(&bytes[..cut], 8)),
-    }])
-    .await;
+    let pieces = split_every(&bytes[..cut], 8);
+    let server = TestServer::start(vec![event_stream(Body::ChunksThenDrop(pieces))]).await;
     let run = ask(&server, &["x"], None).await;
     assert_eq!((run.code, run.stdout.as_str()), (1, "Half an \n"), "{}", run.stderr);
     assert!(run.stderr.starts_with("rockchat: the connection broke mid-reply"), "{}", run.stderr);
@@ -268,4 +266,30 @@ async fn a_prompt_too_long_for_the_model_is_refused_before_sending() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("gpt-4's window is 8192"), "{}", run.stderr);
     assert!(server.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_closed_stdout_is_not_an_error() {
+    let server = TestServer::start(vec![reply(&["many ", "words ", "nobody ", "reads"])]).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .args(["--base-url", &server.base_url, "ask", "x"])
+        .env("ROCKCHAT_DATA_DIR", data.path())
+        .env("HOME", data.path())
+        .env("XDG_CONFIG_HOME", data.path())
+        .env_remove("ROCKCHAT_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }

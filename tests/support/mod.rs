@@ -68,7 +68,8 @@ impl TestServer {
         let recorded = requests.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                socket.set_nodelay(true).unwrap();
+                // Each piece leaves in its own segment, not held back by Nagle.
+                let _ = socket.set_nodelay(true);
                 tokio::spawn(serve(socket, script.clone(), recorded.clone()));
             }
         });
@@ -132,6 +133,8 @@ async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
+    // Clients here never pipeline, so nothing past this request's body is expected.
+    body.truncate(length);
     let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     Some(Recorded { method, path, headers, body })
 }
@@ -229,20 +232,26 @@ pub fn split_every(bytes: &[u8], n: usize) -> Vec<Vec<u8>> {
     bytes.chunks(n.max(1)).map(<[u8]>::to_vec).collect()
 }
 
+/// A 200 `text/event-stream` reply with the given body.
+pub fn event_stream(body: Body) -> Reply {
+    Reply { status: 200, headers: vec![("Content-Type".into(), "text/event-stream".into())], body }
+}
+
 /// A `text/event-stream` reply cut every `n` bytes.
 pub fn sse_chunks(bytes: &[u8], n: usize) -> Reply {
-    Reply {
-        status: 200,
-        headers: vec![("Content-Type".into(), "text/event-stream".into())],
-        body: Body::Chunks(split_every(bytes, n)),
-    }
+    event_stream(Body::Chunks(split_every(bytes, n)))
 }
 
 /// A JSON reply with a status, e.g. an error body.
 pub fn json_reply(status: u16, body: &[u8]) -> Reply {
+    whole_reply(status, "application/json", body)
+}
+
+/// A Content-Length reply of any type: an HTML proxy page, a plain-text error.
+pub fn whole_reply(status: u16, content_type: &str, body: &[u8]) -> Reply {
     Reply {
         status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
+        headers: vec![("Content-Type".into(), content_type.into())],
         body: Body::Whole(body.to_vec()),
     }
 }
