@@ -416,3 +416,23 @@ async fn an_error_object_in_a_200_non_streamed_reply_is_an_error() {
     let error = complete(&client(&server, None, false)).await.expect_err("not an empty reply");
     assert!(error.to_string().contains("upstream provider overloaded"), "{error:?}");
 }
+
+/// A server that ignores `stream: true` answers with one JSON completion: that is the reply;
+/// a JSON error object with status 200 is the server's error, in its words.
+#[tokio::test]
+async fn a_json_answer_to_a_streamed_request_is_read_as_the_reply_or_the_error() {
+    let server = TestServer::start(vec![
+        json_reply(200, &fixture("nonstream-length.json")),
+        json_reply(200, br#"{"error":{"message":"upstream provider overloaded","code":502}}"#),
+    ])
+    .await;
+    let client = client(&server, None, false);
+    let (text, others, result) = stream(&client).await;
+    assert_eq!((text.as_str(), result), (" commun additional paparrassedEmmalog", Ok(())));
+    assert_eq!(others[0], StreamEvent::Finish(FinishReason::Length));
+    let (_, _, result) = stream(&client).await;
+    assert!(
+        matches!(&result, Err(ApiError::InStream { message }) if message.contains("overloaded")),
+        "{result:?}"
+    );
+}

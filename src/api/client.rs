@@ -152,6 +152,21 @@ impl ApiClient {
     ) -> Result<(), ApiError> {
         let response = self.send(request).await?;
         let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+        if content_type.as_deref().is_some_and(|t| t.contains("application/json")) {
+            // A server that ignores `stream: true`, or answers 200 with an error object.
+            let text = response.text().await.map_err(|e| self.network_error(&e))?;
+            let reply = self.completion(&text)?;
+            if !reply.content.is_empty() || !reply.reasoning.is_empty() {
+                on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
+            }
+            if let Some(reason) = reply.finish {
+                on_event(StreamEvent::Finish(reason));
+            }
+            if let Some(usage) = reply.usage {
+                on_event(StreamEvent::Usage(usage));
+            }
+            return Ok(());
+        }
         let mut decoder = SseDecoder::new();
         let mut body = response.bytes_stream();
         let mut state = StreamProgress::default();
@@ -257,11 +272,16 @@ impl ApiClient {
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;
         let text = response.text().await.map_err(|e| self.network_error(&e))?;
+        self.completion(&text)
+    }
+
+    /// A whole chat completion body as a reply, or the error object it holds instead.
+    fn completion(&self, text: &str) -> Result<Reply, ApiError> {
         let completion: Completion =
-            serde_json::from_str(&text).map_err(|e| ApiError::Protocol {
+            serde_json::from_str(text).map_err(|e| ApiError::Protocol {
                 message: format!(
                     "the server's reply is not a chat completion ({e}): {}",
-                    preview(&self.redact(&text))
+                    preview(&self.redact(text))
                 ),
             })?;
         if let Some(error) = completion.error {
