@@ -299,16 +299,15 @@ impl Store {
     /// Full-text search over every message, best matches first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         let Some(query) = fts_query(query) else { return Ok(Vec::new()) };
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT m.conversation_id, c.title, m.id,
-                        snippet(messages_fts, 0, '[', ']', '…', 12)
-                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                 JOIN conversations c ON c.id = m.conversation_id
-                 WHERE messages_fts MATCH ?1 ORDER BY bm25(messages_fts) LIMIT ?2",
-            )
-            .map_err(|e| self.fail(e))?;
+        let order = self.search_order(&query)?;
+        let sql = format!(
+            "SELECT m.conversation_id, c.title, m.id,
+                    snippet(messages_fts, 0, '[', ']', '…', 12)
+             FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+             JOIN conversations c ON c.id = m.conversation_id
+             WHERE messages_fts MATCH ?1 ORDER BY {order} LIMIT ?2"
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
         let hits = statement
             .query_map(params![query, limit as i64], |r| {
                 Ok(SearchHit {
@@ -323,20 +322,40 @@ impl Store {
         Ok(hits)
     }
 
+    /// Best match first while the matches are few enough to rank within a frame; a word found
+    /// nearly everywhere ranks every message the same anyway, so those come newest first,
+    /// which FTS5 reads straight off its index.
+    fn search_order(&self, fts: &str) -> Result<&'static str, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM
+                 (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)",
+            )
+            .map_err(|e| self.fail(e))?;
+        let matches: i64 = statement
+            .query_row(params![fts, RANKED_MATCHES_MAX + 1], |r| r.get(0))
+            .map_err(|e| self.fail(e))?;
+        Ok(if matches > RANKED_MATCHES_MAX {
+            "messages_fts.rowid DESC"
+        } else {
+            "bm25(messages_fts)"
+        })
+    }
+
     /// Conversations for the list: newest first, or for a query the best match of each
     /// conversation first, its snippet standing in for the preview.
     pub fn find(&self, query: &str, limit: usize) -> Result<Vec<ConversationSummary>, StoreError> {
         let Some(fts) = fts_query(query) else { return self.list(limit) };
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT c.id, c.title, snippet(messages_fts, 0, '[', ']', '…', 10), c.model,
-                        c.updated_at
-                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                 JOIN conversations c ON c.id = m.conversation_id
-                 WHERE messages_fts MATCH ?1 ORDER BY bm25(messages_fts) LIMIT ?2",
-            )
-            .map_err(|e| self.fail(e))?;
+        let order = self.search_order(&fts)?;
+        let sql = format!(
+            "SELECT c.id, c.title, snippet(messages_fts, 0, '[', ']', '…', 10), c.model,
+                    c.updated_at
+             FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+             JOIN conversations c ON c.id = m.conversation_id
+             WHERE messages_fts MATCH ?1 ORDER BY {order} LIMIT ?2"
+        );
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
         let rows = statement
             .query_map(params![fts, (limit * 8) as i64], |r| {
                 Ok(ConversationSummary {
@@ -370,6 +389,10 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 }
+
+/// Beyond this many matches, ranking them all would cost more than a frame (measured in
+/// benches/store.rs: ranking 100,000 matches takes ~30 ms).
+pub(super) const RANKED_MATCHES_MAX: i64 = 5_000;
 
 /// User words become quoted FTS5 terms, so `C++`, `don't` or `AND` never break the syntax.
 fn fts_query(query: &str) -> Option<String> {
