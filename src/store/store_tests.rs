@@ -233,3 +233,17 @@ fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
     assert_eq!(hits[0].snippet, newest.replace("harbour", "[harbour]"));
     assert_eq!(store.find("harbour", 5).unwrap().len(), 1, "one conversation, listed once");
 }
+
+#[test]
+fn a_database_locked_by_another_program_is_an_error_naming_it() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "kept", "safe");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;").unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+    assert!(error.to_string().contains("rockchat.db"), "{error}");
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+    assert_eq!(Store::open(&path).unwrap().list(5).unwrap()[0].title, "kept");
+}
