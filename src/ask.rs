@@ -39,7 +39,17 @@ pub async fn run(
     };
     // The same planning as the app: a prompt too long for the model is refused here too.
     let mut conversation = Conversation::new(settings.system_prompt.clone());
-    conversation.push(Message::user(prompt));
+    let mut message = Message::user(prompt);
+    for path in &args.images {
+        match crate::attach::load(path) {
+            Ok(image) => message.images.push(image),
+            Err(why) => {
+                let _ = writeln!(err, "rockchat: {why}");
+                return 1;
+            }
+        }
+    }
+    conversation.push(message);
     let limits = context::limits(&settings.windows, None, &settings.model);
     let messages = match context::prepare(&mut conversation, &settings.model, limits).0 {
         Outcome::Send(messages) => messages,

@@ -90,4 +90,7 @@ pub struct AskArgs {
     /// Print the exact JSON request that would be sent (after trimming), and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Attach an image (PNG, JPEG, GIF or WebP) to the prompt; repeat for more.
+    #[arg(long = "image", short = 'i', value_name = "FILE")]
+    pub images: Vec<std::path::PathBuf>,
 }

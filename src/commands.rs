@@ -80,7 +80,13 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
     let mut details = Vec::new();
     for m in &conversation.messages {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
-        messages.push(json!({"role": role, "content": m.content}));
+        // The same shape the request had, so the export replays with curl.
+        let wire = crate::api::types::WireMessage {
+            role: m.role,
+            content: m.content.clone(),
+            images: m.attachments.clone(),
+        };
+        messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
         details.push(json!({
             "id": m.id, "role": role, "model": m.model, "status": m.status, "error": m.error,
             "finish_reason": m.finish_reason, "reasoning": m.reasoning,
@@ -107,6 +113,9 @@ fn markdown(conversation: &StoredConversation) -> String {
             _ => "You".into(),
         };
         text.push_str(&format!("## {}\n\n{}\n\n", sanitize(&who), sanitize(m.content.trim_end())));
+        for image in &m.attachments {
+            text.push_str(&format!("_(image: {})_\n\n", sanitize(&image.label())));
+        }
         if m.status != "complete" {
             let why = m.error.as_deref().unwrap_or(&m.status);
             text.push_str(&format!("_({}: {})_\n\n", m.status, sanitize(why)));

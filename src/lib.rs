@@ -13,12 +13,14 @@
 //!   one endpoint and model.
 //! - [`sanitize`]: strips terminal control sequences from untrusted text.
 //! - [`secret`]: the API key, which never reaches a log, an error or `Debug` output.
+//! - [`attach`]: images attached to a prompt (recognised in a paste, checked by their bytes).
 //! - [`ask`]: the one-shot `rockchat ask` mode for scripts.
 //! - [`tui`]: terminal setup and restoration.
 
 pub mod api;
 pub mod app;
 pub mod ask;
+pub mod attach;
 pub mod cli;
 pub mod commands;
 pub mod config;

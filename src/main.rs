@@ -82,7 +82,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Ask(args)) => {
             let stdin = read_piped_stdin()?;
-            let Some(prompt) = ask::compose_prompt(&args.prompt, stdin.as_deref()) else {
+            let prompt = ask::compose_prompt(&args.prompt, stdin.as_deref());
+            // An image alone is a question too ("what is this?" is implied).
+            let Some(prompt) = prompt.or_else(|| (!args.images.is_empty()).then(String::new))
+            else {
                 anyhow::bail!("no prompt: give it as an argument or on stdin");
             };
             drop(out);

@@ -36,8 +36,8 @@ fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClie
 
 fn hello() -> Vec<WireMessage> {
     vec![
-        WireMessage { role: Role::System, content: "You are a helpful assistant".into() },
-        WireMessage { role: Role::User, content: "hello".into() },
+        WireMessage::text(Role::System, "You are a helpful assistant"),
+        WireMessage::text(Role::User, "hello"),
     ]
 }
 

@@ -255,3 +255,51 @@ async fn llama_cpp_context_overflow_is_trimmed_to_its_window_and_retried() {
     assert_eq!(app.state.conversation.messages()[3].content, "Fits now");
     assert!(app.state.conversation.messages()[0].not_sent);
 }
+
+/// The first bytes of a PNG file: enough for rockchat to know it is one.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+#[tokio::test]
+async fn a_dropped_image_goes_with_the_prompt_as_a_content_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("cat 1.png");
+    std::fs::write(&image, PNG).unwrap();
+    let server = TestServer::start(vec![sse(&["A cat."])]).await;
+    let mut app = app(&server);
+    // What a terminal sends when a file is dropped on it: the quoted path, as a paste.
+    app.dispatch(Msg::Paste(format!("'{}'", image.display()))).unwrap();
+    until(&mut app, |s| !s.attachments.is_empty()).await;
+    app.draw().unwrap();
+    assert!(screen(&app).contains("▣ cat 1.png, 16 B"), "{}", screen(&app));
+    send(&mut app, "what is this?");
+    until(&mut app, idle).await;
+    let requests = server.requests().await;
+    assert_eq!(
+        requests[0].body["messages"][1],
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}},
+        ]})
+    );
+    assert!(app.state().attachments.is_empty(), "sent with the prompt, not kept for the next");
+    app.draw().unwrap();
+    let shown = screen(&app);
+    assert!(shown.contains("▣ image: cat 1.png, 16 B"), "{shown}");
+    assert!(shown.contains("A cat."), "{shown}");
+}
+
+#[tokio::test]
+async fn a_pasted_path_that_is_not_an_image_stays_as_text_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("notes.png");
+    std::fs::write(&fake, "just text").unwrap();
+    let server = TestServer::start(vec![]).await;
+    let mut app = app(&server);
+    let paste = fake.display().to_string();
+    app.dispatch(Msg::Paste(paste.clone())).unwrap();
+    until(&mut app, |s| s.notice.is_some()).await;
+    assert_eq!(app.state().input.lines().join("\n"), paste, "the paste is not lost");
+    assert!(app.state().attachments.is_empty());
+    app.draw().unwrap();
+    assert!(screen(&app).contains("not a PNG, JPEG, GIF or WebP image"), "{}", screen(&app));
+}

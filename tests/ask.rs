@@ -293,3 +293,30 @@ async fn a_closed_stdout_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[tokio::test]
+async fn an_image_goes_as_a_content_part_and_a_bad_one_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("chart.png");
+    std::fs::write(&image, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let server = TestServer::start(vec![reply(&["A chart."])]).await;
+    let path = image.to_str().unwrap();
+    let run = ask(&server, &["--image", path, "what does it show?"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim_end(), "A chart.");
+    let content = &server.requests().await[0].body["messages"][1]["content"];
+    assert_eq!(content[0], serde_json::json!({"type": "text", "text": "what does it show?"}));
+    assert_eq!(content[1]["type"], "image_url");
+    assert!(content[1]["image_url"]["url"].as_str().unwrap().starts_with("data:image/png;base64,"));
+
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, "not an image").unwrap();
+    let run = ask(&server, &["-i", text.to_str().unwrap(), "what?"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("notes.png is not a PNG, JPEG, GIF or WebP image"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().await.len(), 1, "nothing sent for a bad image");
+}

@@ -5,6 +5,7 @@
 //! because llama.cpp, vLLM, Ollama and OpenRouter each differ from OpenAI in small ways.
 //! Nothing here does IO.
 
+use crate::attach::Attachment;
 use serde::{Deserialize, Serialize};
 
 /// A chat role as the API spells it.
@@ -16,11 +17,52 @@ pub enum Role {
     Assistant,
 }
 
-/// One message of a request. Content is plain text here; image parts come with attachments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One message of a request: text, or text plus images, which go out as content parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireMessage {
     pub role: Role,
     pub content: String,
+    pub images: Vec<Attachment>,
+}
+
+impl WireMessage {
+    pub fn text(role: Role, content: impl Into<String>) -> Self {
+        Self { role, content: content.into(), images: Vec::new() }
+    }
+}
+
+/// A text-only message keeps `content` a string, which every server takes; with images it
+/// becomes the array of parts that vision models read.
+impl Serialize for WireMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut message = serializer.serialize_struct("WireMessage", 2)?;
+        message.serialize_field("role", &self.role)?;
+        if self.images.is_empty() {
+            message.serialize_field("content", &self.content)?;
+        } else {
+            let text = (!self.content.is_empty()).then(|| Part::Text { text: &self.content });
+            let images = self
+                .images
+                .iter()
+                .map(|image| Part::ImageUrl { image_url: ImageUrl { url: image.data_url() } });
+            let parts: Vec<Part<'_>> = text.into_iter().chain(images).collect();
+            message.serialize_field("content", &parts)?;
+        }
+        message.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Part<'a> {
+    Text { text: &'a str },
+    ImageUrl { image_url: ImageUrl<'a> },
+}
+
+#[derive(Serialize)]
+struct ImageUrl<'a> {
+    url: &'a str,
 }
 
 /// `stream_options`, sent only to providers that accept it.
@@ -265,7 +307,7 @@ mod tests {
     fn request_serialises_stream_options_only_when_set() {
         let mut request = ChatRequest {
             model: "m".into(),
-            messages: vec![WireMessage { role: Role::System, content: "s".into() }],
+            messages: vec![WireMessage::text(Role::System, "s")],
             stream: true,
             stream_options: None,
         };

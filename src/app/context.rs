@@ -77,7 +77,7 @@ pub fn prepare(
     };
     let mut messages = Vec::new();
     if !conversation.system.trim().is_empty() {
-        messages.push(WireMessage { role: Role::System, content: conversation.system.clone() });
+        messages.push(WireMessage::text(Role::System, conversation.system.clone()));
     }
     let mut not_sent = 0;
     let mut tokens = system + crate::tokens::REPLY_PRIMING;
@@ -96,7 +96,11 @@ pub fn prepare(
         }
         tokens += cost;
         let message = &conversation.messages()[index];
-        messages.push(WireMessage { role: message.role, content: message.content.clone() });
+        messages.push(WireMessage {
+            role: message.role,
+            content: message.content.clone(),
+            images: message.images.clone(),
+        });
     }
     let meter = Meter { tokens, window: limits.map(|l| l.0), not_sent, exact: counter.is_exact() };
     (Outcome::Send(messages), meter)
@@ -140,7 +144,8 @@ fn costs(conversation: &mut Conversation, counter: Counter) -> (usize, Vec<(usiz
         let cost = match message.tokens {
             Some((by, cost)) if by == counter => cost,
             _ => {
-                let cost = counter.message(message.role, &message.content);
+                let images = message.images.len() * crate::attach::IMAGE_TOKENS;
+                let cost = counter.message(message.role, &message.content) + images;
                 conversation.cache_tokens(index, counter, cost);
                 cost
             }

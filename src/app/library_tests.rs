@@ -102,6 +102,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             prompt_tokens: None,
             completion_tokens: None,
             created_at: 0,
+            attachments: Vec::new(),
         }],
     };
     let effects = update(&mut state, Msg::Stored(StoreEvent::Loaded(Ok(Box::new(stored)))));

@@ -11,6 +11,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::models::ModelInfo;
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
+use crate::attach::Attachment;
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// Identifies one request; events carrying an older id are ignored.
@@ -38,6 +39,8 @@ pub enum Msg {
     Stored(StoreEvent),
     /// The server's model list, or why it could not be had.
     ModelsListed(Result<Vec<ModelInfo>, String>),
+    /// A pasted image path was read: the image, or why not with the paste to keep as text.
+    Attached(Result<Attachment, (String, String)>),
 }
 
 /// The life of one request, as the driver reports it.
@@ -81,4 +84,7 @@ pub enum Effect {
     FetchModels,
     /// Hand this to the store's thread (saves, and the list's reads).
     Store(StoreCmd),
+    /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
+    /// into the input as the text it also was.
+    LoadImage { path: std::path::PathBuf, paste: String },
 }

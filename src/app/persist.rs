@@ -73,6 +73,7 @@ pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
         };
         message.parent = messages.last().map(|m| m.key);
         message.content = row.content;
+        message.images = row.attachments;
         message.reasoning = row.reasoning;
         message.model = row.model;
         message.status = match row.status.as_str() {
@@ -127,6 +128,7 @@ mod tests {
                 prompt_tokens: None,
                 completion_tokens: None,
                 created_at: 0,
+                attachments: Vec::new(),
             }],
         };
         let (conversation, adopt) = restore(stored);

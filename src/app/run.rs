@@ -109,6 +109,11 @@ where
         &self.terminal
     }
 
+    /// The state as the last message left it (for tests and diagnostics; never mutable).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
     /// Runs until the user quits or the input ends.
     pub async fn run<S>(&mut self, input: &mut S) -> io::Result<()>
     where
@@ -239,6 +244,13 @@ where
                 });
             }
 
+            Effect::LoadImage { path, paste } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::attach::load(&path).map_err(|why| (why, paste));
+                    let _ = tx.send(Msg::Attached(result));
+                });
+            }
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();

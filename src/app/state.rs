@@ -32,6 +32,8 @@ pub enum Status {
 pub struct Message {
     pub role: Role,
     pub content: String,
+    /// Images sent with a user message.
+    pub images: Vec<crate::attach::Attachment>,
     /// Model reasoning: shown folded, never sent back.
     pub reasoning: String,
     /// The model that wrote an assistant message.
@@ -76,6 +78,7 @@ impl Message {
         Self {
             role,
             content,
+            images: Vec::new(),
             reasoning: String::new(),
             model,
             status: Status::Complete,
@@ -286,6 +289,8 @@ pub struct Target {
 pub struct State {
     pub conversation: Conversation,
     pub input: TextArea<'static>,
+    /// Images that go with the draft; sent, and cleared, with it.
+    pub attachments: Vec<crate::attach::Attachment>,
     pub stream: Stream,
     pub next_id: RequestId,
     pub target: Target,
@@ -317,6 +322,7 @@ impl State {
         Self {
             conversation: Conversation::new(system),
             input: crate::ui::input::new_textarea(Vec::new()),
+            attachments: Vec::new(),
             stream: Stream::Idle,
             next_id: 1,
             target,

@@ -19,22 +19,36 @@ use crate::store::writer::StoreCmd;
 pub const SAVE_EVERY: Duration = Duration::from_millis(250);
 
 /// Adds the user's prompt (saving it, and the conversation at its first prompt) and sends.
-pub fn send_prompt(state: &mut State, text: String) -> Vec<Effect> {
+pub fn send_prompt(
+    state: &mut State,
+    text: String,
+    images: Vec<crate::attach::Attachment>,
+) -> Vec<Effect> {
     let mut effects = Vec::new();
     let conversation = &mut state.conversation;
     if !conversation.saved {
         conversation.saved = true;
         effects.push(Effect::Store(StoreCmd::CreateConversation {
             key: conversation.key,
-            title: persist::title_for(&text),
+            title: match images.first() {
+                Some(image) if text.trim().is_empty() => image.name.clone(),
+                _ => persist::title_for(&text),
+            },
             system_prompt: conversation.system.clone(),
             provider: state.target.provider.clone(),
             model: state.target.model.clone(),
         }));
     }
     let mut prompt = Message::user(text);
+    prompt.images = images;
     prompt.parent = conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
     effects.push(Effect::Store(persist::add(conversation, &prompt)));
+    if !prompt.images.is_empty() {
+        effects.push(Effect::Store(StoreCmd::Attach {
+            message: prompt.key,
+            images: prompt.images.clone(),
+        }));
+    }
     let index = conversation.push(prompt);
     state.view.scroll_up = 0;
     effects.extend(start_request(state, index, 0));

@@ -43,15 +43,24 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => Vec::new(),
         Msg::Paste(text) => {
-            // A paste can carry escape sequences copied from another terminal; the editor
-            // draws what it holds, so they are stripped here like model output.
-            let text = text.replace("\r\n", "\n").replace('\r', "\n");
-            let text = crate::sanitize::sanitize(&text).into_owned();
-            match &mut state.popup {
-                Some(Popup::System(editor)) => editor.insert_str(text),
-                _ => state.input.insert_str(text),
-            };
+            // A dropped or pasted image file becomes an attachment, read by the driver.
+            match crate::attach::path_in_paste(&text).filter(|_| state.popup.is_none()) {
+                Some(path) => vec![Effect::LoadImage { path, paste: text }],
+                None => paste_text(state, &text),
+            }
+        }
+        Msg::Attached(Ok(image)) => {
+            state.notice = Some(format!(
+                "attached {} (Backspace in an empty input removes it)",
+                image.label()
+            ));
+            state.attachments.push(image);
             Vec::new()
+        }
+        Msg::Attached(Err((why, paste))) => {
+            // Not an image after all: the paste is kept as the text it also was.
+            state.notice = Some(why);
+            paste_text(state, &paste)
         }
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         Msg::Resize(width, height) => {
@@ -111,6 +120,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Store(StoreCmd::SetSystemPrompt { conversation, text: system })];
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
+        if key.code == crossterm::event::KeyCode::Backspace
+            && state.input.is_empty()
+            && let Some(image) = state.attachments.pop()
+        {
+            state.notice = Some(format!("removed {}", image.name));
+            return Vec::new();
+        }
         state.input.input(key);
         return Vec::new();
     };
@@ -194,6 +210,18 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     }
 }
 
+fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
+    // A paste can carry escape sequences copied from another terminal; the editor draws
+    // what it holds, so they are stripped here like model output.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = crate::sanitize::sanitize(&text).into_owned();
+    match &mut state.popup {
+        Some(Popup::System(editor)) => editor.insert_str(text),
+        _ => state.input.insert_str(text),
+    };
+    Vec::new()
+}
+
 fn page(state: &State) -> usize {
     (state.view.height as usize).saturating_sub(2).max(1)
 }
@@ -207,7 +235,7 @@ fn scroll_by(state: &mut State, lines: isize) -> Vec<Effect> {
 fn send(state: &mut State) -> Vec<Effect> {
     // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
     let text = state.input.lines().join("\n").trim_end().to_owned();
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && state.attachments.is_empty() {
         return Vec::new();
     }
     if state.stream.is_busy() {
@@ -215,7 +243,8 @@ fn send(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     state.input = new_textarea(Vec::new());
-    turn::send_prompt(state, text)
+    let images = std::mem::take(&mut state.attachments);
+    turn::send_prompt(state, text, images)
 }
 
 fn stop(state: &mut State) -> Vec<Effect> {
@@ -293,7 +322,7 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
         return Vec::new();
     }
-    turn::send_prompt(state, CONTINUE_PROMPT.to_owned())
+    turn::send_prompt(state, CONTINUE_PROMPT.to_owned(), Vec::new())
 }
 
 #[cfg(test)]

@@ -376,3 +376,19 @@ fn tok_per_second_comes_from_delta_times() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_attached_image_waits_with_the_draft_and_backspace_in_an_empty_input_removes_it() {
+    let mut state = state();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let image = crate::attach::Attachment::from_bytes("cat.png".into(), png).unwrap();
+    let effects = update(&mut state, Msg::Paste("'/tmp/cat.png'".into()));
+    assert!(matches!(&effects[..], [Effect::LoadImage { path, .. }] if path.ends_with("cat.png")));
+    update(&mut state, Msg::Attached(Ok(image)));
+    type_text(&mut state, "x");
+    key(&mut state, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(state.attachments.len(), 1, "Backspace deleted the typed letter first");
+    key(&mut state, KeyCode::Backspace, KeyModifiers::NONE);
+    assert!(state.attachments.is_empty());
+    assert_eq!(state.notice.as_deref(), Some("removed cat.png"));
+}

@@ -4,6 +4,7 @@
 //! error naming it, and is never overwritten), migrating it, and the queries. The app never
 //! calls it on the UI path: writes go through the `writer` thread.
 
+mod attachments;
 pub mod import;
 mod queries;
 mod schema;

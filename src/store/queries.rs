@@ -33,6 +33,8 @@ pub struct StoredMessage {
     pub prompt_tokens: Option<i64>,
     pub completion_tokens: Option<i64>,
     pub created_at: i64,
+    /// Images sent with the message, in order.
+    pub attachments: Vec<crate::attach::Attachment>,
 }
 
 /// A conversation with the branch on screen: root to current leaf.
@@ -208,6 +210,7 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         prompt_tokens: row.get("prompt_tokens")?,
         completion_tokens: row.get("completion_tokens")?,
         created_at: row.get("created_at")?,
+        attachments: Vec::new(),
     })
 }
 
@@ -292,7 +295,9 @@ impl Store {
             cursor = all[i].parent_id.and_then(|p| index.get(&p).copied()).filter(|&p| p < i);
         }
         let mut slots: Vec<Option<StoredMessage>> = all.into_iter().map(Some).collect();
-        let messages = branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
+        let mut messages: Vec<StoredMessage> =
+            branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
+        super::attachments::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
         Ok(StoredConversation { id, title, system_prompt, provider, model, messages })
     }
 

@@ -247,3 +247,52 @@ fn a_database_locked_by_another_program_is_an_error_naming_it() {
     drop(other);
     assert_eq!(Store::open(&path).unwrap().list(5).unwrap()[0].title, "kept");
 }
+
+#[test]
+fn images_are_stored_beside_their_message_and_come_back_on_open() {
+    let (_dir, path) = temp_db();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let image = crate::attach::Attachment::from_bytes("cat.png".into(), png).unwrap();
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: "cat.png".into(),
+        system_prompt: String::new(),
+        provider: "local".into(),
+        model: "tiny".into(),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 10,
+        conversation: 1,
+        parent: None,
+        fields: fields(Role::User, "what is this?", "complete"),
+    });
+    writer.send(StoreCmd::Attach { message: 10, images: vec![image.clone()] });
+    writer.close();
+    let store = Store::open(&path).unwrap();
+    let loaded = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert_eq!(loaded.messages[0].attachments, [image]);
+    assert!(store.search("png", 5).unwrap().is_empty(), "image bytes are not searched");
+}
+
+#[test]
+fn a_version_1_file_with_conversations_is_upgraded_and_keeps_them() {
+    let (_dir, path) = temp_db();
+    let old = Connection::open(&path).unwrap();
+    old.execute_batch(schema::MIGRATIONS[0]).unwrap();
+    old.execute_batch(
+        "PRAGMA user_version = 1;
+         INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'old one', 0, 0);
+         INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at)
+         VALUES (1, 1, 'user', 'still here', 'complete', 0, 0);
+         UPDATE conversations SET leaf_id = 1;",
+    )
+    .unwrap();
+    drop(old);
+    let store = Store::open(&path).unwrap();
+    let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, CURRENT_VERSION);
+    let loaded = store.load(1).unwrap();
+    assert_eq!(loaded.messages[0].content, "still here");
+    assert!(loaded.messages[0].attachments.is_empty());
+}

@@ -42,6 +42,11 @@ pub enum StoreCmd {
         key: Key,
         fields: MessageFields,
     },
+    /// Images that go with message `message` (sent right after it is added).
+    Attach {
+        message: Key,
+        images: Vec<crate::attach::Attachment>,
+    },
     SetSystemPrompt {
         conversation: Key,
         text: String,
@@ -198,6 +203,11 @@ fn apply(
                 }
                 if let Some(&id) = rows.messages.get(&key) {
                     queries::update_message(&tx, id, &fields, at)?;
+                }
+            }
+            StoreCmd::Attach { message, images } => {
+                if let Some(&id) = rows.messages.get(&message) {
+                    super::attachments::insert(&tx, id, &images)?;
                 }
             }
             StoreCmd::Find { .. } | StoreCmd::Load { .. } => {}

@@ -1,4 +1,5 @@
-//! The input pane: a multi-line editor (ratatui-textarea) with a one-line key hint.
+//! The input pane: a multi-line editor (ratatui-textarea) with a one-line key hint, and the
+//! names of the images attached to the draft.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,6 +9,7 @@ use ratatui::widgets::{Block, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::theme::Theme;
+use crate::attach::Attachment;
 
 /// An editor set up the way every rockchat editor behaves: soft-wrapped, no underline on
 /// the cursor line.
@@ -20,11 +22,23 @@ pub fn new_textarea(lines: Vec<String>) -> TextArea<'static> {
     textarea
 }
 
-pub fn render(frame: &mut Frame, area: Rect, input: &TextArea<'static>, theme: &Theme) {
-    let block = Block::new()
+/// The editor under a border that names the images going with the draft.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    input: &TextArea<'static>,
+    attachments: &[Attachment],
+    theme: &Theme,
+) {
+    let mut block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title_top(Line::from(" F1 help ").right_aligned());
+    if !attachments.is_empty() {
+        let names: Vec<String> = attachments.iter().map(Attachment::label).collect();
+        let title = format!(" ▣ {} ", names.join(" · "));
+        block = block.title_top(Line::styled(title, theme.user).left_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(input, inner);

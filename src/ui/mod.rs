@@ -28,7 +28,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         welcome(frame, panes.transcript, theme);
     }
     state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
-    input::render(frame, panes.input, &state.input, theme);
+    input::render(frame, panes.input, &state.input, &state.attachments, theme);
     status::render(frame, panes.status, state, theme);
     match &state.popup {
         Some(Popup::Help) => popup::help(frame, area, theme),

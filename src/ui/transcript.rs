@@ -182,6 +182,9 @@ fn header(
         }
     };
     let mut lines = vec![title];
+    for image in &message.images {
+        lines.push(indented(format!("▣ image: {}", image.label()), theme.dim));
+    }
     if message.reasoning.is_empty() {
         return lines;
     }
