@@ -203,3 +203,26 @@ fn an_export_imports_back_as_the_same_conversation() {
         run(&["import", data.path().join("missing.json").to_str().unwrap()], data.path());
     assert!(!ok && err.contains("cannot read"), "{err}");
 }
+
+#[test]
+fn an_export_piped_into_head_ends_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("chat.json");
+    // Larger than a pipe's buffer, so the writer meets the closed pipe.
+    let long = "word ".repeat(100_000);
+    let body = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": long}]});
+    std::fs::write(&file, body.to_string()).unwrap();
+    assert!(run(&["import", file.to_str().unwrap()], data.path()).0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .args(["export", "1", "--format", "json"])
+        .env("ROCKCHAT_DATA_DIR", data.path())
+        .env_remove("ROCKCHAT_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
