@@ -436,3 +436,15 @@ async fn a_json_answer_to_a_streamed_request_is_read_as_the_reply_or_the_error()
         "{result:?}"
     );
 }
+
+/// llama-cpp-python's answer to a prompt longer than its context, when streaming: 200 with
+/// `text/event-stream; charset=utf-8`, then an empty body (the error is only in its log).
+#[tokio::test]
+async fn an_empty_event_stream_says_the_server_sent_nothing_and_what_to_check() {
+    let empty = whole_reply(200, "text/event-stream; charset=utf-8", b"");
+    let server = TestServer::start(vec![empty]).await;
+    let result = stream(&client(&server, None, false)).await.2;
+    let Err(ApiError::Protocol { message }) = result else { panic!("{result:?}") };
+    assert!(message.contains("closed the stream without a word"), "{message}");
+    assert!(message.contains("context_window under [models.\""), "{message}");
+}

@@ -174,7 +174,10 @@ impl ApiClient {
             let next = tokio::time::timeout(self.idle_timeout, body.next());
             let Some(bytes) = next.await.map_err(|_| self.silent())? else { break };
             let bytes = match bytes {
-                Ok(bytes) => bytes,
+                Ok(bytes) => {
+                    state.received_bytes |= !bytes.is_empty();
+                    bytes
+                }
                 // The reply already finished; only what follows it (usage) was lost.
                 Err(_) if state.finished => return Ok(()),
                 Err(error) => return Err(self.dropped(&error)),
@@ -201,6 +204,16 @@ impl ApiClient {
         }
         if state.finished {
             return Ok(());
+        }
+        if !state.received_bytes {
+            // llama-cpp-python does this when the prompt overflows its context: it has
+            // already said 200 and has nothing else to say.
+            return Err(ApiError::Protocol {
+                message: format!(
+                    "the server accepted the request but closed the stream without a word; its log says why. A prompt longer than the model's context is a common cause: if so, set context_window under [models.\"{}\"] in the config",
+                    request.model
+                ),
+            });
         }
         if !decoder.saw_sse_line() {
             return Err(ApiError::Protocol {
@@ -366,6 +379,8 @@ impl ApiClient {
 #[derive(Debug, Default)]
 struct StreamProgress {
     finished: bool,
+    /// Whether the body held anything at all, to tell an empty stream from a foreign one.
+    received_bytes: bool,
 }
 
 fn cut_short() -> ApiError {
