@@ -439,12 +439,27 @@ async fn a_json_answer_to_a_streamed_request_is_read_as_the_reply_or_the_error()
 
 /// llama-cpp-python's answer to a prompt longer than its context, when streaming: 200 with
 /// `text/event-stream; charset=utf-8`, then an empty body (the error is only in its log).
+/// Asked again without streaming, it says why, with its numbers (captured from its server).
 #[tokio::test]
-async fn an_empty_event_stream_says_the_server_sent_nothing_and_what_to_check() {
-    let empty = whole_reply(200, "text/event-stream; charset=utf-8", b"");
-    let server = TestServer::start(vec![empty]).await;
-    let result = stream(&client(&server, None, false)).await.2;
-    let Err(ApiError::Protocol { message }) = result else { panic!("{result:?}") };
-    assert!(message.contains("closed the stream without a word"), "{message}");
-    assert!(message.contains("context_window under [models.\""), "{message}");
+async fn an_empty_event_stream_is_asked_again_unstreamed_to_learn_why() {
+    let empty = || whole_reply(200, "text/event-stream; charset=utf-8", b"");
+    let overflow = br#"{"error":{"message":"This model's maximum context length is 512 tokens. However, you requested 935 tokens (935 in the messages, None in the completion). Please reduce the length of the messages or completion.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#;
+    let answer = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Short."},"finish_reason":"stop"}]}"#;
+    let server = TestServer::start(vec![
+        empty(),
+        json_reply(400, overflow),
+        empty(),
+        json_reply(200, answer),
+    ])
+    .await;
+    let client = client(&server, None, false);
+    let result = stream(&client).await.2;
+    let Err(ApiError::ContextOverflow { message, .. }) = result else { panic!("{result:?}") };
+    assert!(message.contains("maximum context length is 512 tokens"), "{message}");
+    let (text, _, result) = stream(&client).await;
+    assert_eq!((text.as_str(), result), ("Short.", Ok(())));
+    let requests = server.requests().await;
+    let streamed: Vec<_> = requests.iter().map(|r| r.body["stream"].clone()).collect();
+    assert_eq!(streamed, [true, false, true, false]);
+    assert_eq!(requests[1].body.get("stream_options"), None);
 }

@@ -152,20 +152,9 @@ impl ApiClient {
     ) -> Result<(), ApiError> {
         let response = self.send(request).await?;
         let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
-        if content_type.as_deref().is_some_and(|t| t.contains("application/json")) {
+        if is_json(content_type.as_deref()) {
             // A server that ignores `stream: true`, or answers 200 with an error object.
-            let text = response.text().await.map_err(|e| self.network_error(&e))?;
-            let reply = self.completion(&text)?;
-            if !reply.content.is_empty() || !reply.reasoning.is_empty() {
-                on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
-            }
-            if let Some(reason) = reply.finish {
-                on_event(StreamEvent::Finish(reason));
-            }
-            if let Some(usage) = reply.usage {
-                on_event(StreamEvent::Usage(usage));
-            }
-            return Ok(());
+            return self.deliver_whole(response, &mut on_event).await;
         }
         let mut decoder = SseDecoder::new();
         let mut body = response.bytes_stream();
@@ -207,7 +196,16 @@ impl ApiClient {
         }
         if !state.received_bytes {
             // llama-cpp-python does this when the prompt overflows its context: it has
-            // already said 200 and has nothing else to say.
+            // already said 200 and has nothing else to say. Asked again without streaming,
+            // it answers with the error and its numbers (or with the reply).
+            let mut again = request.clone();
+            again.stream = false;
+            again.stream_options = None;
+            let response = self.send(&again).await?;
+            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+            if is_json(content_type.as_deref()) {
+                return self.deliver_whole(response, &mut on_event).await;
+            }
             return Err(ApiError::Protocol {
                 message: format!(
                     "the server accepted the request but closed the stream without a word; its log says why. A prompt longer than the model's context is a common cause: if so, set context_window under [models.\"{}\"] in the config",
@@ -224,6 +222,26 @@ impl ApiClient {
             });
         }
         Err(cut_short())
+    }
+
+    /// A whole JSON reply, delivered as the events a stream would have sent.
+    async fn deliver_whole(
+        &self,
+        response: reqwest::Response,
+        on_event: &mut impl FnMut(StreamEvent),
+    ) -> Result<(), ApiError> {
+        let text = response.text().await.map_err(|e| self.network_error(&e))?;
+        let reply = self.completion(&text)?;
+        if !reply.content.is_empty() || !reply.reasoning.is_empty() {
+            on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
+        }
+        if let Some(reason) = reply.finish {
+            on_event(StreamEvent::Finish(reason));
+        }
+        if let Some(usage) = reply.usage {
+            on_event(StreamEvent::Usage(usage));
+        }
+        Ok(())
     }
 
     /// Handles one SSE event; `Ok(true)` means the stream is complete.
@@ -381,6 +399,10 @@ struct StreamProgress {
     finished: bool,
     /// Whether the body held anything at all, to tell an empty stream from a foreign one.
     received_bytes: bool,
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| t.contains("application/json"))
 }
 
 fn cut_short() -> ApiError {

@@ -168,12 +168,28 @@ fn shrink_and_retry(state: &mut State, message: &str) -> Option<Vec<Effect>> {
     let Stream::Waiting { user_index, attempt, shrunk: false, .. } = state.stream else {
         return None;
     };
-    let window = overflow_window(message)?;
+    let server_window = overflow_window(message)?;
     let model = state.target.model.clone();
-    let reserve = context::limits_for(state, &model).map(|l| l.1.min(window / 4));
+    let limits = context::limits_for(state, &model);
+    // What we counted for the request that failed (nothing changed since it was planned).
+    let ours = context::prepare(&mut state.conversation, &model, limits).1.tokens;
+    // The server's tokenizer may count more than ours (an estimate, or another model's
+    // vocabulary): then its window holds proportionally fewer of our tokens.
+    let (window, note) = match overflow_requested(message) {
+        Some(theirs) if ours > 0 && theirs > ours => (
+            server_window * ours / theirs,
+            format!(
+                ", and it counts {:.1}x the tokens rockchat estimated",
+                theirs as f64 / ours as f64
+            ),
+        ),
+        _ => (server_window, String::new()),
+    };
+    let reserve = limits.map(|l| l.1.min(window / 4));
     state.windows.insert(model, (window, reserve));
-    state.notice =
-        Some(format!("the server's window is {window} tokens: trimmed the history and retried"));
+    state.notice = Some(format!(
+        "the server's window is {server_window} tokens{note}: trimmed the history and retried"
+    ));
     let effects = start_request(state, user_index, attempt);
     if let Stream::Waiting { shrunk, .. } = &mut state.stream {
         *shrunk = true;
@@ -200,6 +216,20 @@ pub fn overflow_window(message: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The tokens the server counted in the failed request: llama.cpp "request (30011 tokens)",
+/// OpenAI "you requested 9000 tokens", "resulted in 9000 tokens", llama-cpp-python
+/// "Requested tokens (935)".
+pub fn overflow_requested(message: &str) -> Option<usize> {
+    let lower = message.to_ascii_lowercase();
+    ["request (", "requested tokens (", "you requested ", "resulted in "].iter().find_map(
+        |marker| {
+            let at = lower.find(marker)? + marker.len();
+            let digits: String = lower[at..].chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok().filter(|&n| n > 0)
+        },
+    )
 }
 
 /// Waits before the next try; the prompt stays, and the status line counts down.

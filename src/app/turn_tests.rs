@@ -283,3 +283,51 @@ fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
     assert!(sent_messages_none(&effects), "only one retry");
     assert!(matches!(&state.conversation.messages().last().unwrap().status, Status::Failed(_)));
 }
+
+#[test]
+fn overflow_messages_give_the_tokens_the_server_counted() {
+    use crate::app::turn::overflow_requested;
+    let llama = "request (30011 tokens) exceeds the available context size (4096 tokens)";
+    assert_eq!(overflow_requested(llama), Some(30011));
+    let openai = "maximum context length is 512 tokens. However, you requested 935 tokens (935 in the messages, None in the completion).";
+    assert_eq!(overflow_requested(openai), Some(935));
+    assert_eq!(
+        overflow_requested("Requested tokens (782) exceed context window of 512"),
+        Some(782)
+    );
+    assert_eq!(overflow_requested("too long"), None);
+}
+
+/// A server whose tokenizer counts three times what rockchat estimates (a local model with
+/// an unusual vocabulary): trimming to its window alone would fail again.
+#[test]
+fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
+    let mut state = state();
+    state.target.model = "local-model".into();
+    state.windows.insert("local-model".into(), (2048, Some(256)));
+    for turn in 0..6 {
+        let (id, _) =
+            sent_messages(&send(&mut state, &format!("question {turn} {}", "word ".repeat(100))));
+        api(&mut state, id, delta(&format!("answer {turn} {}", "word ".repeat(100))));
+        api(&mut state, id, ApiEvent::Done);
+    }
+    let (id, first) = sent_messages(&send(&mut state, "last"));
+    assert_eq!(first.len(), 14, "by rockchat's count everything fits");
+    let ours = state.meter.unwrap().tokens;
+    let overflow = ApiError::ContextOverflow {
+        status: 400,
+        message: format!(
+            "maximum context length is 2048 tokens. However, you requested {} tokens",
+            ours * 3
+        ),
+    };
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    let (_, second) = sent_messages(&effects);
+    let kept: usize = second.len();
+    assert!((3..14).contains(&kept), "trimmed to about a third: {kept} messages");
+    assert_eq!(second.last().unwrap().content, "last");
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.contains("counts 3.0x the tokens"), "{notice}");
+    assert!(state.meter.unwrap().tokens * 3 <= 2048, "what goes now fits the server's count");
+}
