@@ -41,13 +41,18 @@ fn delta(text: &str) -> ApiEvent {
 }
 
 fn screen(state: &mut State) -> String {
+    screen_sized(state, WIDTH, HEIGHT)
+}
+
+fn screen_sized(state: &mut State, width: u16, height: u16) -> String {
+    update(state, Msg::Resize(width, height));
     state.prepare_frame();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| rockchat::ui::render(state, frame)).unwrap();
     let buffer = terminal.backend().buffer();
-    (0..HEIGHT)
+    (0..height)
         .map(|y| {
-            let row: String = (0..WIDTH).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+            let row: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
             row.trim_end().to_owned()
         })
         .collect::<Vec<_>>()
@@ -115,6 +120,14 @@ fn help_popup_lists_the_keys() {
     let mut state = new_state();
     press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn help_popup_uses_two_columns_on_a_short_wide_terminal_and_says_what_a_small_one_hides() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!("help_two_columns", screen_sized(&mut state, 150, 12));
+    insta::assert_snapshot!("help_cut_short", screen_sized(&mut state, 72, 10));
 }
 
 #[test]

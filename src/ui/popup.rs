@@ -10,9 +10,11 @@ use super::layout::centered;
 use super::theme::Theme;
 use crate::app::keymap::HELP;
 
+/// The key table, in two columns when one would not fit the terminal's height, and cut with
+/// a note when even two do not.
 pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let key_width = HELP.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    let lines: Vec<Line> = HELP
+    let rows: Vec<Line> = HELP
         .iter()
         .map(|(keys, what)| {
             Line::from(vec![
@@ -21,14 +23,36 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
             ])
         })
         .collect();
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 3;
-    let rect = centered(area, width, lines.len() as u16 + 2);
+    let row_width = rows.iter().map(Line::width).max().unwrap_or(0) as u16 + 1;
+    let room = area.height.saturating_sub(2).max(1) as usize;
+    let columns: u16 = if rows.len() > room && row_width * 2 + 3 <= area.width { 2 } else { 1 };
+    let per_column = rows.len().div_ceil(columns as usize);
+    let height = per_column.min(room);
+    let rect = centered(area, row_width * columns + 2, height as u16 + 2);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(" Keys (any key closes) ");
+    let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    frame.render_widget(block, rect);
+    let hidden = rows.len().saturating_sub(height * columns as usize);
+    let mut chunks: Vec<Vec<Line>> = rows
+        .chunks(per_column.max(1))
+        .map(|chunk| chunk.iter().take(height).cloned().collect())
+        .collect();
+    if hidden > 0
+        && let Some(last) = chunks.last_mut().and_then(|c| c.last_mut())
+    {
+        *last =
+            Line::styled(format!(" … {} more: make the terminal taller", hidden + 1), theme.dim);
+    }
+    for (column, lines) in chunks.into_iter().enumerate() {
+        let x = inner.x + column as u16 * row_width;
+        let width = row_width.min(inner.right().saturating_sub(x));
+        let cell = Rect { x, y: inner.y, width, height: inner.height };
+        frame.render_widget(Paragraph::new(lines), cell);
+    }
 }
 
 pub fn system_editor(frame: &mut Frame, area: Rect, editor: &TextArea<'static>, theme: &Theme) {
