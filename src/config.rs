@@ -4,8 +4,8 @@
 //! This module owns the file format and its error messages: every mistake is reported as
 //! `path:line: key: message` in the toml crate's own words, so a user can fix it without
 //! reading code. It never writes the user's file, never reads the environment and never
-//! holds an API key: a provider only names the environment variable that holds one, so
-//! nothing here (`Debug` included) can leak a secret. No input makes it panic.
+//! holds an API key: a provider only names the environment variable or the command that
+//! yields one, so nothing here (`Debug` included) can leak a secret. No input makes it panic.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ pub struct Config {
     pub providers: BTreeMap<String, Provider>,
     /// Per-model context window and output reserve, over the built-in table.
     pub models: BTreeMap<String, ModelLimits>,
+    /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
+    pub favorites: Vec<String>,
 }
 
 /// `[models."NAME"]`: what a model's window is, when the built-in table or the server
@@ -51,7 +53,18 @@ pub struct Provider {
     pub api_key_env: Option<String>,
     pub stream_usage: bool,
     pub models: Vec<String>,
+    /// A shell command whose output is the key (a password manager); the command, not
+    /// the key.
+    pub api_key_cmd: Option<String>,
+    /// Extra HTTP headers sent with every request to this provider.
+    pub headers: BTreeMap<String, String>,
+    /// Extra fields merged into every chat request body (`temperature`, …), never one of
+    /// [`RESERVED_PARAMS`].
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Request fields rockchat itself sets: `params` may not replace them.
+pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -96,6 +109,7 @@ struct FileConfig {
     /// Spanned for the line of each `[providers.NAME]` header.
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
     models: Option<BTreeMap<String, ModelLimits>>,
+    favorites: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +120,10 @@ struct FileProvider {
     api_key_env: Option<String>,
     stream_usage: Option<bool>,
     models: Option<Vec<String>>,
+    api_key_cmd: Option<String>,
+    headers: Option<BTreeMap<String, String>>,
+    /// Spanned so a reserved key is reported at its line.
+    params: Option<Spanned<BTreeMap<String, toml::Value>>>,
 }
 
 impl Config {
@@ -120,6 +138,7 @@ impl Config {
             idle_timeout_secs: 0,
             providers: BTreeMap::new(),
             models: BTreeMap::new(),
+            favorites: Vec::new(),
         };
         empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }
@@ -161,11 +180,24 @@ impl Config {
             self.idle_timeout_secs = seconds.max(1);
         }
         self.models.extend(file.models.unwrap_or_default());
+        if let Some(favorites) = file.favorites {
+            self.favorites = favorites;
+        }
         for (name, table) in file.providers.unwrap_or_default() {
             let header = table.span().start;
             let given = table.into_inner();
             if let Some(url) = &given.base_url {
                 source.check_url(&name, url)?;
+            }
+            if let Some(params) = &given.params
+                && let Some(reserved) =
+                    RESERVED_PARAMS.iter().find(|k| params.get_ref().contains_key(**k))
+            {
+                return Err(source.invalid(
+                    params.span().start,
+                    Some(format!("providers.{name}.params.{reserved}")),
+                    "rockchat sets this field itself; params may not replace it",
+                ));
             }
             let provider = match self.providers.remove(&name) {
                 Some(inherited) => given.over(inherited),
@@ -212,6 +244,9 @@ impl Provider {
             api_key_env: None,
             stream_usage: true,
             models: Vec::new(),
+            api_key_cmd: None,
+            headers: BTreeMap::new(),
+            params: serde_json::Map::new(),
         }
     }
 }
@@ -235,7 +270,38 @@ impl FileProvider {
         if let Some(models) = self.models {
             base.models = models;
         }
+        if let Some(command) = self.api_key_cmd {
+            base.api_key_cmd = Some(command).filter(|command| !command.trim().is_empty());
+        }
+        if let Some(headers) = self.headers {
+            base.headers = headers;
+        }
+        if let Some(params) = self.params {
+            // TOML values map onto JSON ones; a date becomes its string.
+            base.params = params
+                .into_inner()
+                .into_iter()
+                .map(|(key, value)| (key, toml_to_json(value)))
+                .collect();
+        }
         base
+    }
+}
+
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        toml::Value::String(text) => Json::String(text),
+        toml::Value::Integer(number) => Json::from(number),
+        toml::Value::Float(number) => {
+            serde_json::Number::from_f64(number).map_or(Json::Null, Json::Number)
+        }
+        toml::Value::Boolean(flag) => Json::Bool(flag),
+        toml::Value::Datetime(date) => Json::String(date.to_string()),
+        toml::Value::Array(items) => Json::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => {
+            Json::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
     }
 }
 

@@ -94,6 +94,9 @@ fn new_provider_table_adds_a_provider_with_default_options() {
             api_key_env: None,
             stream_usage: true,
             models: vec!["a".to_owned(), "b".to_owned()],
+            api_key_cmd: None,
+            headers: BTreeMap::new(),
+            params: serde_json::Map::new(),
         }
     );
     assert!(config.provider("ollama").is_ok());
@@ -127,7 +130,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`, `models`"
+         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
     );
 }
 
@@ -141,8 +144,8 @@ fn unknown_key_inside_a_provider_is_named_with_its_table() {
 
 #[test]
 fn unknown_subtable_of_a_provider_is_named() {
-    let (line, key, _) = invalid("\n[providers.ollama.headers]\nx = 1\n");
-    assert_eq!((line, key.as_deref()), (2, Some("providers.ollama.headers")));
+    let (line, key, _) = invalid("\n[providers.ollama.extras]\nx = 1\n");
+    assert_eq!((line, key.as_deref()), (2, Some("providers.ollama.extras")));
 }
 
 #[test]
@@ -298,4 +301,35 @@ fn model_windows_can_be_set_per_model() {
     );
     let (line, key, _) = invalid("[models.\"x\"]\nwindow = 5\n");
     assert_eq!((line, key.as_deref()), (2, Some("models.x.window")));
+}
+
+#[test]
+fn favorites_key_command_headers_and_params_are_read() {
+    let text = r#"favorites = ["openai/gpt-4o", "llama3.2"]
+
+[providers.openrouter]
+api_key_cmd = "pass show openrouter"
+headers = { "HTTP-Referer" = "https://example.org", "X-Title" = "rockchat" }
+params = { temperature = 0.7, top_k = 40, stop = ["END"], provider = { sort = "price" } }
+"#;
+    let config = parse(text).unwrap();
+    assert_eq!(config.favorites, ["openai/gpt-4o", "llama3.2"]);
+    let provider = config.provider("openrouter").unwrap();
+    assert_eq!(provider.api_key_cmd.as_deref(), Some("pass show openrouter"));
+    assert_eq!(provider.headers["HTTP-Referer"], "https://example.org");
+    assert_eq!(
+        serde_json::Value::Object(provider.params.clone()),
+        serde_json::json!({"temperature": 0.7, "top_k": 40, "stop": ["END"], "provider": {"sort": "price"}})
+    );
+}
+
+#[test]
+fn params_may_not_replace_the_fields_rockchat_sets() {
+    for key in ["model", "messages", "stream"] {
+        let text = format!("[providers.ollama]\nparams = {{ {key} = 1 }}\n");
+        let (line, name, message) = invalid(&text);
+        assert_eq!(line, 2);
+        assert_eq!(name, Some(format!("providers.ollama.params.{key}")));
+        assert!(message.contains("rockchat sets this field itself"), "{message}");
+    }
 }

@@ -1,8 +1,10 @@
 //! Turns config, flags and environment into the one endpoint and model a session uses.
 //!
 //! Precedence: flags, then environment (`OPENAI_BASE_URL`), then the provider's config. The
-//! key comes from the provider's `api_key_env`, then `OPENAI_API_KEY`; no key is fine for a
-//! local server. Pure: the environment is passed in as a lookup function.
+//! key comes from the provider's `api_key_env`, then its `api_key_cmd` (run later, by the
+//! client), then `OPENAI_API_KEY`; no key is fine for a local server. Every other configured
+//! provider is resolved too, for switching mid-conversation. Pure: the environment is passed
+//! in as a lookup function.
 
 use crate::api::Endpoint;
 use crate::config::{Config, UnknownProvider};
@@ -29,6 +31,23 @@ pub struct Settings {
     pub models: Vec<String>,
     /// `[models."NAME"]` windows: window and reply reserve.
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
+    /// Every provider a conversation can switch to, by name; the current one included
+    /// (under its label when `--base-url` replaced its URL).
+    pub providers: std::collections::BTreeMap<String, ProviderSettings>,
+    /// The config's `favorites`, as written.
+    pub favorites: Vec<String>,
+}
+
+/// One provider, ready to talk to.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    pub endpoint: Endpoint,
+    /// Its default model.
+    pub model: String,
+    /// Its configured model names.
+    pub models: Vec<String>,
+    /// Whether the picker lists it: it has a key (or a command for one), or needs none.
+    pub offered: bool,
 }
 
 pub fn resolve(
@@ -44,16 +63,19 @@ pub fn resolve(
         .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()));
     // With another URL the provider's name would mislead; the host says where requests go.
     let label = override_url.as_deref().map_or_else(|| name.to_owned(), host_of);
-    let base_url = override_url.unwrap_or_else(|| provider.base_url.clone());
-    let (api_key, key_hint) = find_key(provider.api_key_env.as_deref(), &env);
+    let mut providers: std::collections::BTreeMap<String, ProviderSettings> = config
+        .providers
+        .iter()
+        .map(|(name, provider)| (name.clone(), provider_settings(name, provider, None, &env)))
+        .collect();
+    let mut current = provider_settings(&label, provider, override_url.as_deref(), &env);
+    current.offered = true;
+    let endpoint = current.endpoint.clone();
+    providers.insert(label, current);
     Ok(Settings {
-        endpoint: Endpoint {
-            provider: label,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key,
-            key_hint,
-            stream_usage: provider.stream_usage,
-        },
+        endpoint,
+        providers,
+        favorites: config.favorites.clone(),
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
@@ -66,6 +88,37 @@ pub fn resolve(
             .collect(),
         idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs),
     })
+}
+
+/// `provider` as the app uses it, named `label`, at `url` when given instead of its own.
+fn provider_settings(
+    label: &str,
+    provider: &crate::config::Provider,
+    url: Option<&str>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> ProviderSettings {
+    let base_url = url.unwrap_or(&provider.base_url);
+    let own_key = provider.api_key_env.as_deref().and_then(env).and_then(ApiKey::new);
+    let (api_key, key_hint) = match (&own_key, &provider.api_key_cmd) {
+        (None, Some(command)) => (None, format!("it was printed by `{command}` (api_key_cmd)")),
+        _ => find_key(provider.api_key_env.as_deref(), env),
+    };
+    let needs_key = provider.api_key_env.is_some() || provider.api_key_cmd.is_some();
+    ProviderSettings {
+        offered: !needs_key || own_key.is_some() || provider.api_key_cmd.is_some(),
+        endpoint: Endpoint {
+            provider: label.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            key_hint,
+            stream_usage: provider.stream_usage,
+            api_key_cmd: provider.api_key_cmd.clone(),
+            headers: provider.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            params: provider.params.clone(),
+        },
+        model: provider.model.clone(),
+        models: provider.models.clone(),
+    }
 }
 
 /// `http://127.0.0.1:8080/v1` → `127.0.0.1:8080`.

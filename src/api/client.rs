@@ -3,7 +3,10 @@
 //!
 //! This module owns the socket and nothing else: it never touches app state, never retries
 //! on its own, and never lets the key reach an error message (server text is redacted).
+//! A key that comes from a command (`api_key_cmd`) is fetched here, once, at the first
+//! request, on a blocking thread so the app never waits for it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -19,7 +22,7 @@ use super::types::{
 use crate::secret::ApiKey;
 
 /// Where requests go and how they authenticate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Endpoint {
     pub provider: String,
     pub base_url: String,
@@ -28,6 +31,13 @@ pub struct Endpoint {
     pub key_hint: String,
     /// Whether the provider accepts `stream_options.include_usage`.
     pub stream_usage: bool,
+    /// A shell command printing the key, run once at the first request when `api_key` is
+    /// not set.
+    pub api_key_cmd: Option<String>,
+    /// Extra headers for every request.
+    pub headers: Vec<(String, String)>,
+    /// Extra request body fields (the provider's `params`).
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One piece of a streamed reply, in arrival order.
@@ -62,6 +72,9 @@ pub struct ApiClient {
     http: reqwest::Client,
     endpoint: Endpoint,
     idle_timeout: Duration,
+    /// The key `api_key_cmd` printed, or why it could not; shared by the clones so the
+    /// command runs once.
+    command_key: Arc<tokio::sync::OnceCell<Result<ApiKey, ApiError>>>,
 }
 
 impl ApiClient {
@@ -71,7 +84,7 @@ impl ApiClient {
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
-        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT })
+        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT, command_key: Arc::default() })
     }
 
     /// How long the server may stay silent, before the reply starts or in the middle of it.
@@ -97,13 +110,48 @@ impl ApiClient {
         messages: Vec<WireMessage>,
         stream: bool,
     ) -> ChatRequest {
+        let mut extra = self.endpoint.params.clone();
+        // Config refuses these already; a library caller's endpoint is not checked there.
+        extra.retain(|key, _| !crate::config::RESERVED_PARAMS.contains(&key.as_str()));
         ChatRequest {
             model: model.to_owned(),
             messages,
             stream,
             stream_options: (stream && self.endpoint.stream_usage)
                 .then_some(StreamOptions { include_usage: true }),
+            extra,
         }
+    }
+
+    /// The key to send: the configured one, or what `api_key_cmd` prints (run once).
+    async fn key(&self) -> Result<Option<ApiKey>, ApiError> {
+        if let Some(key) = &self.endpoint.api_key {
+            return Ok(Some(key.clone()));
+        }
+        let Some(command) = &self.endpoint.api_key_cmd else { return Ok(None) };
+        let provider = self.endpoint.provider.clone();
+        let command = command.clone();
+        let result = self
+            .command_key
+            .get_or_init(|| async move {
+                let run = {
+                    let command = command.clone();
+                    tokio::task::spawn_blocking(move || run_key_command(&command))
+                };
+                let message = match run.await {
+                    Ok(Ok(key)) => return Ok(key),
+                    Ok(Err(message)) => message,
+                    Err(_) => "it could not be started".to_owned(),
+                };
+                Err(ApiError::KeyCommand { provider, message: format!("`{command}` {message}") })
+            })
+            .await;
+        result.clone().map(Some)
+    }
+
+    /// The key in use, if known yet, for redaction.
+    fn known_key(&self) -> Option<&ApiKey> {
+        self.endpoint.api_key.as_ref().or_else(|| self.command_key.get()?.as_ref().ok())
     }
 
     fn url(&self) -> String {
@@ -114,7 +162,7 @@ impl ApiClient {
     /// terminal control stripped (an error is shown on screen and printed to stderr).
     fn redact(&self, text: &str) -> String {
         let text = crate::sanitize::sanitize(text);
-        match &self.endpoint.api_key {
+        match self.known_key() {
             Some(key) => key.redact(&text),
             None => text.into_owned(),
         }
@@ -130,7 +178,10 @@ impl ApiClient {
         mut builder: reqwest::RequestBuilder,
         model: &str,
     ) -> Result<reqwest::Response, ApiError> {
-        if let Some(key) = &self.endpoint.api_key {
+        for (name, value) in &self.endpoint.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(key) = self.key().await? {
             builder = builder.bearer_auth(key.expose());
         }
         let response = tokio::time::timeout(self.idle_timeout, builder.send())
@@ -392,6 +443,24 @@ impl ApiClient {
             _ => ApiError::Http { status: code, message },
         }
     }
+}
+
+/// Runs `command` with `sh -c` and takes the first line it prints as the key. Errors say
+/// how it failed, never what it printed: the output may be the key.
+fn run_key_command(command: &str) -> Result<ApiKey, String> {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not be run ({e})"))?;
+    if !output.status.success() {
+        return Err(format!("failed ({})", output.status));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next().unwrap_or("");
+    ApiKey::new(first.trim_end_matches(['\r', '\n'])).ok_or_else(|| "printed no key".to_owned())
 }
 
 #[derive(Debug, Default)]

@@ -32,6 +32,9 @@ pub enum ApiError {
     /// The server answered with something that is not a chat completion.
     #[error("{message}")]
     Protocol { message: String },
+    /// The provider's `api_key_cmd` failed; names the command, never its output.
+    #[error("cannot get the API key for provider `{provider}`: {message}")]
+    KeyCommand { provider: String, message: String },
 }
 
 impl ApiError {
@@ -60,6 +63,9 @@ impl ApiError {
                 "Check that the server is running and reachable; Ctrl+R retries.".to_owned()
             }
             Self::InStream { .. } | Self::Protocol { .. } => "Ctrl+R retries.".to_owned(),
+            Self::KeyCommand { .. } => {
+                "Check the provider's api_key_cmd in the config (run it in a shell to see why).".to_owned()
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod params;
 pub mod reply;
 pub mod sse;
 pub mod think;

@@ -79,6 +79,18 @@ pub struct ChatRequest {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    /// The provider's `params` with the conversation's over them; never holds a field
+    /// named above (the client leaves those out).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ChatRequest {
+    /// The conversation's parameters over the provider's.
+    pub fn with_params(mut self, params: &super::params::RequestParams) -> Self {
+        params.apply(&mut self.extra);
+        self
+    }
 }
 
 /// Token usage as reported by the server, for the last turn.
@@ -310,6 +322,7 @@ mod tests {
             messages: vec![WireMessage::text(Role::System, "s")],
             stream: true,
             stream_options: None,
+            extra: serde_json::Map::new(),
         };
         let json = serde_json::to_string(&request).unwrap();
         assert_eq!(

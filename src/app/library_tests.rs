@@ -89,6 +89,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         system_prompt: "be brief".into(),
         provider: String::new(),
         model: String::new(),
+        params: "{}".into(),
         messages: vec![StoredMessage {
             id: 90,
             parent_id: None,

@@ -115,6 +115,7 @@ mod tests {
             system_prompt: "sys".into(),
             provider: String::new(),
             model: String::new(),
+            params: "{}".into(),
             messages: vec![crate::store::StoredMessage {
                 id: 70,
                 parent_id: None,

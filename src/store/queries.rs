@@ -45,6 +45,8 @@ pub struct StoredConversation {
     pub system_prompt: String,
     pub provider: String,
     pub model: String,
+    /// The conversation's request parameters as stored (a JSON object).
+    pub params: String,
     pub messages: Vec<StoredMessage>,
 }
 
@@ -167,6 +169,25 @@ pub fn set_system_prompt(conn: &Connection, conversation: i64, text: &str) -> ru
     .map(drop)
 }
 
+/// The provider and model the conversation talks to now (the user switched).
+pub fn set_target(
+    conn: &Connection,
+    conversation: i64,
+    provider: &str,
+    model: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE conversations SET provider = ?2, model = ?3 WHERE id = ?1",
+        params![conversation, provider, model],
+    )
+    .map(drop)
+}
+
+pub fn set_params(conn: &Connection, conversation: i64, json: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE conversations SET params = ?2 WHERE id = ?1", params![conversation, json])
+        .map(drop)
+}
+
 /// Keeps the list-view fields current: updated time, preview, model and the leaf.
 fn touch_conversation(
     conn: &Connection,
@@ -266,13 +287,20 @@ impl Store {
         let head = self
             .conn
             .query_row(
-                "SELECT title, system_prompt, provider, model, leaf_id FROM conversations WHERE id = ?1",
+                "SELECT title, system_prompt, provider, model, leaf_id, params
+                 FROM conversations WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<i64>>(4)?)),
+                |r| {
+                    Ok((
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                        r.get::<_, Option<i64>>(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()
             .map_err(|e| self.fail(e))?;
-        let Some((title, system_prompt, provider, model, leaf)) = head else {
+        let Some(((title, system_prompt, provider, model), leaf, params)) = head else {
             return Err(StoreError::NotFound(id));
         };
         // One indexed scan of the conversation, then a walk from the leaf in memory: far
@@ -298,7 +326,7 @@ impl Store {
         let mut messages: Vec<StoredMessage> =
             branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
         super::attachments::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
-        Ok(StoredConversation { id, title, system_prompt, provider, model, messages })
+        Ok(StoredConversation { id, title, system_prompt, provider, model, params, messages })
     }
 
     /// Full-text search over every message, best matches first.

@@ -4,7 +4,7 @@
 //! rockchat is refused, never touched.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -73,4 +73,9 @@ CREATE TABLE attachments (
     data       BLOB NOT NULL
 );
 CREATE INDEX attachments_by_message ON attachments(message_id, position);
+";
+
+/// Per-conversation request parameters (F4): a JSON object of the fields set, `{}` for none.
+const V3: &str = "
+ALTER TABLE conversations ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
 ";

@@ -296,3 +296,35 @@ fn a_version_1_file_with_conversations_is_upgraded_and_keeps_them() {
     assert_eq!(loaded.messages[0].content, "still here");
     assert!(loaded.messages[0].attachments.is_empty());
 }
+
+#[test]
+fn a_version_1_file_keeps_its_conversations_and_gains_parameters_and_a_target() {
+    let (_dir, path) = temp_db();
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversations (title, provider, model, created_at, updated_at)
+             VALUES ('old one', 'ollama', 'llama3.2', 1, 1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let old = store.load(1).unwrap();
+    assert_eq!((old.title.as_str(), old.provider.as_str()), ("old one", "ollama"));
+    assert_eq!(old.params, "{}");
+    let writer =
+        Writer::spawn(store, |e| assert!(!matches!(e, writer::StoreEvent::Failed(_)))).unwrap();
+    writer.send(StoreCmd::Adopt { conversation: (5, 1), messages: vec![] });
+    writer.send(StoreCmd::SetTarget {
+        conversation: 5,
+        provider: "openai".into(),
+        model: "o3".into(),
+    });
+    writer.send(StoreCmd::SetParams { conversation: 5, json: r#"{"seed":7}"#.into() });
+    writer.close();
+    let reopened = Store::open(&path).unwrap().load(1).unwrap();
+    assert_eq!((reopened.provider.as_str(), reopened.model.as_str()), ("openai", "o3"));
+    assert_eq!(reopened.params, r#"{"seed":7}"#);
+}

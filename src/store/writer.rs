@@ -51,6 +51,17 @@ pub enum StoreCmd {
         conversation: Key,
         text: String,
     },
+    /// The conversation now talks to this provider and model.
+    SetTarget {
+        conversation: Key,
+        provider: String,
+        model: String,
+    },
+    /// The conversation's request parameters, as a JSON object.
+    SetParams {
+        conversation: Key,
+        json: String,
+    },
     /// Rename a stored conversation (by row id, as the list shows it).
     Rename {
         id: i64,
@@ -219,6 +230,16 @@ fn apply(
             StoreCmd::SetSystemPrompt { conversation, text } => {
                 if let Some(&id) = rows.conversations.get(&conversation) {
                     queries::set_system_prompt(&tx, id, &text)?;
+                }
+            }
+            StoreCmd::SetTarget { conversation, provider, model } => {
+                if let Some(&id) = rows.conversations.get(&conversation) {
+                    queries::set_target(&tx, id, &provider, &model)?;
+                }
+            }
+            StoreCmd::SetParams { conversation, json } => {
+                if let Some(&id) = rows.conversations.get(&conversation) {
+                    queries::set_params(&tx, id, &json)?;
                 }
             }
         }
