@@ -10,7 +10,7 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::api::ApiClient;
-use crate::app::{App, Msg, State, persist};
+use crate::app::{App, Msg, State, persist, target};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::ui::theme::Theme;
@@ -26,12 +26,30 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
     state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
     state.retry.max_retries = settings.max_retries;
-    state.catalog.configured = settings.models.clone();
     state.windows = settings.windows.clone();
+    let mut clients = Vec::new();
+    for (name, provider) in &settings.providers {
+        let models = state.catalog.provider_mut(name);
+        models.default_model = provider.model.clone();
+        models.configured = provider.models.clone();
+        models.offered = provider.offered;
+        if *name != state.target.provider {
+            let client =
+                ApiClient::new(provider.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+            clients.push((name.clone(), client));
+        }
+    }
+    let provider = state.target.provider.clone();
+    state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
+        settings.providers.contains_key(name)
+    });
     // Read before the terminal is taken over, so a bad id is a plain error message.
-    let restored = resume.map(|id| store.load(id)).transpose()?.map(persist::restore);
-    let adopt = restored.map(|(conversation, adopt)| {
+    let stored = resume.map(|id| store.load(id)).transpose()?;
+    let adopt = stored.map(|stored| {
+        let (provider, model) = (stored.provider.clone(), stored.model.clone());
+        let (conversation, adopt) = persist::restore(stored);
         state.conversation = conversation;
+        state.notice = target::restore(&mut state, &provider, &model);
         adopt
     });
 
@@ -43,6 +61,9 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    for (name, client) in clients {
+        app.add_client(name, client);
+    }
     if let Err(error) = app.attach_store(store) {
         restore();
         return Err(error.into());

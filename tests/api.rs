@@ -27,6 +27,7 @@ fn endpoint(base_url: &str, key: Option<&str>, stream_usage: bool) -> Endpoint {
         api_key: key.and_then(ApiKey::new),
         key_hint: "it was read from ROCKAPI_API_KEY".into(),
         stream_usage,
+        ..Endpoint::default()
     }
 }
 

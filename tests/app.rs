@@ -29,6 +29,7 @@ fn app_at(base_url: &str) -> App<TestBackend> {
         api_key: None,
         key_hint: "no key was sent".into(),
         stream_usage: true,
+        ..Endpoint::default()
     };
     let client = ApiClient::new(endpoint).unwrap();
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
@@ -214,7 +215,7 @@ async fn ctrl_p_lists_the_servers_models_and_the_next_request_uses_the_chosen_on
     let server = TestServer::start(vec![models, sse(&["Hi from qwen"])]).await;
     let mut app = app(&server);
     app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL))).unwrap();
-    until(&mut app, |s| s.catalog.server.is_some()).await;
+    until(&mut app, |s| s.catalog.providers.get("local").is_some_and(|p| p.server.is_some())).await;
     for c in "qwen".chars() {
         press(&mut app, KeyCode::Char(c));
     }

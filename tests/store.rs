@@ -23,6 +23,7 @@ fn app(server: &TestServer, db: &std::path::Path) -> App<TestBackend> {
         api_key: None,
         key_hint: String::new(),
         stream_usage: true,
+        ..Endpoint::default()
     };
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
     let state = State::new(target, "You are a helpful assistant".into(), false);

@@ -27,11 +27,16 @@ pub enum Outcome {
     TooLong { needed: usize, window: usize },
 }
 
-/// The window and reply reserve for `model`, from the most specific source: config (or
-/// what a server's overflow error taught), then the server's model list, then the built-in
-/// table. A reserve not given is a quarter of the window, at most 4,096 tokens.
+/// The window and reply reserve for `model` on the current provider, from the most
+/// specific source: config (or what a server's overflow error taught), then the server's
+/// model list, then the built-in table. A reserve not given is a quarter of the window, at
+/// most 4,096 tokens; the conversation's `max_tokens` (F4), when set, is the reserve.
 pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
-    limits(&state.windows, state.catalog.window(model), model)
+    let reported = state.catalog.window(&state.target.provider, model);
+    let (window, reserve) = limits(&state.windows, reported, model)?;
+    let asked =
+        state.conversation.params.max_tokens.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+    Some((window, asked.map_or(reserve, |asked| asked.min(window))))
 }
 
 /// `limits_for` without an app: configured windows, a server-reported one, the table.

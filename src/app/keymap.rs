@@ -19,6 +19,12 @@ pub enum Action {
     NewConversation,
     Library,
     Models,
+    /// F2: the next favorite model.
+    NextFavorite,
+    /// Shift+F2: the previous favorite model.
+    PreviousFavorite,
+    /// F4: the conversation's request parameters.
+    Params,
     Continue,
     ToggleReasoning,
     Help,
@@ -41,12 +47,14 @@ pub const HELP: &[(&str, &str)] = &[
     ("Ctrl+O", "ask the model to continue its reply"),
     ("Ctrl+N", "new conversation (this one is saved)"),
     ("Ctrl+L", "saved conversations: type to search, Enter opens"),
-    ("Ctrl+P", "switch model (type to filter)"),
+    ("Ctrl+P", "switch model or provider (type to filter)"),
+    ("F2, Shift+F2", "next / previous favorite model"),
     ("Ctrl+T", "fold or unfold the model's reasoning"),
     ("PgUp, PgDn", "scroll the transcript"),
     ("Home, End", "top / bottom (Ctrl+Home, Ctrl+End while typing)"),
     ("F1", "this help"),
     ("F3", "edit the system message"),
+    ("F4", "temperature, top_p, max_tokens, seed (this chat)"),
     ("F6", "mouse on/off (off: the terminal selects text)"),
 ];
 
@@ -70,7 +78,12 @@ pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
         KeyCode::Char('t') if ctrl => Action::ToggleReasoning,
         KeyCode::Esc => Action::Stop,
         KeyCode::F(1) => Action::Help,
+        // Terminals that do not report Shift with function keys send Shift+F2 as F14.
+        KeyCode::F(2) if shift => Action::PreviousFavorite,
+        KeyCode::F(14) => Action::PreviousFavorite,
+        KeyCode::F(2) => Action::NextFavorite,
         KeyCode::F(3) => Action::EditSystem,
+        KeyCode::F(4) => Action::Params,
         KeyCode::F(6) => Action::ToggleMouse,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,

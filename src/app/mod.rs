@@ -5,10 +5,12 @@ pub mod context;
 pub mod keymap;
 pub mod library;
 pub mod msg;
+pub mod params;
 pub mod persist;
 pub mod picker;
 pub mod run;
 pub mod state;
+pub mod target;
 mod turn;
 pub mod update;
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::models::ModelInfo;
+use crate::api::params::RequestParams;
 use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
 use crate::attach::Attachment;
@@ -37,8 +38,8 @@ pub enum Msg {
     Shutdown,
     /// The store's thread answered: a new row, a failed write, or a read.
     Stored(StoreEvent),
-    /// The server's model list, or why it could not be had.
-    ModelsListed(Result<Vec<ModelInfo>, String>),
+    /// A provider's model list, or why it could not be had.
+    ModelsListed { provider: String, result: Result<Vec<ModelInfo>, String> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
     Attached(Result<Attachment, (String, String)>),
 }
@@ -70,8 +71,15 @@ impl From<StreamEvent> for ApiEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Send `messages` to `model` and report the events as `Msg::Api` with `id`.
-    StartRequest { id: RequestId, model: String, messages: Vec<WireMessage> },
+    /// Send `messages` to `model` at `provider`, with the conversation's `params`, and
+    /// report the events as `Msg::Api` with `id`.
+    StartRequest {
+        id: RequestId,
+        provider: String,
+        model: String,
+        messages: Vec<WireMessage>,
+        params: RequestParams,
+    },
     /// Abort request `id`; the state already holds its partial reply.
     CancelRequest { id: RequestId },
     /// Send `Msg::RetryDue { id }` at `at` (cancelled along with request `id`).
@@ -80,8 +88,8 @@ pub enum Effect {
     SetMouseCapture(bool),
     /// Leave the app, restoring the terminal.
     Quit,
-    /// Fetch the provider's model list in the background.
-    FetchModels,
+    /// Fetch this provider's model list in the background.
+    FetchModels { provider: String },
     /// Hand this to the store's thread (saves, and the list's reads).
     Store(StoreCmd),
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes

@@ -92,7 +92,8 @@ pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
         rows.push((message.key, row.id));
         messages.push(message);
     }
-    let conversation = Conversation::restored(stored.id, stored.system_prompt, messages);
+    let mut conversation = Conversation::restored(stored.id, stored.system_prompt, messages);
+    conversation.params = crate::api::params::RequestParams::from_json(&stored.params);
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
 }

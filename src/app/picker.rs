@@ -1,30 +1,55 @@
-//! The model picker (Ctrl+P): the server's models (fetched once in the background), the
-//! ones named in config, recently used first; type to filter, Enter switches. The next
-//! request uses the new model; replies keep the name of the model that wrote them.
+//! The model picker (Ctrl+P): the models of every provider the user can reach, grouped by
+//! provider (the current one first). Each provider's `/models` is fetched in the background
+//! the first time the picker opens, never blocking typing; what config names is there
+//! at once. Recently used first; type to filter; Enter switches, the provider too when the
+//! model belongs to another one. The next request uses the new target; replies keep the
+//! name of the model that wrote them.
+
+use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::Effect;
-use super::state::{Popup, State};
+use super::state::{Popup, State, Target};
+use super::target;
 use crate::api::models::ModelInfo;
 
-/// What is known about the current provider's models.
+/// What is known about one provider's models.
 #[derive(Debug, Clone, Default)]
-pub struct Catalog {
+pub struct ProviderModels {
+    /// Its default model.
+    pub default_model: String,
     /// From `GET /models`; `None` until fetched.
     pub server: Option<Vec<ModelInfo>>,
     /// Why the server's list could not be had (the configured list still works).
     pub error: Option<String>,
+    /// A fetch is under way.
+    pub fetching: bool,
     /// From the provider's `models` in config.
     pub configured: Vec<String>,
+    /// Listed in the picker: it has a key or needs none. A provider not offered can still
+    /// be the target of a reopened conversation.
+    pub offered: bool,
+}
+
+/// Every provider the app can talk to, and what each serves.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub providers: BTreeMap<String, ProviderModels>,
     /// Most recent first.
-    pub recent: Vec<String>,
+    pub recent: Vec<Target>,
 }
 
 impl Catalog {
-    /// The window the server reported for `model`, if any.
-    pub fn window(&self, model: &str) -> Option<usize> {
-        self.server.as_ref()?.iter().find(|m| m.id == model)?.context_window
+    /// The window `provider`'s server reported for `model`, if any.
+    pub fn window(&self, provider: &str, model: &str) -> Option<usize> {
+        let server = self.providers.get(provider)?.server.as_ref()?;
+        server.iter().find(|m| m.id == model)?.context_window
+    }
+
+    /// The entry for `provider`, made when first needed (a provider named by a flag).
+    pub fn provider_mut(&mut self, provider: &str) -> &mut ProviderModels {
+        self.providers.entry(provider.to_owned()).or_default()
     }
 }
 
@@ -34,47 +59,80 @@ pub struct Picker {
     pub selected: usize,
 }
 
+/// Opens the picker and asks for every offered provider's list not fetched yet.
 pub fn open(state: &mut State) -> Vec<Effect> {
     state.popup = Some(Popup::Models(Box::default()));
-    if state.catalog.server.is_none() && state.catalog.error.is_none() {
-        return vec![Effect::FetchModels];
-    }
-    Vec::new()
-}
-
-pub fn listed(state: &mut State, result: Result<Vec<ModelInfo>, String>) {
-    match result {
-        Ok(models) => state.catalog.server = Some(models),
-        Err(error) => state.catalog.error = Some(error),
-    }
-}
-
-/// Every model on offer, recent first, then config, then the server; filtered by `query`
-/// (the letters in order, case ignored), closer matches first.
-pub fn candidates(state: &State, query: &str) -> Vec<String> {
-    let catalog = &state.catalog;
-    let server = catalog.server.iter().flatten().map(|m| m.id.clone());
-    let mut all: Vec<String> = Vec::new();
-    let current = std::iter::once(state.target.model.clone());
-    for id in catalog
-        .recent
-        .iter()
-        .cloned()
-        .chain(current)
-        .chain(catalog.configured.iter().cloned())
-        .chain(server)
-    {
-        if !all.contains(&id) {
-            all.push(id);
+    let current = state.target.provider.clone();
+    state.catalog.provider_mut(&current);
+    let mut effects = Vec::new();
+    for (name, models) in &mut state.catalog.providers {
+        let wanted = models.offered || *name == current;
+        if wanted && models.server.is_none() && models.error.is_none() && !models.fetching {
+            models.fetching = true;
+            effects.push(Effect::FetchModels { provider: name.clone() });
         }
     }
-    let mut scored: Vec<(usize, usize, String)> = all
-        .into_iter()
-        .enumerate()
-        .filter_map(|(order, id)| score(&id, query).map(|s| (s, order, id)))
-        .collect();
-    scored.sort();
-    scored.into_iter().map(|(.., id)| id).collect()
+    effects
+}
+
+pub fn listed(state: &mut State, provider: String, result: Result<Vec<ModelInfo>, String>) {
+    let models = state.catalog.provider_mut(&provider);
+    models.fetching = false;
+    match result {
+        Ok(list) => models.server = Some(list),
+        Err(error) => models.error = Some(error),
+    }
+}
+
+/// The providers in the order the picker shows them: the current one, then the others
+/// offered, by name.
+pub fn provider_order(state: &State) -> Vec<String> {
+    let current = &state.target.provider;
+    let others = state
+        .catalog
+        .providers
+        .iter()
+        .filter(|(name, models)| models.offered && *name != current)
+        .map(|(name, _)| name.clone());
+    std::iter::once(current.clone()).chain(others).collect()
+}
+
+/// Every model on offer, grouped by provider (`provider_order`); within a group recent
+/// first, then the current and default model, config, then the server's list. Filtered by
+/// `query` (the letters in order, case ignored, against the model or `provider/model`),
+/// closer matches first within a group.
+pub fn candidates(state: &State, query: &str) -> Vec<Target> {
+    let mut chosen = Vec::new();
+    for (group, provider) in provider_order(state).into_iter().enumerate() {
+        let models = state.catalog.providers.get(&provider);
+        let recent = state.catalog.recent.iter().filter(|t| t.provider == provider);
+        let mut ids: Vec<String> = recent.map(|t| t.model.clone()).collect();
+        if provider == state.target.provider {
+            ids.push(state.target.model.clone());
+        }
+        if let Some(models) = models {
+            ids.push(models.default_model.clone());
+            ids.extend(models.configured.iter().cloned());
+            ids.extend(models.server.iter().flatten().map(|m| m.id.clone()));
+        }
+        let mut seen = Vec::new();
+        for (order, id) in ids.into_iter().enumerate() {
+            if id.is_empty() || seen.contains(&id) {
+                continue;
+            }
+            seen.push(id.clone());
+            let qualified = format!("{provider}/{id}");
+            let matched = score(&id, query).or_else(|| score(&qualified, query).map(|s| s + 3));
+            if let Some(score) = matched {
+                chosen.push((
+                    (group, score, order),
+                    Target { provider: provider.clone(), model: id },
+                ));
+            }
+        }
+    }
+    chosen.sort_by_key(|(rank, _)| *rank);
+    chosen.into_iter().map(|(_, target)| target).collect()
 }
 
 /// Lower is better; `None` when the letters of `query` are not all in `id`, in order.
@@ -113,13 +171,18 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let selected = picker.selected;
             let choices = candidates(state, &query);
             let chosen = choices.get(selected.min(choices.len().saturating_sub(1))).cloned();
-            // A name typed that the list does not have is taken as it is: servers often
-            // serve models they do not list.
-            let chosen =
-                chosen.or_else(|| (!query.trim().is_empty()).then(|| query.trim().to_owned()));
+            // A name typed that the list does not have is taken as it is, on the current
+            // provider: servers often serve models they do not list.
+            let chosen = chosen.or_else(|| {
+                let typed = query.trim();
+                (!typed.is_empty()).then(|| Target {
+                    provider: state.target.provider.clone(),
+                    model: typed.to_owned(),
+                })
+            });
             state.popup = None;
-            if let Some(model) = chosen {
-                switch(state, model);
+            if let Some(chosen) = chosen {
+                return target::switch(state, chosen);
             }
         }
         _ => {}
@@ -127,24 +190,29 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-pub fn switch(state: &mut State, model: String) {
-    state.catalog.recent.retain(|m| *m != model);
-    state.catalog.recent.insert(0, model.clone());
-    state.notice = Some(format!("model: {model} (the next reply uses it)"));
-    state.target.model = model;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::msg::Msg;
-    use crate::app::state::Target;
     use crate::app::update;
+    use crate::store::writer::StoreCmd;
 
-    fn state() -> State {
-        let target = Target { provider: "p".into(), model: "gpt-4o-mini".into() };
-        let mut state = State::new(target, String::new(), false);
-        state.catalog.configured = vec!["gpt-4.1".into()];
+    pub(crate) fn target(provider: &str, model: &str) -> Target {
+        Target { provider: provider.into(), model: model.into() }
+    }
+
+    /// Current: `p` serving gpt-4o-mini with gpt-4.1 configured; `local` offered (no key
+    /// needed); `paid` configured but without a key, so not offered.
+    pub(crate) fn state() -> State {
+        let mut state = State::new(target("p", "gpt-4o-mini"), String::new(), false);
+        let p = state.catalog.provider_mut("p");
+        p.default_model = "gpt-4o-mini".into();
+        p.configured = vec!["gpt-4.1".into()];
+        p.offered = true;
+        let local = state.catalog.provider_mut("local");
+        local.default_model = "qwen".into();
+        local.offered = true;
+        state.catalog.provider_mut("paid").default_model = "big".into();
         state
     }
 
@@ -156,36 +224,65 @@ mod tests {
         ids.iter().map(|id| ModelInfo { id: (*id).into(), context_window: None }).collect()
     }
 
+    fn listed(state: &mut State, provider: &str, result: Result<Vec<ModelInfo>, String>) {
+        update(state, Msg::ModelsListed { provider: provider.into(), result });
+    }
+
+    fn models(choices: &[Target]) -> Vec<String> {
+        choices.iter().map(|t| format!("{}/{}", t.provider, t.model)).collect()
+    }
+
     #[test]
-    fn ctrl_p_fetches_the_list_once_and_typing_filters_it() {
+    fn ctrl_p_fetches_each_offered_providers_list_once_and_typing_filters_it() {
         let mut state = state();
+        let effects = press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
         assert_eq!(
-            press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL),
-            [Effect::FetchModels]
+            effects,
+            [
+                Effect::FetchModels { provider: "local".into() },
+                Effect::FetchModels { provider: "p".into() }
+            ]
         );
-        update(&mut state, Msg::ModelsListed(Ok(server(&["o3-mini", "gpt-4o", "llama-3.1-8b"]))));
-        // Current and configured first, then the server's in its own order.
+        listed(&mut state, "p", Ok(server(&["o3-mini", "gpt-4o", "llama-3.1-8b"])));
+        // Current and configured first, then the server's in its own order; then the
+        // other offered providers, grouped; `paid` has no key and is not listed.
         assert_eq!(
-            candidates(&state, ""),
-            ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-4o", "llama-3.1-8b"]
+            models(&candidates(&state, "")),
+            ["p/gpt-4o-mini", "p/gpt-4.1", "p/o3-mini", "p/gpt-4o", "p/llama-3.1-8b", "local/qwen"]
         );
-        assert_eq!(candidates(&state, "l38"), ["llama-3.1-8b"]);
-        assert_eq!(candidates(&state, "4o"), ["gpt-4o-mini", "gpt-4o"]);
+        assert_eq!(models(&candidates(&state, "l38")), ["p/llama-3.1-8b"]);
+        assert_eq!(models(&candidates(&state, "4o")), ["p/gpt-4o-mini", "p/gpt-4o"]);
+        assert_eq!(models(&candidates(&state, "local/")), ["local/qwen"]);
         press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL).is_empty(), "cached");
+        assert!(
+            press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL).is_empty(),
+            "cached, or still on its way"
+        );
+    }
+
+    #[test]
+    fn typing_goes_on_while_the_lists_are_fetched() {
+        let mut state = state();
+        press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        for c in "qw".chars() {
+            press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        assert_eq!(models(&candidates(&state, "qw")), ["local/qwen"]);
+        listed(&mut state, "local", Ok(server(&["qwen", "qwen-coder"])));
+        assert_eq!(models(&candidates(&state, "qw")), ["local/qwen", "local/qwen-coder"]);
     }
 
     #[test]
     fn enter_switches_the_model_for_the_next_request_and_it_becomes_recent() {
         let mut state = state();
         press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
-        update(&mut state, Msg::ModelsListed(Ok(server(&["o3-mini"]))));
+        listed(&mut state, "p", Ok(server(&["o3-mini"])));
         for c in "o3".chars() {
             press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
         }
         press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(state.target.model, "o3-mini");
-        assert_eq!(candidates(&state, "")[0], "o3-mini");
+        assert_eq!(state.target, target("p", "o3-mini"));
+        assert_eq!(candidates(&state, "")[0], target("p", "o3-mini"));
         update(&mut state, Msg::Paste("hi".into()));
         let effects = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
         assert!(
@@ -196,15 +293,51 @@ mod tests {
     }
 
     #[test]
+    fn a_model_of_another_provider_switches_the_provider_and_is_remembered() {
+        let mut state = state();
+        state.conversation.saved = true;
+        press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        listed(&mut state, "local", Ok(server(&["qwen-coder"])));
+        for c in "coder".chars() {
+            press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        let effects = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(state.target, target("local", "qwen-coder"));
+        assert_eq!(
+            state.notice.as_deref(),
+            Some("model: qwen-coder on local (the next reply uses it)")
+        );
+        assert_eq!(
+            effects,
+            [Effect::Store(StoreCmd::SetTarget {
+                conversation: state.conversation.key,
+                provider: "local".into(),
+                model: "qwen-coder".into()
+            })]
+        );
+        update(&mut state, Msg::Paste("hi".into()));
+        let effects = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(effects.iter().any(|e| matches!(
+            e,
+            Effect::StartRequest { provider, model, .. } if provider == "local" && model == "qwen-coder"
+        )));
+    }
+
+    #[test]
     fn a_server_without_a_list_still_offers_the_configured_models() {
         let mut state = state();
         press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
-        update(&mut state, Msg::ModelsListed(Err("HTTP 404: not found".into())));
-        assert_eq!(candidates(&state, ""), ["gpt-4o-mini", "gpt-4.1"]);
+        listed(&mut state, "p", Err("HTTP 404: not found".into()));
+        listed(&mut state, "local", Err("cannot connect".into()));
+        assert_eq!(models(&candidates(&state, "")), ["p/gpt-4o-mini", "p/gpt-4.1", "local/qwen"]);
         for c in "my-custom-model".chars() {
             press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
         }
         press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(state.target.model, "my-custom-model", "an unlisted name is taken as typed");
+        assert_eq!(
+            state.target,
+            target("p", "my-custom-model"),
+            "an unlisted name is taken as typed"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The driver: the one event loop. It owns the terminal, the channel from background tasks
 //! and the running requests; it feeds every input to `update`, carries out the effects, and
-//! draws at most once per frame interval, only after something changed.
+//! draws at most once per frame interval, only after something changed. It holds one HTTP
+//! client per provider, so a conversation can switch provider between two requests.
 //!
 //! It is generic over the backend and the input stream so tests drive it with `TestBackend`
 //! and their own events against a real server.
@@ -20,7 +21,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 use super::msg::{ApiEvent, Effect, Msg, RequestId};
 use super::state::State;
 use super::update::update;
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiError};
 use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
 
@@ -37,7 +38,8 @@ pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;
 pub struct App<B: Backend> {
     pub state: State,
     terminal: Terminal<B>,
-    client: ApiClient,
+    /// By provider name; each knows its base URL, key, headers and params.
+    clients: HashMap<String, ApiClient>,
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
     requests: HashMap<RequestId, JoinHandle<()>>,
@@ -58,10 +60,11 @@ where
         mouse_switch: MouseSwitch,
     ) -> Self {
         let (tx, rx) = unbounded_channel();
+        let clients = HashMap::from([(state.target.provider.clone(), client)]);
         Self {
             state,
             terminal,
-            client,
+            clients,
             tx,
             rx,
             requests: HashMap::new(),
@@ -70,6 +73,18 @@ where
             dirty: true,
             writer: None,
         }
+    }
+
+    /// Another provider the conversation may switch to.
+    pub fn add_client(&mut self, provider: String, client: ApiClient) {
+        self.clients.insert(provider, client);
+    }
+
+    /// The client for `provider`, or the error a request to it ends with.
+    fn client(&self, provider: &str) -> Result<ApiClient, ApiError> {
+        self.clients.get(provider).cloned().ok_or_else(|| ApiError::Protocol {
+            message: format!("provider `{provider}` is not in the config"),
+        })
     }
 
     /// Saves from now on go to `store`, through its own writer thread; a failed write
@@ -200,17 +215,23 @@ where
 
     fn execute(&mut self, effect: Effect) -> io::Result<()> {
         match effect {
-            Effect::StartRequest { id, model, messages } => {
-                tracing::info!(id, %model, messages = messages.len(), "request started");
-                let client = self.client.clone();
+            Effect::StartRequest { id, provider, model, messages, params } => {
+                tracing::info!(id, %provider, %model, messages = messages.len(), "request started");
+                let client = self.client(&provider);
                 let tx = self.tx.clone();
                 let task = tokio::spawn(async move {
-                    let request = client.chat_request(&model, messages, true);
                     let send = |event: ApiEvent| {
                         // The receiver is gone only when the app is shutting down.
                         let _ = tx.send(Msg::Api { id, event, at: Instant::now().into_std() });
                     };
-                    let result = client.stream(&request, |event| send(event.into())).await;
+                    let result = match client {
+                        Ok(client) => {
+                            let request =
+                                client.chat_request(&model, messages, true).with_params(&params);
+                            client.stream(&request, |event| send(event.into())).await
+                        }
+                        Err(error) => Err(error),
+                    };
                     send(match result {
                         Ok(()) => ApiEvent::Done,
                         Err(error) => ApiEvent::Failed(error),
@@ -235,12 +256,15 @@ where
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
             Effect::Store(command) => self.save(command),
-            Effect::FetchModels => {
-                let client = self.client.clone();
+            Effect::FetchModels { provider } => {
+                let client = self.client(&provider);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let result = client.list_models().await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::ModelsListed(result));
+                    let result = match client {
+                        Ok(client) => client.list_models().await.map_err(|e| e.to_string()),
+                        Err(error) => Err(error.to_string()),
+                    };
+                    let _ = tx.send(Msg::ModelsListed { provider, result });
                 });
             }
 

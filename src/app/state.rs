@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ratatui_textarea::TextArea;
 
 use super::msg::RequestId;
+use crate::api::params::RequestParams;
 use crate::api::reply::ReplyText;
 use crate::api::types::{FinishReason, Role, Usage};
 use crate::store::writer::Key;
@@ -125,6 +126,8 @@ pub struct Conversation {
     pub saved: bool,
     /// The row id, once the writer has reported it.
     pub stored_id: Option<i64>,
+    /// Sampling parameters set with F4; sent with every request of this conversation.
+    pub params: RequestParams,
 }
 
 impl Conversation {
@@ -136,6 +139,7 @@ impl Conversation {
             key: next_key(),
             saved: false,
             stored_id: None,
+            params: RequestParams::default(),
         }
     }
 
@@ -148,6 +152,7 @@ impl Conversation {
             key: next_key(),
             saved: true,
             stored_id: Some(id),
+            params: RequestParams::default(),
         }
     }
 
@@ -263,6 +268,8 @@ pub enum Popup {
     Library(Box<super::library::Library>),
     /// The model picker.
     Models(Box<super::picker::Picker>),
+    /// The conversation's request parameters (F4).
+    Params(Box<super::params::ParamsForm>),
 }
 
 /// What the transcript shows and where.
@@ -315,6 +322,8 @@ pub struct State {
     /// Known windows by model (config, or learned from an overflow error): window and
     /// reply reserve, the reserve defaulted when not given.
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
+    /// The config's `favorites`, resolved, for F2 and Shift+F2.
+    pub favorites: Vec<Target>,
 }
 
 impl State {
@@ -340,6 +349,7 @@ impl State {
             meter: None,
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
+            favorites: Vec::new(),
         }
     }
 

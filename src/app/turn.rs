@@ -38,6 +38,12 @@ pub fn send_prompt(
             provider: state.target.provider.clone(),
             model: state.target.model.clone(),
         }));
+        if !conversation.params.is_empty() {
+            effects.push(Effect::Store(StoreCmd::SetParams {
+                conversation: conversation.key,
+                json: conversation.params.to_json(),
+            }));
+        }
     }
     let mut prompt = Message::user(text);
     prompt.images = images;
@@ -81,7 +87,13 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
     let id = state.next_id;
     state.next_id += 1;
     state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
-    vec![Effect::StartRequest { id, model: state.target.model.clone(), messages }]
+    vec![Effect::StartRequest {
+        id,
+        provider: state.target.provider.clone(),
+        model: state.target.model.clone(),
+        messages,
+        params: state.conversation.params,
+    }]
 }
 
 pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {

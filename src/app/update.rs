@@ -12,7 +12,7 @@ use super::context;
 use super::keymap::{Action, action_for};
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
-use super::{library, persist, picker, turn};
+use super::{library, params, persist, picker, target, turn};
 use crate::api::types::Role;
 use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
@@ -72,8 +72,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
-        Msg::ModelsListed(result) => {
-            picker::listed(state, result);
+        Msg::ModelsListed { provider, result } => {
+            picker::listed(state, provider, result);
             Vec::new()
         }
         Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
@@ -106,6 +106,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match &state.popup {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
+        Some(Popup::Params(_)) => return params::on_key(state, key),
         _ => {}
     }
     if let Some(popup) = &mut state.popup {
@@ -143,6 +144,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Action::NewConversation => new_conversation(state),
         Action::Library => library::open(state),
         Action::Models => picker::open(state),
+        Action::NextFavorite => target::cycle_favorites(state, true),
+        Action::PreviousFavorite => target::cycle_favorites(state, false),
+        Action::Params => params::open(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -186,7 +190,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help | Popup::Library(_) | Popup::Models(_) => Some(None),
+        Popup::Help | Popup::Library(_) | Popup::Models(_) | Popup::Params(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
@@ -278,11 +282,15 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
 fn open_conversation(state: &mut State, stored: crate::store::StoredConversation) -> Vec<Effect> {
     let mut effects = stop(state);
     let title = stored.title.clone();
+    let (provider, model) = (stored.provider.clone(), stored.model.clone());
     let (conversation, adopt) = persist::restore(stored);
     state.conversation = conversation;
     state.view.scroll_up = 0;
     state.last_usage = None;
-    state.notice = Some(format!("opened: {title}"));
+    state.notice = Some(match target::restore(state, &provider, &model) {
+        Some(note) => format!("opened: {title} ({note})"),
+        None => format!("opened: {title} · {} on {}", state.target.model, state.target.provider),
+    });
     effects.push(Effect::Store(adopt));
     effects
 }

@@ -35,6 +35,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
         Some(Popup::Library(list)) => library::render(frame, area, list, theme),
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
+        Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
         None => {}
     }
 }

@@ -1,4 +1,6 @@
-//! Draws the model picker: the filter, then the models, the current one marked.
+//! Draws the model picker: the filter, then the models grouped under a heading per
+//! provider (with its list's state: fetching, or why the server's list is missing), the
+//! current model marked.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,61 +10,78 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::app::picker::{Picker, candidates};
+use crate::app::picker::{Picker, candidates, provider_order};
 use crate::app::state::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, theme: &Theme) {
-    let rect = centered(area, 60.min(area.width), area.height.saturating_sub(4).max(5));
+    let rect = centered(area, 72.min(area.width), area.height.saturating_sub(4).max(5));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(format!(" Model · {} ", state.target.provider))
+        .title(" Model ")
         .title_bottom(Line::from(" Enter switches · Esc closes ").right_aligned());
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let mut lines = vec![if picker.query.is_empty() {
+    let filter = if picker.query.is_empty() {
         Line::from(Span::styled("Type to filter…", theme.dim))
     } else {
         Line::from(vec![Span::raw(picker.query.as_str()), Span::styled("▌", theme.cursor)])
-    }];
-    let catalog = &state.catalog;
-    let status = match (&catalog.server, &catalog.error) {
-        (None, None) => Some("fetching the server's models…".to_owned()),
-        (_, Some(error)) => {
-            Some(format!("server list unavailable ({error}); configured models shown"))
-        }
-        _ => None,
     };
-    if let Some(status) = status {
-        lines.push(Line::from(Span::styled(status, theme.dim)));
-    }
     let choices = candidates(state, &picker.query);
     let selected = picker.selected.min(choices.len().saturating_sub(1));
-    let room = (inner.height as usize).saturating_sub(lines.len());
-    let first = selected.saturating_sub(room.saturating_sub(1));
-    for (index, id) in choices.iter().enumerate().skip(first).take(room) {
-        let current = *id == state.target.model;
-        let marker = if index == selected { "▌ " } else { "  " };
-        let style = if index == selected {
-            theme.user.add_modifier(Modifier::REVERSED)
-        } else {
-            theme.text
+    // The list below the filter, with the line of the selected model to scroll to.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_line = 0;
+    let mut index = 0;
+    for provider in provider_order(state) {
+        let group: Vec<_> = choices.iter().filter(|c| c.provider == provider).collect();
+        let models = state.catalog.providers.get(&provider);
+        let status = match models {
+            Some(m) if m.fetching => Some("fetching the server's models…".to_owned()),
+            Some(m) => m.error.as_ref().map(|e| format!("server list unavailable ({e})")),
+            None => None,
         };
-        let mut spans = vec![Span::styled(marker, theme.user), Span::styled(id.clone(), style)];
-        if current {
-            spans.push(Span::styled("  (current)", theme.dim));
+        if group.is_empty() && (status.is_none() || !picker.query.is_empty()) {
+            continue;
         }
-        if let Some(window) = catalog.window(id) {
-            spans.push(Span::styled(
-                format!("  {} ctx", crate::app::context::short(window)),
-                theme.dim,
-            ));
+        let mut heading = vec![Span::styled(format!("{provider} "), theme.assistant)];
+        if let Some(status) = status {
+            heading.push(Span::styled(status, theme.dim));
         }
-        lines.push(Line::from(spans));
+        lines.push(Line::from(heading));
+        for choice in group {
+            let current = *choice == state.target;
+            let is_selected = index == selected;
+            if is_selected {
+                selected_line = lines.len();
+            }
+            let marker = if is_selected { "▌ " } else { "  " };
+            let style =
+                if is_selected { theme.user.add_modifier(Modifier::REVERSED) } else { theme.text };
+            let mut spans =
+                vec![Span::styled(marker, theme.user), Span::styled(choice.model.clone(), style)];
+            if current {
+                spans.push(Span::styled("  (current)", theme.dim));
+            }
+            if let Some(window) = state.catalog.window(&choice.provider, &choice.model) {
+                spans.push(Span::styled(
+                    format!("  {} ctx", crate::app::context::short(window)),
+                    theme.dim,
+                ));
+            }
+            lines.push(Line::from(spans));
+            index += 1;
+        }
     }
     if choices.is_empty() && !picker.query.is_empty() {
-        lines.push(Line::from(Span::styled("no match: Enter uses the name as typed", theme.dim)));
+        lines.push(Line::from(Span::styled(
+            format!("no match: Enter uses the name as typed, on {}", state.target.provider),
+            theme.dim,
+        )));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let room = (inner.height as usize).saturating_sub(1).max(1);
+    let first = selected_line.saturating_sub(room.saturating_sub(1));
+    let shown = std::iter::once(filter).chain(lines.into_iter().skip(first).take(room));
+    frame.render_widget(Paragraph::new(shown.collect::<Vec<_>>()), inner);
 }

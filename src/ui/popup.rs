@@ -1,4 +1,4 @@
-//! Overlays: the key help and the system-message editor.
+//! Overlays: the key help, the system-message editor and the request-parameters form.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::keymap::HELP;
+use crate::app::params::{FIELDS, HINTS, ParamsForm};
 
 /// The key table, in two columns when one would not fit the terminal's height, and cut with
 /// a note when even two do not.
@@ -68,4 +69,38 @@ pub fn system_editor(frame: &mut Frame, area: Rect, editor: &TextArea<'static>, 
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
     frame.render_widget(editor, inner);
+}
+
+/// The request-parameters form (F4): one row per field, the focused one with a cursor,
+/// then the error of the last Enter, if any.
+pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &Theme) {
+    let label_width = FIELDS.iter().map(|f| f.len()).max().unwrap_or(0);
+    let mut lines = vec![Line::from(Span::styled(" Empty = the provider's default", theme.dim))];
+    for (index, (field, hint)) in FIELDS.iter().zip(HINTS).enumerate() {
+        let focused = index == form.focus;
+        let value = form.values[index].as_str();
+        let mut spans = vec![
+            Span::styled(format!(" {field:<label_width$}  "), theme.user),
+            Span::styled(
+                if value.is_empty() && !focused { "default" } else { value },
+                if value.is_empty() { theme.dim } else { theme.text },
+            ),
+        ];
+        if focused {
+            spans.push(Span::styled("▌", theme.cursor));
+        }
+        spans.push(Span::styled(format!("  ({hint})"), theme.dim));
+        lines.push(Line::from(spans));
+    }
+    if let Some(error) = &form.error {
+        lines.push(Line::from(Span::styled(format!(" {error}"), theme.error)));
+    }
+    let rect = centered(area, 58.min(area.width), lines.len() as u16 + 2);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Parameters for this conversation ")
+        .title_bottom(Line::from(" Tab next · Enter saves · Esc cancels ").right_aligned());
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
