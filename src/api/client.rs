@@ -350,6 +350,15 @@ impl ApiClient {
         response.text().await.map_err(|e| self.network_error(&e))
     }
 
+    /// `GET {server root}/{path}`: the base URL without its `/v1`, where llama-server
+    /// keeps `/props`.
+    pub(crate) async fn get_root_text(&self, path: &str) -> Result<String, ApiError> {
+        let base = self.endpoint.base_url.trim_end_matches('/');
+        let root = base.strip_suffix("/v1").unwrap_or(base);
+        let response = self.execute(self.http.get(format!("{root}/{path}")), "").await?;
+        response.text().await.map_err(|e| self.network_error(&e))
+    }
+
     /// Sends a non-streamed request and returns the whole reply.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;
@@ -414,7 +423,7 @@ impl ApiClient {
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let body = read_capped(response, MAX_ERROR_BODY).await;
-        let parsed = serde_json::from_str::<ErrorBody>(&body).ok();
+        let parsed = ErrorBody::parse(&body);
         let message = match &parsed {
             Some(body) => body.error.describe(),
             None if body.trim().is_empty() => {

@@ -1,5 +1,7 @@
 //! `GET {base_url}/models`: which models a server offers, and the context window where the
-//! server says (OpenRouter `context_length`, vLLM `max_model_len`). Lenient like the rest
+//! server says: OpenRouter `context_length`, vLLM `max_model_len`, and for llama.cpp's
+//! llama-server the per-slot `n_ctx` of `GET {server root}/props` (the window a request
+//! really gets), else its list's `meta.n_ctx` or `meta.n_ctx_train`. Lenient like the rest
 //! of the wire types: unknown fields ignored, a missing list is an empty list.
 
 use serde::Deserialize;
@@ -26,31 +28,93 @@ struct ModelEntry {
     context_length: Option<usize>,
     #[serde(default)]
     max_model_len: Option<usize>,
+    #[serde(default)]
+    owned_by: Option<String>,
+    /// llama-server's description of the loaded model.
+    #[serde(default)]
+    meta: Option<LlamaMeta>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LlamaMeta {
+    #[serde(default)]
+    n_ctx: Option<usize>,
+    #[serde(default)]
+    n_ctx_train: Option<usize>,
+}
+
+/// llama-server's `/props`; `n_ctx` sits under `default_generation_settings` (older and
+/// current builds) or at the top (some newer ones).
+#[derive(Debug, Deserialize)]
+struct Props {
+    #[serde(default)]
+    default_generation_settings: Option<PropsSettings>,
+    #[serde(default)]
+    n_ctx: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PropsSettings {
+    #[serde(default)]
+    n_ctx: Option<usize>,
+}
+
+/// A parsed list, and whether it came from llama-server (whose `/props` knows better).
+struct Parsed {
+    models: Vec<ModelInfo>,
+    llama_server: bool,
 }
 
 /// Parses a `/models` body; sorted by id, ids sanitised (they reach the screen).
 pub fn parse_models(body: &str) -> Result<Vec<ModelInfo>, String> {
+    parse(body).map(|parsed| parsed.models)
+}
+
+fn parse(body: &str) -> Result<Parsed, String> {
     let list: ModelList = serde_json::from_str(body)
         .map_err(|e| format!("the model list is not valid JSON ({e})"))?;
+    let llama_server =
+        list.data.iter().any(|m| m.meta.is_some() || m.owned_by.as_deref() == Some("llamacpp"));
     let mut models: Vec<ModelInfo> = list
         .data
         .into_iter()
-        .map(|m| ModelInfo {
-            id: crate::sanitize::sanitize(&m.id).into_owned(),
-            context_window: m.context_length.or(m.max_model_len),
+        .map(|m| {
+            let meta = m.meta.as_ref();
+            let llama = meta.and_then(|meta| meta.n_ctx.or(meta.n_ctx_train));
+            ModelInfo {
+                id: crate::sanitize::sanitize(&m.id).into_owned(),
+                context_window: m.context_length.or(m.max_model_len).or(llama).filter(|&w| w > 0),
+            }
         })
         .filter(|m| !m.id.is_empty())
         .collect();
     models.sort_by(|a, b| a.id.cmp(&b.id));
     models.dedup_by(|a, b| a.id == b.id);
-    Ok(models)
+    Ok(Parsed { models, llama_server })
+}
+
+/// The per-slot window a llama-server `/props` body reports.
+pub fn parse_props(body: &str) -> Option<usize> {
+    let props: Props = serde_json::from_str(body).ok()?;
+    props.default_generation_settings.and_then(|s| s.n_ctx).or(props.n_ctx).filter(|&n| n > 0)
 }
 
 impl ApiClient {
-    /// The server's models; an error means "use the configured list".
+    /// The server's models; an error means "use the configured list". From llama-server,
+    /// its `/props` window replaces the list's, which may be the whole cache shared by
+    /// several slots or the model's training length.
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
         let body = self.get_text("models").await?;
-        parse_models(&body).map_err(|message| ApiError::Protocol { message })
+        let mut parsed = parse(&body).map_err(|message| ApiError::Protocol { message })?;
+        if parsed.llama_server
+            && let Ok(props) = self.get_root_text("props").await
+            && let Some(window) = parse_props(&props)
+        {
+            for model in &mut parsed.models {
+                model.context_window = Some(window);
+            }
+        }
+        Ok(parsed.models)
     }
 }
 
@@ -72,7 +136,21 @@ mod tests {
             "/tests/fixtures/llama-server/models.json"
         ))
         .unwrap();
-        assert_eq!(parse_models(&llama).unwrap()[0].id, "tiny-llama");
+        let llama = parse_models(&llama).unwrap();
+        assert_eq!(llama[0].id, "tiny-llama");
+        assert_eq!(llama[0].context_window, Some(4096), "meta.n_ctx before n_ctx_train");
+        let trained_only =
+            r#"{"data":[{"id":"m","owned_by":"llamacpp","meta":{"n_ctx_train":8192}}]}"#;
+        assert_eq!(parse_models(trained_only).unwrap()[0].context_window, Some(8192));
+    }
+
+    #[test]
+    fn llama_server_props_give_the_per_slot_window() {
+        let props = r#"{"default_generation_settings":{"n_ctx":2048,"params":{"temperature":0.8}},"total_slots":2,"model_path":"m.gguf"}"#;
+        assert_eq!(parse_props(props), Some(2048));
+        assert_eq!(parse_props(r#"{"n_ctx":1024}"#), Some(1024));
+        assert_eq!(parse_props(r#"{"default_generation_settings":{}}"#), None);
+        assert_eq!(parse_props("<html>"), None);
     }
 
     #[test]

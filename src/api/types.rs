@@ -210,6 +210,22 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+impl ErrorBody {
+    /// An error body in either layout: nested under `error`, or at the top level as older
+    /// vLLM builds send it (`{"object": "error", "message": ..., "type": ..., "code": 400}`).
+    pub fn parse(text: &str) -> Option<ErrorBody> {
+        if let Ok(body) = serde_json::from_str::<ErrorBody>(text) {
+            return Some(body);
+        }
+        match serde_json::from_str::<ErrorDetail>(text).ok()? {
+            detail @ ErrorDetail::Object { message: Some(_), .. } => {
+                Some(ErrorBody { error: detail })
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum ErrorDetail {
