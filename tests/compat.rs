@@ -99,9 +99,12 @@ async fn each_servers_non_streamed_reply_is_read() {
     }
 }
 
+/// A model id and the window the server reported for it.
+type Listed = (&'static str, Option<usize>);
+
 #[tokio::test]
 async fn each_servers_model_list_gives_ids_and_the_windows_it_reports() {
-    let cases: [(&str, &[(&str, Option<usize>)]); 4] = [
+    let cases: [(&str, &[Listed]); 4] = [
         ("openai", &[("gpt-4o", None), ("gpt-4o-mini", None), ("o3-mini", None)]),
         (
             "openrouter",
