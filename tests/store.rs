@@ -227,3 +227,75 @@ fn an_export_piped_into_head_ends_quietly() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// `app` with a second provider, `other`, at `other_server`, and it as the one favorite.
+fn app_with_two_providers(
+    server: &TestServer,
+    other_server: &TestServer,
+    db: &std::path::Path,
+) -> App<TestBackend> {
+    let mut app = app(server, db);
+    let endpoint = Endpoint {
+        provider: "other".into(),
+        base_url: other_server.base_url.clone(),
+        ..Endpoint::default()
+    };
+    app.add_client("other".into(), ApiClient::new(endpoint).unwrap());
+    for (name, model) in [("local", "tiny-llama"), ("other", "big")] {
+        let models = app.state.catalog.provider_mut(name);
+        models.default_model = model.into();
+        models.offered = true;
+    }
+    app.state.favorites = vec![Target { provider: "other".into(), model: "big".into() }];
+    app
+}
+
+fn key(app: &mut App<TestBackend>, code: KeyCode) {
+    app.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+}
+
+#[tokio::test]
+async fn a_conversation_switched_to_another_provider_reopens_on_it_with_its_parameters() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let reply = |text: &str| sse_chunks(&sse_reply(&[text], "stop", None), 9);
+    let local = TestServer::start(vec![reply("from local")]).await;
+    let other = TestServer::start(vec![reply("from other"), reply("still other")]).await;
+    let mut app = app_with_two_providers(&local, &other, &db);
+    send(&mut app, "first");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    key(&mut app, KeyCode::F(2));
+    key(&mut app, KeyCode::F(4));
+    for c in "0.3".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    send(&mut app, "second");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    assert_eq!(app.state.conversation.messages()[3].content, "from other");
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    let stored = store.load(id).unwrap();
+    assert_eq!((stored.provider.as_str(), stored.model.as_str()), ("other", "big"));
+    assert_eq!(stored.params, r#"{"temperature":0.3}"#);
+    drop(store);
+
+    // A fresh start on the default provider, then the conversation reopened.
+    let mut app = app_with_two_providers(&local, &other, &db);
+    app.save(rockchat::store::writer::StoreCmd::Load { id });
+    until(&mut app, |s| s.conversation.stored_id == Some(id)).await;
+    assert_eq!(app.state.target, Target { provider: "other".into(), model: "big".into() });
+    send(&mut app, "third");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.finish();
+    assert_eq!(local.requests().await.len(), 1);
+    let sent = other.requests().await;
+    assert_eq!(sent.len(), 2);
+    for request in &sent {
+        assert_eq!(request.body["model"], "big");
+        assert_eq!(request.body["temperature"], 0.3);
+    }
+    assert_eq!(sent[1].body["messages"].as_array().unwrap().len(), 6, "the whole history");
+}
