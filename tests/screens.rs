@@ -155,7 +155,50 @@ fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
         press(&mut state, KeyCode::F(3), KeyModifiers::NONE);
         state.prepare_frame();
         terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+        for popup in [KeyCode::F(4), KeyCode::Char('p')] {
+            press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+            let ctrl =
+                if popup == KeyCode::F(4) { KeyModifiers::NONE } else { KeyModifiers::CONTROL };
+            press(&mut state, popup, ctrl);
+            terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+        }
     }
+}
+
+#[test]
+fn model_picker_groups_models_by_provider() {
+    let mut state = new_state();
+    for (name, model, configured) in
+        [("rockapi", "gpt-4o-mini", vec!["gpt-4.1"]), ("ollama", "llama3.2", vec![])]
+    {
+        let models = state.catalog.provider_mut(name);
+        models.default_model = model.into();
+        models.configured = configured.into_iter().map(String::from).collect();
+        models.offered = true;
+    }
+    press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    let listed = vec![rockchat::api::models::ModelInfo {
+        id: "o3-mini".into(),
+        context_window: Some(200_000),
+    }];
+    update(&mut state, Msg::ModelsListed { provider: "rockapi".into(), result: Ok(listed) });
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn parameters_popup_shows_fields_and_an_inline_error() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::F(4), KeyModifiers::NONE);
+    for c in "0.7".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    for c in "lots".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
 }
 
 #[test]

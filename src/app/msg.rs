@@ -39,7 +39,7 @@ pub enum Msg {
     /// The store's thread answered: a new row, a failed write, or a read.
     Stored(StoreEvent),
     /// A provider's model list, or why it could not be had.
-    ModelsListed { provider: String, result: Result<Vec<ModelInfo>, String> },
+    ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
     Attached(Result<Attachment, (String, String)>),
 }

@@ -53,8 +53,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Backspace => {
             form.values[form.focus].pop();
+            form.error = None;
         }
-        KeyCode::Char(c) if !ctrl && !c.is_control() => form.values[form.focus].push(c),
+        KeyCode::Char(c) if !ctrl && !c.is_control() => {
+            form.values[form.focus].push(c);
+            form.error = None;
+        }
         KeyCode::Enter => match parse(&form.values) {
             Ok(params) => {
                 state.popup = None;
@@ -73,7 +77,7 @@ fn save(state: &mut State, params: RequestParams) -> Vec<Effect> {
     state.notice = Some(if described.is_empty() {
         "parameters: the provider's defaults".to_owned()
     } else {
-        format!("parameters: {described} (sent with every request of this conversation)")
+        format!("parameters for this conversation: {described}")
     });
     if !state.conversation.saved {
         return Vec::new();

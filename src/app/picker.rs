@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::msg::Effect;
 use super::state::{Popup, State, Target};
 use super::target;
+use crate::api::ApiError;
 use crate::api::models::ModelInfo;
 
 /// What is known about one provider's models.
@@ -21,8 +22,11 @@ pub struct ProviderModels {
     pub default_model: String,
     /// From `GET /models`; `None` until fetched.
     pub server: Option<Vec<ModelInfo>>,
-    /// Why the server's list could not be had (the configured list still works).
+    /// Why the server's list could not be had (the configured list still works), short.
     pub error: Option<String>,
+    /// The server could not be reached: a local server that is not running. Such a
+    /// provider is left out of the picker unless it is the current one.
+    pub unreachable: bool,
     /// A fetch is under way.
     pub fetching: bool,
     /// From the provider's `models` in config.
@@ -75,13 +79,35 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-pub fn listed(state: &mut State, provider: String, result: Result<Vec<ModelInfo>, String>) {
+pub fn listed(state: &mut State, provider: String, result: Result<Vec<ModelInfo>, ApiError>) {
     let models = state.catalog.provider_mut(&provider);
     models.fetching = false;
     match result {
         Ok(list) => models.server = Some(list),
-        Err(error) => models.error = Some(error),
+        Err(error) => {
+            models.unreachable = matches!(error, ApiError::Network { .. });
+            models.error = Some(short_reason(&error));
+        }
     }
+}
+
+/// A failed list's reason in a few words for the picker's heading: the status, or the
+/// first clause of a network error, not a quoted HTML page.
+fn short_reason(error: &ApiError) -> String {
+    let text = match error {
+        ApiError::Auth { status, .. }
+        | ApiError::ContextOverflow { status, .. }
+        | ApiError::Http { status, .. } => return format!("HTTP {status}"),
+        ApiError::NotFound { .. } => return "HTTP 404".to_owned(),
+        ApiError::RateLimited { .. } => return "HTTP 429".to_owned(),
+        other => other.to_string(),
+    };
+    let first = text.split(" (").next().unwrap_or(&text);
+    let mut short: String = first.chars().take(48).collect();
+    if first.chars().count() > 48 {
+        short.push('…');
+    }
+    short
 }
 
 /// The providers in the order the picker shows them: the current one, then the others
@@ -92,7 +118,7 @@ pub fn provider_order(state: &State) -> Vec<String> {
         .catalog
         .providers
         .iter()
-        .filter(|(name, models)| models.offered && *name != current)
+        .filter(|(name, models)| models.offered && !models.unreachable && *name != current)
         .map(|(name, _)| name.clone());
     std::iter::once(current.clone()).chain(others).collect()
 }
@@ -224,7 +250,7 @@ mod tests {
         ids.iter().map(|id| ModelInfo { id: (*id).into(), context_window: None }).collect()
     }
 
-    fn listed(state: &mut State, provider: &str, result: Result<Vec<ModelInfo>, String>) {
+    fn listed(state: &mut State, provider: &str, result: Result<Vec<ModelInfo>, ApiError>) {
         update(state, Msg::ModelsListed { provider: provider.into(), result });
     }
 
@@ -327,9 +353,18 @@ mod tests {
     fn a_server_without_a_list_still_offers_the_configured_models() {
         let mut state = state();
         press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
-        listed(&mut state, "p", Err("HTTP 404: not found".into()));
-        listed(&mut state, "local", Err("cannot connect".into()));
+        let missing =
+            ApiError::Http { status: 501, message: "<html>Unsupported method</html>".into() };
+        listed(&mut state, "p", Err(missing));
         assert_eq!(models(&candidates(&state, "")), ["p/gpt-4o-mini", "p/gpt-4.1", "local/qwen"]);
+        assert_eq!(state.catalog.providers["p"].error.as_deref(), Some("HTTP 501"));
+        let refused = "cannot connect to http://localhost:11434/v1 (Connection refused)";
+        listed(&mut state, "local", Err(ApiError::Network { message: refused.into() }));
+        assert_eq!(
+            models(&candidates(&state, "")),
+            ["p/gpt-4o-mini", "p/gpt-4.1"],
+            "a local server that is not running is left out"
+        );
         for c in "my-custom-model".chars() {
             press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
         }

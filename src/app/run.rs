@@ -261,8 +261,8 @@ where
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Ok(client) => client.list_models().await.map_err(|e| e.to_string()),
-                        Err(error) => Err(error.to_string()),
+                        Ok(client) => client.list_models().await,
+                        Err(error) => Err(error),
                     };
                     let _ = tx.send(Msg::ModelsListed { provider, result });
                 });

@@ -39,7 +39,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, the
         let models = state.catalog.providers.get(&provider);
         let status = match models {
             Some(m) if m.fetching => Some("fetching the server's models…".to_owned()),
-            Some(m) => m.error.as_ref().map(|e| format!("server list unavailable ({e})")),
+            Some(m) => {
+                m.error.as_ref().map(|e| format!("no server list ({e}): configured models shown"))
+            }
             None => None,
         };
         if group.is_empty() && (status.is_none() || !picker.query.is_empty()) {
