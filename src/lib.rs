@@ -10,7 +10,7 @@
 //!   errors. Knows nothing of the app.
 //! - [`config`], [`settings`], [`cli`], [`paths`]: configuration (embedded
 //!   `config.example.toml` merged with the user's file), flags and environment resolved into
-//!   one endpoint and model.
+//!   the starting endpoint and model, and every provider a conversation can switch to.
 //! - [`sanitize`]: strips terminal control sequences from untrusted text.
 //! - [`secret`]: the API key, which never reaches a log, an error or `Debug` output.
 //! - [`attach`]: images attached to a prompt (recognised in a paste, checked by their bytes).

@@ -1,4 +1,5 @@
-//! Turns config, flags and environment into the one endpoint and model a session uses.
+//! Turns config, flags and environment into the endpoint and model a session starts with,
+//! and every other provider it may switch to.
 //!
 //! Precedence: flags, then environment (`OPENAI_BASE_URL`), then the provider's config. The
 //! key comes from the provider's `api_key_env`, then its `api_key_cmd` (run later, by the
@@ -27,8 +28,6 @@ pub struct Settings {
     pub mouse: bool,
     pub max_retries: u32,
     pub idle_timeout: std::time::Duration,
-    /// The provider's configured model names, for the picker.
-    pub models: Vec<String>,
     /// `[models."NAME"]` windows: window and reply reserve.
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
     /// Every provider a conversation can switch to, by name; the current one included
@@ -80,7 +79,6 @@ pub fn resolve(
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
         max_retries: config.max_retries,
-        models: provider.models.clone(),
         windows: config
             .models
             .iter()
@@ -204,5 +202,27 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn every_provider_is_resolved_and_offered_only_with_a_key_or_none_needed() {
+        let text = "[providers.openai]\napi_key_cmd = \"pass show openai\"\n";
+        let config = Config::from_toml(text, std::path::Path::new("c.toml")).unwrap();
+        let settings =
+            resolve(&config, &Overrides::default(), env_of(&[("ROCKAPI_API_KEY", "rk-123456789")]))
+                .unwrap();
+        let offered: Vec<&str> = settings
+            .providers
+            .iter()
+            .filter(|(_, p)| p.offered)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        // openrouter has neither its variable nor a command.
+        assert_eq!(offered, ["llamacpp", "ollama", "openai", "rockapi", "vllm"]);
+        let openai = &settings.providers["openai"].endpoint;
+        assert!(openai.api_key.is_none(), "the command runs later, in the client");
+        assert_eq!(openai.api_key_cmd.as_deref(), Some("pass show openai"));
+        assert_eq!(openai.key_hint, "it was printed by `pass show openai` (api_key_cmd)");
+        assert_eq!(settings.providers["ollama"].endpoint.base_url, "http://localhost:11434/v1");
     }
 }
