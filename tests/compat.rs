@@ -31,7 +31,7 @@ fn client(server: &TestServer) -> ApiClient {
 }
 
 fn hello(client: &ApiClient, stream: bool) -> rockchat::api::types::ChatRequest {
-    let messages = vec![WireMessage { role: Role::User, content: "hello".into() }];
+    let messages = vec![WireMessage::text(Role::User, "hello")];
     client.chat_request("m", messages, stream)
 }
 

@@ -3,10 +3,9 @@
 //!
 //! This module owns the socket and nothing else: it never touches app state, never retries
 //! on its own, and never lets the key reach an error message (server text is redacted).
-//! A key that comes from a command (`api_key_cmd`) is fetched here, once, at the first
-//! request, on a blocking thread so the app never waits for it.
+//! A key that comes from a command (`api_key_cmd`) is fetched at the first request
+//! (`key_command`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -14,6 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
 use super::error::{ApiError, is_context_overflow};
+use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{
     ChatRequest, Completion, ErrorBody, FinishReason, StreamChunk, StreamOptions, Usage,
@@ -72,9 +72,8 @@ pub struct ApiClient {
     http: reqwest::Client,
     endpoint: Endpoint,
     idle_timeout: Duration,
-    /// The key `api_key_cmd` printed, or why it could not; shared by the clones so the
-    /// command runs once.
-    command_key: Arc<tokio::sync::OnceCell<Result<ApiKey, ApiError>>>,
+    /// Runs `api_key_cmd` once, shared by the clones.
+    key_command: Option<KeyCommand>,
 }
 
 impl ApiClient {
@@ -84,7 +83,11 @@ impl ApiClient {
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
-        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT, command_key: Arc::default() })
+        let key_command = endpoint
+            .api_key_cmd
+            .clone()
+            .map(|command| KeyCommand::new(endpoint.provider.clone(), command));
+        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
     }
 
     /// How long the server may stay silent, before the reply starts or in the middle of it.
@@ -128,30 +131,15 @@ impl ApiClient {
         if let Some(key) = &self.endpoint.api_key {
             return Ok(Some(key.clone()));
         }
-        let Some(command) = &self.endpoint.api_key_cmd else { return Ok(None) };
-        let provider = self.endpoint.provider.clone();
-        let command = command.clone();
-        let result = self
-            .command_key
-            .get_or_init(|| async move {
-                let run = {
-                    let command = command.clone();
-                    tokio::task::spawn_blocking(move || run_key_command(&command))
-                };
-                let message = match run.await {
-                    Ok(Ok(key)) => return Ok(key),
-                    Ok(Err(message)) => message,
-                    Err(_) => "it could not be started".to_owned(),
-                };
-                Err(ApiError::KeyCommand { provider, message: format!("`{command}` {message}") })
-            })
-            .await;
-        result.clone().map(Some)
+        match &self.key_command {
+            Some(command) => command.key().await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The key in use, if known yet, for redaction.
     fn known_key(&self) -> Option<&ApiKey> {
-        self.endpoint.api_key.as_ref().or_else(|| self.command_key.get()?.as_ref().ok())
+        self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known())
     }
 
     fn url(&self) -> String {
@@ -452,24 +440,6 @@ impl ApiClient {
             _ => ApiError::Http { status: code, message },
         }
     }
-}
-
-/// Runs `command` with `sh -c` and takes the first line it prints as the key. Errors say
-/// how it failed, never what it printed: the output may be the key.
-fn run_key_command(command: &str) -> Result<ApiKey, String> {
-    let output = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("could not be run ({e})"))?;
-    if !output.status.success() {
-        return Err(format!("failed ({})", output.status));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let first = text.lines().next().unwrap_or("");
-    ApiKey::new(first.trim_end_matches(['\r', '\n'])).ok_or_else(|| "printed no key".to_owned())
 }
 
 #[derive(Debug, Default)]

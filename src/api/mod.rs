@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod key_command;
 pub mod models;
 pub mod params;
 pub mod reply;
