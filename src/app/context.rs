@@ -250,3 +250,20 @@ mod reported_window {
         assert!(messages.len() < 10 && meter.window == Some(1_000), "{meter:?}");
     }
 }
+
+#[cfg(test)]
+mod reply_reserve {
+    use super::*;
+    use crate::app::state::Target;
+
+    #[test]
+    fn the_conversations_max_tokens_is_the_room_kept_for_the_reply() {
+        let target = Target { provider: "openai".into(), model: "gpt-4".into() };
+        let mut state = State::new(target, String::new(), false);
+        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 4_096)));
+        state.conversation.params.max_tokens = Some(1_000);
+        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 1_000)));
+        state.conversation.params.max_tokens = Some(100_000);
+        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 8_192)), "never more than the window");
+    }
+}
