@@ -42,6 +42,8 @@ fn fields(role: Role, content: String) -> MessageFields {
         finish_reason: None,
         prompt_tokens: None,
         completion_tokens: None,
+        pinned: false,
+        hidden: false,
     }
 }
 

@@ -163,6 +163,8 @@ pub fn import(store: Store, file: &std::path::Path, out: &mut impl Write) -> any
                 finish_reason: None,
                 prompt_tokens: None,
                 completion_tokens: None,
+                pinned: false,
+                hidden: false,
             };
             writer.send(StoreCmd::AddMessage {
                 key,

@@ -10,6 +10,8 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::api::ApiClient;
+use crate::app::external::{Programs, SystemClipboard};
+use crate::app::run::{Host, Screen};
 use crate::app::{App, Msg, State, persist, target};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -64,6 +66,14 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
     for (name, client) in clients {
         app.add_client(name, client);
     }
+    let events = TerminalEvents::default();
+    let reader = events.clone();
+    app.set_host(Host {
+        screen: Box::new(move |screen| switch_screen(screen, &reader)),
+        raw: Box::new(write_raw),
+        clipboard: Some(SystemClipboard::default()),
+        programs: Programs::from_env(),
+    });
     if let Err(error) = app.attach_store(store) {
         restore();
         return Err(error.into());
@@ -72,7 +82,7 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
         app.save(adopt);
     }
     forward_signals(app.sender());
-    let mut events = EventStream::new();
+    let mut events = events;
     let result = app.run(&mut events).await;
     restore();
     app.finish();
@@ -101,6 +111,73 @@ fn set_mouse(on: bool) -> io::Result<()> {
     } else {
         execute!(stdout(), DisableMouseCapture)
     }
+}
+
+/// The terminal's key events, with a pause: while a child program (editor, pager) runs,
+/// the reader is dropped, since crossterm's reader thread would otherwise take keys meant for
+/// the child. Cloned handles share the one reader.
+#[derive(Clone, Default)]
+struct TerminalEvents {
+    reader: std::sync::Arc<std::sync::Mutex<Option<EventStream>>>,
+}
+
+impl TerminalEvents {
+    fn pause(&self) {
+        // Dropping the stream stops crossterm's reader thread from reading the tty.
+        if let Ok(mut reader) = self.reader.lock() {
+            reader.take();
+        }
+    }
+
+    fn resume(&self) {
+        if let Ok(mut reader) = self.reader.lock() {
+            *reader = Some(EventStream::new());
+        }
+    }
+}
+
+impl futures_util::Stream for TerminalEvents {
+    type Item = io::Result<crossterm::event::Event>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let Ok(mut reader) = self.reader.lock() else { return std::task::Poll::Ready(None) };
+        let reader = reader.get_or_insert_with(EventStream::new);
+        std::pin::Pin::new(reader).poll_next(cx)
+    }
+}
+
+/// Hands the terminal to a child program and takes it back: the reusable half of running
+/// `$EDITOR` or `$PAGER` from the full-screen app.
+fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
+    use crossterm::terminal::{
+        EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    };
+    match screen {
+        Screen::Release => {
+            events.pause();
+            let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+            execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show)?;
+            disable_raw_mode()
+        }
+        Screen::Reclaim { mouse } => {
+            enable_raw_mode()?;
+            execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+            set_mouse(mouse)?;
+            events.resume();
+            Ok(())
+        }
+    }
+}
+
+/// Writes a control sequence straight to the terminal (OSC 52), outside ratatui's buffer.
+fn write_raw(sequence: &str) -> io::Result<()> {
+    use std::io::Write;
+    let mut out = stdout();
+    out.write_all(sequence.as_bytes())?;
+    out.flush()
 }
 
 fn restore() {

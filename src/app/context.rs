@@ -4,7 +4,7 @@
 
 use super::state::{Conversation, State};
 use crate::api::types::{Role, WireMessage};
-use crate::tokens::trim::{Budget, Plan, plan};
+use crate::tokens::trim::{Budget, Plan, plan_with_pins};
 use crate::tokens::{Counter, window};
 
 /// The status line's view of the context.
@@ -65,9 +65,12 @@ pub fn prepare(
     let counter = Counter::for_model(model);
     let (system, candidates) = costs(conversation, counter);
     let budget = limits.map(|(window, reserve)| Budget { window, reserve });
-    let keep = match budget
-        .map(|b| plan(system, &candidates.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(), b))
-    {
+    let keep = match budget.map(|b| {
+        let costs: Vec<(usize, bool)> = candidates.iter().map(|c| (c.1, c.2)).collect();
+        let pinned: Vec<bool> =
+            candidates.iter().map(|c| conversation.messages()[c.0].pinned).collect();
+        plan_with_pins(system, &costs, &pinned, b)
+    }) {
         Some(Plan::TooLong { needed, available }) => {
             let meter = Meter {
                 tokens: needed,

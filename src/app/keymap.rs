@@ -34,6 +34,30 @@ pub enum Action {
     PageDown,
     ScrollTop,
     ScrollBottom,
+    /// Tab (input empty) or Ctrl+Up: pick a message to act on.
+    Select,
+    /// Ctrl+E: write the draft in `$EDITOR`.
+    Compose,
+}
+
+/// What a key does while a message is selected. Keys not listed do nothing there, so a
+/// letter meant as a command never lands in the draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectAction {
+    Older,
+    Newer,
+    Oldest,
+    Newest,
+    Leave,
+    Copy,
+    /// Copy the message's n-th fenced code block (1-based).
+    CopyCode(usize),
+    Page,
+    Edit,
+    Pin,
+    Delete,
+    PreviousBranch,
+    NextBranch,
 }
 
 /// The help popup's rows: keys as a user reads them, and what they do.
@@ -56,6 +80,12 @@ pub const HELP: &[(&str, &str)] = &[
     ("F3", "edit the system message"),
     ("F4", "temperature, top_p, max_tokens, seed (this chat)"),
     ("F6", "mouse on/off (off: the terminal selects text)"),
+    ("Ctrl+E", "write the message in $EDITOR"),
+    ("Tab, Ctrl+Up", "select a message: Up/Down or k/j move, Esc leaves"),
+    ("  y, 1-9", "copy it / copy its n-th code block"),
+    ("  o, e", "open it in $PAGER / edit your prompt as a new branch"),
+    ("  p, d", "pin it (never trimmed) / delete it (asks first)"),
+    ("  [, ]", "previous / next branch at this message"),
 ];
 
 /// The action bound to `key`, or `None` to pass it to the editor. Home/End scroll only
@@ -76,6 +106,9 @@ pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
         KeyCode::Char('p') if ctrl => Action::Models,
         KeyCode::Char('o') if ctrl => Action::Continue,
         KeyCode::Char('t') if ctrl => Action::ToggleReasoning,
+        KeyCode::Char('e') if ctrl => Action::Compose,
+        KeyCode::Up if ctrl => Action::Select,
+        KeyCode::Tab if input_is_empty && !ctrl && !alt => Action::Select,
         KeyCode::Esc => Action::Stop,
         KeyCode::F(1) => Action::Help,
         // Terminals that do not report Shift with function keys send Shift+F2 as F14.
@@ -93,6 +126,35 @@ pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
     };
     Some(action)
 }
+
+/// The select-mode action bound to `key`; `None` for keys that mean nothing there (Ctrl
+/// keys then fall through to the main table).
+pub fn select_action_for(key: &KeyEvent) -> Option<SelectAction> {
+    if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+        return None;
+    }
+    let action = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => SelectAction::Older,
+        KeyCode::Down | KeyCode::Char('j') => SelectAction::Newer,
+        KeyCode::Home | KeyCode::Char('g') => SelectAction::Oldest,
+        KeyCode::End | KeyCode::Char('G') => SelectAction::Newest,
+        KeyCode::Esc | KeyCode::Tab => SelectAction::Leave,
+        KeyCode::Char('y') => SelectAction::Copy,
+        KeyCode::Char(digit @ '1'..='9') => SelectAction::CopyCode(digit as usize - '0' as usize),
+        KeyCode::Char('o') => SelectAction::Page,
+        KeyCode::Char('e') => SelectAction::Edit,
+        KeyCode::Char('p') => SelectAction::Pin,
+        KeyCode::Char('d') => SelectAction::Delete,
+        KeyCode::Char('[') => SelectAction::PreviousBranch,
+        KeyCode::Char(']') => SelectAction::NextBranch,
+        _ => return None,
+    };
+    Some(action)
+}
+
+/// The status line's reminder while a message is selected.
+pub const SELECT_HINT: &str =
+    "↑↓ move · y copy · 1-9 code · o pager · e edit · p pin · d delete · [ ] branch · Esc";
 
 #[cfg(test)]
 mod tests {
@@ -126,6 +188,21 @@ mod tests {
             action_for(&key(KeyCode::End, KeyModifiers::CONTROL), false),
             Some(Action::ScrollBottom)
         );
+    }
+
+    #[test]
+    fn tab_selects_only_when_the_input_is_empty_and_letters_are_commands_in_select_mode() {
+        assert_eq!(action_for(&key(KeyCode::Tab, KeyModifiers::NONE), true), Some(Action::Select));
+        assert_eq!(action_for(&key(KeyCode::Tab, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(KeyCode::Up, KeyModifiers::CONTROL), false),
+            Some(Action::Select)
+        );
+        let select = |code| select_action_for(&key(code, KeyModifiers::NONE));
+        assert_eq!(select(KeyCode::Char('3')), Some(SelectAction::CopyCode(3)));
+        assert_eq!(select(KeyCode::Char('j')), Some(SelectAction::Newer));
+        assert_eq!(select(KeyCode::Char('x')), None);
+        assert_eq!(select_action_for(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)), None);
     }
 
     #[test]

@@ -104,7 +104,10 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             completion_tokens: None,
             created_at: 0,
             attachments: Vec::new(),
+            pinned: false,
+            hidden: false,
         }],
+        other_branches: Vec::new(),
     };
     let effects = update(&mut state, Msg::Stored(StoreEvent::Loaded(Ok(Box::new(stored)))));
     assert!(matches!(effects[..], [Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })]));

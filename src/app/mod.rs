@@ -2,6 +2,7 @@
 //! table, and the driver loop that does the IO.
 
 pub mod context;
+pub mod external;
 pub mod keymap;
 pub mod library;
 pub mod msg;
@@ -9,6 +10,7 @@ pub mod params;
 pub mod persist;
 pub mod picker;
 pub mod run;
+pub mod select;
 pub mod state;
 pub mod target;
 mod turn;

@@ -38,6 +38,10 @@ pub enum Msg {
     Shutdown,
     /// The store's thread answered: a new row, a failed write, or a read.
     Stored(StoreEvent),
+    /// The draft came back from `$EDITOR`, or why it did not (the draft is then unchanged).
+    Composed(Result<String, String>),
+    /// `$PAGER` could not show a message: why.
+    PagerFailed(String),
     /// A provider's model list, or why it could not be had.
     ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
@@ -90,6 +94,13 @@ pub enum Effect {
     Quit,
     /// Fetch this provider's model list in the background.
     FetchModels { provider: String },
+    /// Put `text` on the clipboard: OSC 52 to the terminal, and the system clipboard where
+    /// there is one.
+    Copy { text: String },
+    /// Leave the screen, let the user edit `draft` in `$EDITOR`, and answer `Msg::Composed`.
+    Compose { draft: String },
+    /// Leave the screen and show `text` in `$PAGER` until the user quits it.
+    Page { text: String },
     /// Hand this to the store's thread (saves, and the list's reads).
     Store(StoreCmd),
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes

@@ -3,10 +3,12 @@
 //! Pure conversions: building `StoreCmd`s from messages and `Message`s from rows. The
 //! writer thread does the IO.
 
-use super::state::{Conversation, Message, Status};
+use std::collections::HashMap;
+
+use super::state::{Conversation, Message, Status, next_key};
 use crate::api::types::{FinishReason, Role, Usage};
-use crate::store::writer::StoreCmd;
-use crate::store::{MessageFields, StoredConversation};
+use crate::store::writer::{Key, StoreCmd};
+use crate::store::{MessageFields, StoredConversation, StoredMessage};
 
 /// A conversation's title: its first prompt's first line, shortened.
 pub fn title_for(prompt: &str) -> String {
@@ -35,6 +37,8 @@ pub fn fields(message: &Message) -> MessageFields {
         finish_reason: message.finish.as_ref().map(finish_name),
         prompt_tokens: message.usage.map(|u| u.prompt_tokens as i64),
         completion_tokens: message.usage.map(|u| u.completion_tokens as i64),
+        pinned: message.pinned,
+        hidden: message.hidden,
     }
 }
 
@@ -61,41 +65,56 @@ fn finish_name(reason: &FinishReason) -> String {
     }
 }
 
-/// The stored branch as app state, and the command that tells the writer which rows the
-/// new keys stand for.
+/// The stored branch as app state (with its other branches aside), and the command that
+/// tells the writer which rows the new keys stand for.
 pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
+    // Keys follow row order, so siblings sort oldest first however they were loaded.
+    let mut ids: Vec<i64> =
+        stored.messages.iter().chain(&stored.other_branches).map(|row| row.id).collect();
+    ids.sort_unstable();
+    let keys: HashMap<i64, Key> = ids.into_iter().map(|id| (id, next_key())).collect();
     let mut rows = Vec::new();
-    let mut messages: Vec<Message> = Vec::new();
-    for row in stored.messages {
-        let mut message = match row.role {
-            Role::Assistant => Message::assistant(row.model.clone().unwrap_or_default()),
-            _ => Message::user(String::new()),
-        };
-        message.parent = messages.last().map(|m| m.key);
-        message.content = row.content;
-        message.images = row.attachments;
-        message.reasoning = row.reasoning;
-        message.model = row.model;
-        message.status = match row.status.as_str() {
-            "complete" => Status::Complete,
-            "stopped" => Status::Stopped,
-            _ => Status::Failed(row.error.unwrap_or_else(|| "the reply did not finish".into())),
-        };
-        message.finish = row.finish_reason.as_deref().map(FinishReason::parse);
-        if let (Some(prompt), Some(completion)) = (row.prompt_tokens, row.completion_tokens) {
-            message.usage = Some(Usage {
-                prompt_tokens: prompt.max(0) as u64,
-                completion_tokens: completion.max(0) as u64,
-                total_tokens: (prompt + completion).max(0) as u64,
-            });
-        }
-        rows.push((message.key, row.id));
-        messages.push(message);
-    }
-    let mut conversation = Conversation::restored(stored.id, stored.system_prompt, messages);
+    let mut convert = |row: StoredMessage| {
+        let id = row.id;
+        let message = message_from(row, &keys);
+        rows.push((message.key, id));
+        message
+    };
+    let messages: Vec<Message> = stored.messages.into_iter().map(&mut convert).collect();
+    let aside: Vec<Message> = stored.other_branches.into_iter().map(&mut convert).collect();
+    let mut conversation = Conversation::restored(stored.id, stored.system_prompt, messages, aside);
     conversation.params = crate::api::params::RequestParams::from_json(&stored.params);
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
+}
+
+fn message_from(row: StoredMessage, keys: &HashMap<i64, Key>) -> Message {
+    let mut message = match row.role {
+        Role::Assistant => Message::assistant(row.model.clone().unwrap_or_default()),
+        _ => Message::user(String::new()),
+    };
+    message.key = keys.get(&row.id).copied().unwrap_or(message.key);
+    message.parent = row.parent_id.and_then(|p| keys.get(&p).copied());
+    message.content = row.content;
+    message.images = row.attachments;
+    message.reasoning = row.reasoning;
+    message.model = row.model;
+    message.pinned = row.pinned;
+    message.hidden = row.hidden;
+    message.status = match row.status.as_str() {
+        "complete" => Status::Complete,
+        "stopped" => Status::Stopped,
+        _ => Status::Failed(row.error.unwrap_or_else(|| "the reply did not finish".into())),
+    };
+    message.finish = row.finish_reason.as_deref().map(FinishReason::parse);
+    if let (Some(prompt), Some(completion)) = (row.prompt_tokens, row.completion_tokens) {
+        message.usage = Some(Usage {
+            prompt_tokens: prompt.max(0) as u64,
+            completion_tokens: completion.max(0) as u64,
+            total_tokens: (prompt + completion).max(0) as u64,
+        });
+    }
+    message
 }
 
 #[cfg(test)]
@@ -131,7 +150,10 @@ mod tests {
                 completion_tokens: None,
                 created_at: 0,
                 attachments: Vec::new(),
+                pinned: false,
+                hidden: false,
             }],
+            other_branches: Vec::new(),
         };
         let (conversation, adopt) = restore(stored);
         let message = &conversation.messages()[0];

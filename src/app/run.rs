@@ -35,6 +35,42 @@ const MAX_BATCH: usize = 4096;
 /// Switches the real terminal's mouse capture; a no-op for tests.
 pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;
 
+/// Hands the real terminal to a child program and takes it back; a no-op for tests.
+pub type ScreenSwitch = Box<dyn FnMut(Screen) -> io::Result<()> + Send>;
+
+/// Writes raw bytes (an OSC 52 clipboard sequence) to the real terminal; tests record them.
+pub type RawWrite = Box<dyn FnMut(&str) -> io::Result<()> + Send>;
+
+/// What a `ScreenSwitch` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Leave the alternate screen and raw mode, and stop reading keys, so a child program
+    /// (an editor, a pager) has the terminal to itself.
+    Release,
+    /// Take the terminal back, with mouse capture as the state has it.
+    Reclaim { mouse: bool },
+}
+
+/// How the driver reaches the real terminal and the programs around it.
+pub struct Host {
+    pub screen: ScreenSwitch,
+    pub raw: RawWrite,
+    /// The system clipboard, besides OSC 52; `None` in tests.
+    pub clipboard: Option<super::external::SystemClipboard>,
+    pub programs: super::external::Programs,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Self {
+            screen: Box::new(|_| Ok(())),
+            raw: Box::new(|_| Ok(())),
+            clipboard: None,
+            programs: super::external::Programs::from_env(),
+        }
+    }
+}
+
 pub struct App<B: Backend> {
     pub state: State,
     terminal: Terminal<B>,
@@ -47,6 +83,7 @@ pub struct App<B: Backend> {
     last_draw: Option<Instant>,
     dirty: bool,
     writer: Option<Writer>,
+    host: Host,
 }
 
 impl<B: Backend> App<B>
@@ -72,6 +109,7 @@ where
             last_draw: None,
             dirty: true,
             writer: None,
+            host: Host::default(),
         }
     }
 
@@ -85,6 +123,11 @@ where
         self.clients.get(provider).cloned().ok_or_else(|| ApiError::Protocol {
             message: format!("provider `{provider}` is not in the config"),
         })
+    }
+
+    /// The real terminal's hooks (tests keep the no-op default or record with their own).
+    pub fn set_host(&mut self, host: Host) {
+        self.host = host;
     }
 
     /// Saves from now on go to `store`, through its own writer thread; a failed write
@@ -275,6 +318,29 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
+            Effect::Copy { text } => {
+                // A terminal without OSC 52 ignores it; the system clipboard may still work.
+                if let Err(error) = (self.host.raw)(&super::external::osc52(&text)) {
+                    tracing::warn!(%error, "could not write OSC 52");
+                }
+                if let Some(clipboard) = &mut self.host.clipboard {
+                    clipboard.copy(&text);
+                }
+            }
+            Effect::Compose { draft } => {
+                let editor = self.host.programs.editor.clone();
+                let result =
+                    self.with_screen_released(|| super::external::edit_text(&editor, &draft))?;
+                let _ = self.tx.send(Msg::Composed(result));
+            }
+            Effect::Page { text } => {
+                let pager = self.host.programs.pager.clone();
+                let result =
+                    self.with_screen_released(|| super::external::page_text(&pager, &text))?;
+                if let Err(why) = result {
+                    let _ = self.tx.send(Msg::PagerFailed(why));
+                }
+            }
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();
@@ -282,6 +348,19 @@ where
             }
         }
         Ok(())
+    }
+
+    /// Runs `child` (which blocks, running a program in the terminal) with the terminal
+    /// released to it, then takes the terminal back and redraws everything. Streams keep
+    /// arriving meanwhile; they are drawn when the program ends.
+    pub fn with_screen_released<T>(&mut self, child: impl FnOnce() -> T) -> io::Result<T> {
+        (self.host.screen)(Screen::Release)?;
+        let result = child();
+        (self.host.screen)(Screen::Reclaim { mouse: self.state.mouse })?;
+        // The child drew over the screen: the next frame must repaint every cell.
+        self.terminal.clear().map_err(io::Error::other)?;
+        self.dirty = true;
+        Ok(result)
     }
 
     fn next_frame(&self) -> Instant {

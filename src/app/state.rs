@@ -17,6 +17,9 @@ use crate::tokens::Counter;
 use crate::ui::theme::Theme;
 use crate::ui::transcript::TranscriptCache;
 
+#[path = "branch.rs"]
+mod branch;
+
 /// How a message stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
@@ -42,8 +45,13 @@ pub struct Message {
     pub status: Status,
     pub finish: Option<FinishReason>,
     pub usage: Option<Usage>,
-    /// A later retry replaced this reply: kept on screen, left out of history.
-    pub superseded: bool,
+    /// Pinned by the user: never trimmed out of a request.
+    pub pinned: bool,
+    /// Deleted by the user: kept in the store (later messages still follow it) but no longer
+    /// shown or sent.
+    pub hidden: bool,
+    /// This message's place among its siblings (1-based) and their number, when it has any.
+    pub branch: Option<(usize, usize)>,
     /// Left out of the last request to fit the context window; still on screen, dimmed.
     pub not_sent: bool,
     /// This message's cost in a request, counted once for the model that counted it.
@@ -85,7 +93,9 @@ impl Message {
             status: Status::Complete,
             finish: None,
             usage: None,
-            superseded: false,
+            pinned: false,
+            hidden: false,
+            branch: None,
             not_sent: false,
             tokens: None,
             revision: 0,
@@ -96,17 +106,18 @@ impl Message {
 
     /// Whether this message goes into the next request's history.
     pub fn is_sent(&self) -> bool {
+        if self.hidden {
+            return false;
+        }
         match self.role {
             Role::User => true,
             Role::System => false,
             // A stopped or broken-off partial was seen by the user, so it is context too.
-            Role::Assistant => {
-                !self.superseded && !self.content.is_empty() && self.status != Status::Streaming
-            }
+            Role::Assistant => !self.content.is_empty() && self.status != Status::Streaming,
         }
     }
 
-    fn touch(&mut self) {
+    pub(crate) fn touch(&mut self) {
         self.revision = self.revision.wrapping_add(1);
     }
 }
@@ -122,6 +133,9 @@ pub struct Conversation {
     changed_from: usize,
     /// Names this conversation to the store writer.
     pub key: Key,
+    /// Messages on other branches (an edited prompt's old continuation, a retried reply),
+    /// kept so `[` and `]` can bring them back.
+    off_branch: Vec<Message>,
     /// Whether the store has a row for it yet (created at the first prompt).
     pub saved: bool,
     /// The row id, once the writer has reported it.
@@ -137,23 +151,33 @@ impl Conversation {
             messages: Vec::new(),
             changed_from: 0,
             key: next_key(),
+            off_branch: Vec::new(),
             saved: false,
             stored_id: None,
             params: RequestParams::default(),
         }
     }
 
-    /// A conversation read back from the store, already saved.
-    pub fn restored(id: i64, system: String, messages: Vec<Message>) -> Self {
-        Self {
+    /// A conversation read back from the store, already saved: the branch on screen and the
+    /// messages of its other branches.
+    pub fn restored(
+        id: i64,
+        system: String,
+        messages: Vec<Message>,
+        off_branch: Vec<Message>,
+    ) -> Self {
+        let mut conversation = Self {
             system,
             messages,
             changed_from: 0,
             key: next_key(),
+            off_branch,
             saved: true,
             stored_id: Some(id),
             params: RequestParams::default(),
-        }
+        };
+        conversation.label_branches(0);
+        conversation
     }
 
     pub fn messages(&self) -> &[Message] {
@@ -162,7 +186,11 @@ impl Conversation {
 
     pub fn push(&mut self, message: Message) -> usize {
         self.messages.push(message);
-        self.messages.len() - 1
+        let index = self.messages.len() - 1;
+        if !self.off_branch.is_empty() {
+            self.label_branches(index);
+        }
+        index
     }
 
     /// Mutable access that marks the message for layout again.
@@ -174,7 +202,6 @@ impl Conversation {
         Some(message)
     }
 
-    /// The lowest index changed since the last call; resets the mark.
     /// Remembers a message's token count; not a change anyone sees, so no re-layout.
     pub fn cache_tokens(&mut self, index: usize, counter: Counter, tokens: usize) {
         if let Some(message) = self.messages.get_mut(index) {
@@ -182,6 +209,7 @@ impl Conversation {
         }
     }
 
+    /// The lowest index changed since the last call; resets the mark.
     pub fn take_changed_from(&mut self) -> usize {
         std::mem::replace(&mut self.changed_from, self.messages.len())
     }
@@ -283,6 +311,8 @@ pub struct View {
     pub width: u16,
     pub height: u16,
     pub show_reasoning: bool,
+    /// Scroll the selected message into view at the next frame (its lines are known then).
+    pub reveal: bool,
 }
 
 /// The provider and model the next request goes to.
@@ -304,6 +334,10 @@ pub struct State {
     pub view: View,
     pub transcript: TranscriptCache,
     pub popup: Option<Popup>,
+    /// The message picked in select mode (Tab, Ctrl+Up), if that mode is on.
+    pub selection: Option<super::select::Selection>,
+    /// A past prompt being edited in the input; sending it starts a new branch.
+    pub editing: Option<super::select::Editing>,
     /// A one-line hint shown in the status line until the next key.
     pub notice: Option<String>,
     pub last_usage: Option<Usage>,
@@ -338,6 +372,8 @@ impl State {
             view: View::default(),
             transcript: TranscriptCache::default(),
             popup: None,
+            selection: None,
+            editing: None,
             notice: None,
             last_usage: None,
             mouse,
@@ -373,6 +409,12 @@ impl State {
         if self.view.scroll_up > 0 && after > before {
             self.view.scroll_up += after - before;
         }
+        if std::mem::take(&mut self.view.reveal)
+            && let Some(selection) = &self.selection
+            && let Some((top, height)) = self.transcript.span(selection.index)
+        {
+            self.view.scroll_up = reveal(self.view.scroll_up, top, height, after, self.view.height);
+        }
         self.view.scroll_up = self.view.scroll_up.min(self.max_scroll());
     }
 
@@ -380,8 +422,29 @@ impl State {
         self.transcript.total_lines().saturating_sub(self.view.height as usize)
     }
 
+    /// The message being selected, if select mode is on and it still exists.
+    pub fn selected(&self) -> Option<(usize, &Message)> {
+        let index = self.selection.as_ref()?.index;
+        Some((index, self.conversation.messages().get(index)?))
+    }
+
     /// True while something on screen moves by itself.
     pub fn is_animating(&self) -> bool {
         self.stream.is_busy()
+    }
+}
+
+/// The scroll that shows lines `top..top + height` of `total`, moving as little as it can;
+/// a message taller than the pane shows its start.
+fn reveal(scroll_up: usize, top: usize, height: usize, total: usize, pane: u16) -> usize {
+    let pane = pane as usize;
+    let bottom = total.saturating_sub(scroll_up);
+    let visible_top = bottom.saturating_sub(pane);
+    if top < visible_top || height > pane {
+        total.saturating_sub(top + pane)
+    } else if top + height > bottom {
+        total.saturating_sub(top + height)
+    } else {
+        scroll_up
     }
 }

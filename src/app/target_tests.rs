@@ -77,6 +77,7 @@ fn stored(provider: &str, model: &str) -> StoredConversation {
         model: model.into(),
         params: r#"{"temperature":0.2}"#.into(),
         messages: vec![],
+        other_branches: vec![],
     }
 }
 

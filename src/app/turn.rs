@@ -18,11 +18,23 @@ use crate::store::writer::StoreCmd;
 /// A streaming reply reaches the store at least this often.
 pub const SAVE_EVERY: Duration = Duration::from_millis(250);
 
-/// Adds the user's prompt (saving it, and the conversation at its first prompt) and sends.
+/// Adds the user's prompt after the last message sent (saving it, and the conversation at
+/// its first prompt) and sends.
 pub fn send_prompt(
     state: &mut State,
     text: String,
     images: Vec<crate::attach::Attachment>,
+) -> Vec<Effect> {
+    let parent = state.conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
+    send_prompt_under(state, text, images, parent)
+}
+
+/// `send_prompt` with the parent given: an edited prompt is a sibling of the one it replaces.
+pub fn send_prompt_under(
+    state: &mut State,
+    text: String,
+    images: Vec<crate::attach::Attachment>,
+    parent: Option<crate::store::writer::Key>,
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
     let conversation = &mut state.conversation;
@@ -47,7 +59,7 @@ pub fn send_prompt(
     }
     let mut prompt = Message::user(text);
     prompt.images = images;
-    prompt.parent = conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
+    prompt.parent = parent;
     effects.push(Effect::Store(persist::add(conversation, &prompt)));
     if !prompt.images.is_empty() {
         effects.push(Effect::Store(StoreCmd::Attach {

@@ -78,14 +78,13 @@ fn a_retried_reply_is_a_sibling_of_the_one_it_replaces() {
     let (id, _) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
     api(&mut state, id, delta("second try"));
     api(&mut state, id, ApiEvent::Failed(ApiError::Network { message: "cut".into() }));
-    assert_eq!(
-        state.conversation.messages()[1].status,
-        Status::Complete,
-        "the old reply is untouched"
-    );
+    let old = &state.conversation.off_branch()[0];
+    assert_eq!((old.content.as_str(), &old.status), ("first try", &Status::Complete));
     let messages: Vec<&Message> = state.conversation.messages().iter().collect();
+    assert_eq!(messages[1].content, "second try");
+    assert_eq!(old.parent, Some(messages[0].key));
     assert_eq!(messages[1].parent, Some(messages[0].key));
-    assert_eq!(messages[2].parent, Some(messages[0].key));
+    assert_eq!(messages[1].branch, Some((2, 2)), "shown as the second of two");
 }
 
 #[test]

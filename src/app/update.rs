@@ -12,7 +12,7 @@ use super::context;
 use super::keymap::{Action, action_for};
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Conversation, Popup, State, Status};
-use super::{library, params, persist, picker, target, turn};
+use super::{library, params, persist, picker, select, target, turn};
 use crate::api::types::Role;
 use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
@@ -72,6 +72,21 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
+        Msg::Composed(Ok(text)) => {
+            // Editors end a file with a newline; the prompt does not.
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text).replace("\r\n", "\n");
+            let text = crate::sanitize::sanitize(&text).into_owned();
+            let mut input = new_textarea(text.split('\n').map(str::to_owned).collect());
+            input.move_cursor(CursorMove::Bottom);
+            input.move_cursor(CursorMove::End);
+            state.input = input;
+            Vec::new()
+        }
+        Msg::Composed(Err(why)) | Msg::PagerFailed(why) => {
+            state.notice = Some(why);
+            Vec::new()
+        }
         Msg::ModelsListed { provider, result } => {
             picker::listed(state, provider, result);
             Vec::new()
@@ -120,6 +135,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         let conversation = state.conversation.key;
         return vec![Effect::Store(StoreCmd::SetSystemPrompt { conversation, text: system })];
     }
+    if state.selection.is_some() {
+        if let Some(effects) = select::on_key(state, &key) {
+            return effects;
+        }
+        // Other keys keep their meaning, except that none of them types into the draft.
+        return match action_for(&key, state.input.is_empty()) {
+            None | Some(Action::Send | Action::Newline | Action::Select) => Vec::new(),
+            Some(action) => on_action(state, action),
+        };
+    }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
         if key.code == crossterm::event::KeyCode::Backspace
             && state.input.is_empty()
@@ -131,8 +156,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.input.input(key);
         return Vec::new();
     };
+    on_action(state, action)
+}
+
+fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => send(state),
+        Action::Select => select::enter(state),
+        Action::Compose => vec![Effect::Compose { draft: state.input.lines().join("\n") }],
+        Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
+            select::cancel_edit(state)
+        }
         Action::Newline => {
             state.input.insert_newline();
             Vec::new()
@@ -248,7 +282,10 @@ fn send(state: &mut State) -> Vec<Effect> {
     }
     state.input = new_textarea(Vec::new());
     let images = std::mem::take(&mut state.attachments);
-    turn::send_prompt(state, text, images)
+    match state.editing.take() {
+        Some(editing) => select::send_edit(state, editing, text, images),
+        None => turn::send_prompt(state, text, images),
+    }
 }
 
 fn stop(state: &mut State) -> Vec<Effect> {
@@ -272,6 +309,8 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     let effects = stop(state);
     let system = state.conversation.system.clone();
     state.conversation = Conversation::new(system);
+    state.selection = None;
+    state.editing = None;
     state.view.scroll_up = 0;
     state.last_usage = None;
     state.notice = Some("new conversation".into());
@@ -285,6 +324,8 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
     let (conversation, adopt) = persist::restore(stored);
     state.conversation = conversation;
+    state.selection = None;
+    state.editing = None;
     state.view.scroll_up = 0;
     state.last_usage = None;
     state.notice = Some(match target::restore(state, &provider, &model) {
@@ -295,22 +336,25 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     effects
 }
 
-/// Sends the last prompt again; replies after it stay on screen but leave the history.
+/// Sends the last prompt again; the replies after it move to another branch, which `[` at
+/// the new reply brings back.
 fn retry(state: &mut State) -> Vec<Effect> {
     if state.stream.is_busy() {
         return Vec::new();
     }
     let conversation = &mut state.conversation;
-    let count = conversation.messages().len();
-    let Some(last_user) = conversation.messages().iter().rposition(|m| m.role == Role::User) else {
+    let Some(last_user) =
+        conversation.messages().iter().rposition(|m| m.role == Role::User && !m.hidden)
+    else {
         state.notice = Some("nothing to retry yet".into());
         return Vec::new();
     };
-    for index in last_user + 1..count {
-        if let Some(reply) = conversation.edit(index) {
-            reply.superseded = true;
-        }
+    // The old replies become another branch; `[` at the new reply brings them back.
+    conversation.detach_from(last_user + 1);
+    if state.selection.as_ref().is_some_and(|s| s.index > last_user) {
+        state.selection = None;
     }
+    let conversation = &mut state.conversation;
     let mut effects = Vec::new();
     if let Some(prompt) = conversation.edit(last_user)
         && prompt.status != Status::Complete

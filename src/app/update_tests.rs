@@ -171,7 +171,7 @@ fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
 }
 
 #[test]
-fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
+fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_as_another_branch_unsent() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "q"));
     api(&mut state, id, delta("partial"));
@@ -181,8 +181,8 @@ fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_visible_but_unsent() {
     assert!(matches!(&reply.status, Status::Failed(e) if e.contains("reset")));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
     assert_eq!(messages.len(), 2, "the broken partial is not sent again: {messages:?}");
-    assert!(state.conversation.messages()[1].superseded);
-    assert_eq!(state.conversation.messages()[1].content, "partial");
+    assert_eq!(state.conversation.messages().len(), 1, "the partial left the branch on screen");
+    assert_eq!(state.conversation.off_branch()[0].content, "partial");
 }
 
 #[test]

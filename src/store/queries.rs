@@ -35,6 +35,9 @@ pub struct StoredMessage {
     pub created_at: i64,
     /// Images sent with the message, in order.
     pub attachments: Vec<crate::attach::Attachment>,
+    pub pinned: bool,
+    /// Deleted by the user: kept, since later messages may follow it, but not shown.
+    pub hidden: bool,
 }
 
 /// A conversation with the branch on screen: root to current leaf.
@@ -48,6 +51,9 @@ pub struct StoredConversation {
     /// The conversation's request parameters as stored (a JSON object).
     pub params: String,
     pub messages: Vec<StoredMessage>,
+    /// The messages on other branches (edited prompts' old continuations, retried
+    /// replies), oldest first.
+    pub other_branches: Vec<StoredMessage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +77,8 @@ pub struct MessageFields {
     pub finish_reason: Option<String>,
     pub prompt_tokens: Option<i64>,
     pub completion_tokens: Option<i64>,
+    pub pinned: bool,
+    pub hidden: bool,
 }
 
 pub fn insert_conversation(
@@ -99,8 +107,8 @@ pub fn insert_message(
     conn.execute(
         "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model, status,
                                error, finish_reason, prompt_tokens, completion_tokens,
-                               created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                               created_at, updated_at, pinned, hidden)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
         params![
             conversation_id,
             parent_id,
@@ -113,7 +121,9 @@ pub fn insert_message(
             fields.finish_reason,
             fields.prompt_tokens,
             fields.completion_tokens,
-            at
+            at,
+            fields.pinned,
+            fields.hidden
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -129,7 +139,8 @@ pub fn update_message(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE messages SET content = ?2, reasoning = ?3, model = ?4, status = ?5, error = ?6,
-                finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10
+                finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10,
+                pinned = ?11, hidden = ?12
          WHERE id = ?1",
         params![
             id,
@@ -141,7 +152,9 @@ pub fn update_message(
             fields.finish_reason,
             fields.prompt_tokens,
             fields.completion_tokens,
-            at
+            at,
+            fields.pinned,
+            fields.hidden
         ],
     )?;
     let conversation: Option<i64> = conn
@@ -151,6 +164,12 @@ pub fn update_message(
         touch_conversation(conn, conversation, None, fields, at)?;
     }
     Ok(())
+}
+
+/// Which message ends the branch a conversation reopens on.
+pub fn set_leaf(conn: &Connection, conversation: i64, leaf: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE conversations SET leaf_id = ?2 WHERE id = ?1", params![conversation, leaf])
+        .map(drop)
 }
 
 pub fn rename_conversation(conn: &Connection, id: i64, title: &str) -> rusqlite::Result<()> {
@@ -232,6 +251,8 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         completion_tokens: row.get("completion_tokens")?,
         created_at: row.get("created_at")?,
         attachments: Vec::new(),
+        pinned: row.get("pinned")?,
+        hidden: row.get("hidden")?,
     })
 }
 
@@ -326,7 +347,21 @@ impl Store {
         let mut messages: Vec<StoredMessage> =
             branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
         super::attachments::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
-        Ok(StoredConversation { id, title, system_prompt, provider, model, params, messages })
+        let mut other_branches: Vec<StoredMessage> = slots.into_iter().flatten().collect();
+        if !other_branches.is_empty() {
+            super::attachments::fill(&self.conn, id, &mut other_branches)
+                .map_err(|e| self.fail(e))?;
+        }
+        Ok(StoredConversation {
+            id,
+            title,
+            system_prompt,
+            provider,
+            model,
+            params,
+            messages,
+            other_branches,
+        })
     }
 
     /// Full-text search over every message, best matches first.

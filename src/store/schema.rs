@@ -4,7 +4,7 @@
 //! rockchat is refused, never touched.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -78,4 +78,12 @@ CREATE INDEX attachments_by_message ON attachments(message_id, position);
 /// Per-conversation request parameters (F4): a JSON object of the fields set, `{}` for none.
 const V3: &str = "
 ALTER TABLE conversations ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+";
+
+/// Pinned messages are never trimmed from a request. A deleted message is hidden, not
+/// removed: its row may be the parent of the rest of the conversation (removing it would
+/// cascade to every later message), and nothing a user wrote is lost by a slip of a key.
+const V4: &str = "
+ALTER TABLE messages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 ";

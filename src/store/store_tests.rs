@@ -21,6 +21,8 @@ fn fields(role: Role, content: &str, status: &'static str) -> MessageFields {
         finish_reason: None,
         prompt_tokens: None,
         completion_tokens: None,
+        pinned: false,
+        hidden: false,
     }
 }
 

@@ -62,6 +62,11 @@ pub enum StoreCmd {
         conversation: Key,
         json: String,
     },
+    /// The branch on screen now ends at message `leaf`: the conversation reopens on it.
+    SetLeaf {
+        conversation: Key,
+        leaf: Key,
+    },
     /// Rename a stored conversation (by row id, as the list shows it).
     Rename {
         id: i64,
@@ -226,6 +231,13 @@ fn apply(
             StoreCmd::Delete { id } => {
                 queries::delete_conversation(&tx, id)?;
                 rows.conversations.retain(|_, row| *row != id);
+            }
+            StoreCmd::SetLeaf { conversation, leaf } => {
+                if let (Some(&id), Some(&leaf)) =
+                    (rows.conversations.get(&conversation), rows.messages.get(&leaf))
+                {
+                    queries::set_leaf(&tx, id, leaf)?;
+                }
             }
             StoreCmd::SetSystemPrompt { conversation, text } => {
                 if let Some(&id) = rows.conversations.get(&conversation) {

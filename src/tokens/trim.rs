@@ -24,19 +24,38 @@ pub enum Plan {
 /// first, each with whether it starts a turn (a user message). The newest message is always
 /// kept; older ones are kept newest first while they fit, and what is kept starts at a turn.
 pub fn plan(system: usize, messages: &[(usize, bool)], budget: Budget) -> Plan {
+    plan_with_pins(system, messages, &[], budget)
+}
+
+/// `plan`, where `pinned[i]` marks a message the user pinned: it is kept whatever its age,
+/// and its room is taken before any unpinned older message. If the pins and the newest
+/// message do not fit together, nothing is sent (the user unpins rather than loses a pin).
+pub fn plan_with_pins(
+    system: usize,
+    messages: &[(usize, bool)],
+    pinned: &[bool],
+    budget: Budget,
+) -> Plan {
     let available = budget.window.saturating_sub(budget.reserve + REPLY_PRIMING + system);
     let Some(&(newest, _)) = messages.last() else {
         return Plan::Fits { keep: Vec::new(), total: system + REPLY_PRIMING };
     };
-    if newest > available {
+    let last = messages.len() - 1;
+    let is_pinned = |i: usize| i < last && pinned.get(i).copied().unwrap_or(false);
+    let pins: usize = (0..last).filter(|&i| is_pinned(i)).map(|i| messages[i].0).sum();
+    if newest + pins > available {
         return Plan::TooLong {
-            needed: newest + system + REPLY_PRIMING + budget.reserve,
+            needed: newest + pins + system + REPLY_PRIMING + budget.reserve,
             available: budget.window,
         };
     }
-    let mut used = 0;
+    let mut used = pins;
     let mut first = messages.len();
     for (index, &(tokens, _)) in messages.iter().enumerate().rev() {
+        if is_pinned(index) {
+            first = index;
+            continue;
+        }
         if used + tokens > available {
             break;
         }
@@ -45,10 +64,12 @@ pub fn plan(system: usize, messages: &[(usize, bool)], budget: Budget) -> Plan {
     }
     // Never start the history with half a turn: skip forward to a user message.
     while first + 1 < messages.len() && !messages[first].1 {
-        used -= messages[first].0;
+        if !is_pinned(first) {
+            used -= messages[first].0;
+        }
         first += 1;
     }
-    let keep = (0..messages.len()).map(|i| i >= first).collect();
+    let keep = (0..messages.len()).map(|i| i >= first || is_pinned(i)).collect();
     Plan::Fits { keep, total: system + REPLY_PRIMING + used }
 }
 
@@ -83,6 +104,27 @@ mod tests {
     fn a_newest_message_too_long_for_the_window_is_refused() {
         let plan = plan(5, &turns(&[1, 1, 500]), Budget { window: 100, reserve: 10 });
         assert_eq!(plan, Plan::TooLong { needed: 518, available: 100 });
+    }
+
+    #[test]
+    fn a_pinned_old_message_is_kept_while_newer_ones_are_dropped() {
+        // Room for 95: the pinned first prompt (40) and the newest prompt (10) go; the turn
+        // in between (40 + 40) no longer fits beside the pin and is dropped whole.
+        let costs = turns(&[40, 40, 40, 40, 10]);
+        let pinned = [true, false, false, false, false];
+        let plan = plan_with_pins(0, &costs, &pinned, Budget { window: 100, reserve: 2 });
+        assert_eq!(plan, Plan::Fits { keep: vec![true, false, false, false, true], total: 53 });
+    }
+
+    #[test]
+    fn pins_that_leave_no_room_for_the_newest_message_send_nothing() {
+        let plan = plan_with_pins(
+            0,
+            &turns(&[60, 1, 50]),
+            &[true, false, false],
+            Budget { window: 100, reserve: 0 },
+        );
+        assert!(matches!(plan, Plan::TooLong { .. }), "{plan:?}");
     }
 
     proptest! {

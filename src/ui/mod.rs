@@ -27,7 +27,8 @@ pub fn render(state: &State, frame: &mut Frame) {
     if state.conversation.messages().is_empty() {
         welcome(frame, panes.transcript, theme);
     }
-    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up);
+    let selected = state.selection.as_ref().map(|s| (s.index, theme.user));
+    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up, selected);
     input::render(frame, panes.input, &state.input, &state.attachments, theme);
     status::render(frame, panes.status, state, theme);
     match &state.popup {

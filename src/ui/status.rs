@@ -13,9 +13,18 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (phase, failed) = phase(state);
-    let left = format!(" {} · {} · {phase} ", state.target.provider, state.target.model);
+    let select = if state.selection.is_some() { "SELECT · " } else { "" };
+    let left = format!(" {select}{} · {} · {phase} ", state.target.provider, state.target.model);
+    let mode = if state.selection.is_some() {
+        Some(crate::app::keymap::SELECT_HINT)
+    } else if state.editing.is_some() {
+        Some("editing a past prompt: Enter sends it as a new branch · Esc cancels")
+    } else {
+        None
+    };
     let right = match (&state.notice, &state.last_usage) {
         (Some(notice), _) => format!(" {notice} "),
+        (None, _) if let Some(hint) = mode => format!(" {hint} "),
         (None, Some(usage)) => format!(
             " {}last turn: {} in · {} out ",
             meter(state),

@@ -7,6 +7,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
@@ -31,7 +32,7 @@ pub struct TranscriptCache {
 struct Entry {
     key: u64,
     revision: u64,
-    superseded: bool,
+    faded: bool,
     head: Vec<Line<'static>>,
     /// Wrapped lines of the finished paragraphs, `content[..body_upto]`.
     body: Vec<Line<'static>>,
@@ -98,41 +99,89 @@ impl TranscriptCache {
         }
     }
 
-    /// Draws the lines that end `scroll_up` lines above the bottom.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, scroll_up: usize) {
+    /// Where message `index` starts (counting lines from the top) and how many lines it
+    /// has. Walks from the newest message, so selecting near the bottom is cheap.
+    pub fn span(&self, index: usize) -> Option<(usize, usize)> {
+        let entry = self.entries.get(index)?;
+        let below: usize = self.entries[index..].iter().map(Entry::height).sum();
+        Some((self.total - below, entry.height()))
+    }
+
+    /// Draws the lines that end `scroll_up` lines above the bottom; the message at
+    /// `selected` gets a bar in the gutter and a highlighted first line, painted over the
+    /// cached lines so selecting never lays anything out again.
+    pub fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        scroll_up: usize,
+        selected: Option<(usize, Style)>,
+    ) {
         let height = area.height as usize;
         let end = self.total.saturating_sub(scroll_up);
         let start = end.saturating_sub(height);
         // Walk back from the newest message: only the visible ones are touched.
         let mut first = self.entries.len();
-        let mut first_line = end;
         let mut cursor = self.total;
         while first > 0 && cursor > start {
             first -= 1;
             cursor -= self.entries[first].height();
-            first_line = cursor;
         }
-        let lines = self.entries[first..].iter().flat_map(Entry::lines);
-        let visible = lines.skip(start - first_line.min(start)).take(end - start);
-        for (row, line) in visible.enumerate() {
-            buf.set_line(area.x, area.y + row as u16, line, area.width);
+        let mut line_no = cursor;
+        for (index, entry) in self.entries.iter().enumerate().skip(first) {
+            let mark = selected.filter(|(at, _)| *at == index).map(|(_, style)| style);
+            let last = entry.height().saturating_sub(1);
+            for (offset, line) in entry.lines().enumerate() {
+                if line_no >= end {
+                    return;
+                }
+                if line_no >= start {
+                    let y = area.y + (line_no - start) as u16;
+                    buf.set_line(area.x, y, line, area.width);
+                    if let Some(style) = mark {
+                        let row = Rect::new(area.x, y, area.width, 1);
+                        paint_selection(buf, row, offset == 0, offset == last, style);
+                    }
+                }
+                line_no += 1;
+            }
         }
     }
 }
 
+/// The selection's look on one row: a bar in the gutter; the header row reversed too. The
+/// blank line closing a message is left alone so neighbours stay apart.
+fn paint_selection(buf: &mut Buffer, row: Rect, header: bool, closing: bool, style: Style) {
+    if closing || row.width == 0 {
+        return;
+    }
+    buf[(row.x, row.y)].set_symbol("▌").set_style(style);
+    if header {
+        let rest = Rect { x: row.x + 1, width: row.width - 1, ..row };
+        buf.set_style(rest, style.add_modifier(Modifier::REVERSED));
+    }
+}
+
 fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bool, theme: &Theme) {
-    let faded = message.superseded || message.not_sent;
+    let faded = message.not_sent;
     let base = if faded { theme.dim } else { theme.text };
     if entry.key != message.key
-        || entry.superseded != faded
+        || entry.faded != faded
         || message.content.len() < entry.body_upto
+        || message.hidden
     {
         entry.body.clear();
         entry.body_upto = 0;
     }
     entry.key = message.key;
     entry.revision = message.revision;
-    entry.superseded = faded;
+    entry.faded = faded;
+    if message.hidden {
+        // Deleted: takes no lines at all.
+        entry.head.clear();
+        entry.tail.clear();
+        return;
+    }
     entry.head = header(message, width, show_reasoning, theme);
 
     // Finished paragraphs are wrapped once and kept.
@@ -173,7 +222,7 @@ fn header(
     show_reasoning: bool,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    let title = match message.role {
+    let mut title = match message.role {
         Role::User => Line::from(Span::styled("● You", theme.user)),
         Role::System => Line::from(Span::styled("● System", theme.dim)),
         Role::Assistant => {
@@ -181,6 +230,12 @@ fn header(
             Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
         }
     };
+    if message.pinned {
+        title.spans.push(Span::styled("  ⚑ pinned", theme.warning));
+    }
+    if let Some((position, count)) = message.branch {
+        title.spans.push(Span::styled(format!("  ‹ branch {position}/{count} ›"), theme.dim));
+    }
     let mut lines = vec![title];
     for image in &message.images {
         lines.push(indented(format!("▣ image: {}", image.label()), theme.dim));
@@ -226,9 +281,7 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         }
         None => {}
     }
-    if message.superseded {
-        note("↻ replaced by a retry; no longer sent to the model".into(), theme.dim);
-    } else if message.not_sent {
+    if message.not_sent {
         note("⋯ not sent: older than what fits the model's context window".into(), theme.dim);
     }
 }

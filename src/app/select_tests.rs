@@ -1,0 +1,277 @@
+//! Select mode, copying, editing into branches, switching them, pinning and deleting, all
+//! driven through `update` by keys and API events.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::api::types::{Role, WireMessage};
+use crate::app::msg::{ApiEvent, Effect, Msg};
+use crate::app::state::State;
+use crate::app::update::tests::{api, delta, key, saves, send, sent_messages, state, type_text};
+use crate::app::update::update;
+use crate::store::writer::StoreCmd;
+
+fn press(state: &mut State, c: char) -> Vec<Effect> {
+    key(state, KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn texts(messages: &[WireMessage]) -> Vec<&str> {
+    messages.iter().filter(|m| m.role != Role::System).map(|m| m.content.as_str()).collect()
+}
+
+fn shown(state: &State) -> Vec<&str> {
+    state.conversation.messages().iter().filter(|m| !m.hidden).map(|m| m.content.as_str()).collect()
+}
+
+/// Sends `prompt` and lets `reply` arrive whole.
+fn turn(state: &mut State, prompt: &str, reply: &str) -> Vec<WireMessage> {
+    let (id, messages) = sent_messages(&send(state, prompt));
+    api(state, id, delta(reply));
+    api(state, id, ApiEvent::Done);
+    messages
+}
+
+/// Two finished turns: q1/a1, q2/a2.
+fn two_turns() -> State {
+    let mut state = state();
+    turn(&mut state, "q1", "a1");
+    turn(&mut state, "q2", "a2");
+    state
+}
+
+fn copied(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Copy { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn tab_selects_the_newest_message_and_up_down_k_j_move_between_messages() {
+    let mut state = two_turns();
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(state.selection.as_ref().map(|s| s.index), Some(3));
+    key(&mut state, KeyCode::Up, KeyModifiers::NONE);
+    press(&mut state, 'k');
+    assert_eq!(state.selection.as_ref().map(|s| s.index), Some(1));
+    press(&mut state, 'j');
+    key(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(state.selection.as_ref().map(|s| s.index), Some(3), "stops at the newest");
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(state.selection.is_none());
+}
+
+#[test]
+fn ctrl_up_selects_even_with_a_draft_and_letters_never_reach_the_draft() {
+    let mut state = two_turns();
+    type_text(&mut state, "draft");
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert!(state.selection.is_none(), "Tab belongs to the draft while typing");
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    assert!(state.selection.is_some());
+    for c in "xzqwkj".chars() {
+        press(&mut state, c);
+    }
+    key(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(state.input.lines()[0].trim_end(), "draft", "Tab indented; no letter landed");
+}
+
+#[test]
+fn selecting_an_old_message_scrolls_it_into_view() {
+    let mut state = state();
+    for n in 0..20 {
+        turn(&mut state, &format!("question {n}"), "a reply\nof two lines");
+    }
+    state.prepare_frame();
+    assert_eq!(state.view.scroll_up, 0);
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, 'g');
+    state.prepare_frame();
+    assert_eq!(state.view.scroll_up, state.max_scroll(), "the oldest is at the top");
+    press(&mut state, 'G');
+    state.prepare_frame();
+    assert_eq!(state.view.scroll_up, 0);
+}
+
+#[test]
+fn y_copies_the_selected_message_exactly_and_says_how_much() {
+    let mut state = state();
+    turn(&mut state, "show me", "Here:\n```rust\nfn main() {}\n```\nand\n```sh\nls -l\n```");
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    let effects = press(&mut state, 'y');
+    let reply = state.conversation.messages()[1].content.clone();
+    assert_eq!(copied(&effects), [reply.as_str()]);
+    assert_eq!(state.notice.as_deref(), Some(format!("copied {} chars", reply.len()).as_str()));
+    assert_eq!(copied(&press(&mut state, '1')), ["fn main() {}"]);
+    assert_eq!(copied(&press(&mut state, '2')), ["ls -l"]);
+    assert!(copied(&press(&mut state, '3')).is_empty());
+    assert!(state.notice.as_deref().unwrap().contains("2 code blocks"));
+    press(&mut state, 'k');
+    assert_eq!(copied(&press(&mut state, 'y')), ["show me"]);
+}
+
+#[test]
+fn o_pages_the_message_and_ctrl_e_composes_the_draft_in_the_editor() {
+    let mut state = two_turns();
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(press(&mut state, 'o'), [Effect::Page { text: "a2".into() }]);
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    type_text(&mut state, "half a thought");
+    let effects = key(&mut state, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    assert_eq!(effects, [Effect::Compose { draft: "half a thought".into() }]);
+    update(&mut state, Msg::Composed(Ok("a whole\nthought\n".into())));
+    assert_eq!(state.input.lines(), ["a whole", "thought"]);
+    update(&mut state, Msg::Composed(Err("vi exited with 1; your draft is unchanged".into())));
+    assert_eq!(state.input.lines(), ["a whole", "thought"]);
+    assert!(state.notice.as_deref().unwrap().contains("exited"));
+}
+
+#[test]
+fn d_asks_first_and_only_y_deletes_which_hides_the_message_from_screen_and_requests() {
+    let mut state = two_turns();
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, 'k');
+    press(&mut state, 'k');
+    assert!(press(&mut state, 'd').is_empty());
+    assert!(state.notice.as_deref().unwrap().contains("delete this message?"));
+    press(&mut state, 'n');
+    assert_eq!(state.notice.as_deref(), Some("kept"));
+    assert_eq!(shown(&state), ["q1", "a1", "q2", "a2"]);
+    press(&mut state, 'd');
+    let effects = press(&mut state, 'y');
+    assert_eq!(shown(&state), ["q1", "q2", "a2"]);
+    match saves(&effects)[..] {
+        [StoreCmd::UpdateMessage { fields, .. }] => {
+            assert!(fields.hidden && fields.content == "a1")
+        }
+        ref other => panic!("{other:?}"),
+    }
+    assert_eq!(state.selection.as_ref().map(|s| s.index), Some(2), "moves to the next");
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let messages = turn(&mut state, "q3", "a3");
+    assert_eq!(texts(&messages), ["q1", "q2", "a2", "q3"]);
+}
+
+#[test]
+fn a_pinned_old_message_is_sent_while_newer_older_ones_are_trimmed() {
+    let mut state = state();
+    state.target.model = "gpt-4".into(); // 8,192 tokens, 4,096 kept for the reply
+    let long = "word ".repeat(900);
+    turn(&mut state, &format!("remember this {long}"), "noted");
+    for n in 0..4 {
+        turn(&mut state, &format!("filler {n} {long}"), &format!("ok {n}"));
+    }
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, 'g');
+    let effects = press(&mut state, 'p');
+    assert!(state.conversation.messages()[0].pinned);
+    assert!(
+        matches!(saves(&effects)[..], [StoreCmd::UpdateMessage { fields, .. }] if fields.pinned)
+    );
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let (_, messages) = sent_messages(&send(&mut state, "the newest"));
+    let sent = texts(&messages);
+    assert!(sent[0].starts_with("remember this"), "{:?}", &sent[..2]);
+    assert_eq!(sent.last(), Some(&"the newest"));
+    assert!(!sent.iter().any(|t| t.starts_with("filler 0")), "older unpinned turns go");
+    assert!(state.conversation.messages()[2].not_sent);
+    assert!(!state.conversation.messages()[0].not_sent);
+}
+
+#[test]
+fn editing_a_prompt_makes_a_sibling_branch_and_brackets_switch_what_is_shown_and_sent() {
+    let mut state = two_turns();
+    type_text(&mut state, "unsent draft");
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    press(&mut state, 'g');
+    press(&mut state, 'e');
+    assert!(state.selection.is_none());
+    assert_eq!(state.input.lines(), ["q1"]);
+    type_text(&mut state, " edited");
+    let effects = key(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    let (id, messages) = sent_messages(&effects);
+    assert_eq!(texts(&messages), ["q1 edited"], "the old continuation is not sent");
+    let added = saves(&effects);
+    assert!(
+        matches!(added[..], [StoreCmd::AddMessage { parent: None, .. }]),
+        "a sibling of q1 (no parent): {added:?}"
+    );
+    assert_eq!(state.input.lines(), ["unsent draft"], "the draft comes back");
+    api(&mut state, id, delta("b1"));
+    api(&mut state, id, ApiEvent::Done);
+    assert_eq!(shown(&state), ["q1 edited", "b1"]);
+    assert_eq!(state.conversation.messages()[0].branch, Some((2, 2)));
+
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    press(&mut state, 'g');
+    let effects = press(&mut state, '[');
+    assert_eq!(shown(&state), ["q1", "a1", "q2", "a2"]);
+    assert_eq!(state.conversation.messages()[0].branch, Some((1, 2)));
+    let leaf = state.conversation.messages()[3].key;
+    assert!(matches!(saves(&effects)[..], [StoreCmd::SetLeaf { leaf: l, .. }] if *l == leaf));
+    press(&mut state, '[');
+    assert!(state.notice.as_deref().unwrap().contains("is the first"));
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    state.input = crate::ui::input::new_textarea(Vec::new());
+    let messages = turn(&mut state, "q3", "a3");
+    assert_eq!(texts(&messages), ["q1", "a1", "q2", "a2", "q3"]);
+
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    press(&mut state, 'g');
+    press(&mut state, ']');
+    assert_eq!(shown(&state), ["q1 edited", "b1"]);
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let messages = turn(&mut state, "q4", "a4");
+    assert_eq!(texts(&messages), ["q1 edited", "b1", "q4"]);
+}
+
+#[test]
+fn esc_cancels_an_edit_and_gives_the_draft_back() {
+    let mut state = two_turns();
+    type_text(&mut state, "mine");
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    press(&mut state, 'k');
+    press(&mut state, 'e');
+    assert_eq!(state.input.lines(), ["q2"]);
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(state.input.lines(), ["mine"]);
+    assert!(state.editing.is_none());
+    assert_eq!(shown(&state), ["q1", "a1", "q2", "a2"]);
+}
+
+#[test]
+fn a_reply_cannot_be_edited_and_nothing_changes_while_a_reply_streams() {
+    let mut state = two_turns();
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, 'e');
+    assert!(state.notice.as_deref().unwrap().contains("only your own prompts"));
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let (id, _) = sent_messages(&send(&mut state, "q3"));
+    api(&mut state, id, delta("streaming"));
+    key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);
+    press(&mut state, 'd');
+    assert!(state.notice.as_deref().unwrap().contains("still arriving"));
+    assert_eq!(shown(&state).len(), 6);
+}
+
+#[test]
+fn a_retried_reply_and_the_one_it_replaced_switch_with_brackets() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "q"));
+    api(&mut state, id, delta("first"));
+    api(&mut state, id, ApiEvent::Done);
+    let (id, _) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
+    api(&mut state, id, delta("second"));
+    api(&mut state, id, ApiEvent::Done);
+    assert_eq!(shown(&state), ["q", "second"]);
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, '[');
+    assert_eq!(shown(&state), ["q", "first"]);
+    assert_eq!(state.conversation.messages()[1].branch, Some((1, 2)));
+    key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    let messages = turn(&mut state, "next", "n");
+    assert_eq!(texts(&messages), ["q", "first", "next"]);
+}
