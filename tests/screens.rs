@@ -263,3 +263,21 @@ fn messages_outside_the_context_window_are_dimmed_and_marked_not_sent() {
     }
     assert!(status.contains("/8.2k tok · 2 not sent"), "{status}");
 }
+
+#[test]
+fn a_selected_message_has_a_gutter_bar_and_branches_and_pins_are_marked() {
+    let mut state = new_state();
+    let at = Instant::now();
+    let id = send(&mut state, "Name a prime.");
+    event(&mut state, id, delta("Two."), at);
+    event(&mut state, id, ApiEvent::Done, at);
+    press(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    let id = state.stream.id().expect("the retry started");
+    event(&mut state, id, delta("Seven, which is\nalso odd."), at);
+    event(&mut state, id, ApiEvent::Done, at);
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Char('k'), KeyModifiers::NONE);
+    press(&mut state, KeyCode::Char('p'), KeyModifiers::NONE);
+    press(&mut state, KeyCode::Char('j'), KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+}

@@ -299,3 +299,74 @@ async fn a_conversation_switched_to_another_provider_reopens_on_it_with_its_para
     }
     assert_eq!(sent[1].body["messages"].as_array().unwrap().len(), 6, "the whole history");
 }
+
+fn press(app: &mut App<TestBackend>, code: KeyCode, modifiers: KeyModifiers) {
+    app.dispatch(Msg::Key(KeyEvent::new(code, modifiers))).unwrap();
+}
+
+fn chars(app: &mut App<TestBackend>, keys: &str) {
+    for c in keys.chars() {
+        press(app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+#[tokio::test]
+async fn branches_pins_and_deletions_survive_reopening_the_file() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let replies = ["A1", "A2", "B"].map(|text| sse_chunks(&sse_reply(&[text], "stop", None), 3));
+    let server = TestServer::start(replies.to_vec()).await;
+    let mut app = app(&server, &db);
+    send(&mut app, "first question");
+    until(&mut app, |s| !s.stream.is_busy() && s.conversation.messages().len() == 2).await;
+    press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    until(&mut app, |s| {
+        !s.stream.is_busy() && s.conversation.messages().get(1).is_some_and(|m| m.content == "A2")
+    })
+    .await;
+    // Back to the first reply, pin the question, then a new turn whose prompt is deleted.
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    chars(&mut app, "[kp");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    send(&mut app, "second");
+    until(&mut app, |s| !s.stream.is_busy() && s.conversation.messages().len() == 4).await;
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    chars(&mut app, "kdy");
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    let (conversation, _) = rockchat::app::persist::restore(stored);
+    let shown: Vec<(&str, bool, bool, Option<(usize, usize)>)> = conversation
+        .messages()
+        .iter()
+        .map(|m| (m.content.as_str(), m.pinned, m.hidden, m.branch))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("first question", true, false, None),
+            ("A1", false, false, Some((1, 2))),
+            ("second", false, true, None),
+            ("B", false, false, None),
+        ]
+    );
+    let aside: Vec<&str> = conversation.off_branch().iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(aside, ["A2"]);
+
+    // The reopened conversation switches like the live one did.
+    let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+    let mut state = State::new(target, String::new(), false);
+    state.conversation = conversation;
+    let key = |state: &mut State, code| {
+        rockchat::app::update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    };
+    key(&mut state, KeyCode::Tab);
+    // From B, one step up skips the deleted prompt and lands on A1.
+    for code in [KeyCode::Char('k'), KeyCode::Char(']')] {
+        key(&mut state, code);
+    }
+    let texts: Vec<&str> =
+        state.conversation.messages().iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["first question", "A2"]);
+}

@@ -67,7 +67,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc", "stop the reply (the partial text stays)"),
     ("Ctrl+C", "stop the reply, or quit when idle"),
     ("Ctrl+D", "quit"),
-    ("Ctrl+R", "retry the last prompt (the old reply stays)"),
+    ("Ctrl+R", "retry the last prompt; [ ] shows the old reply"),
     ("Ctrl+O", "ask the model to continue its reply"),
     ("Ctrl+N", "new conversation (this one is saved)"),
     ("Ctrl+L", "saved conversations: type to search, Enter opens"),
@@ -81,10 +81,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("F4", "temperature, top_p, max_tokens, seed (this chat)"),
     ("F6", "mouse on/off (off: the terminal selects text)"),
     ("Ctrl+E", "write the message in $EDITOR"),
-    ("Tab, Ctrl+Up", "select a message: Up/Down or k/j move, Esc leaves"),
+    ("Tab, Ctrl+Up", "select a message: Up/Down, k/j move; Esc leaves"),
     ("  y, 1-9", "copy it / copy its n-th code block"),
-    ("  o, e", "open it in $PAGER / edit your prompt as a new branch"),
-    ("  p, d", "pin it (never trimmed) / delete it (asks first)"),
+    ("  o, e", "open it in $PAGER / edit a prompt: new branch"),
+    ("  p, d", "pin it (never trimmed) / delete it (asks)"),
     ("  [, ]", "previous / next branch at this message"),
 ];
 
@@ -153,8 +153,7 @@ pub fn select_action_for(key: &KeyEvent) -> Option<SelectAction> {
 }
 
 /// The status line's reminder while a message is selected.
-pub const SELECT_HINT: &str =
-    "↑↓ move · y copy · 1-9 code · o pager · e edit · p pin · d delete · [ ] branch · Esc";
+pub const SELECT_HINT: &str = "y copy  1-9 code  o page  e edit  p pin  d del  [] branch  Esc";
 
 #[cfg(test)]
 mod tests {

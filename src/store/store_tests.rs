@@ -297,6 +297,7 @@ fn a_version_1_file_with_conversations_is_upgraded_and_keeps_them() {
     let loaded = store.load(1).unwrap();
     assert_eq!(loaded.messages[0].content, "still here");
     assert!(loaded.messages[0].attachments.is_empty());
+    assert!(!loaded.messages[0].pinned && !loaded.messages[0].hidden, "new columns default off");
 }
 
 #[test]

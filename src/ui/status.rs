@@ -13,8 +13,12 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (phase, failed) = phase(state);
-    let select = if state.selection.is_some() { "SELECT · " } else { "" };
-    let left = format!(" {select}{} · {} · {phase} ", state.target.provider, state.target.model);
+    // Select mode needs the room for its keys more than the model's name.
+    let left = if state.selection.is_some() {
+        " SELECT ".to_owned()
+    } else {
+        format!(" {} · {} · {phase} ", state.target.provider, state.target.model)
+    };
     let mode = if state.selection.is_some() {
         Some(crate::app::keymap::SELECT_HINT)
     } else if state.editing.is_some() {
