@@ -275,3 +275,16 @@ fn a_retried_reply_and_the_one_it_replaced_switch_with_brackets() {
     let messages = turn(&mut state, "next", "n");
     assert_eq!(texts(&messages), ["q", "first", "next"]);
 }
+
+#[test]
+fn moving_the_selection_lays_nothing_out_again() {
+    let mut state = two_turns();
+    state.prepare_frame();
+    let revisions: Vec<u64> = state.conversation.messages().iter().map(|m| m.revision).collect();
+    key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut state, 'k');
+    press(&mut state, 'k');
+    assert_eq!(state.conversation.take_changed_from(), state.conversation.messages().len());
+    let after: Vec<u64> = state.conversation.messages().iter().map(|m| m.revision).collect();
+    assert_eq!(revisions, after, "the selection is painted over the cached lines");
+}

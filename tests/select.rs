@@ -1,0 +1,126 @@
+//! The driver's side of select mode and the prompt editor: what reaches the terminal when a
+//! message is copied, and the draft's round trip through a real `$EDITOR` program (a shell
+//! script), with the screen handed over and taken back around it.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::api::{ApiClient, Endpoint};
+use rockchat::app::external::Programs;
+use rockchat::app::run::{Host, Screen};
+use rockchat::app::state::Target;
+use rockchat::app::{App, Msg, State};
+use support::{TestServer, sse_chunks, sse_reply};
+
+/// What the app did to the terminal, in order.
+#[derive(Default, Clone)]
+struct Record(Arc<Mutex<Vec<String>>>);
+
+impl Record {
+    fn push(&self, what: String) {
+        self.0.lock().unwrap().push(what);
+    }
+
+    fn taken(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
+    let endpoint = Endpoint {
+        provider: "local".into(),
+        base_url: base_url.to_owned(),
+        api_key: None,
+        key_hint: String::new(),
+        stream_usage: true,
+    };
+    let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+    let state = State::new(target, String::new(), false);
+    let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    let mut app =
+        App::new(state, terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
+    let (screens, writes) = (record.clone(), record.clone());
+    app.set_host(Host {
+        screen: Box::new(move |screen| {
+            screens.push(format!("{screen:?}"));
+            Ok(())
+        }),
+        raw: Box::new(move |bytes| {
+            writes.push(bytes.to_owned());
+            Ok(())
+        }),
+        clipboard: None,
+        programs: Programs { editor: editor.to_owned(), pager: "true".into() },
+    });
+    app
+}
+
+fn press(app: &mut App<TestBackend>, code: KeyCode, modifiers: KeyModifiers) {
+    app.dispatch(Msg::Key(KeyEvent::new(code, modifiers))).unwrap();
+}
+
+async fn until(app: &mut App<TestBackend>, done: impl Fn(&State) -> bool) {
+    let mut input = stream::pending();
+    tokio::time::timeout(Duration::from_secs(10), app.run_until(&mut input, done))
+        .await
+        .expect("the app reached the expected state")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn copying_a_code_block_writes_exactly_it_as_osc_52_to_the_terminal() {
+    let reply = "Here:\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n";
+    let server = TestServer::start(vec![sse_chunks(&sse_reply(&[reply], "stop", None), 7)]).await;
+    let record = Record::default();
+    let mut app = app(&server.base_url, "true", &record);
+    app.dispatch(Msg::Paste("show me".into())).unwrap();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    until(&mut app, |s| !s.stream.is_busy() && s.conversation.messages().len() == 2).await;
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('1'), KeyModifiers::NONE);
+    let code = "fn main() {\n    println!(\"hi\");\n}";
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(code);
+    assert_eq!(record.taken(), [format!("\x1b]52;c;{encoded}\x07")]);
+    let notice = format!("copied code block 1 ({} chars)", code.chars().count());
+    assert_eq!(app.state().notice.as_deref(), Some(notice.as_str()));
+}
+
+#[tokio::test]
+async fn ctrl_e_hands_the_screen_to_the_editor_and_reads_the_edited_draft_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("editor.sh");
+    // A fake editor that checks it got the draft, then rewrites the file.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ngrep -q 'my draft' \"$1\" || exit 3\nprintf 'line one\\nline two\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    let record = Record::default();
+    let mut app = app("http://127.0.0.1:9/v1", &format!("sh {}", script.display()), &record);
+    app.dispatch(Msg::Paste("my draft".into())).unwrap();
+    press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    until(&mut app, |s| s.input.lines() != ["my draft"]).await;
+    assert_eq!(app.state().input.lines(), ["line one", "line two"]);
+    let reclaim = format!("{:?}", Screen::Reclaim { mouse: false });
+    assert_eq!(record.taken(), [format!("{:?}", Screen::Release), reclaim]);
+}
+
+#[tokio::test]
+async fn an_editor_that_fails_keeps_the_draft_and_says_why() {
+    let record = Record::default();
+    let mut app = app("http://127.0.0.1:9/v1", "exit 4; true", &record);
+    app.dispatch(Msg::Paste("keep me".into())).unwrap();
+    press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    until(&mut app, |s| s.notice.is_some()).await;
+    assert_eq!(app.state().input.lines(), ["keep me"]);
+    let notice = app.state().notice.clone().unwrap();
+    assert!(notice.contains("exited") && notice.contains("draft is unchanged"), "{notice}");
+    assert_eq!(record.taken().len(), 2, "the screen came back after the failure");
+}
