@@ -337,7 +337,8 @@ async fn branches_pins_and_deletions_survive_reopening_the_file() {
     let store = Store::open(&db).unwrap();
     let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
     let (conversation, _) = rockchat::app::persist::restore(stored);
-    let shown: Vec<(&str, bool, bool, Option<(usize, usize)>)> = conversation
+    type Shown<'a> = (&'a str, bool, bool, Option<(usize, usize)>);
+    let shown: Vec<Shown> = conversation
         .messages()
         .iter()
         .map(|m| (m.content.as_str(), m.pinned, m.hidden, m.branch))
