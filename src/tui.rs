@@ -164,7 +164,12 @@ fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
         }
         Screen::Reclaim { mouse } => {
             enable_raw_mode()?;
-            execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+            execute!(
+                stdout(),
+                EnterAlternateScreen,
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+                EnableBracketedPaste
+            )?;
             set_mouse(mouse)?;
             events.resume();
             Ok(())

@@ -357,8 +357,11 @@ where
         (self.host.screen)(Screen::Release)?;
         let result = child();
         (self.host.screen)(Screen::Reclaim { mouse: self.state.mouse })?;
-        // The child drew over the screen: the next frame must repaint every cell.
-        self.terminal.clear().map_err(io::Error::other)?;
+        // The screen came back blank: forget what was drawn so the next frame repaints every
+        // cell. (`Terminal::clear` would ask the terminal for its cursor, a reply that can go
+        // astray while the key reader restarts.)
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
         self.dirty = true;
         Ok(result)
     }
