@@ -95,5 +95,28 @@ fn streaming_cost(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frame_cost, streaming_cost);
+/// A key in select mode (k or j, alternating near the newest message) and the frame after
+/// it: the selection is painted over cached lines, so this should not grow with history.
+fn select_cost(c: &mut Criterion) {
+    use crossterm::event::{KeyCode, KeyEvent};
+    for messages in [10, 10_000] {
+        let mut state = conversation(messages);
+        update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Tab)));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        let mut up = true;
+        c.bench_function(&format!("select/move_then_frame_{messages}_messages"), |b| {
+            b.iter(|| {
+                let key = if up { 'k' } else { 'j' };
+                up = !up;
+                update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Char(key))));
+                state.prepare_frame();
+                terminal
+                    .draw(|frame| rockchat::ui::render(black_box(&state), frame))
+                    .expect("draw");
+            })
+        });
+    }
+}
+
+criterion_group!(benches, frame_cost, streaming_cost, select_cost);
 criterion_main!(benches);

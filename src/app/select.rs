@@ -95,6 +95,26 @@ pub fn on_key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
     Some(effects)
 }
 
+/// Whether `msg` is a select-mode key that changes neither the history nor the draft (a
+/// move, a copy), so the context meter need not be counted again.
+pub fn only_looks(state: &State, msg: &super::msg::Msg) -> bool {
+    let Some(selection) = &state.selection else { return false };
+    let super::msg::Msg::Key(key) = msg else { return false };
+    !selection.confirm_delete
+        && matches!(
+            select_action_for(key),
+            Some(
+                SelectAction::Older
+                    | SelectAction::Newer
+                    | SelectAction::Oldest
+                    | SelectAction::Newest
+                    | SelectAction::Copy
+                    | SelectAction::CopyCode(_)
+                    | SelectAction::Page
+            )
+        )
+}
+
 fn content(state: &State, index: usize) -> String {
     state.conversation.messages().get(index).map(|m| m.content.clone()).unwrap_or_default()
 }

@@ -31,6 +31,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             | Msg::Stored(StoreEvent::Loaded(_))
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
     );
+    let recount = recount && !select::only_looks(state, &msg);
     let effects = dispatch(state, msg);
     if recount {
         context::refresh_meter(state);
