@@ -78,7 +78,8 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
         messages.push(json!({"role": "system", "content": conversation.system_prompt}));
     }
     let mut details = Vec::new();
-    for m in &conversation.messages {
+    // A message the user deleted is not part of the conversation they see or replay.
+    for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
         // The same shape the request had, so the export replays with curl.
         let wire = crate::api::types::WireMessage {
@@ -107,7 +108,7 @@ fn markdown(conversation: &StoredConversation) -> String {
     if !conversation.system_prompt.is_empty() {
         text.push_str(&format!("> System: {}\n\n", sanitize(&conversation.system_prompt)));
     }
-    for m in &conversation.messages {
+    for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let who = match m.role {
             Role::Assistant => m.model.clone().unwrap_or_else(|| "assistant".into()),
             _ => "You".into(),
