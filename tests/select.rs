@@ -39,6 +39,7 @@ fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
         api_key: None,
         key_hint: String::new(),
         stream_usage: true,
+        ..Endpoint::default()
     };
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
     let state = State::new(target, String::new(), false);
