@@ -83,10 +83,13 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
         context::Outcome::Send(messages) => messages,
         context::Outcome::TooLong { needed, window } => {
             // Nothing is sent: the server would refuse it. The prompt stays, with the reason.
+            let pinned = state.conversation.messages().iter().any(|m| m.pinned && m.is_sent());
             let why = format!(
-                "not sent: this message needs about {} tokens with room for the reply, and the model's window is {}. Shorten it, or pick a model with a larger window.",
+                "not sent: this message needs about {} tokens with room for the reply{}, and the model's window is {}. Shorten it{}, or pick a model with a larger window.",
                 context::short(needed),
-                context::short(window)
+                if pinned { " and the pinned messages" } else { "" },
+                context::short(window),
+                if pinned { ", unpin a message (Tab, then p)" } else { "" }
             );
             let mut effects = Vec::new();
             if let Some(prompt) = state.conversation.edit(user_index) {

@@ -152,5 +152,28 @@ mod tests {
                 }
             }
         }
+
+        #[test]
+        fn pinned_messages_are_always_kept_when_anything_is_sent(
+            costs in proptest::collection::vec(1usize..300, 2..40),
+            pins in proptest::collection::vec(proptest::bool::weighted(0.15), 40),
+            window in 500usize..4000,
+            reserve in 0usize..200,
+        ) {
+            let messages = turns(&costs);
+            let pinned = &pins[..messages.len()];
+            match plan_with_pins(0, &messages, pinned, Budget { window, reserve }) {
+                Plan::Fits { keep, total } => {
+                    prop_assert!(total + reserve <= window);
+                    prop_assert!(*keep.last().unwrap(), "the newest is kept");
+                    for (i, (&kept, &pin)) in keep.iter().zip(pinned).enumerate() {
+                        prop_assert!(kept || !pin, "pinned message {} was dropped", i);
+                    }
+                    let sent: usize = (0..messages.len()).filter(|&i| keep[i]).map(|i| messages[i].0).sum();
+                    prop_assert_eq!(total, REPLY_PRIMING + sent);
+                }
+                Plan::TooLong { needed, .. } => prop_assert!(needed > window),
+            }
+        }
     }
 }
