@@ -15,7 +15,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (phase, failed) = phase(state);
     // Select mode needs the room for its keys more than the model's name.
     let left = if state.selection.is_some() {
-        " SELECT ".to_owned()
+        // A reply arriving meanwhile still shows its progress.
+        match state.stream.is_busy() {
+            true => format!(" SELECT · {phase} "),
+            false => " SELECT ".to_owned(),
+        }
     } else {
         format!(" {} · {} · {phase} ", state.target.provider, state.target.model)
     };
