@@ -1,5 +1,6 @@
 //! The real terminal: raw mode, alternate screen, bracketed paste and optional mouse
-//! capture, and their undoing on every exit path, panics included.
+//! capture, their undoing on every exit path (panics included), and handing the terminal
+//! over for a while (to `$EDITOR`, `$PAGER`, or the shell on Ctrl+Z) and taking it back.
 
 use std::io::{self, stdout};
 
@@ -73,6 +74,7 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
         raw: Box::new(write_raw),
         clipboard: Some(SystemClipboard::default()),
         programs: Programs::from_env(),
+        stop: Box::new(stop_until_continued),
     });
     if let Err(error) = app.attach_store(store) {
         restore();
@@ -183,6 +185,18 @@ fn write_raw(sequence: &str) -> io::Result<()> {
     let mut out = stdout();
     out.write_all(sequence.as_bytes())?;
     out.flush()
+}
+
+/// Ctrl+Z: stops the process group like the terminal's own Ctrl+Z would (raw mode turned
+/// that into a key), and returns once `fg` has continued it. The driver releases the
+/// terminal before and takes it back after.
+fn stop_until_continued() -> io::Result<()> {
+    // SAFETY: kill(2) with pid 0 and a valid signal number only sends a signal; the default
+    // action of SIGTSTP stops the group, and execution resumes here on SIGCONT. The whole
+    // group is stopped so a wrapper (a script, `cargo run`) stops too and the shell gets its
+    // prompt back.
+    let sent = unsafe { libc::kill(0, libc::SIGTSTP) };
+    if sent == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 fn restore() {

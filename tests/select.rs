@@ -58,6 +58,7 @@ fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
         }),
         clipboard: None,
         programs: Programs { editor: editor.to_owned(), pager: "true".into() },
+        stop: Box::new(|| Ok(())),
     });
     app
 }

@@ -38,6 +38,8 @@ pub enum Action {
     Select,
     /// Ctrl+E: write the draft in `$EDITOR`.
     Compose,
+    /// Ctrl+Z: back to the shell; `fg` returns.
+    Suspend,
 }
 
 /// What a key does while a message is selected. Keys not listed do nothing there, so a
@@ -66,7 +68,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Alt+Enter, Ctrl+J", "new line in the message"),
     ("Esc", "stop the reply (the partial text stays)"),
     ("Ctrl+C", "stop the reply, or quit when idle"),
-    ("Ctrl+D", "quit"),
+    ("Ctrl+D / Ctrl+Z", "quit / suspend to the shell (fg returns)"),
     ("Ctrl+R", "retry the last prompt; [ ] shows the old reply"),
     ("Ctrl+O", "ask the model to continue its reply"),
     ("Ctrl+N", "new conversation (this one is saved)"),
@@ -107,6 +109,7 @@ pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
         KeyCode::Char('o') if ctrl => Action::Continue,
         KeyCode::Char('t') if ctrl => Action::ToggleReasoning,
         KeyCode::Char('e') if ctrl => Action::Compose,
+        KeyCode::Char('z') if ctrl => Action::Suspend,
         KeyCode::Up if ctrl => Action::Select,
         KeyCode::Tab if input_is_empty && !ctrl && !alt => Action::Select,
         KeyCode::Esc => Action::Stop,
@@ -202,6 +205,12 @@ mod tests {
         assert_eq!(select(KeyCode::Char('j')), Some(SelectAction::Newer));
         assert_eq!(select(KeyCode::Char('x')), None);
         assert_eq!(select_action_for(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)), None);
+    }
+
+    #[test]
+    fn ctrl_z_suspends_rather_than_reaching_the_editor() {
+        let ctrl_z = key(KeyCode::Char('z'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(&ctrl_z, false), Some(Action::Suspend));
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub enum Effect {
     WakeAt { id: RequestId, at: Instant },
     /// Turn the terminal's mouse capture on or off.
     SetMouseCapture(bool),
+    /// Give the terminal back to the shell and stop (job control), then take it back and
+    /// redraw everything; requests keep running.
+    Suspend,
     /// Leave the app, restoring the terminal.
     Quit,
     /// Fetch this provider's model list in the background.

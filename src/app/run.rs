@@ -58,6 +58,9 @@ pub struct Host {
     /// The system clipboard, besides OSC 52; `None` in tests.
     pub clipboard: Option<super::external::SystemClipboard>,
     pub programs: super::external::Programs,
+    /// Stops the process until the shell continues it (Ctrl+Z, then `fg`); a no-op in
+    /// tests, which have no shell to return to.
+    pub stop: Box<dyn FnMut() -> io::Result<()> + Send>,
 }
 
 impl Default for Host {
@@ -67,6 +70,7 @@ impl Default for Host {
             raw: Box::new(|_| Ok(())),
             clipboard: None,
             programs: super::external::Programs::from_env(),
+            stop: Box::new(|| Ok(())),
         }
     }
 }
@@ -170,6 +174,11 @@ where
     /// The state as the last message left it (for tests and diagnostics; never mutable).
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The terminal itself, for tests that resize it.
+    pub fn terminal_mut(&mut self) -> &mut Terminal<B> {
+        &mut self.terminal
     }
 
     /// Runs until the user quits or the input ends.
@@ -298,6 +307,16 @@ where
                 }
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
+            Effect::Suspend => {
+                tracing::info!("suspended");
+                self.release_screen()?;
+                let stopped = (self.host.stop)();
+                self.reclaim_screen()?;
+                // Not being able to stop is worth a notice, not the end of the session.
+                if let Err(error) = stopped {
+                    self.state.notice = Some(format!("cannot suspend: {error}"));
+                }
+            }
             Effect::Store(command) => self.save(command),
             Effect::FetchModels { provider } => {
                 let client = self.client(&provider);
@@ -354,8 +373,18 @@ where
     /// released to it, then takes the terminal back and redraws everything. Streams keep
     /// arriving meanwhile; they are drawn when the program ends.
     pub fn with_screen_released<T>(&mut self, child: impl FnOnce() -> T) -> io::Result<T> {
-        (self.host.screen)(Screen::Release)?;
+        self.release_screen()?;
         let result = child();
+        self.reclaim_screen()?;
+        Ok(result)
+    }
+
+    fn release_screen(&mut self) -> io::Result<()> {
+        (self.host.screen)(Screen::Release)
+    }
+
+    /// Takes the terminal back after `release_screen` and redraws everything.
+    fn reclaim_screen(&mut self) -> io::Result<()> {
         (self.host.screen)(Screen::Reclaim { mouse: self.state.mouse })?;
         // The screen came back blank: forget what was drawn so the next frame repaints every
         // cell. (`Terminal::clear` would ask the terminal for its cursor, a reply that can go
@@ -363,7 +392,7 @@ where
         self.terminal.swap_buffers();
         self.terminal.swap_buffers();
         self.dirty = true;
-        Ok(result)
+        Ok(())
     }
 
     fn next_frame(&self) -> Instant {

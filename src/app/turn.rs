@@ -18,6 +18,9 @@ use crate::store::writer::StoreCmd;
 /// A streaming reply reaches the store at least this often.
 pub const SAVE_EVERY: Duration = Duration::from_millis(250);
 
+/// The status line after a reply broke off: nothing is retried behind the user's back.
+pub const PARTIAL_KEPT: &str = "partial kept · Ctrl+O continues · Ctrl+R retries";
+
 /// Adds the user's prompt after the last message sent (saving it, and the conversation at
 /// its first prompt) and sends.
 pub fn send_prompt(
@@ -159,7 +162,12 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
         }
         ApiEvent::Failed(error) => match retry_delay(state, &error) {
             Some(wait) => effects.extend(back_off(state, error.full_message(), at + wait)),
-            None => effects.extend(end_stream(state, Status::Failed(error.full_message()))),
+            None => {
+                if matches!(state.stream, Stream::Receiving { .. }) {
+                    state.notice = Some(PARTIAL_KEPT.to_owned());
+                }
+                effects.extend(end_stream(state, Status::Failed(error.full_message())))
+            }
         },
     }
     effects

@@ -208,6 +208,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             });
             vec![Effect::SetMouseCapture(state.mouse)]
         }
+        Action::Suspend => vec![Effect::Suspend],
         Action::PageUp => scroll_by(state, page(state) as isize),
         Action::PageDown => scroll_by(state, -(page(state) as isize)),
         Action::ScrollTop => {

@@ -84,7 +84,10 @@ fn phase(state: &State) -> (String, bool) {
             }
         }
         Stream::Backoff { at, attempt, .. } => {
-            let left = state.now.map_or(0, |now| at.saturating_duration_since(now).as_secs() + 1);
+            // Rounded up: "in 0 s" would be a lie while the wait is not over.
+            let left = state
+                .now
+                .map_or(0, |now| at.saturating_duration_since(now).as_millis().div_ceil(1000));
             let of = state.retry.max_retries;
             (format!("retry {attempt} of {of} in {left} s · Esc cancels"), true)
         }

@@ -267,7 +267,15 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
             note("■ stopped before a reply arrived; Ctrl+R retries".into(), theme.warning)
         }
         (Status::Stopped, _) => note("■ stopped".into(), theme.warning),
-        (Status::Failed(error), _) => note(format!("✗ {error}"), theme.error),
+        (Status::Failed(error), role) => {
+            note(format!("✗ {error}"), theme.error);
+            if role == Role::Assistant && !message.content.is_empty() {
+                note(
+                    "↳ the text above is kept: Ctrl+O continues it, Ctrl+R asks again".into(),
+                    theme.warning,
+                );
+            }
+        }
         _ => {}
     }
     match &message.finish {
