@@ -2,6 +2,8 @@
 //! non-zero exit code. For scripts and pipes.
 //!
 //! Output is sanitised like the screen unless `--raw` is given; reasoning is not printed.
+//! A request that fails before the server answered is retried like the app's, with a note
+//! on stderr; once text was printed it never is.
 
 use std::io::Write;
 
@@ -9,6 +11,7 @@ use crate::api::reply::ReplyText;
 use crate::api::types::FinishReason;
 use crate::api::{ApiClient, ApiError};
 use crate::app::context::{self, Outcome};
+use crate::app::retry::RetryPolicy;
 use crate::app::state::{Conversation, Message};
 use crate::cli::AskArgs;
 use crate::settings::Settings;
@@ -78,21 +81,44 @@ pub async fn run(
         }
     };
     let mut finish = None;
-    let result = if args.no_stream {
-        client.complete(&request).await.map(|reply| {
-            write(&text.push(&reply.content, "").content, out);
-            finish = reply.finish;
-        })
-    } else {
-        client
-            .stream(&request, |event| match event {
-                crate::api::StreamEvent::Delta { content, reasoning } => {
-                    write(&text.push(&content, &reasoning).content, out)
-                }
-                crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
-                crate::api::StreamEvent::Usage(_) => {}
+    let policy = RetryPolicy { max_retries: settings.max_retries, ..RetryPolicy::default() };
+    let mut attempt = 0;
+    let result = loop {
+        // Whether the server answered at all: after that a retry could print text twice.
+        let mut answered = false;
+        let result = if args.no_stream {
+            client.complete(&request).await.map(|reply| {
+                write(&text.push(&reply.content, "").content, out);
+                finish = reply.finish;
             })
-            .await
+        } else {
+            client
+                .stream(&request, |event| {
+                    answered = true;
+                    match event {
+                        crate::api::StreamEvent::Delta { content, reasoning } => {
+                            write(&text.push(&content, &reasoning).content, out)
+                        }
+                        crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
+                        crate::api::StreamEvent::Usage(_) => {}
+                    }
+                })
+                .await
+        };
+        let wait = match &result {
+            Err(error) if !answered => policy.wait(error, attempt, u64::from(std::process::id())),
+            _ => None,
+        };
+        let (Some(wait), Err(error)) = (wait, &result) else { break result };
+        attempt += 1;
+        tracing::info!(%error, attempt, "ask retrying");
+        let _ = writeln!(
+            err,
+            "rockchat: {error}; retrying in {:.1} s ({attempt} of {})",
+            wait.as_secs_f64(),
+            policy.max_retries
+        );
+        tokio::time::sleep(wait).await;
     };
     write(&text.finish().content, out);
     if !ends_with_newline {
@@ -109,6 +135,8 @@ pub async fn run(
 }
 
 fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
+    // The client already redacted the key from every error.
+    tracing::warn!(%error, "ask failed");
     let _ = writeln!(err, "rockchat: {}", error.full_message());
     1
 }

@@ -292,7 +292,10 @@ async fn control_sequences_in_a_server_error_are_stripped() {
     let body = br#"{"error":{"message":"bad \u001b]52;c;ZXZpbA==\u0007request\u001b[2J"}}"#;
     let server = TestServer::start(vec![json_reply(400, body)]).await;
     let error = stream_error(&server, None).await;
-    assert_eq!(error, ApiError::Http { status: 400, message: "bad request".into() });
+    assert_eq!(
+        error,
+        ApiError::Http { status: 400, message: "bad request".into(), retry_after: None }
+    );
 }
 
 #[tokio::test]
@@ -330,11 +333,14 @@ async fn server_errors_keep_the_servers_words() {
     let client = client(&server, None, false);
     let first = stream(&client).await.2.unwrap_err();
     assert!(
-        matches!(&first, ApiError::Http { status: 500, message } if message.contains("parse error at line 1")),
+        matches!(&first, ApiError::Http { status: 500, message, .. } if message.contains("parse error at line 1")),
         "{first:?}"
     );
     let second = stream(&client).await.2.unwrap_err();
-    assert_eq!(second, ApiError::Http { status: 500, message: "Internal Server Error".into() });
+    assert_eq!(
+        second,
+        ApiError::Http { status: 500, message: "Internal Server Error".into(), retry_after: None }
+    );
     assert_eq!(server.requests().await.len(), 2);
 }
 

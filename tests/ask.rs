@@ -31,16 +31,32 @@ async fn ask_with(
     env: &[(&str, &str)],
 ) -> Run {
     let data = tempfile::tempdir().unwrap();
+    ask_at(&server.base_url, data.path(), args, stdin, env).await
+}
+
+/// `ask_with` for any base URL and a data dir the caller keeps (to read the log after).
+async fn ask_at(
+    base_url: &str,
+    data: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Run {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"));
     command
         .arg("--base-url")
-        .arg(&server.base_url)
+        .arg(base_url)
         .arg("ask")
         .args(args)
-        .env("ROCKCHAT_DATA_DIR", data.path())
+        .env("ROCKCHAT_DATA_DIR", data)
         .env("ROCKAPI_API_KEY", KEY)
-        .env("HOME", data.path())
-        .env("XDG_CONFIG_HOME", data.path())
+        .env("HOME", data)
+        .env("XDG_CONFIG_HOME", data)
+        // A proxy set in the environment running the tests must not catch loopback requests.
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .env_remove("ROCKCHAT_CONFIG")
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
@@ -319,4 +335,97 @@ async fn an_image_goes_as_a_content_part_and_a_bad_one_is_refused_by_name() {
         run.stderr
     );
     assert_eq!(server.requests().await.len(), 1, "nothing sent for a bad image");
+}
+
+#[tokio::test]
+async fn a_503_before_any_text_is_retried_with_a_note_on_stderr() {
+    let overloaded = Reply {
+        status: 503,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("retry-after-ms".into(), "50".into()),
+        ],
+        body: Body::Whole(br#"{"error":{"message":"overloaded"}}"#.to_vec()),
+    };
+    let server = TestServer::start(vec![overloaded, reply(&["Recovered"])]).await;
+    let run = ask(&server, &["hello"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "Recovered\n"), "{}", run.stderr);
+    assert_eq!(run.stderr, "rockchat: HTTP 503: overloaded; retrying in 0.1 s (1 of 3)\n");
+    assert_eq!(server.requests().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_as_configured_then_fails_with_advice() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    drop(listener);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "max_retries = 1\n").unwrap();
+    let env = [("ROCKCHAT_CONFIG", config.to_str().unwrap())];
+    let run = ask_at(&url, data.path(), &["hello"], None, &env).await;
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(
+        lines[0].contains("cannot connect") && lines[0].contains("retrying in"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with("(1 of 1)"), "{}", lines[0]);
+    assert!(lines[1].contains("Check that the server is running"), "{}", lines[1]);
+}
+
+#[tokio::test]
+async fn a_reply_that_started_is_never_retried() {
+    let bytes = sse_reply(&["Half", " of it"], "stop", None);
+    let cut = String::from_utf8_lossy(&bytes).find(" of it").unwrap();
+    let dropped = event_stream(Body::ChunksThenDrop(split_every(&bytes[..cut], 9)));
+    let server = TestServer::start(vec![dropped, reply(&["never asked for"])]).await;
+    let run = ask(&server, &["hello"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (1, "Half\n"));
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    assert_eq!(server.requests().await.len(), 1);
+}
+
+#[tokio::test]
+async fn requests_go_through_http_proxy_and_no_proxy_is_honoured() {
+    // The scripted server plays the proxy: a plain-http request through a proxy carries the
+    // absolute URL, and the made-up host resolves nowhere, so an answer proves the proxy.
+    let proxy = TestServer::start(vec![reply(&["via the proxy"])]).await;
+    let proxy_url = proxy.base_url.trim_end_matches("/v1").to_owned();
+    let data = tempfile::tempdir().unwrap();
+    let env = [("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", "")];
+    let run =
+        ask_at("http://api.rockchat-proxy-test.invalid/v1", data.path(), &["hi"], None, &env).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "via the proxy\n"), "{}", run.stderr);
+    let seen = proxy.requests().await;
+    assert_eq!(seen[0].path, "http://api.rockchat-proxy-test.invalid/v1/chat/completions");
+
+    // NO_PROXY lets a request past a proxy that is not even listening.
+    let direct = TestServer::start(vec![reply(&["direct"])]).await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_proxy = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let env = [("HTTP_PROXY", dead_proxy.as_str()), ("NO_PROXY", "127.0.0.1,localhost")];
+    let run = ask_at(&direct.base_url, data.path(), &["hi"], None, &env).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "direct\n"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn a_key_echoed_by_the_server_never_reaches_stderr_or_the_log() {
+    let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#);
+    let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
+    let data = tempfile::tempdir().unwrap();
+    let env = [("ROCKCHAT_LOG", "trace")];
+    let run = ask_at(&server.base_url, data.path(), &["hello"], None, &env).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("Incorrect API key provided: [redacted]"), "{}", run.stderr);
+    let log = std::fs::read_to_string(data.path().join("rockchat.log")).unwrap();
+    assert!(log.contains("ask failed") && log.contains("[redacted]"), "{log}");
+    assert!(!log.contains(KEY) && !run.stderr.contains(KEY), "{log}");
+    assert_eq!(
+        server.requests().await[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
 }

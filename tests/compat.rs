@@ -176,7 +176,7 @@ async fn each_servers_error_bodies_become_typed_errors_with_their_words() {
     assert_eq!(error.to_string(), "HTTP 401: No auth credentials found (401)");
     let error = error_of(402, "openrouter/error-402.json").await;
     assert!(
-        matches!(&error, ApiError::Http { status: 402, message } if message.contains("requires more credits")),
+        matches!(&error, ApiError::Http { status: 402, message, .. } if message.contains("requires more credits")),
         "{error:?}"
     );
     let error = error_of(404, "ollama/error-404.json").await;

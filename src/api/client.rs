@@ -437,7 +437,7 @@ impl ApiClient {
             _ if is_context_overflow(code, &kind, &message) => {
                 ApiError::ContextOverflow { status: code, message }
             }
-            _ => ApiError::Http { status: code, message },
+            _ => ApiError::Http { status: code, message, retry_after },
         }
     }
 }

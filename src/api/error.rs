@@ -20,9 +20,9 @@ pub enum ApiError {
     /// The prompt does not fit the model's context window.
     #[error("HTTP {status}: {message}")]
     ContextOverflow { status: u16, message: String },
-    /// Any other HTTP error status.
+    /// Any other HTTP error status; a 503 may say when to come back.
     #[error("HTTP {status}: {message}")]
-    Http { status: u16, message: String },
+    Http { status: u16, message: String, retry_after: Option<Duration> },
     /// The server could not be reached, or the connection broke.
     #[error("{message}")]
     Network { message: String },

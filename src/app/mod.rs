@@ -14,6 +14,7 @@ pub mod msg;
 pub mod params;
 pub mod persist;
 pub mod picker;
+pub mod retry;
 pub mod run;
 pub mod select;
 pub mod state;

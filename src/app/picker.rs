@@ -353,8 +353,11 @@ mod tests {
     fn a_server_without_a_list_still_offers_the_configured_models() {
         let mut state = state();
         press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
-        let missing =
-            ApiError::Http { status: 501, message: "<html>Unsupported method</html>".into() };
+        let missing = ApiError::Http {
+            status: 501,
+            message: "<html>Unsupported method</html>".into(),
+            retry_after: None,
+        };
         listed(&mut state, "p", Err(missing));
         assert_eq!(models(&candidates(&state, "")), ["p/gpt-4o-mini", "p/gpt-4.1", "local/qwen"]);
         assert_eq!(state.catalog.providers["p"].error.as_deref(), Some("HTTP 501"));

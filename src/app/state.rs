@@ -3,11 +3,12 @@
 //!
 //! Nothing here does IO or reads a clock: times arrive inside messages.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ratatui_textarea::TextArea;
 
 use super::msg::RequestId;
+pub use super::retry::RetryPolicy;
 use crate::api::params::RequestParams;
 use crate::api::reply::ReplyText;
 use crate::api::types::Usage;
@@ -161,27 +162,6 @@ impl Stream {
 
     pub fn is_busy(&self) -> bool {
         !matches!(self, Self::Idle)
-    }
-}
-
-/// When and how often a failed request is tried again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first try.
-    pub max_retries: u32,
-    /// The first wait; each retry doubles it, with jitter.
-    pub base_delay: Duration,
-    /// A server asking for a longer wait than this gets an error instead of a retry.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(60),
-        }
     }
 }
 

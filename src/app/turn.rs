@@ -174,27 +174,10 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
 }
 
 /// How long to wait before trying again, if this failure is worth another try: only before
-/// any reply arrived (a partial reply is never silently replaced), only for errors that can
-/// pass (connection, 408, 409, 429, 5xx, an error inside the stream), and only while the
-/// server's own `Retry-After` is not longer than the policy allows.
+/// any reply arrived (a partial reply is never silently replaced); the rest is the policy's.
 fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
     let Stream::Waiting { id, attempt, .. } = state.stream else { return None };
-    let policy = state.retry;
-    if attempt >= policy.max_retries {
-        return None;
-    }
-    let asked = match error {
-        ApiError::Network { .. } | ApiError::InStream { .. } => None,
-        ApiError::RateLimited { retry_after, .. } => *retry_after,
-        ApiError::Http { status: 408 | 409 | 500..=599, .. } => None,
-        _ => return None,
-    };
-    // Exponential, with jitter from the request id so retries from many clients spread out.
-    let exponential = policy.base_delay.saturating_mul(1 << attempt.min(16));
-    let jitter =
-        0.5 + 0.5 * ((id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64);
-    let wait = asked.unwrap_or(exponential.mul_f64(jitter));
-    (wait <= policy.max_delay).then_some(wait)
+    state.retry.wait(error, attempt, id)
 }
 
 /// The server says the prompt is too long: learn its window from its own numbers and try

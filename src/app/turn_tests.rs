@@ -139,7 +139,8 @@ fn a_server_error_before_any_reply_is_retried_with_growing_waits() {
     let mut state = state();
     let (id, first) = sent_messages(&send(&mut state, "hello?"));
     let now = Instant::now();
-    let overloaded = || ApiError::Http { status: 503, message: "overloaded".into() };
+    let overloaded =
+        || ApiError::Http { status: 503, message: "overloaded".into(), retry_after: None };
     let (due, at) = wake(&failed(&mut state, id, overloaded(), now));
     let first_wait = at - now;
     assert!(
@@ -193,7 +194,7 @@ fn retry_after_from_a_429_sets_the_wait_and_a_too_long_one_is_not_waited_for() {
 fn errors_that_cannot_pass_are_not_retried() {
     for error in [
         ApiError::Auth { status: 401, message: "bad key".into(), key_hint: String::new() },
-        ApiError::Http { status: 400, message: "bad request".into() },
+        ApiError::Http { status: 400, message: "bad request".into(), retry_after: None },
         ApiError::ContextOverflow { status: 400, message: "too long".into() },
     ] {
         let mut state = state();
@@ -221,7 +222,7 @@ fn esc_cancels_the_wait_and_keeps_the_error() {
     let (due, _) = wake(&failed(
         &mut state,
         id,
-        ApiError::Http { status: 502, message: "bad gateway".into() },
+        ApiError::Http { status: 502, message: "bad gateway".into(), retry_after: None },
         Instant::now(),
     ));
     let effects = key(&mut state, KeyCode::Esc, KeyModifiers::NONE);

@@ -160,7 +160,7 @@ fn failed_request_keeps_the_prompt_with_the_error_and_ctrl_r_retries_it() {
     let mut state = state();
     state.retry.max_retries = 0;
     let (id, _) = sent_messages(&send(&mut state, "are you there?"));
-    let error = ApiError::Http { status: 500, message: "boom".into() };
+    let error = ApiError::Http { status: 500, message: "boom".into(), retry_after: None };
     api(&mut state, id, ApiEvent::Failed(error));
     let prompt = state.conversation.messages().last().unwrap();
     assert_eq!(prompt.content, "are you there?");
