@@ -151,6 +151,27 @@ impl Config {
         Config::from_toml(&text, path)
     }
 
+    /// A warning when others could change the file at `path`: whoever can edit it can point
+    /// `base_url` at their own server and collect the key rockchat sends there.
+    pub fn exposure_warning(path: &Path) -> Option<String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).ok()?.permissions().mode();
+            if mode & 0o022 != 0 {
+                return Some(format!(
+                    "{} can be changed by other users (mode {:o}), who could send your API key to a server of theirs; run `chmod go-w {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                ));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+        None
+    }
+
     /// The defaults merged with `text`; `path` is used only in messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         Config::defaults()?.merged(text, path)
@@ -330,8 +351,11 @@ impl Source<'_> {
         let offset = err.span().map_or(0, |span| span.start);
         // The short message: the rendered error is a multi-line snippet that would repeat
         // the line this error already names.
-        let message = err.message().to_owned();
+        let mut message = err.message().to_owned();
         let key = key_of_error(&mut err).or_else(|| key_on_line(self.text, offset));
+        if key.as_deref().is_some_and(|k| k == "api_key" || k.ends_with(".api_key")) {
+            message = "API keys never go in this file (it is easy to share or commit by mistake): put the key in an environment variable and name that variable with api_key_env".to_owned();
+        }
         self.invalid(offset, key, message)
     }
 

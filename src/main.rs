@@ -36,10 +36,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = match cli.config.clone().or_else(paths::default_config_file) {
-        Some(path) => Config::load(&path)?,
+    let config_path = cli.config.clone().or_else(paths::default_config_file);
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
         None => Config::defaults()?,
     };
+    let warning = config_path.as_deref().and_then(Config::exposure_warning);
+    if let Some(warning) = &warning {
+        // On stderr for every command; the app also shows it in its status line, since its
+        // screen covers anything printed before it.
+        eprintln!("rockchat: warning: {warning}");
+    }
     let overrides = Overrides {
         provider: cli.provider.clone(),
         base_url: cli.base_url.clone(),
@@ -63,7 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, false) => None,
             };
             drop(out);
-            runtime.block_on(tui::run(settings, store, resume))?;
+            runtime.block_on(tui::run(settings, store, resume, warning))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {

@@ -18,8 +18,14 @@ use crate::settings::Settings;
 use crate::store::Store;
 use crate::ui::theme::Theme;
 
-/// Runs the full-screen app until the user quits; `resume` reopens a stored conversation.
-pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyhow::Result<()> {
+/// Runs the full-screen app until the user quits; `resume` reopens a stored conversation;
+/// `notice` is shown in the status line at the start (a warning about the config file).
+pub async fn run(
+    settings: Settings,
+    store: Store,
+    resume: Option<i64>,
+    notice: Option<String>,
+) -> anyhow::Result<()> {
     let client =
         ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
     let target = crate::app::state::Target {
@@ -46,6 +52,7 @@ pub async fn run(settings: Settings, store: Store, resume: Option<i64>) -> anyho
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
     });
+    state.notice = notice.map(|warning| format!("warning: {warning}"));
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let stored = resume.map(|id| store.load(id)).transpose()?;
     let adopt = stored.map(|stored| {

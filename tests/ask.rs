@@ -429,3 +429,34 @@ async fn a_key_echoed_by_the_server_never_reaches_stderr_or_the_log() {
         Some(format!("Bearer {KEY}").as_str())
     );
 }
+
+#[test]
+fn a_config_file_others_can_change_is_warned_about_and_a_key_in_it_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let run = |text: &str, mode: u32| {
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+            .args(["--config", path.to_str().unwrap(), "list"])
+            .env("ROCKCHAT_DATA_DIR", dir.path())
+            .output()
+            .unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (ok, stderr) = run("mouse = false\n", 0o666);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("can be changed by other users (mode 666)"), "{stderr}");
+    assert!(stderr.contains("chmod go-w"), "{stderr}");
+    let (ok, stderr) = run("mouse = false\n", 0o644);
+    assert!(ok && stderr.is_empty(), "{stderr}");
+
+    let (ok, stderr) = run("[providers.rockapi]\napi_key = \"sk-live-0123456789abcdef\"\n", 0o600);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("providers.rockapi.api_key") && stderr.contains("api_key_env"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sk-live"), "the key is not echoed: {stderr}");
+}
