@@ -33,7 +33,9 @@ fuzz_target!(|input: &[u8]| {
 });
 
 /// Events until the first error, then that error; then what `finish` gives.
-fn decode(pieces: &[&[u8]]) -> (Vec<SseEvent>, Option<SseError>, Result<Option<SseEvent>, SseError>) {
+fn decode(
+    pieces: &[&[u8]],
+) -> (Vec<SseEvent>, Option<SseError>, Result<Option<SseEvent>, SseError>) {
     let mut decoder = SseDecoder::with_max_line(MAX_LINE);
     let mut events = Vec::new();
     for piece in pieces {
