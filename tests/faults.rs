@@ -19,6 +19,7 @@ use rockchat::api::{ApiClient, Endpoint};
 use rockchat::app::run::Host;
 use rockchat::app::state::{Status, Stream, Target};
 use rockchat::app::{App, Msg, State};
+use rockchat::secret::ApiKey;
 use rockchat::store::{Store, StoredConversation};
 use support::{Body, Reply, TestServer, event_stream, json_reply, split_every, whole_reply};
 use tempfile::TempDir;
@@ -39,14 +40,14 @@ impl Case {
     }
 
     fn at(base_url: &str) -> Case {
-        Case::with_client(base_url, Duration::from_secs(120))
+        Case::with_client(base_url, Duration::from_secs(120), None)
     }
 
-    fn with_client(base_url: &str, idle_timeout: Duration) -> Case {
+    fn with_client(base_url: &str, idle_timeout: Duration, key: Option<&str>) -> Case {
         let endpoint = Endpoint {
             provider: "local".into(),
             base_url: base_url.to_owned(),
-            api_key: None,
+            api_key: key.and_then(ApiKey::new),
             key_hint: "no key was sent".into(),
             stream_usage: true,
             ..Endpoint::default()
@@ -106,21 +107,24 @@ impl Case {
         }
     }
 
-    /// Ends the app (the writer flushes) and reads the conversation back from the file.
-    fn stored(self) -> StoredConversation {
+    /// Ends the app (the writer flushes everything) and hands over its data dir.
+    fn finish(self) -> TempDir {
         self.app.finish();
-        let store = Store::open(&self.data.path().join("rockchat.db")).unwrap();
-        store.load(store.latest().unwrap().expect("a conversation was saved")).unwrap()
+        self.data
+    }
+
+    /// Ends the app and reads the conversation back from the file.
+    fn stored(self) -> StoredConversation {
+        self.stored_with_branches().0
     }
 
     /// The conversation as loaded (its current branch), and every message row in the file.
     fn stored_with_branches(self) -> (StoredConversation, Vec<(String, String, String)>) {
-        let Case { app, data, .. } = self;
-        app.finish();
+        let data = self.finish();
         let db = data.path().join("rockchat.db");
         let store = Store::open(&db).unwrap();
-        let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
-        (stored, every_message(&db))
+        let stored = store.load(store.latest().unwrap().expect("a conversation was saved"));
+        (stored.unwrap(), every_message(&db))
     }
 }
 
@@ -443,7 +447,7 @@ async fn a_429_with_retry_after_counts_down_on_screen_then_retries() {
 async fn a_stream_that_stalls_times_out_and_keeps_what_arrived() {
     let stall = event_stream(Body::ChunksThenHang(vec![role_chunk(), delta("Still thinking")]));
     let server = TestServer::start(vec![stall]).await;
-    let mut case = Case::with_client(&server.base_url, Duration::from_secs(30));
+    let mut case = Case::with_client(&server.base_url, Duration::from_secs(30), None);
     let started = tokio::time::Instant::now();
     case.ask("slow question").await;
     assert!(started.elapsed() >= Duration::from_secs(30));
@@ -514,4 +518,32 @@ async fn ctrl_z_suspends_and_on_return_the_reply_kept_arriving_and_the_screen_is
     let shown = case.screen();
     assert!(shown.contains("Before and after") && shown.contains("● You"), "{shown}");
     assert_eq!(case.app.state.conversation.messages()[1].status, Status::Complete);
+}
+
+#[tokio::test]
+async fn a_key_the_server_echoes_reaches_neither_the_screen_nor_the_database_nor_an_export() {
+    const KEY: &str = "sk-live-echoed-0123456789";
+    let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#);
+    let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
+    let mut case = Case::with_client(&server.base_url, Duration::from_secs(30), Some(KEY));
+    case.ask("hello").await;
+    let shown = case.screen();
+    assert!(shown.contains("Incorrect API key provided: [redacted]"), "{shown}");
+    assert!(!shown.contains(KEY));
+    let data = case.finish();
+    let rows = every_message(&data.path().join("rockchat.db"));
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].2.contains("Incorrect API key provided: [redacted]"), "{:?}", rows[0]);
+    assert!(rows.iter().all(|(content, _, error)| !content.contains(KEY) && !error.contains(KEY)));
+    for format in ["json", "md"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+            .args(["export", "1", "--format", format])
+            .env("ROCKCHAT_DATA_DIR", data.path())
+            .env_remove("ROCKCHAT_CONFIG")
+            .output()
+            .unwrap();
+        let exported = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success() && exported.contains("hello"), "{exported}");
+        assert!(!exported.contains(KEY), "{exported}");
+    }
 }
