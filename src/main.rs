@@ -41,11 +41,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::defaults()?,
     };
-    let warning = config_path.as_deref().and_then(Config::exposure_warning);
-    if let Some(warning) = &warning {
-        // On stderr for every command; the app also shows it in its status line, since its
-        // screen covers anything printed before it.
+    let mut notice = None;
+    if let Some(path) = &config_path
+        && let Some(warning) = Config::exposure_warning(path)
+    {
+        // On stderr for every command; the app also shows it, shorter, in its status line,
+        // since its screen covers anything printed before it.
         eprintln!("rockchat: warning: {warning}");
+        notice = Some(format!("⚠ chmod go-w {}: others can change it", path.display()));
     }
     let overrides = Overrides {
         provider: cli.provider.clone(),
@@ -70,7 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, false) => None,
             };
             drop(out);
-            runtime.block_on(tui::run(settings, store, resume, warning))?;
+            runtime.block_on(tui::run(settings, store, resume, notice))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {

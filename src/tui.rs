@@ -52,7 +52,7 @@ pub async fn run(
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
     });
-    state.notice = notice.map(|warning| format!("warning: {warning}"));
+    state.notice = notice;
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let stored = resume.map(|id| store.load(id)).transpose()?;
     let adopt = stored.map(|stored| {
