@@ -91,7 +91,7 @@ pub enum Effect {
     /// Turn the terminal's mouse capture on or off.
     SetMouseCapture(bool),
     /// Give the terminal back to the shell and stop (job control), then take it back and
-    /// redraw everything; requests keep running.
+    /// redraw everything; a request in flight is not cancelled and catches up on `fg`.
     Suspend,
     /// Leave the app, restoring the terminal.
     Quit,

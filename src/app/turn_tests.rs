@@ -213,6 +213,7 @@ fn a_failure_after_part_of_the_reply_is_never_retried_silently() {
         failed(&mut state, id, ApiError::Network { message: "reset".into() }, Instant::now());
     assert!(without_saves(&effects).is_empty());
     assert_eq!(state.conversation.messages()[1].content, "half");
+    assert_eq!(state.notice.as_deref(), Some(super::PARTIAL_KEPT));
 }
 
 #[test]
