@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::json;
 use support::{
     Body, Reply, TestServer, event_stream, json_reply, split_every, sse_chunks, sse_reply,
+    whole_reply,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -57,6 +58,8 @@ async fn ask_at(
         .env_remove("http_proxy")
         .env_remove("ALL_PROXY")
         .env_remove("all_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
         .env_remove("ROCKCHAT_CONFIG")
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
@@ -401,6 +404,27 @@ async fn requests_go_through_http_proxy_and_no_proxy_is_honoured() {
     assert_eq!((run.code, run.stdout.as_str()), (0, "via the proxy\n"), "{}", run.stderr);
     let seen = proxy.requests().await;
     assert_eq!(seen[0].path, "http://api.rockchat-proxy-test.invalid/v1/chat/completions");
+
+    // HTTPS goes through HTTPS_PROXY as a CONNECT tunnel; the proxy refusing it proves the
+    // request went there (no certificate is needed to see that).
+    let refusing = TestServer::start(vec![whole_reply(403, "text/plain", b"not here")]).await;
+    let proxy_url = refusing.base_url.trim_end_matches("/v1").to_owned();
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "max_retries = 0\n").unwrap();
+    let env = [
+        ("HTTPS_PROXY", proxy_url.as_str()),
+        ("NO_PROXY", ""),
+        ("ROCKCHAT_CONFIG", config.to_str().unwrap()),
+    ];
+    let run =
+        ask_at("https://api.rockchat-proxy-test.invalid/v1", data.path(), &["hi"], None, &env)
+            .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let seen = refusing.requests().await;
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str()),
+        ("CONNECT", "api.rockchat-proxy-test.invalid:443")
+    );
 
     // NO_PROXY lets a request past a proxy that is not even listening.
     let direct = TestServer::start(vec![reply(&["direct"])]).await;
