@@ -52,7 +52,6 @@ pub async fn run(
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
     });
-    state.notice = notice;
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let stored = resume.map(|id| store.load(id)).transpose()?;
     let adopt = stored.map(|stored| {
@@ -62,6 +61,10 @@ pub async fn run(
         state.notice = target::restore(&mut state, &provider, &model);
         adopt
     });
+    // A warning about the config file outranks any other first notice.
+    if notice.is_some() {
+        state.notice = notice;
+    }
 
     let terminal = ratatui::try_init()?;
     install_panic_cleanup();
