@@ -152,7 +152,8 @@ impl Config {
     }
 
     /// A warning when others could change the file at `path`: whoever can edit it can point
-    /// `base_url` at their own server and collect the key rockchat sends there.
+    /// `base_url` at their own server and collect the key rockchat sends there, or make
+    /// `api_key_cmd` run a command of theirs.
     pub fn exposure_warning(path: &Path) -> Option<String> {
         #[cfg(unix)]
         {
@@ -160,7 +161,7 @@ impl Config {
             let mode = std::fs::metadata(path).ok()?.permissions().mode();
             if mode & 0o022 != 0 {
                 return Some(format!(
-                    "{} can be changed by other users (mode {:o}), who could send your API key to a server of theirs; run `chmod go-w {}`",
+                    "{} can be changed by other users (mode {:o}), who could send your API key to a server of theirs or make api_key_cmd run their command; run `chmod go-w {}`",
                     path.display(),
                     mode & 0o777,
                     path.display()
