@@ -137,7 +137,7 @@ pub async fn run(
 fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
     // The client already redacted the key from every error.
     tracing::warn!(%error, "ask failed");
-    let _ = writeln!(err, "rockchat: {}", error.full_message());
+    let _ = writeln!(err, "rockchat: {}", error.cli_message());
     1
 }
 

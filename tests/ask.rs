@@ -377,6 +377,7 @@ async fn a_refused_connection_is_retried_as_configured_then_fails_with_advice() 
     );
     assert!(lines[0].ends_with("(1 of 1)"), "{}", lines[0]);
     assert!(lines[1].contains("Check that the server is running"), "{}", lines[1]);
+    assert!(!run.stderr.contains("Ctrl+"), "the app's keys mean nothing here: {}", run.stderr);
 }
 
 #[tokio::test]

@@ -69,9 +69,25 @@ impl ApiError {
         }
     }
 
-    /// Headline and advice together, for a status line or stderr.
+    /// Headline and advice together, for the app's screen.
     pub fn full_message(&self) -> String {
         format!("{self}. {}", self.advice())
+    }
+
+    /// Headline and advice for stderr, where the app's keys mean nothing.
+    pub fn cli_message(&self) -> String {
+        let advice = self.advice();
+        let advice = match self {
+            Self::ContextOverflow { .. } => {
+                "The prompt is longer than the model's context window: shorten it or use a model with a larger window.".to_owned()
+            }
+            _ => advice
+                .replace("; Ctrl+R retries.", ".")
+                .replace("Ctrl+R retries.", "")
+                .trim_end()
+                .to_owned(),
+        };
+        if advice.is_empty() { self.to_string() } else { format!("{self}. {advice}") }
     }
 }
 
