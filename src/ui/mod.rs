@@ -4,6 +4,7 @@
 pub mod input;
 pub mod layout;
 pub mod library;
+pub mod markdown;
 pub mod picker;
 pub mod popup;
 pub mod status;

@@ -1,8 +1,31 @@
 //! Colours and text styles, chosen once at start-up and passed to every widget.
 //!
-//! `NO_COLOR` gives a theme that uses only bold, dim, italic and reverse.
+//! Two palettes, one for dark and one for light terminal backgrounds, picked by the config's
+//! `theme` key or, for `auto`, from the terminal's own report (`COLORFGBG`). `NO_COLOR` gives
+//! a theme that uses only bold, dim, italic, underline and reverse, so the UI stays usable.
+//! Named ANSI colours are used on dark backgrounds (the terminal's palette knows best) and
+//! 256-colour indices on light ones, where ANSI yellow and cyan are often unreadable.
 
 use ratatui::style::{Color, Modifier, Style};
+
+/// What the config asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
+}
+
+/// Which syntax-highlighting palette fenced code uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Dark,
+    Light,
+    /// No colours: code is shown plain.
+    Off,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -17,6 +40,19 @@ pub struct Theme {
     pub status_error: Style,
     pub border: Style,
     pub cursor: Style,
+    /// Markdown: `#` headings (level 1 adds underline).
+    pub heading: Style,
+    /// Markdown: `inline code`.
+    pub code: Style,
+    /// Markdown: a link's text; its URL is shown after it in `dim`.
+    pub link: Style,
+    /// Markdown: block quote text and its bar.
+    pub quote: Style,
+    /// Markdown: list bullets and numbers.
+    pub marker: Style,
+    /// Markdown: a code block's frame and language label, table rules, horizontal rules.
+    pub frame: Style,
+    pub syntax: Syntax,
 }
 
 impl Theme {
@@ -33,33 +69,144 @@ impl Theme {
             status_error: Style::new().fg(Color::Red).add_modifier(Modifier::REVERSED),
             border: Style::new().fg(Color::DarkGray),
             cursor: Style::new().add_modifier(Modifier::SLOW_BLINK),
+            heading: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            code: Style::new().fg(Color::LightYellow),
+            link: Style::new().fg(Color::LightBlue).add_modifier(Modifier::UNDERLINED),
+            quote: Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC),
+            marker: Style::new().fg(Color::Cyan),
+            frame: Style::new().fg(Color::DarkGray),
+            syntax: Syntax::Dark,
+        }
+    }
+
+    pub fn light() -> Self {
+        let purple = Color::Indexed(90);
+        let blue = Color::Indexed(25);
+        let brown = Color::Indexed(130);
+        let grey = Color::Indexed(244);
+        Self {
+            user: Style::new().fg(blue).add_modifier(Modifier::BOLD),
+            assistant: Style::new().fg(purple).add_modifier(Modifier::BOLD),
+            text: Style::new(),
+            dim: Style::new().fg(grey),
+            reasoning: Style::new().fg(grey).add_modifier(Modifier::ITALIC),
+            error: Style::new().fg(Color::Indexed(124)),
+            warning: Style::new().fg(brown),
+            status: Style::new().add_modifier(Modifier::REVERSED),
+            status_error: Style::new().fg(Color::Indexed(124)).add_modifier(Modifier::REVERSED),
+            border: Style::new().fg(grey),
+            cursor: Style::new().add_modifier(Modifier::SLOW_BLINK),
+            heading: Style::new().fg(purple).add_modifier(Modifier::BOLD),
+            code: Style::new().fg(Color::Indexed(124)),
+            link: Style::new().fg(blue).add_modifier(Modifier::UNDERLINED),
+            quote: Style::new().fg(Color::Indexed(240)).add_modifier(Modifier::ITALIC),
+            marker: Style::new().fg(blue),
+            frame: Style::new().fg(grey),
+            syntax: Syntax::Light,
         }
     }
 
     pub fn monochrome() -> Self {
         let bold = Style::new().add_modifier(Modifier::BOLD);
+        let plain = Style::new();
         Self {
             user: bold,
             assistant: bold,
             error: bold,
             warning: bold,
             status_error: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
-            border: Style::new(),
+            border: plain,
+            heading: bold,
+            code: Style::new().add_modifier(Modifier::REVERSED),
+            link: Style::new().add_modifier(Modifier::UNDERLINED),
+            quote: Style::new().add_modifier(Modifier::ITALIC),
+            marker: plain,
+            frame: plain,
+            syntax: Syntax::Off,
             ..Self::dark()
         }
     }
 
+    /// The theme for a config choice, the `NO_COLOR` and `COLORFGBG` variables: `NO_COLOR`
+    /// (any non-empty value) wins; `auto` is light only when the terminal says so.
+    pub fn resolve(choice: ThemeChoice, no_color: Option<&str>, colorfgbg: Option<&str>) -> Self {
+        if no_color.is_some_and(|value| !value.is_empty()) {
+            return Self::monochrome();
+        }
+        let light = match choice {
+            ThemeChoice::Dark => false,
+            ThemeChoice::Light => true,
+            ThemeChoice::Auto => colorfgbg.and_then(background_is_light).unwrap_or(false),
+        };
+        if light { Self::light() } else { Self::dark() }
+    }
+
     /// Honours the `NO_COLOR` convention (any non-empty value).
     pub fn from_env(no_color: Option<&str>) -> Self {
-        match no_color {
-            Some(value) if !value.is_empty() => Self::monochrome(),
-            _ => Self::dark(),
-        }
+        Self::resolve(ThemeChoice::Dark, no_color, None)
     }
+}
+
+/// Reads `COLORFGBG` ("fg;bg", or "fg;default;bg" from rxvt), set by rxvt, Konsole and
+/// others: the background is the last field, an ANSI palette index. 7 and 9–15 are light.
+pub fn background_is_light(colorfgbg: &str) -> Option<bool> {
+    let background: u8 = colorfgbg.rsplit(';').next()?.trim().parse().ok()?;
+    Some(background == 7 || (9..=15).contains(&background))
 }
 
 impl Default for Theme {
     fn default() -> Self {
         Self::dark()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colorfgbg_background_decides_auto() {
+        assert_eq!(background_is_light("0;15"), Some(true));
+        assert_eq!(background_is_light("0;default;7"), Some(true));
+        assert_eq!(background_is_light("15;0"), Some(false));
+        assert_eq!(background_is_light("7;8"), Some(false));
+        assert_eq!(background_is_light("garbage"), None);
+        assert_eq!(background_is_light(""), None);
+        let light = Theme::resolve(ThemeChoice::Auto, None, Some("0;15"));
+        assert_eq!(light, Theme::light());
+        assert_eq!(Theme::resolve(ThemeChoice::Auto, None, None), Theme::dark());
+        assert_eq!(Theme::resolve(ThemeChoice::Dark, None, Some("0;15")), Theme::dark());
+        assert_eq!(Theme::resolve(ThemeChoice::Light, None, None), Theme::light());
+    }
+
+    #[test]
+    fn no_color_wins_and_keeps_only_modifiers() {
+        let theme = Theme::resolve(ThemeChoice::Light, Some("1"), Some("0;15"));
+        assert_eq!(theme, Theme::monochrome());
+        assert_eq!(theme.syntax, Syntax::Off);
+        let styles = [
+            theme.user,
+            theme.assistant,
+            theme.text,
+            theme.dim,
+            theme.reasoning,
+            theme.error,
+            theme.warning,
+            theme.status,
+            theme.status_error,
+            theme.border,
+            theme.cursor,
+            theme.heading,
+            theme.code,
+            theme.link,
+            theme.quote,
+            theme.marker,
+            theme.frame,
+        ];
+        for style in styles {
+            assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
+        }
+        // An empty NO_COLOR is the same as unset.
+        assert_eq!(Theme::resolve(ThemeChoice::Dark, Some(""), None), Theme::dark());
     }
 }

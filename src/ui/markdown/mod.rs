@@ -1,0 +1,171 @@
+//! Markdown for the transcript: an assistant reply laid out as styled, wrapped lines, in
+//! pieces while it streams.
+//!
+//! [`render_more`] commits every part of a growing text that later text cannot change
+//! (whole blocks, each complete line of an open top-level code block) and returns the lines
+//! of the unfinished rest, which the caller lays out again on the next change. Laying out a
+//! text in any number of streamed steps gives exactly the lines of laying it out at once
+//! ([`render`]): committed lines never restyle, and an unclosed fence shows as code.
+//!
+//! Every emitted string is filtered for control characters (markdown entities can make new
+//! ones). Never panics on any text. [`code_blocks`] lists a message's code blocks, numbered
+//! as they are shown, for copying.
+
+mod blocks;
+pub mod code;
+mod render;
+mod table;
+mod text;
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+use ratatui::text::Line;
+
+use self::blocks::{Fence, Piece};
+use crate::ui::theme::Theme;
+
+pub use self::code::warm_up;
+
+/// How far a streaming text has been laid out for good.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Bytes of the text whose lines are committed.
+    pub upto: usize,
+    fence: Option<OpenFence>,
+    /// Something was laid out: the next block starts after a blank line.
+    started: bool,
+}
+
+/// A top-level code block still open at `upto`.
+#[derive(Debug, Clone)]
+struct OpenFence {
+    fence: Fence,
+    highlight: Option<code::Highlight>,
+}
+
+/// Lays out all of `text` at once.
+pub fn render(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let tail = render_more(text, true, width, theme, &mut Progress::default(), &mut lines);
+    lines.extend(tail);
+    lines
+}
+
+/// Appends to `committed` the lines of what can be committed of `text[progress.upto..]`,
+/// advancing `progress`, and returns the lines of the rest. `complete` says the text will
+/// not grow: its last line counts as finished. `text` must start with the text `progress`
+/// was made from; a caller whose text changed otherwise starts again from a default.
+pub fn render_more(
+    text: &str,
+    complete: bool,
+    width: usize,
+    theme: &Theme,
+    progress: &mut Progress,
+    committed: &mut Vec<Line<'static>>,
+) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    if !text.is_char_boundary(progress.upto) {
+        *progress = Progress::default();
+        committed.clear();
+    }
+    let mut fence = progress.fence.as_ref().map(|open| open.fence);
+    let mut highlight = progress.fence.as_mut().and_then(|open| open.highlight.take());
+    let upto = blocks::scan(text, progress.upto, &mut fence, complete, |piece| match piece {
+        Piece::Markdown(blocks) => {
+            render::markdown(blocks, width, theme, &mut progress.started, committed);
+        }
+        Piece::FenceOpen { info } => {
+            let lang = code::language(info);
+            if progress.started {
+                committed.push(Line::default());
+            }
+            committed.push(Line::from(code::label(lang.as_deref(), theme)));
+            progress.started = true;
+            highlight = code::start(lang.as_deref(), theme);
+        }
+        Piece::CodeLine(source) => {
+            let mut rows = Vec::new();
+            code::line(&mut highlight, source, width, theme, &mut rows);
+            committed.extend(rows.into_iter().map(Line::from));
+        }
+        Piece::FenceClose => highlight = None,
+    });
+    progress.upto = upto;
+    progress.fence = fence.map(|fence| OpenFence { fence, highlight });
+
+    let rest = &text[upto..];
+    let mut tail = Vec::new();
+    match &progress.fence {
+        Some(open) => {
+            // The half-received line of a code block; a closing fence in the making shows
+            // nothing rather than flash as code.
+            if !blocks::may_close(rest, open.fence) {
+                let mut highlight = open.highlight.clone();
+                let mut rows = Vec::new();
+                code::line(&mut highlight, rest, width, theme, &mut rows);
+                tail.extend(rows.into_iter().map(Line::from));
+            }
+        }
+        None => render::markdown(rest, width, theme, &mut progress.started.clone(), &mut tail),
+    }
+    tail
+}
+
+/// One code block of a message, as the user sees it numbered from the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeBlock {
+    /// The first word of the fence's info string; `None` for a bare fence or indented code.
+    pub lang: Option<String>,
+    /// The code, without the fences, ending with a newline unless empty.
+    pub code: String,
+}
+
+/// The code blocks of `text` in the order they are shown, an unclosed last fence included,
+/// for "copy the n-th code block".
+pub fn code_blocks(text: &str) -> Vec<CodeBlock> {
+    let mut found = Vec::new();
+    let mut fence = None;
+    let mut open: Option<CodeBlock> = None;
+    let upto = blocks::scan(text, 0, &mut fence, true, |piece| match piece {
+        Piece::Markdown(blocks) => nested_code_blocks(blocks, &mut found),
+        Piece::FenceOpen { info } => {
+            open = Some(CodeBlock { lang: code::language(info), code: String::new() });
+        }
+        Piece::CodeLine(line) => {
+            if let Some(block) = &mut open {
+                block.code.push_str(line);
+                block.code.push('\n');
+            }
+        }
+        Piece::FenceClose => found.extend(open.take()),
+    });
+    found.extend(open);
+    if fence.is_none() {
+        nested_code_blocks(&text[upto..], &mut found);
+    }
+    found
+}
+
+fn nested_code_blocks(markdown: &str, found: &mut Vec<CodeBlock>) {
+    let mut open: Option<CodeBlock> = None;
+    for event in Parser::new_ext(markdown, render::options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => code::language(&info),
+                    CodeBlockKind::Indented => None,
+                };
+                open = Some(CodeBlock { lang, code: String::new() });
+            }
+            Event::Text(text) => {
+                if let Some(block) = &mut open {
+                    block.code.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => found.extend(open.take()),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,219 @@
+use ratatui::style::Modifier;
+
+use super::*;
+
+pub const SAMPLE: &str = "# Ownership\n\
+Rust has **strong** and *emphasised* words, `inline code` and [a link](https://example.com).\n\
+\n\
+1. first\n\
+2. second\n   - nested one\n   - nested two\n\
+3. third\n\
+\n\
+> A quote that is long enough to wrap around at a narrow width.\n\
+\n\
+| Name | Size |\n\
+|:-----|-----:|\n\
+| a    |    1 |\n\
+| bb   |   22 |\n\
+\n\
+---\n\
+\n\
+```rust\n\
+fn main() {\n\n    println!(\"hi\");\n\
+}\n\
+```\n\
+After the code.\n\
+\n\
+- [x] done\n\
+- [ ] todo\n\
+\n\
+~~~\n\
+plain\n\
+~~~\n\
+The end.";
+
+fn plain(lines: &[Line<'static>]) -> Vec<String> {
+    lines.iter().map(|line| line.spans.iter().map(|span| span.content.as_ref()).collect()).collect()
+}
+
+fn shown(text: &str, width: usize) -> Vec<String> {
+    plain(&render(text, width, &Theme::dark()))
+}
+
+#[test]
+fn streamed_in_two_parts_at_every_split_equals_rendered_at_once() {
+    let theme = Theme::dark();
+    for width in [12, 40, 80] {
+        let whole = render(SAMPLE, width, &theme);
+        for split in (0..=SAMPLE.len()).filter(|&at| SAMPLE.is_char_boundary(at)) {
+            let mut progress = Progress::default();
+            let mut committed = Vec::new();
+            render_more(&SAMPLE[..split], false, width, &theme, &mut progress, &mut committed);
+            assert_eq!(committed[..], whole[..committed.len()], "split {split} width {width}");
+            let tail = render_more(SAMPLE, true, width, &theme, &mut progress, &mut committed);
+            committed.extend(tail);
+            assert_eq!(committed, whole, "split {split} width {width}");
+        }
+    }
+}
+
+#[test]
+fn streamed_a_char_at_a_time_never_restyles_committed_lines() {
+    let theme = Theme::light();
+    let whole = render(SAMPLE, 30, &theme);
+    let mut progress = Progress::default();
+    let mut committed = Vec::new();
+    let mut tail = Vec::new();
+    for end in (1..=SAMPLE.len()).filter(|&at| SAMPLE.is_char_boundary(at)) {
+        let complete = end == SAMPLE.len();
+        tail = render_more(&SAMPLE[..end], complete, 30, &theme, &mut progress, &mut committed);
+        assert_eq!(committed[..], whole[..committed.len()], "at {end}");
+    }
+    committed.extend(tail);
+    assert_eq!(committed, whole);
+    // Most of the reply was committed before its end: the tail stays small.
+    assert!(progress.upto > SAMPLE.len() - 20, "committed only {}", progress.upto);
+}
+
+#[test]
+fn an_unclosed_fence_is_code_until_it_closes() {
+    let text = "Look:\n```python\ndef f():\n    return 1";
+    let mut progress = Progress::default();
+    let mut committed = Vec::new();
+    let tail = render_more(text, false, 40, &Theme::dark(), &mut progress, &mut committed);
+    assert_eq!(plain(&committed), ["Look:", "", "╭─ python", "│ def f():"]);
+    assert_eq!(plain(&tail), ["│     return 1"]);
+    // A closing fence being typed shows nothing rather than a stray "``" code line.
+    let text = "```\ncode\n``";
+    let tail =
+        render_more(text, false, 40, &Theme::dark(), &mut Progress::default(), &mut Vec::new());
+    assert!(plain(&tail).is_empty(), "{tail:?}");
+}
+
+#[test]
+fn elements_render_as_readers_expect() {
+    let lines = shown(SAMPLE, 40);
+    let expected = [
+        "# Ownership",
+        "",
+        "Rust has strong and emphasised words,",
+        "inline code and a link",
+        "(https://example.com).",
+        "",
+        "1. first",
+        "2. second",
+        "   ◦ nested one",
+        "   ◦ nested two",
+        "3. third",
+        "",
+        "│ A quote that is long enough to wrap",
+        "│ around at a narrow width.",
+        "",
+        "Name │ Size",
+        "─────┼─────",
+        "a    │    1",
+        "bb   │   22",
+        "",
+        "────────────────────────────────────────",
+        "",
+        "╭─ rust",
+        "│ fn main() {",
+        "│ ",
+        "│     println!(\"hi\");",
+        "│ }",
+        "",
+        "After the code.",
+        "",
+        "• [x] done",
+        "• [ ] todo",
+        "",
+        "╭─ code",
+        "│ plain",
+        "",
+        "The end.",
+    ];
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn styles_follow_the_markup_and_code_is_highlighted_only_when_known() {
+    let theme = Theme::dark();
+    let lines = render(
+        "**b** *i* `c`\n\n```rust\nlet x = 1;\n```\n```nosuchlang\nlet x = 1;\n```",
+        40,
+        &theme,
+    );
+    let spans = &lines[0].spans;
+    assert!(spans[0].style.add_modifier.contains(Modifier::BOLD));
+    assert!(spans[2].style.add_modifier.contains(Modifier::ITALIC));
+    assert_eq!(spans[4].style, theme.code);
+    let rust = &lines[3].spans;
+    assert!(rust.len() > 2, "highlighted into several colours: {rust:?}");
+    let unknown = &lines[6].spans;
+    assert_eq!(plain(&lines[5..6]), ["╭─ nosuchlang"]);
+    assert_eq!(unknown.len(), 2, "bar and plain code: {unknown:?}");
+    // NO_COLOR: no colour anywhere, code included.
+    for line in render(SAMPLE, 40, &Theme::monochrome()) {
+        for span in line.spans {
+            assert_eq!((span.style.fg, span.style.bg), (None, None), "{span:?}");
+        }
+    }
+}
+
+#[test]
+fn narrow_tables_wrap_their_widest_column_then_become_records() {
+    let table = "| Key | Description |\n|---|---|\n| a | a long description of the key |\n";
+    assert_eq!(
+        shown(table, 24),
+        [
+            "Key │ Description",
+            "────┼───────────────────",
+            "a   │ a long description",
+            "    │ of the key"
+        ]
+    );
+    assert_eq!(
+        shown(table, 10),
+        ["Key: a", "Descriptio", "n: a long", "descriptio", "n of the", "key"]
+    );
+}
+
+#[test]
+fn no_line_is_wider_than_the_width_and_none_carries_a_control_char() {
+    let hostile =
+        "&#27;[31mred&#7; `\u{1b}]52;c;x\u{7}`\n\n```ru\u{1b}st\n\tx\u{9b}\n```\n[t](&#27;)\n";
+    for text in [SAMPLE, hostile] {
+        for width in [1, 2, 5, 13, 40] {
+            for line in render(text, width, &Theme::dark()) {
+                let row: String = line.spans.iter().map(|span| span.content.as_ref()).collect();
+                assert!(!row.chars().any(char::is_control), "{row:?}");
+                if width >= 13 {
+                    assert!(line.width() <= width, "{row:?} wider than {width}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn code_blocks_are_listed_in_order_with_their_language() {
+    let blocks = code_blocks(SAMPLE);
+    assert_eq!(
+        blocks,
+        [
+            CodeBlock {
+                lang: Some("rust".into()),
+                code: "fn main() {\n\n    println!(\"hi\");\n}\n".into()
+            },
+            CodeBlock { lang: None, code: "plain\n".into() },
+        ]
+    );
+    let nested = code_blocks("- item\n\n  ```sh\n  ls\n  ```\n\n```py\nprint(1)");
+    assert_eq!(
+        nested,
+        [
+            CodeBlock { lang: Some("sh".into()), code: "ls\n".into() },
+            CodeBlock { lang: Some("py".into()), code: "print(1)\n".into() },
+        ]
+    );
+}
