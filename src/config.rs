@@ -25,6 +25,7 @@ pub struct Config {
     pub provider: String,
     pub system_prompt: String,
     pub mouse: bool,
+    pub theme: ThemeChoice,
     /// Retries after a failed first try (connection errors, 408, 409, 429, 5xx).
     pub max_retries: u32,
     /// Seconds the server may stay silent before a request is given up on.
@@ -34,6 +35,16 @@ pub struct Config {
     pub models: BTreeMap<String, ModelLimits>,
     /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
     pub favorites: Vec<String>,
+}
+
+/// `theme`: the palette, or `auto` to follow the terminal's background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
 }
 
 /// `[models."NAME"]`: what a model's window is, when the built-in table or the server
@@ -104,6 +115,7 @@ struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
+    theme: Option<ThemeChoice>,
     max_retries: Option<u32>,
     idle_timeout_secs: Option<u64>,
     /// Spanned for the line of each `[providers.NAME]` header.
@@ -134,6 +146,7 @@ impl Config {
             provider: String::new(),
             system_prompt: String::new(),
             mouse: false,
+            theme: ThemeChoice::Auto,
             max_retries: 0,
             idle_timeout_secs: 0,
             providers: BTreeMap::new(),
@@ -194,6 +207,9 @@ impl Config {
         }
         if let Some(mouse) = file.mouse {
             self.mouse = mouse;
+        }
+        if let Some(theme) = file.theme {
+            self.theme = theme;
         }
         if let Some(retries) = file.max_retries {
             self.max_retries = retries;

@@ -130,7 +130,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
+         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
     );
 }
 
@@ -334,4 +334,14 @@ fn params_may_not_replace_the_fields_rockchat_sets() {
         assert_eq!(name, Some(format!("providers.ollama.params.{key}")));
         assert!(message.contains("rockchat sets this field itself"), "{message}");
     }
+}
+
+#[test]
+fn theme_defaults_to_auto_and_names_a_wrong_value() {
+    assert_eq!(Config::defaults().unwrap().theme, ThemeChoice::Auto);
+    assert_eq!(parse("theme = \"light\"\n").unwrap().theme, ThemeChoice::Light);
+    assert_eq!(parse("theme = \"dark\"\n").unwrap().theme, ThemeChoice::Dark);
+    let (line, key, message) = invalid("mouse = true\ntheme = \"blue\"\n");
+    assert_eq!((line, key.as_deref()), (2, Some("theme")));
+    assert!(message.contains("auto") && message.contains("light"), "{message}");
 }

@@ -26,6 +26,8 @@ pub struct Settings {
     pub model: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// Colours from the config's `theme`, `NO_COLOR` and the terminal's `COLORFGBG`.
+    pub theme: crate::ui::theme::Theme,
     pub max_retries: u32,
     pub idle_timeout: std::time::Duration,
     /// `[models."NAME"]` windows: window and reply reserve.
@@ -78,6 +80,11 @@ pub fn resolve(
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
+        theme: crate::ui::theme::Theme::resolve(
+            config.theme,
+            env("NO_COLOR").as_deref(),
+            env("COLORFGBG").as_deref(),
+        ),
         max_retries: config.max_retries,
         windows: config
             .models
@@ -159,6 +166,20 @@ mod tests {
         assert_eq!(settings.system_prompt, "You are a helpful assistant");
         assert_eq!(settings.endpoint.api_key.unwrap().expose(), "rk-123456789");
         assert_eq!(settings.endpoint.key_hint, "it was read from ROCKAPI_API_KEY");
+    }
+
+    #[test]
+    fn theme_follows_the_terminal_unless_the_config_or_no_color_says_otherwise() {
+        use crate::ui::theme::Theme;
+        let auto = Config::defaults().unwrap();
+        let theme =
+            |config: &Config, env| resolve(config, &Overrides::default(), env).unwrap().theme;
+        assert_eq!(theme(&auto, env_of(&[])), Theme::dark());
+        assert_eq!(theme(&auto, env_of(&[("COLORFGBG", "0;15")])), Theme::light());
+        let no_color = env_of(&[("COLORFGBG", "0;15"), ("NO_COLOR", "1")]);
+        assert_eq!(theme(&auto, no_color), Theme::monochrome());
+        let dark = Config::from_toml("theme = \"dark\"", std::path::Path::new("c.toml")).unwrap();
+        assert_eq!(theme(&dark, env_of(&[("COLORFGBG", "0;15")])), Theme::dark());
     }
 
     #[test]

@@ -16,7 +16,6 @@ use crate::app::run::{Host, Screen};
 use crate::app::{App, Msg, State, persist, target};
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::ui::theme::Theme;
 
 /// Runs the full-screen app until the user quits; `resume` reopens a stored conversation;
 /// `notice` is shown in the status line at the start (a warning about the config file).
@@ -33,7 +32,8 @@ pub async fn run(
         model: settings.model.clone(),
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
-    state.theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
+    state.theme = settings.theme;
+    crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.windows = settings.windows.clone();
     let mut clients = Vec::new();

@@ -8,15 +8,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// What the config asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ThemeChoice {
-    #[default]
-    Auto,
-    Dark,
-    Light,
-}
+pub use crate::config::ThemeChoice;
 
 /// Which syntax-highlighting palette fenced code uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,11 +131,6 @@ impl Theme {
             ThemeChoice::Auto => colorfgbg.and_then(background_is_light).unwrap_or(false),
         };
         if light { Self::light() } else { Self::dark() }
-    }
-
-    /// Honours the `NO_COLOR` convention (any non-empty value).
-    pub fn from_env(no_color: Option<&str>) -> Self {
-        Self::resolve(ThemeChoice::Dark, no_color, None)
     }
 }
 

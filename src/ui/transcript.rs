@@ -2,14 +2,19 @@
 //! cache, and drawn by copying only the lines that are visible.
 //!
 //! The cost of a frame does not grow with the history: a message is laid out again only
-//! when it changes, and a streaming reply only lays out its newest paragraph. The cache
-//! relies on one rule of `Message`: while a reply streams its text only grows.
+//! when it changes, and a streaming reply only lays out its unfinished tail (the newest
+//! markdown block, or the line of code being received). The cache relies on one rule of
+//! `Message`: while a reply streams its text only grows.
+//!
+//! Replies are markdown; the user's own text is shown as typed, as aichat and elia do, so
+//! a prompt with `*` or `#` in it reads as written.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::markdown::{self, Progress};
 use super::theme::Theme;
 use super::wrap::{wrap_paragraph, wrap_text};
 use crate::api::types::{FinishReason, Role};
@@ -34,9 +39,11 @@ struct Entry {
     revision: u64,
     faded: bool,
     head: Vec<Line<'static>>,
-    /// Wrapped lines of the finished paragraphs, `content[..body_upto]`.
+    /// Wrapped lines of the finished paragraphs (plain text, `content[..body_upto]`) or of
+    /// the committed markdown (`content[..markdown.upto]`).
     body: Vec<Line<'static>>,
     body_upto: usize,
+    markdown: Progress,
     /// The unfinished last paragraph and the footer, laid out again on every change.
     tail: Vec<Line<'static>>,
 }
@@ -167,11 +174,12 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     let base = if faded { theme.dim } else { theme.text };
     if entry.key != message.key
         || entry.faded != faded
-        || message.content.len() < entry.body_upto
+        || message.content.len() < entry.body_upto.max(entry.markdown.upto)
         || message.hidden
     {
         entry.body.clear();
         entry.body_upto = 0;
+        entry.markdown = Progress::default();
     }
     entry.key = message.key;
     entry.revision = message.revision;
@@ -184,24 +192,32 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     }
     entry.head = header(message, width, show_reasoning, theme);
 
-    // Finished paragraphs are wrapped once and kept.
     let content = &message.content;
-    if let Some(newline) = content[entry.body_upto..].rfind('\n') {
-        let done = entry.body_upto + newline;
-        let mut rows = Vec::new();
-        for paragraph in content[entry.body_upto..done].split('\n') {
-            wrap_paragraph(paragraph, width, &mut rows);
+    let streaming = message.status == Status::Streaming;
+    let mut tail = if message.role == Role::Assistant {
+        let mut committed = Vec::new();
+        let rest = markdown::render_more(
+            content,
+            !streaming,
+            width,
+            theme,
+            &mut entry.markdown,
+            &mut committed,
+        );
+        let shown = |line| indented_line(line, faded, theme);
+        entry.body.extend(committed.into_iter().map(shown));
+        rest.into_iter().map(shown).collect()
+    } else {
+        plain_body(entry, content, width, base)
+    };
+    if streaming {
+        // Everything so far committed (a code line just ended): the cursor waits below.
+        if tail.is_empty() {
+            tail.push(indented(String::new(), base));
         }
-        entry.body.extend(rows.into_iter().map(|row| indented(row, base)));
-        entry.body_upto = done + 1;
-    }
-    let mut rows = Vec::new();
-    wrap_paragraph(&content[entry.body_upto..], width, &mut rows);
-    let mut tail: Vec<Line<'static>> = rows.into_iter().map(|row| indented(row, base)).collect();
-    if message.status == Status::Streaming
-        && let Some(last) = tail.last_mut()
-    {
-        last.spans.push(Span::styled(CURSOR, theme.cursor));
+        if let Some(last) = tail.last_mut() {
+            last.spans.push(Span::styled(CURSOR, theme.cursor));
+        }
     }
     let empty_reply =
         message.role == Role::Assistant && content.is_empty() && message.status == Status::Complete;
@@ -214,6 +230,40 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     footer(message, width, theme, &mut tail);
     tail.push(Line::default());
     entry.tail = tail;
+}
+
+/// Plain text: finished paragraphs are wrapped once and kept; returns the last one's rows.
+fn plain_body(
+    entry: &mut Entry,
+    content: &str,
+    width: usize,
+    style: ratatui::style::Style,
+) -> Vec<Line<'static>> {
+    if let Some(newline) = content[entry.body_upto..].rfind('\n') {
+        let done = entry.body_upto + newline;
+        let mut rows = Vec::new();
+        for paragraph in content[entry.body_upto..done].split('\n') {
+            wrap_paragraph(paragraph, width, &mut rows);
+        }
+        entry.body.extend(rows.into_iter().map(|row| indented(row, style)));
+        entry.body_upto = done + 1;
+    }
+    let mut rows = Vec::new();
+    wrap_paragraph(&content[entry.body_upto..], width, &mut rows);
+    rows.into_iter().map(|row| indented(row, style)).collect()
+}
+
+/// A markdown line behind the transcript's indent, faded with the message when it is.
+fn indented_line(line: Line<'static>, faded: bool, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::with_capacity(line.spans.len() + 1);
+    spans.push(Span::raw(INDENT));
+    for mut span in line.spans {
+        if faded {
+            span.style = span.style.patch(theme.dim);
+        }
+        spans.push(span);
+    }
+    Line::from(spans)
 }
 
 fn header(

@@ -96,8 +96,9 @@ impl Writer<'_> {
             Event::Html(text) | Event::InlineHtml(text) => self.text(&text, self.theme.dim),
             Event::InlineMath(text) | Event::DisplayMath(text) => self.text(&text, self.style()),
             Event::FootnoteReference(label) => self.text(&format!("[^{label}]"), self.style()),
-            Event::SoftBreak => self.text(" ", self.style()),
-            Event::HardBreak => self.inline.push(Vec::new()),
+            // A single newline is a line break, as on GitHub and in chat UIs: models write
+            // poems, addresses and step lists that way and mean it.
+            Event::SoftBreak | Event::HardBreak => self.inline.push(Vec::new()),
             Event::Rule => {
                 self.begin_block();
                 let width = self.room().min(self.width);
