@@ -1,0 +1,117 @@
+//! Whole-screen snapshots of replies in markdown: each element, a narrow table, and a code
+//! block caught half-way through streaming. States are built by feeding messages to
+//! `update`, as the driver does.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::app::msg::RequestId;
+use rockchat::app::state::Target;
+use rockchat::app::{ApiEvent, Msg, State, update};
+
+const WIDTH: u16 = 60;
+
+fn new_state(width: u16, height: u16) -> State {
+    let target = Target { provider: "rockapi".into(), model: "gpt-4o-mini".into() };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    update(&mut state, Msg::Resize(width, height));
+    state
+}
+
+fn send(state: &mut State, text: &str) -> RequestId {
+    update(state, Msg::Paste(text.into()));
+    update(state, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    state.stream.id().expect("a request started")
+}
+
+fn delta(state: &mut State, id: RequestId, text: &str) {
+    let event = ApiEvent::Delta { content: text.into(), reasoning: String::new() };
+    update(state, Msg::Api { id, event, at: Instant::now() });
+}
+
+fn screen(state: &mut State, width: u16, height: u16) -> String {
+    state.prepare_frame();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| rockchat::ui::render(state, frame)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            let row: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+            row.trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The screen after `reply` arrived whole, to a prompt that is itself markdown-looking (the
+/// user's text is shown as typed).
+fn finished(prompt: &str, reply: &str, width: u16, height: u16) -> String {
+    let mut state = new_state(width, height);
+    let id = send(&mut state, prompt);
+    delta(&mut state, id, reply);
+    update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: Instant::now() });
+    screen(&mut state, width, height)
+}
+
+#[test]
+fn headings_emphasis_inline_code_and_links() {
+    let reply = "# Ownership\n\n## Borrowing\n\nRust has **strong**, *emphasised* and ~~struck~~ \
+                 words, `inline code`, [a link](https://doc.rust-lang.org) and <https://x.io>.\n\
+                 A single newline is a line break.\n\n### Lifetimes\nEnd.";
+    insta::assert_snapshot!(finished("Explain *ownership* in # points", reply, WIDTH, 20));
+}
+
+#[test]
+fn nested_and_numbered_lists_and_task_items() {
+    let reply = "Steps:\n\n1. Install\n2. Configure\n   - edit `config.toml`\n   - set the key\n     \
+                 1. in the shell\n     2. or in a file\n3. Run it, with a long item that has to wrap \
+                 around the narrow pane\n\n- [x] done\n- [ ] todo\n\n10. ten\n11. eleven";
+    insta::assert_snapshot!(finished("List it", reply, WIDTH, 22));
+}
+
+#[test]
+fn block_quotes_and_horizontal_rules() {
+    let reply = "> A quote that is long enough to wrap around at this narrow width, twice over.\n>\n\
+                 > > nested quote\n\n---\n\nAfter the rule.";
+    insta::assert_snapshot!(finished("Quote", reply, WIDTH, 14));
+}
+
+#[test]
+fn tables_align_columns_and_degrade_when_narrow() {
+    let reply = "| Crate | Downloads | Purpose |\n|:------|----------:|:-------:|\n\
+                 | tokio | 300M | async runtime for network applications |\n| serde | 400M | data |";
+    insta::assert_snapshot!(finished("Table", reply, WIDTH, 12));
+    insta::assert_snapshot!("tables_narrow", finished("Table", reply, 34, 14));
+    insta::assert_snapshot!("tables_too_narrow_become_records", finished("Table", reply, 18, 20));
+}
+
+#[test]
+fn code_blocks_have_a_language_label_and_unknown_languages_are_plain() {
+    let reply = "```rust\nfn main() {\n    println!(\"hello\");\n}\n```\n\n```\nno language\n```\n\n\
+                 ```klingon\nqapla'\n```";
+    insta::assert_snapshot!(finished("Code", reply, WIDTH, 18));
+}
+
+#[test]
+fn half_streamed_code_block_is_code_with_the_cursor_on_its_last_line() {
+    let mut state = new_state(WIDTH, 14);
+    let id = send(&mut state, "Write hello world");
+    for piece in ["Here it is:\n\n```py", "thon\ndef main():\n", "    print(\"hel"] {
+        delta(&mut state, id, piece);
+        screen(&mut state, WIDTH, 14);
+    }
+    insta::assert_snapshot!(screen(&mut state, WIDTH, 14));
+    delta(&mut state, id, "lo\")\n```\nDone.");
+    update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: Instant::now() });
+    insta::assert_snapshot!("half_streamed_code_block_finished", screen(&mut state, WIDTH, 14));
+}
+
+#[test]
+fn control_sequences_made_by_markdown_entities_never_reach_the_screen() {
+    let reply = "&#27;]52;c;aGk=&#7; and &#155;31m `&#27;` [x](&#27;[2J)";
+    let shown = finished("hi", reply, WIDTH, 8);
+    assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+    assert!(shown.contains("]52;c;aGk= and 31m"), "{shown}");
+}
