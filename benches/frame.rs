@@ -1,7 +1,7 @@
 //! Frame cost against history length, and the cost of ingesting streamed deltas.
 //!
-//! The promise: a frame costs the same with 10 or 10,000 messages, and a delta costs the
-//! same at the start and the end of a long reply.
+//! The promise: a frame costs the same with 10 or 10,000 messages (5 MB of markdown with
+//! highlighted code), and a delta costs the same at the start and the end of a long reply.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -9,33 +9,61 @@ use std::time::Instant;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
 
-const PARAGRAPH: &str = "Rust's ownership model lets the compiler prove memory safety without a garbage collector, \
-and the borrow checker keeps references valid for exactly as long as they are used.\n\
-- one item of a list\n- another item of a list\n\n";
+/// One realistic reply, about 1 kB: a heading, emphasis, a nested list, a highlighted
+/// code block, a quote with a link and a table. `n` makes each one different.
+fn reply(n: usize) -> String {
+    format!(
+        "## Step {n}: borrowing\n\n\
+         Rust's ownership model lets the compiler prove **memory safety** without a garbage \
+         collector; the borrow checker keeps `&T` and `&mut T` references valid for exactly as \
+         long as they are used. Moving a value hands it over; borrowing lends it, and the \
+         lender may not change it while the loan lasts.\n\n\
+         1. Each value has one *owner*.\n\
+         2. There can be many shared borrows or one mutable borrow.\n   - never both at once\n\
+         3. When the owner goes out of scope the value is dropped.\n\n\
+         ```rust\n\
+         fn longest<'a>(x: &'a str, y: &'a str) -> &'a str {{\n    if x.len() > y.len() {{ x }} else {{ y }}\n}}\n\n\
+         fn main() {{\n    let a = String::from(\"abcd\");\n    let result = longest(a.as_str(), \"xyz\");\n\
+         \x20   println!(\"The longest string is {{result}} ({n})\");\n}}\n\
+         ```\n\n\
+         > Note: see [the book](https://doc.rust-lang.org/book/ch10-03-lifetime-syntax.html) for more.\n\n\
+         | Borrow | Count | Mutable |\n|---|---:|:---:|\n| `&T` | many | no |\n| `&mut T` | one | yes |\n"
+    )
+}
+
+fn start_reply(state: &mut State, prompt: &str) -> RequestId {
+    update(state, Msg::Paste(prompt.into()));
+    update(state, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)));
+    state.stream.id().expect("request started")
+}
 
 fn conversation(messages: usize) -> State {
     let target = Target { provider: "bench".into(), model: "model".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(120, 40));
     let at = Instant::now();
-    for _ in 0..messages / 2 {
-        update(&mut state, Msg::Paste("A question about ownership?".into()));
-        update(
-            &mut state,
-            Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
-        );
-        let id = state.stream.id().expect("request started");
-        let content = PARAGRAPH.repeat(2);
+    let mut bytes = 0;
+    for n in 0..messages / 2 {
+        let id = start_reply(&mut state, "A question about ownership and borrowing?");
+        let content = reply(n);
+        bytes += content.len() + 41;
         update(
             &mut state,
             Msg::Api { id, event: ApiEvent::Delta { content, reasoning: String::new() }, at },
         );
         update(&mut state, Msg::Api { id, event: ApiEvent::Done, at });
     }
+    let laid_out = Instant::now();
     state.prepare_frame();
+    eprintln!(
+        "{messages} messages, {:.1} MB of markdown, first layout {:?}",
+        bytes as f64 / 1e6,
+        laid_out.elapsed()
+    );
     state
 }
 
@@ -54,36 +82,27 @@ fn frame_cost(c: &mut Criterion) {
     }
 }
 
-/// One frame's worth of streaming: 20 deltas then a layout and a draw, late in a long reply.
+/// One frame's worth of streaming: 20 deltas then a layout and a draw, late in an 80 kB
+/// markdown reply, half-way through a code block.
 fn streaming_cost(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
-    c.bench_function("stream/20_deltas_then_frame_at_80kB_reply", |b| {
+    let code = "    let value = compute(input, &mut cache);\n";
+    c.bench_function("stream/20_deltas_then_frame_at_80kB_markdown_reply", |b| {
         b.iter_batched(
             || {
                 let mut state = conversation(10);
-                update(&mut state, Msg::Paste("Write a long answer".into()));
-                update(
-                    &mut state,
-                    Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
-                );
-                let id = state.stream.id().expect("request started");
+                let id = start_reply(&mut state, "Write a long answer");
                 let at = Instant::now();
-                let content = PARAGRAPH.repeat(400);
-                update(
-                    &mut state,
-                    Msg::Api {
-                        id,
-                        event: ApiEvent::Delta { content, reasoning: String::new() },
-                        at,
-                    },
-                );
+                let mut content: String = (0..80).map(reply).collect();
+                content.push_str("```rust\nfn main() {\n");
+                let event = ApiEvent::Delta { content, reasoning: String::new() };
+                update(&mut state, Msg::Api { id, event, at });
                 state.prepare_frame();
                 (state, id, at)
             },
             |(mut state, id, at)| {
-                for _ in 0..20 {
-                    let event =
-                        ApiEvent::Delta { content: " token".into(), reasoning: String::new() };
+                for piece in code.split_inclusive(' ').cycle().take(20) {
+                    let event = ApiEvent::Delta { content: piece.into(), reasoning: String::new() };
                     update(&mut state, Msg::Api { id, event, at });
                 }
                 state.prepare_frame();
@@ -118,5 +137,42 @@ fn select_cost(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, frame_cost, streaming_cost, select_cost);
+/// A reply streamed without end, a few characters per delta, with a frame after every 20:
+/// the time per delta, layout and drawing amortised, must stay far under 50 µs so 20,000
+/// deltas a second never fall behind, however long the reply grows.
+fn delta_cost(c: &mut Criterion) {
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let mut state = conversation(10);
+    let id = start_reply(&mut state, "Write an endless answer");
+    let at = Instant::now();
+    let source: String = (0..50).map(reply).collect();
+    let deltas: Vec<String> = source
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect();
+    let mut next = 0;
+    c.bench_function("stream/one_delta_amortised_with_a_frame_per_20", |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            for i in 0..iters {
+                let content = deltas[next % deltas.len()].clone();
+                next += 1;
+                let event = ApiEvent::Delta { content, reasoning: String::new() };
+                update(&mut state, Msg::Api { id, event, at });
+                if i % 20 == 19 {
+                    state.prepare_frame();
+                    terminal.draw(|frame| rockchat::ui::render(&state, frame)).expect("draw");
+                }
+            }
+            started.elapsed()
+        })
+    });
+    eprintln!(
+        "reply streamed to {} kB",
+        state.conversation.messages().last().map_or(0, |m| m.content.len() / 1000)
+    );
+}
+
+criterion_group!(benches, frame_cost, streaming_cost, select_cost, delta_cost);
 criterion_main!(benches);

@@ -115,3 +115,31 @@ fn control_sequences_made_by_markdown_entities_never_reach_the_screen() {
     assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
     assert!(shown.contains("]52;c;aGk= and 31m"), "{shown}");
 }
+
+#[test]
+fn a_long_conversation_lays_out_only_what_is_near_the_screen_until_scrolled_to() {
+    let mut state = new_state(WIDTH, 20);
+    for n in 0..300 {
+        let id = send(&mut state, &format!("question {n}"));
+        delta(&mut state, id, &format!("## Answer {n}\n\n```rust\nlet n = {n};\n```\n"));
+        update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: Instant::now() });
+    }
+    screen(&mut state, WIDTH, 20);
+    // A resize drops every layout; only the newest messages are laid out again.
+    update(&mut state, Msg::Resize(WIDTH - 10, 20));
+    let bottom = screen(&mut state, WIDTH - 10, 20);
+    assert!(bottom.contains("question 299") && bottom.contains("let n = 299;"), "{bottom}");
+    assert!(!state.transcript.is_complete());
+    let laid = state.transcript.total_lines();
+    assert!(laid < 200, "{laid} lines laid out for a 20-line screen");
+    // Paging up always finds lines ready, and reading position is kept.
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)));
+    let paged = screen(&mut state, WIDTH - 10, 20);
+    assert!(paged.contains("Answer 297"), "{paged}");
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
+    let top = screen(&mut state, WIDTH - 10, 20);
+    assert!(top.starts_with("● You\n  question 0\n\n◆ gpt-4o-mini\n  ## Answer 0"), "{top}");
+    assert!(state.transcript.is_complete());
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
+    assert_eq!(screen(&mut state, WIDTH - 10, 20), bottom);
+}

@@ -286,13 +286,23 @@ impl State {
         let after = self.transcript.total_lines();
         // A reader who scrolled up keeps looking at the same text while new lines arrive.
         if self.view.scroll_up > 0 && after > before {
-            self.view.scroll_up += after - before;
+            self.view.scroll_up = self.view.scroll_up.saturating_add(after - before);
+        }
+        // Older messages are laid out on demand: what is shown, two pages above it so paging
+        // up finds its lines ready, and the selected message.
+        let height = self.view.height as usize;
+        let needed = self.view.scroll_up.saturating_add(height.saturating_mul(3));
+        let messages = self.conversation.messages();
+        self.transcript.lay_out_above(messages, needed);
+        if let Some(selection) = &self.selection {
+            self.transcript.lay_out_down_to(messages, selection.index);
         }
         if std::mem::take(&mut self.view.reveal)
             && let Some(selection) = &self.selection
             && let Some((top, height)) = self.transcript.span(selection.index)
         {
-            self.view.scroll_up = reveal(self.view.scroll_up, top, height, after, self.view.height);
+            let total = self.transcript.total_lines();
+            self.view.scroll_up = reveal(self.view.scroll_up, top, height, total, self.view.height);
         }
         self.view.scroll_up = self.view.scroll_up.min(self.max_scroll());
     }

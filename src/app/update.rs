@@ -212,7 +212,8 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageUp => scroll_by(state, page(state) as isize),
         Action::PageDown => scroll_by(state, -(page(state) as isize)),
         Action::ScrollTop => {
-            state.view.scroll_up = state.max_scroll();
+            // Past any laid-out line: the next frame lays out the rest and stops at the top.
+            state.view.scroll_up = usize::MAX;
             Vec::new()
         }
         Action::ScrollBottom => {

@@ -356,7 +356,9 @@ fn mouse_wheel_scrolls_and_home_goes_to_the_top() {
     update(&mut state, Msg::Mouse(wheel));
     assert_eq!(state.view.scroll_up, 3);
     key(&mut state, KeyCode::Home, KeyModifiers::NONE);
+    state.prepare_frame();
     assert_eq!(state.view.scroll_up, state.max_scroll());
+    assert!(state.transcript.is_complete());
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub struct TranscriptCache {
     show_reasoning: bool,
     theme: Option<Theme>,
     entries: Vec<Entry>,
+    /// Entries before this one are not laid out yet and count no lines: after a resize or
+    /// on opening a long conversation, older messages are laid out only when scrolled to.
+    laid_from: usize,
+    /// Lines of the laid-out entries.
     total: usize,
 }
 
@@ -78,17 +82,23 @@ impl TranscriptCache {
             || self.theme != Some(*theme)
         {
             self.entries.clear();
+            self.entries.resize_with(messages.len(), Entry::default);
+            self.laid_from = messages.len();
             self.width = width;
             self.show_reasoning = show_reasoning;
             self.theme = Some(*theme);
             self.total = 0;
         }
         let keep = messages.len().min(self.entries.len());
-        for removed in self.entries.drain(keep..) {
-            self.total -= removed.height();
+        let laid_from = self.laid_from;
+        for (index, removed) in self.entries.drain(keep..).enumerate() {
+            if keep + index >= laid_from {
+                self.total -= removed.height();
+            }
         }
-        let text_width = (width as usize).saturating_sub(INDENT.len()).max(1);
-        let from = changed_from.min(self.entries.len());
+        self.laid_from = self.laid_from.min(keep);
+        let text_width = self.text_width();
+        let from = changed_from.max(self.laid_from).min(self.entries.len());
         for (index, message) in messages.iter().enumerate().skip(from) {
             if index == self.entries.len() {
                 let mut entry = Entry::default();
@@ -104,6 +114,41 @@ impl TranscriptCache {
                 self.total += entry.height();
             }
         }
+    }
+
+    /// Lays out older messages, newest first, until `lines` lines above the bottom are
+    /// ready (all of them for `usize::MAX`). Lines appear above the ones already laid out,
+    /// so a position counted from the bottom stays put.
+    pub fn lay_out_above(&mut self, messages: &[Message], lines: usize) {
+        self.lay_out_older(messages, |cache| cache.total < lines);
+    }
+
+    /// Lays out older messages down to message `index`, for a selection moving up.
+    pub fn lay_out_down_to(&mut self, messages: &[Message], index: usize) {
+        self.lay_out_older(messages, |cache| cache.laid_from > index);
+    }
+
+    fn lay_out_older(&mut self, messages: &[Message], more: impl Fn(&Self) -> bool) {
+        let text_width = self.text_width();
+        let Some(theme) = self.theme else {
+            return;
+        };
+        self.laid_from = self.laid_from.min(messages.len()).min(self.entries.len());
+        while self.laid_from > 0 && more(self) {
+            self.laid_from -= 1;
+            let entry = &mut self.entries[self.laid_from];
+            layout(entry, &messages[self.laid_from], text_width, self.show_reasoning, &theme);
+            self.total += entry.height();
+        }
+    }
+
+    /// True when every message is laid out.
+    pub fn is_complete(&self) -> bool {
+        self.laid_from == 0
+    }
+
+    fn text_width(&self) -> usize {
+        (self.width as usize).saturating_sub(INDENT.len()).max(1)
     }
 
     /// Where message `index` starts (counting lines from the top) and how many lines it
@@ -130,7 +175,7 @@ impl TranscriptCache {
         // Walk back from the newest message: only the visible ones are touched.
         let mut first = self.entries.len();
         let mut cursor = self.total;
-        while first > 0 && cursor > start {
+        while first > self.laid_from && cursor > start {
             first -= 1;
             cursor -= self.entries[first].height();
         }
