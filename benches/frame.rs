@@ -21,7 +21,8 @@ fn reply(n: usize) -> String {
          Rust's ownership model lets the compiler prove **memory safety** without a garbage \
          collector; the borrow checker keeps `&T` and `&mut T` references valid for exactly as \
          long as they are used. Moving a value hands it over; borrowing lends it, and the \
-         lender may not change it while the loan lasts.\n\n\
+         lender may not change it while the loan lasts. Read the compiler's errors: they \
+         explain the rule that was broken and often the fix.\n\n\
          1. Each value has one *owner*.\n\
          2. There can be many shared borrows or one mutable borrow.\n   - never both at once\n\
          3. When the owner goes out of scope the value is dropped.\n\n\
@@ -80,6 +81,21 @@ fn frame_cost(c: &mut Criterion) {
             })
         });
     }
+}
+
+/// A resize drops every layout; the next frame lays out only what is near the screen.
+fn resize_cost(c: &mut Criterion) {
+    let mut state = conversation(10_000);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let mut width = 120;
+    c.bench_function("resize/10000_messages", |b| {
+        b.iter(|| {
+            width = if width == 120 { 119 } else { 120 };
+            update(&mut state, Msg::Resize(width, 40));
+            state.prepare_frame();
+            terminal.draw(|frame| rockchat::ui::render(black_box(&state), frame)).expect("draw");
+        })
+    });
 }
 
 /// One frame's worth of streaming: 20 deltas then a layout and a draw, late in an 80 kB
@@ -174,5 +190,5 @@ fn delta_cost(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, frame_cost, streaming_cost, select_cost, delta_cost);
+criterion_group!(benches, frame_cost, resize_cost, streaming_cost, select_cost, delta_cost);
 criterion_main!(benches);
