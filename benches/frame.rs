@@ -83,6 +83,21 @@ fn frame_cost(c: &mut Criterion) {
     }
 }
 
+/// What `markdown::warm_up` loads on a background thread at start: the first code block
+/// drawn waits for at most this long, and only if it comes before the loading is done.
+fn highlighter_load_cost(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup");
+    group.sample_size(10);
+    group.bench_function("load_syntaxes_and_themes", |b| {
+        b.iter(|| {
+            let syntaxes = syntect::parsing::SyntaxSet::load_defaults_newlines();
+            let themes = syntect::highlighting::ThemeSet::load_defaults();
+            black_box((syntaxes, themes))
+        })
+    });
+    group.finish();
+}
+
 /// A resize drops every layout; the next frame lays out only what is near the screen.
 fn resize_cost(c: &mut Criterion) {
     let mut state = conversation(10_000);
@@ -190,5 +205,13 @@ fn delta_cost(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, frame_cost, resize_cost, streaming_cost, select_cost, delta_cost);
+criterion_group!(
+    benches,
+    highlighter_load_cost,
+    frame_cost,
+    resize_cost,
+    streaming_cost,
+    select_cost,
+    delta_cost
+);
 criterion_main!(benches);

@@ -1,0 +1,61 @@
+//! The markdown renderer on any text: no panic, no control character in what reaches the
+//! screen, and a reply streamed in two parts lays out exactly as the whole.
+//!
+//! The renderer and the theme are compiled from ../src; `config` is a stand-in for the two
+//! config types the theme names, so the rest of the crate stays out of the build.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[allow(dead_code)]
+mod config {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum ThemeChoice {
+        #[default]
+        Auto,
+        Dark,
+        Light,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct ColorOverrides(
+        pub std::collections::BTreeMap<&'static str, ratatui::style::Color>,
+    );
+}
+
+#[allow(dead_code)]
+mod ui {
+    #[path = "../../../src/ui/markdown/mod.rs"]
+    pub mod markdown;
+    #[path = "../../../src/ui/theme.rs"]
+    pub mod theme;
+}
+
+use ui::markdown::{self, Progress};
+use ui::theme::Theme;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let theme = if data.len() % 2 == 0 { Theme::dark() } else { Theme::monochrome() };
+    let mut split = text.len() / 2;
+    while !text.is_char_boundary(split) {
+        split -= 1;
+    }
+    for width in [1, 9, 40, 120] {
+        let whole = markdown::render(text, width, &theme);
+        for line in &whole {
+            for span in &line.spans {
+                assert!(!span.content.chars().any(char::is_control), "{span:?}");
+            }
+        }
+        let mut progress = Progress::default();
+        let mut streamed = Vec::new();
+        markdown::render_more(&text[..split], false, width, &theme, &mut progress, &mut streamed);
+        let tail = markdown::render_more(text, true, width, &theme, &mut progress, &mut streamed);
+        streamed.extend(tail);
+        assert_eq!(streamed, whole, "split at {split}, width {width}");
+    }
+    let _ = markdown::code_blocks(text);
+});
