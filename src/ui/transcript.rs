@@ -220,6 +220,7 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
     if entry.key != message.key
         || entry.faded != faded
         || message.content.len() < entry.body_upto.max(entry.markdown.upto)
+        || !message.content.is_char_boundary(entry.markdown.upto)
         || message.hidden
     {
         entry.body.clear();

@@ -25,6 +25,9 @@ static LIGHT: LazyLock<Option<Highlighter<'static>>> =
 
 const DARK_THEME: &str = "base16-ocean.dark";
 const LIGHT_THEME: &str = "InspiredGitHub";
+/// A longer line (minified code, a data dump) is shown plain, with the rest of its block:
+/// regex highlighting of one huge line could stall a frame.
+const MAX_HIGHLIGHTED_LINE: usize = 2_000;
 /// Labels longer than this are cut: an info string is model output and may be anything.
 const MAX_LABEL: usize = 40;
 
@@ -94,8 +97,10 @@ pub fn line(
     let bar = Span::styled("│ ", theme.frame);
     let width = width.saturating_sub(2).max(1);
     let pieces = match state {
-        Some(highlight) => highlight_line(highlight, source),
-        None => None,
+        Some(highlight) if source.len() <= MAX_HIGHLIGHTED_LINE => {
+            highlight_line(highlight, source)
+        }
+        _ => None,
     };
     let pieces = match pieces {
         Some(pieces) => pieces,

@@ -64,8 +64,9 @@ pub fn render_more(
 ) -> Vec<Line<'static>> {
     let width = width.max(1);
     if !text.is_char_boundary(progress.upto) {
+        // Not the text `progress` was made from: the caller broke the contract, and
+        // starting over beats slicing at a bad offset.
         *progress = Progress::default();
-        committed.clear();
     }
     let mut fence = progress.fence.as_ref().map(|open| open.fence);
     let mut highlight = progress.fence.as_mut().and_then(|open| open.highlight.take());

@@ -217,3 +217,12 @@ fn code_blocks_are_listed_in_order_with_their_language() {
         ]
     );
 }
+
+#[test]
+fn a_huge_code_line_is_shown_plain_rather_than_stall_the_highlighter() {
+    let text = format!("```js\nlet a = 1;\n{}\nlet b = 2;\n```", "x+".repeat(2_000));
+    let lines = render(&text, 200_000, &Theme::dark());
+    assert!(lines[1].spans.len() > 2, "short lines before it are highlighted");
+    assert_eq!(lines[2].spans.len(), 2, "bar and one plain run");
+    assert_eq!(lines[3].spans.len(), 2, "the rest of the block stays plain");
+}
