@@ -26,6 +26,8 @@ pub struct Config {
     pub system_prompt: String,
     pub mouse: bool,
     pub theme: ThemeChoice,
+    /// `[colors]`: foreground colours laid over the chosen theme.
+    pub colors: ColorOverrides,
     /// Retries after a failed first try (connection errors, 408, 409, 429, 5xx).
     pub max_retries: u32,
     /// Seconds the server may stay silent before a request is given up on.
@@ -46,6 +48,25 @@ pub enum ThemeChoice {
     Dark,
     Light,
 }
+
+/// Which parts of the screen `[colors]` can recolour (the foreground only).
+pub const COLOR_KEYS: [&str; 11] = [
+    "user",
+    "assistant",
+    "error",
+    "warning",
+    "border",
+    "heading",
+    "code",
+    "link",
+    "quote",
+    "marker",
+    "frame",
+];
+
+/// `[colors]` as read: a colour for some of [`COLOR_KEYS`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColorOverrides(pub BTreeMap<&'static str, ratatui::style::Color>);
 
 /// `[models."NAME"]`: what a model's window is, when the built-in table or the server
 /// does not know (or is wrong).
@@ -116,6 +137,7 @@ struct FileConfig {
     system_prompt: Option<String>,
     mouse: Option<bool>,
     theme: Option<ThemeChoice>,
+    colors: Option<BTreeMap<String, Spanned<String>>>,
     max_retries: Option<u32>,
     idle_timeout_secs: Option<u64>,
     /// Spanned for the line of each `[providers.NAME]` header.
@@ -147,6 +169,7 @@ impl Config {
             system_prompt: String::new(),
             mouse: false,
             theme: ThemeChoice::Auto,
+            colors: ColorOverrides::default(),
             max_retries: 0,
             idle_timeout_secs: 0,
             providers: BTreeMap::new(),
@@ -210,6 +233,22 @@ impl Config {
         }
         if let Some(theme) = file.theme {
             self.theme = theme;
+        }
+        for (key, value) in file.colors.unwrap_or_default() {
+            let at = value.span().start;
+            let Some(known) = COLOR_KEYS.iter().find(|known| **known == key) else {
+                let message = format!("unknown colour; known: {}", COLOR_KEYS.join(", "));
+                return Err(source.invalid(at, Some(format!("colors.{key}")), message));
+            };
+            let colour = value.get_ref().parse().map_err(|_| {
+                let message = format!(
+                    "`{}` is not a colour: use a name (\"red\", \"lightblue\"), a 256-colour \
+                     index (\"208\") or \"#rrggbb\"",
+                    value.get_ref()
+                );
+                source.invalid(at, Some(format!("colors.{key}")), message)
+            })?;
+            self.colors.0.insert(known, colour);
         }
         if let Some(retries) = file.max_retries {
             self.max_retries = retries;

@@ -130,7 +130,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
+         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `colors`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
     );
 }
 
@@ -344,4 +344,20 @@ fn theme_defaults_to_auto_and_names_a_wrong_value() {
     let (line, key, message) = invalid("mouse = true\ntheme = \"blue\"\n");
     assert_eq!((line, key.as_deref()), (2, Some("theme")));
     assert!(message.contains("auto") && message.contains("light"), "{message}");
+}
+
+#[test]
+fn colours_are_checked_and_name_their_key() {
+    use ratatui::style::Color;
+    let config =
+        parse("[colors]\nheading = \"#e0a040\"\nlink = \"lightcyan\"\ncode = \"208\"\n").unwrap();
+    assert_eq!(config.colors.0["heading"], Color::Rgb(0xe0, 0xa0, 0x40));
+    assert_eq!(config.colors.0["link"], Color::LightCyan);
+    assert_eq!(config.colors.0["code"], Color::Indexed(208));
+    let (line, key, message) = invalid("[colors]\nlink = \"blu\"\n");
+    assert_eq!((line, key.as_deref()), (2, Some("colors.link")));
+    assert!(message.contains("#rrggbb"), "{message}");
+    let (line, key, message) = invalid("[colors]\n\nbackground = \"red\"\n");
+    assert_eq!((line, key.as_deref()), (3, Some("colors.background")));
+    assert!(message.contains("heading"), "{message}");
 }

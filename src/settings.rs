@@ -84,7 +84,8 @@ pub fn resolve(
             config.theme,
             env("NO_COLOR").as_deref(),
             env("COLORFGBG").as_deref(),
-        ),
+        )
+        .with_colors(&config.colors),
         max_retries: config.max_retries,
         windows: config
             .models

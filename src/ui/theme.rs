@@ -8,7 +8,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-pub use crate::config::ThemeChoice;
+pub use crate::config::{ColorOverrides, ThemeChoice};
 
 /// Which syntax-highlighting palette fenced code uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,31 @@ impl Theme {
         };
         if light { Self::light() } else { Self::dark() }
     }
+
+    /// The user's `[colors]` over this theme; a monochrome theme stays monochrome.
+    pub fn with_colors(mut self, colors: &ColorOverrides) -> Self {
+        if self.syntax == Syntax::Off {
+            return self;
+        }
+        for (&key, &colour) in &colors.0 {
+            let style = match key {
+                "user" => &mut self.user,
+                "assistant" => &mut self.assistant,
+                "error" => &mut self.error,
+                "warning" => &mut self.warning,
+                "border" => &mut self.border,
+                "heading" => &mut self.heading,
+                "code" => &mut self.code,
+                "link" => &mut self.link,
+                "quote" => &mut self.quote,
+                "marker" => &mut self.marker,
+                "frame" => &mut self.frame,
+                _ => continue,
+            };
+            *style = style.fg(colour);
+        }
+        self
+    }
 }
 
 /// Reads `COLORFGBG` ("fg;bg", or "fg;default;bg" from rxvt), set by rxvt, Konsole and
@@ -193,6 +218,11 @@ mod tests {
         for style in styles {
             assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
         }
+        let mut colors = ColorOverrides::default();
+        colors.0.insert("heading", Color::Indexed(208));
+        assert_eq!(theme.with_colors(&colors), theme, "NO_COLOR beats [colors]");
+        let dark = Theme::dark().with_colors(&colors);
+        assert_eq!(dark.heading, Style::new().fg(Color::Indexed(208)).add_modifier(Modifier::BOLD));
         // An empty NO_COLOR is the same as unset.
         assert_eq!(Theme::resolve(ThemeChoice::Dark, Some(""), None), Theme::dark());
     }
