@@ -48,6 +48,9 @@ struct Entry {
     body: Vec<Line<'static>>,
     body_upto: usize,
     markdown: Progress,
+    /// The body was laid out as finished text, its last line closed: it must be laid out
+    /// afresh if the message streams again.
+    finished: bool,
     /// The unfinished last paragraph and the footer, laid out again on every change.
     tail: Vec<Line<'static>>,
 }
@@ -221,6 +224,7 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
         || entry.faded != faded
         || message.content.len() < entry.body_upto.max(entry.markdown.upto)
         || !message.content.is_char_boundary(entry.markdown.upto)
+        || (entry.finished && message.status == Status::Streaming)
         || message.hidden
     {
         entry.body.clear();
@@ -240,6 +244,7 @@ fn layout(entry: &mut Entry, message: &Message, width: usize, show_reasoning: bo
 
     let content = &message.content;
     let streaming = message.status == Status::Streaming;
+    entry.finished = !streaming;
     let mut tail = if message.role == Role::Assistant {
         let mut committed = Vec::new();
         let rest = markdown::render_more(
