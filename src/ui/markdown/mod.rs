@@ -106,9 +106,49 @@ pub fn render_more(
                 tail.extend(rows.into_iter().map(Line::from));
             }
         }
-        None => render::markdown(rest, width, theme, &mut progress.started.clone(), &mut tail),
+        None => {
+            let rest = if complete { rest.into() } else { close_open_spans(rest) };
+            render::markdown(&rest, width, theme, &mut progress.started.clone(), &mut tail);
+        }
     }
     tail
+}
+
+/// The unfinished tail with its open `code span` and `**strong**` run closed, so a word
+/// being streamed shows in its style at once instead of behind literal `**` that vanish
+/// (and shift the line) when the closer arrives. Only the last paragraph is looked at, and
+/// not one holding a fence.
+fn close_open_spans(tail: &str) -> std::borrow::Cow<'_, str> {
+    let last = tail.rfind("\n\n").map_or(tail, |at| &tail[at + 2..]);
+    if last.lines().any(|line| blocks::opens(line.trim_start()).is_some()) {
+        return tail.into();
+    }
+    let (mut in_code, mut strong) = (false, false);
+    let mut chars = last.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => in_code = !in_code,
+            '\\' => {
+                chars.next();
+            }
+            '*' if !in_code && chars.peek() == Some(&'*') => {
+                chars.next();
+                strong = !strong;
+            }
+            _ => {}
+        }
+    }
+    if !in_code && !strong {
+        return tail.into();
+    }
+    let mut closed = tail.to_owned();
+    if in_code {
+        closed.push('`');
+    }
+    if strong {
+        closed.push_str("**");
+    }
+    closed.into()
 }
 
 /// One code block of a message, as the user sees it numbered from the top.

@@ -226,3 +226,18 @@ fn a_huge_code_line_is_shown_plain_rather_than_stall_the_highlighter() {
     assert_eq!(lines[2].spans.len(), 2, "bar and one plain run");
     assert_eq!(lines[3].spans.len(), 2, "the rest of the block stays plain");
 }
+
+#[test]
+fn a_strong_word_or_code_span_being_streamed_shows_styled_at_once() {
+    let theme = Theme::dark();
+    let tail =
+        |text| render_more(text, false, 40, &theme, &mut Progress::default(), &mut Vec::new());
+    let lines = tail("Use **bold te");
+    assert_eq!(plain(&lines), ["Use bold te"]);
+    assert!(lines[0].spans[1].style.add_modifier.contains(Modifier::BOLD));
+    let lines = tail("call `foo(");
+    assert_eq!(plain(&lines), ["call foo("]);
+    assert_eq!(lines[0].spans[1].style, theme.code);
+    // Closed spans, and stars that are not markup, are left alone.
+    assert_eq!(plain(&tail("**a** and 2*3")), ["a and 2*3"]);
+}
