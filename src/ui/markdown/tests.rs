@@ -241,3 +241,70 @@ fn a_strong_word_or_code_span_being_streamed_shows_styled_at_once() {
     // Closed spans, and stars that are not markup, are left alone.
     assert_eq!(plain(&tail("**a** and 2*3")), ["a and 2*3"]);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const TOKENS: &[&str] = &[
+        "# ",
+        "**",
+        "*",
+        "`",
+        "```",
+        "```rust",
+        "~~~",
+        "\n",
+        "\n\n",
+        "- ",
+        "1. ",
+        "> ",
+        "  ",
+        "    ",
+        "| a | b |\n|---|--:|\n| 1 | 2 |",
+        "---",
+        "word ",
+        "日本語",
+        "\t",
+        "[l](u)",
+        "&#27;",
+        "<b>",
+        "\\",
+        "- [ ] ",
+    ];
+
+    fn markdownish() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|t| t.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn streamed_in_three_parts_equals_rendered_at_once(
+            text in markdownish(),
+            a in 0.0..1.0f64,
+            b in 0.0..1.0f64,
+            width in 1usize..50,
+        ) {
+            let boundary = |f: f64| {
+                let mut at = (text.len() as f64 * f) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                at
+            };
+            let (first, second) = (boundary(a.min(b)), boundary(a.max(b)));
+            let theme = Theme::dark();
+            let whole = render(&text, width, &theme);
+            let mut progress = Progress::default();
+            let mut streamed = Vec::new();
+            for end in [first, second] {
+                render_more(&text[..end], false, width, &theme, &mut progress, &mut streamed);
+                prop_assert_eq!(&streamed[..], &whole[..streamed.len()]);
+            }
+            let tail = render_more(&text, true, width, &theme, &mut progress, &mut streamed);
+            streamed.extend(tail);
+            prop_assert_eq!(streamed, whole);
+        }
+    }
+}
