@@ -93,7 +93,14 @@ impl Writer<'_> {
                 }
             }
             Event::Code(text) => self.text(&text, self.style().patch(self.theme.code)),
-            Event::Html(text) | Event::InlineHtml(text) => self.text(&text, self.theme.dim),
+            // An html block comes a line at a time, each with its newline.
+            Event::Html(text) => {
+                if self.inline.last().is_some_and(|line| !line.is_empty()) {
+                    self.inline.push(Vec::new());
+                }
+                self.text(text.trim_end_matches('\n'), self.theme.dim);
+            }
+            Event::InlineHtml(text) => self.text(&text, self.theme.dim),
             Event::InlineMath(text) | Event::DisplayMath(text) => self.text(&text, self.style()),
             Event::FootnoteReference(label) => self.text(&format!("[^{label}]"), self.style()),
             // A single newline is a line break, as on GitHub and in chat UIs: models write

@@ -308,3 +308,9 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn html_is_shown_as_written_without_extra_lines() {
+    assert_eq!(shown("<div>\nhi\n</div>\n\nafter", 40), ["<div>", "hi", "</div>", "", "after"]);
+    assert_eq!(shown("a <b>bold</b> c", 40), ["a <b>bold</b> c"]);
+}
