@@ -296,39 +296,20 @@ fn switch_branch(state: &mut State, index: usize, step: isize) -> Vec<Effect> {
     }
 }
 
-/// The contents of the fenced code blocks (``` or ~~~) in `text`, in order, without their
-/// fences. A block still open at the end (a reply cut off) counts up to there.
+/// The code of each block in `text` without fences or final newline, numbered as the
+/// transcript shows them (the markdown renderer finds them, so the n-th block copied is the
+/// n-th block on screen). A block still open at the end (a reply cut off) counts up to there.
 pub fn code_blocks(text: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut open: Option<(char, usize, Vec<&str>)> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        let fence = fence_of(trimmed).filter(|_| indent <= 3);
-        match (&mut open, fence) {
-            (None, Some((ch, len))) => open = Some((ch, len, Vec::new())),
-            (Some((ch, len, _)), Some((c, l)))
-                if c == *ch && l >= *len && trimmed[l..].trim().is_empty() =>
-            {
-                if let Some((_, _, lines)) = open.take() {
-                    blocks.push(lines.join("\n"));
-                }
+    crate::ui::markdown::code_blocks(text)
+        .into_iter()
+        .map(|block| {
+            let mut code = block.code;
+            if code.ends_with('\n') {
+                code.pop();
             }
-            (Some((_, _, lines)), _) => lines.push(line),
-            (None, None) => {}
-        }
-    }
-    if let Some((_, _, lines)) = open {
-        blocks.push(lines.join("\n"));
-    }
-    blocks
-}
-
-/// A fence's character and length: three or more backticks or tildes.
-fn fence_of(line: &str) -> Option<(char, usize)> {
-    let ch = line.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = line.chars().take_while(|&c| c == ch).count();
-    (len >= 3).then_some((ch, len))
+            code
+        })
+        .collect()
 }
 
 #[cfg(test)]
