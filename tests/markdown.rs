@@ -143,3 +143,31 @@ fn a_long_conversation_lays_out_only_what_is_near_the_screen_until_scrolled_to()
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
     assert_eq!(screen(&mut state, WIDTH - 10, 20), bottom);
 }
+
+#[test]
+fn selecting_upwards_past_the_laid_out_messages_lays_them_out_and_shows_them() {
+    let mut state = new_state(WIDTH, 16);
+    for n in 0..60 {
+        let id = send(&mut state, &format!("question {n}"));
+        delta(&mut state, id, &format!("answer {n}\n\n```sh\necho {n}\n```"));
+        update(&mut state, Msg::Api { id, event: ApiEvent::Done, at: Instant::now() });
+    }
+    screen(&mut state, WIDTH, 16);
+    update(&mut state, Msg::Resize(WIDTH - 4, 16));
+    screen(&mut state, WIDTH - 4, 16);
+    assert!(!state.transcript.is_complete());
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    for _ in 0..100 {
+        update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE)));
+        screen(&mut state, WIDTH - 4, 16);
+    }
+    // Tab selects the newest message (119); 100 up is message 19, the reply "answer 9".
+    let shown = screen(&mut state, WIDTH - 4, 16);
+    assert!(
+        shown.contains(
+            "  answer 9
+"
+        ) && shown.contains("echo 9"),
+        "{shown}"
+    );
+}
