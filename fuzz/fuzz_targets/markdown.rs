@@ -18,21 +18,23 @@ mod config {
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Default)]
-    pub struct ColorOverrides(
-        pub std::collections::BTreeMap<&'static str, ratatui::style::Color>,
-    );
+    pub struct ColorOverrides(pub std::collections::BTreeMap<&'static str, ratatui::style::Color>);
 }
 
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/ui/markdown/mod.rs"]
+mod markdown;
 #[allow(dead_code)]
+#[path = "../../src/ui/theme.rs"]
+pub mod theme;
+
+/// Where the renderer looks for the theme (`crate::ui::theme`).
 mod ui {
-    #[path = "../../../src/ui/markdown/mod.rs"]
-    pub mod markdown;
-    #[path = "../../../src/ui/theme.rs"]
-    pub mod theme;
+    pub use super::theme;
 }
 
-use ui::markdown::{self, Progress};
-use ui::theme::Theme;
+use markdown::Progress;
+use theme::Theme;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
