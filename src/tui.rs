@@ -201,12 +201,43 @@ fn write_raw(sequence: &str) -> io::Result<()> {
 /// that into a key), and returns once `fg` has continued it. The driver releases the
 /// terminal before and takes it back after.
 fn stop_until_continued() -> io::Result<()> {
+    if !job_control_available() {
+        return Err(io::Error::other("no shell with job control to return to (Ctrl+D quits)"));
+    }
     // SAFETY: kill(2) with pid 0 and a valid signal number only sends a signal; the default
     // action of SIGTSTP stops the group, and execution resumes here on SIGCONT. The whole
     // group is stopped so a wrapper (a script, `cargo run`) stops too and the shell gets its
     // prompt back.
     let sent = unsafe { libc::kill(0, libc::SIGTSTP) };
     if sent == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Whether a stop would reach a shell. The kernel drops SIGTSTP sent to an orphaned process
+/// group (no member has a parent in another group of the same session: nobody to `fg` it),
+/// which is rockchat's case when it is a terminal's or tmux pane's own command. The group
+/// leader's parent is the shell when there is one (`cargo run` puts cargo in front).
+#[cfg(target_os = "linux")]
+fn job_control_available() -> bool {
+    // SAFETY: getpgrp and getsid(0) only read this process's ids.
+    let (group, session) = unsafe { (libc::getpgrp(), libc::getsid(0)) };
+    let Some(parent) = parent_of(group) else { return true };
+    // SAFETY: getpgid and getsid only read ids; a pid that has gone away gives -1.
+    let (parent_group, parent_session) = unsafe { (libc::getpgid(parent), libc::getsid(parent)) };
+    parent_group != group && parent_session == session
+}
+
+#[cfg(not(target_os = "linux"))]
+fn job_control_available() -> bool {
+    true
+}
+
+/// A process's parent from `/proc/PID/stat` (`pid (name) state ppid …`; the name may hold
+/// spaces and parentheses, so fields are read after the last `)`).
+#[cfg(target_os = "linux")]
+fn parent_of(pid: libc::pid_t) -> Option<libc::pid_t> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn restore() {

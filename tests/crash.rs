@@ -90,3 +90,48 @@ async fn a_reply_cut_by_kill_9_comes_back_partial_and_marked_interrupted() {
     // 30 words arrived over about 1.2 s; saves every 250 ms keep all but the last few.
     assert!(reply.content.contains("w20 "), "too little was saved: {:?}", reply.content);
 }
+
+/// A pty's own command has no shell to return to (its process group is orphaned, so the
+/// kernel would drop the stop signal): Ctrl+Z says so, and the app carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_z_without_a_job_control_shell_says_why_and_keeps_running() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: 30, cols: 140, pixel_width: 0, pixel_height: 0 })
+            .unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
+        command.args(["--base-url", "http://127.0.0.1:9/v1", "--model", "tiny"]);
+        command.env("ROCKCHAT_DATA_DIR", &data_dir);
+        command.env("HOME", &data_dir);
+        command.env("XDG_CONFIG_HOME", &data_dir);
+        command.env("TERM", "xterm-256color");
+        command.env_remove("ROCKCHAT_CONFIG");
+        let mut child = pty.slave.spawn_command(command).unwrap();
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        wait_for(&output, &mut seen, "F1 help");
+        let mut keys = pty.master.take_writer().unwrap();
+        keys.write_all(b"\x1a").unwrap();
+        keys.flush().unwrap();
+        wait_for(&output, &mut seen, "no shell with job control to return to");
+        keys.write_all(b"still here").unwrap();
+        keys.flush().unwrap();
+        wait_for(&output, &mut seen, "still here");
+        keys.write_all(b"\x04").unwrap();
+        keys.flush().unwrap();
+        assert!(child.wait().unwrap().success());
+    })
+    .await
+    .unwrap();
+}
