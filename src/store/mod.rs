@@ -8,6 +8,7 @@ mod attachments;
 pub mod import;
 mod queries;
 mod schema;
+mod search;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,10 +16,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use queries::{
-    ConversationSummary, MessageFields, SearchHit, StoredConversation, StoredMessage,
-};
+pub use queries::{ConversationSummary, MessageFields, StoredConversation, StoredMessage};
 pub use schema::CURRENT_VERSION;
+pub use search::SearchHit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

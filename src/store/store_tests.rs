@@ -221,7 +221,7 @@ fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
     let mut store = Store::open(&path).unwrap();
     let id = store.latest().unwrap().unwrap();
     let tx = store.conn.transaction().unwrap();
-    for n in 0..=queries::RANKED_MATCHES_MAX {
+    for n in 0..=search::RANKED_MATCHES_MAX {
         tx.execute(
             "INSERT INTO messages (conversation_id, role, content, status, created_at, updated_at)
              VALUES (?1, 'user', ?2, 'complete', 0, 0)",
@@ -231,7 +231,7 @@ fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
     }
     tx.commit().unwrap();
     let hits = store.search("harbour", 3).unwrap();
-    let newest = format!("harbour note {}", queries::RANKED_MATCHES_MAX);
+    let newest = format!("harbour note {}", search::RANKED_MATCHES_MAX);
     assert_eq!(hits[0].snippet, newest.replace("harbour", "[harbour]"));
     assert_eq!(store.find("harbour", 5).unwrap().len(), 1, "one conversation, listed once");
 }
