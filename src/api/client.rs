@@ -2,17 +2,18 @@
 //! typed `ApiError`.
 //!
 //! This module owns the socket and nothing else: it never touches app state, never retries
-//! on its own, and never lets the key reach an error message (server text is redacted).
+//! on its own, and never lets the key reach an error message (server text is redacted, by
+//! `failure`, which also turns error statuses and broken connections into `ApiError`s).
 //! A key that comes from a command (`api_key_cmd`) is fetched at the first request
 //! (`key_command`).
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 
-use super::error::{ApiError, is_context_overflow};
+use super::error::ApiError;
+use super::failure::{header_text, preview};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{
@@ -60,9 +61,6 @@ pub struct Reply {
     pub finish: Option<FinishReason>,
     pub usage: Option<Usage>,
 }
-
-/// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A stream that sends nothing (not even a `: ping`) for this long is given up on.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -138,22 +136,12 @@ impl ApiClient {
     }
 
     /// The key in use, if known yet, for redaction.
-    fn known_key(&self) -> Option<&ApiKey> {
+    pub(super) fn known_key(&self) -> Option<&ApiKey> {
         self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known())
     }
 
     fn url(&self) -> String {
         format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
-    }
-
-    /// Server text on its way into an error: the key removed (servers echo it) and
-    /// terminal control stripped (an error is shown on screen and printed to stderr).
-    fn redact(&self, text: &str) -> String {
-        let text = crate::sanitize::sanitize(text);
-        match self.known_key() {
-            Some(key) => key.redact(&text),
-            None => text.into_owned(),
-        }
     }
 
     async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ApiError> {
@@ -375,71 +363,6 @@ impl ApiClient {
             usage: completion.usage,
         })
     }
-
-    fn network_error(&self, error: &reqwest::Error) -> ApiError {
-        let what = if error.is_connect() {
-            format!("cannot connect to {}", self.endpoint.base_url)
-        } else if error.is_timeout() {
-            "the server stopped answering (timed out)".to_owned()
-        } else {
-            "the connection failed".to_owned()
-        };
-        // The innermost cause says what happened ("Connection refused"); the layers above
-        // it repeat the URL in reqwest's wording.
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            detail = cause.to_string();
-            source = cause.source();
-        }
-        if let Some(cut) = detail.find(" (os error") {
-            detail.truncate(cut);
-        }
-        ApiError::Network { message: self.redact(&format!("{what} ({detail})")) }
-    }
-
-    fn dropped(&self, error: &reqwest::Error) -> ApiError {
-        match self.network_error(error) {
-            ApiError::Network { message } => {
-                ApiError::Network { message: format!("the connection broke mid-reply: {message}") }
-            }
-            other => other,
-        }
-    }
-
-    async fn http_error(&self, response: reqwest::Response, model: &str) -> ApiError {
-        let status = response.status();
-        let retry_after = retry_after(response.headers());
-        let body = read_capped(response, MAX_ERROR_BODY).await;
-        let parsed = ErrorBody::parse(&body);
-        let message = match &parsed {
-            Some(body) => body.error.describe(),
-            None if body.trim().is_empty() => {
-                status.canonical_reason().unwrap_or("no message").to_owned()
-            }
-            // Redact the whole body before cutting it short: a key cut in half by the
-            // preview would no longer match.
-            None => preview(&self.redact(body.trim())),
-        };
-        let message = self.redact(&message);
-        let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
-        let code = status.as_u16();
-        match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                ApiError::Auth { status: code, message, key_hint: self.endpoint.key_hint.clone() }
-            }
-            StatusCode::NOT_FOUND => ApiError::NotFound {
-                message,
-                url: self.endpoint.base_url.clone(),
-                model: model.to_owned(),
-            },
-            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
-            _ if is_context_overflow(code, &kind, &message) => {
-                ApiError::ContextOverflow { status: code, message }
-            }
-            _ => ApiError::Http { status: code, message, retry_after },
-        }
-    }
 }
 
 #[derive(Debug, Default)]
@@ -455,43 +378,4 @@ fn is_json(content_type: Option<&str>) -> bool {
 
 fn cut_short() -> ApiError {
     ApiError::Network { message: "the connection closed before the reply finished".to_owned() }
-}
-
-/// `retry-after-ms` (OpenAI) wins over `Retry-After` in seconds; an HTTP date is ignored.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) =
-        header_text(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
-    {
-        return Some(Duration::from_millis(ms as u64));
-    }
-    header_text(headers, RETRY_AFTER.as_str())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
-        .map(Duration::from_secs_f64)
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
-}
-
-async fn read_capped(response: reqwest::Response, cap: usize) -> String {
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(Ok(bytes)) = stream.next().await {
-        body.extend_from_slice(&bytes);
-        if body.len() >= cap {
-            body.truncate(cap);
-            break;
-        }
-    }
-    String::from_utf8_lossy(&body).into_owned()
-}
-
-/// The first 200 characters, on one line, for quoting a bad body in an error.
-fn preview(text: &str) -> String {
-    let flat: String =
-        text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 200 { format!("{flat}…") } else { flat }
 }

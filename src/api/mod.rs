@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+mod failure;
 pub mod key_command;
 pub mod models;
 pub mod params;
