@@ -1,7 +1,8 @@
 //! The driver: the one event loop. It owns the terminal, the channel from background tasks
 //! and the running requests; it feeds every input to `update`, carries out the effects, and
 //! draws at most once per frame interval, only after something changed. It holds one HTTP
-//! client per provider, so a conversation can switch provider between two requests.
+//! client per provider, so a conversation can switch provider between two requests. The
+//! hooks into the real terminal, and the effects that hand it to other programs, are `host`'s.
 //!
 //! It is generic over the backend and the input stream so tests drive it with `TestBackend`
 //! and their own events against a real server.
@@ -25,55 +26,17 @@ use crate::api::{ApiClient, ApiError};
 use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
 
+#[path = "host.rs"]
+mod host;
+
+pub use host::{Host, MouseSwitch, RawWrite, Screen, ScreenSwitch};
+
 /// Deltas arriving faster than this are coalesced into one frame.
 const FRAME: Duration = Duration::from_millis(16);
 /// Spinner and tok/s refresh while a request is in flight.
 const TICK: Duration = Duration::from_millis(120);
 /// At most this many queued messages per batch, so input is never starved by a flood.
 const MAX_BATCH: usize = 4096;
-
-/// Switches the real terminal's mouse capture; a no-op for tests.
-pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;
-
-/// Hands the real terminal to a child program and takes it back; a no-op for tests.
-pub type ScreenSwitch = Box<dyn FnMut(Screen) -> io::Result<()> + Send>;
-
-/// Writes raw bytes (an OSC 52 clipboard sequence) to the real terminal; tests record them.
-pub type RawWrite = Box<dyn FnMut(&str) -> io::Result<()> + Send>;
-
-/// What a `ScreenSwitch` is asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    /// Leave the alternate screen and raw mode, and stop reading keys, so a child program
-    /// (an editor, a pager) has the terminal to itself.
-    Release,
-    /// Take the terminal back, with mouse capture as the state has it.
-    Reclaim { mouse: bool },
-}
-
-/// How the driver reaches the real terminal and the programs around it.
-pub struct Host {
-    pub screen: ScreenSwitch,
-    pub raw: RawWrite,
-    /// The system clipboard, besides OSC 52; `None` in tests.
-    pub clipboard: Option<super::external::SystemClipboard>,
-    pub programs: super::external::Programs,
-    /// Stops the process until the shell continues it (Ctrl+Z, then `fg`); a no-op in
-    /// tests, which have no shell to return to.
-    pub stop: Box<dyn FnMut() -> io::Result<()> + Send>,
-}
-
-impl Default for Host {
-    fn default() -> Self {
-        Self {
-            screen: Box::new(|_| Ok(())),
-            raw: Box::new(|_| Ok(())),
-            clipboard: None,
-            programs: super::external::Programs::from_env(),
-            stop: Box::new(|| Ok(())),
-        }
-    }
-}
 
 pub struct App<B: Backend> {
     pub state: State,
@@ -307,16 +270,7 @@ where
                 }
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
-            Effect::Suspend => {
-                tracing::info!("suspended");
-                self.release_screen()?;
-                let stopped = (self.host.stop)();
-                self.reclaim_screen()?;
-                // Not being able to stop is worth a notice, not the end of the session.
-                if let Err(error) = stopped {
-                    self.state.notice = Some(format!("cannot suspend: {error}"));
-                }
-            }
+            Effect::Suspend => self.suspend()?,
             Effect::Store(command) => self.save(command),
             Effect::FetchModels { provider } => {
                 let client = self.client(&provider);
@@ -337,61 +291,15 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
-            Effect::Copy { text } => {
-                // A terminal without OSC 52 ignores it; the system clipboard may still work.
-                if let Err(error) = (self.host.raw)(&super::external::osc52(&text)) {
-                    tracing::warn!(%error, "could not write OSC 52");
-                }
-                if let Some(clipboard) = &mut self.host.clipboard {
-                    clipboard.copy(&text);
-                }
-            }
-            Effect::Compose { draft } => {
-                let editor = self.host.programs.editor.clone();
-                let result =
-                    self.with_screen_released(|| super::external::edit_text(&editor, &draft))?;
-                let _ = self.tx.send(Msg::Composed(result));
-            }
-            Effect::Page { text } => {
-                let pager = self.host.programs.pager.clone();
-                let result =
-                    self.with_screen_released(|| super::external::page_text(&pager, &text))?;
-                if let Err(why) = result {
-                    let _ = self.tx.send(Msg::PagerFailed(why));
-                }
-            }
+            Effect::Copy { text } => self.copy(&text),
+            Effect::Compose { draft } => self.compose(&draft)?,
+            Effect::Page { text } => self.page(&text)?,
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();
                 }
             }
         }
-        Ok(())
-    }
-
-    /// Runs `child` (which blocks, running a program in the terminal) with the terminal
-    /// released to it, then takes the terminal back and redraws everything. Streams keep
-    /// arriving meanwhile; they are drawn when the program ends.
-    pub fn with_screen_released<T>(&mut self, child: impl FnOnce() -> T) -> io::Result<T> {
-        self.release_screen()?;
-        let result = child();
-        self.reclaim_screen()?;
-        Ok(result)
-    }
-
-    fn release_screen(&mut self) -> io::Result<()> {
-        (self.host.screen)(Screen::Release)
-    }
-
-    /// Takes the terminal back after `release_screen` and redraws everything.
-    fn reclaim_screen(&mut self) -> io::Result<()> {
-        (self.host.screen)(Screen::Reclaim { mouse: self.state.mouse })?;
-        // The screen came back blank: forget what was drawn so the next frame repaints every
-        // cell. (`Terminal::clear` would ask the terminal for its cursor, a reply that can go
-        // astray while the key reader restarts.)
-        self.terminal.swap_buffers();
-        self.terminal.swap_buffers();
-        self.dirty = true;
         Ok(())
     }
 
