@@ -85,6 +85,7 @@ pub fn resolve(
             env("NO_COLOR").as_deref(),
             env("COLORFGBG").as_deref(),
         )
+        .for_colorterm(env("COLORTERM").as_deref())
         .with_colors(&config.colors),
         max_retries: config.max_retries,
         windows: config
@@ -175,12 +176,16 @@ mod tests {
         let auto = Config::defaults().unwrap();
         let theme =
             |config: &Config, env| resolve(config, &Overrides::default(), env).unwrap().theme;
-        assert_eq!(theme(&auto, env_of(&[])), Theme::dark());
-        assert_eq!(theme(&auto, env_of(&[("COLORFGBG", "0;15")])), Theme::light());
+        let full = env_of(&[("COLORTERM", "truecolor")]);
+        assert_eq!(theme(&auto, full), Theme::dark());
+        assert!(!theme(&auto, env_of(&[])).truecolor, "no COLORTERM: the 256-colour palette");
+        let light = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "24bit")]);
+        assert_eq!(theme(&auto, light), Theme::light());
         let no_color = env_of(&[("COLORFGBG", "0;15"), ("NO_COLOR", "1")]);
-        assert_eq!(theme(&auto, no_color), Theme::monochrome());
+        assert_eq!(theme(&auto, no_color).syntax, Theme::monochrome().syntax);
         let dark = Config::from_toml("theme = \"dark\"", std::path::Path::new("c.toml")).unwrap();
-        assert_eq!(theme(&dark, env_of(&[("COLORFGBG", "0;15")])), Theme::dark());
+        let light_terminal = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "truecolor")]);
+        assert_eq!(theme(&dark, light_terminal), Theme::dark());
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Theme {
     /// Markdown: a code block's frame and language label, table rules, horizontal rules.
     pub frame: Style,
     pub syntax: Syntax,
+    /// The terminal shows 24-bit colour (`COLORTERM=truecolor`); otherwise highlighted code
+    /// is brought to the 256-colour palette, which every colour terminal has.
+    pub truecolor: bool,
 }
 
 impl Theme {
@@ -68,6 +71,7 @@ impl Theme {
             marker: Style::new().fg(Color::Cyan),
             frame: Style::new().fg(Color::DarkGray),
             syntax: Syntax::Dark,
+            truecolor: true,
         }
     }
 
@@ -95,6 +99,7 @@ impl Theme {
             marker: Style::new().fg(blue),
             frame: Style::new().fg(grey),
             syntax: Syntax::Light,
+            truecolor: true,
         }
     }
 
@@ -115,6 +120,7 @@ impl Theme {
             marker: plain,
             frame: plain,
             syntax: Syntax::Off,
+            truecolor: true,
             ..Self::dark()
         }
     }
@@ -131,6 +137,13 @@ impl Theme {
             ThemeChoice::Auto => colorfgbg.and_then(background_is_light).unwrap_or(false),
         };
         if light { Self::light() } else { Self::dark() }
+    }
+
+    /// This theme for a terminal whose `COLORTERM` is `colorterm` (bat's rule: only
+    /// `truecolor` or `24bit` promise 24-bit colour).
+    pub fn for_colorterm(mut self, colorterm: Option<&str>) -> Self {
+        self.truecolor = matches!(colorterm, Some("truecolor" | "24bit"));
+        self
     }
 
     /// The user's `[colors]` over this theme; a monochrome theme stays monochrome.

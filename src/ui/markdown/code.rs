@@ -47,6 +47,7 @@ pub struct Highlight {
     parse: ParseState,
     highlight: HighlightState,
     highlighter: &'static Highlighter<'static>,
+    truecolor: bool,
 }
 
 impl PartialEq for Highlight {
@@ -74,6 +75,7 @@ pub fn start(lang: Option<&str>, theme: &Theme) -> Option<Highlight> {
         parse: ParseState::new(syntax),
         highlight: HighlightState::new(highlighter, ScopeStack::new()),
         highlighter,
+        truecolor: theme.truecolor,
     })
 }
 
@@ -125,7 +127,9 @@ fn highlight_line(state: &mut Highlight, source: &str) -> Option<Vec<(String, St
     let ops = state.parse.parse_line(&with_newline, &SYNTAXES).ok()?;
     let pieces =
         HighlightIterator::new(&mut state.highlight, &ops, &with_newline, state.highlighter)
-            .map(|(style, text)| (clean(text.trim_end_matches('\n')).into_owned(), convert(style)))
+            .map(|(style, text)| {
+                (clean(text.trim_end_matches('\n')).into_owned(), convert(style, state.truecolor))
+            })
             .filter(|(text, _)| !text.is_empty())
             .collect();
     Some(pieces)
@@ -133,9 +137,14 @@ fn highlight_line(state: &mut Highlight, source: &str) -> Option<Vec<(String, St
 
 /// Foreground and font only: the terminal's own background stays, so blocks sit in the
 /// transcript rather than on a painted rectangle.
-fn convert(style: syntect::highlighting::Style) -> Style {
+fn convert(style: syntect::highlighting::Style, truecolor: bool) -> Style {
     let colour = style.foreground;
-    let mut out = Style::new().fg(Color::Rgb(colour.r, colour.g, colour.b));
+    let fg = if truecolor {
+        Color::Rgb(colour.r, colour.g, colour.b)
+    } else {
+        Color::Indexed(xterm_256(colour.r, colour.g, colour.b))
+    };
+    let mut out = Style::new().fg(fg);
     if style.font_style.contains(FontStyle::BOLD) {
         out = out.add_modifier(Modifier::BOLD);
     }
@@ -143,4 +152,26 @@ fn convert(style: syntect::highlighting::Style) -> Style {
         out = out.add_modifier(Modifier::ITALIC);
     }
     out
+}
+
+/// The nearest colour of the xterm 256-colour palette: its 6x6x6 cube (levels 0, 95, 135,
+/// 175, 215, 255) or its 24-step grey ramp (8, 18, …, 238), whichever is closer.
+pub fn xterm_256(r: u8, g: u8, b: u8) -> u8 {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    let nearest_level =
+        |v: u8| (0..6).min_by_key(|&i| (i32::from(LEVELS[i]) - i32::from(v)).abs()).unwrap_or(0);
+    let (ri, gi, bi) = (nearest_level(r), nearest_level(g), nearest_level(b));
+    let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
+    let average = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;
+    let grey_step = (average.saturating_sub(3) / 10).min(23) as u8;
+    let grey = 8 + 10 * grey_step;
+    let distance = |(x, y, z): (u8, u8, u8)| {
+        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
+        d(x, r) + d(y, g) + d(z, b)
+    };
+    if distance((grey, grey, grey)) < distance(cube) {
+        232 + grey_step
+    } else {
+        16 + 36 * ri as u8 + 6 * gi as u8 + bi as u8
+    }
 }

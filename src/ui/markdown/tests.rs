@@ -314,3 +314,28 @@ fn html_is_shown_as_written_without_extra_lines() {
     assert_eq!(shown("<div>\nhi\n</div>\n\nafter", 40), ["<div>", "hi", "</div>", "", "after"]);
     assert_eq!(shown("a <b>bold</b> c", 40), ["a <b>bold</b> c"]);
 }
+
+#[test]
+fn without_truecolor_highlighted_code_uses_the_256_colour_palette() {
+    use ratatui::style::Color;
+    let code = "```rust\nfn main() { let x = \"s\"; }\n```";
+    let colours = |theme: &Theme| -> Vec<Color> {
+        render(code, 60, theme)[1].spans.iter().skip(1).filter_map(|s| s.style.fg).collect()
+    };
+    let full = colours(&Theme::dark().for_colorterm(Some("truecolor")));
+    assert!(full.iter().all(|c| matches!(c, Color::Rgb(..))), "{full:?}");
+    let indexed = colours(&Theme::dark().for_colorterm(None));
+    assert_eq!(indexed.len(), full.len());
+    assert!(indexed.iter().all(|c| matches!(c, Color::Indexed(16..=255))), "{indexed:?}");
+}
+
+#[test]
+fn rgb_colours_map_to_the_nearest_of_the_xterm_palette() {
+    use super::code::xterm_256;
+    assert_eq!(xterm_256(0, 0, 0), 16);
+    assert_eq!(xterm_256(255, 255, 255), 231);
+    assert_eq!(xterm_256(255, 0, 0), 196);
+    assert_eq!(xterm_256(95, 135, 175), 67);
+    assert_eq!(xterm_256(128, 128, 128), 244, "greys use the grey ramp");
+    assert_eq!(xterm_256(192, 197, 206), 251, "base16-ocean's foreground, a light grey");
+}
