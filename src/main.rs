@@ -35,6 +35,18 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// Only the full-screen app on a real terminal asks, and only when nothing else decides the
+/// theme: a script's `ask` never waits on the terminal.
+fn asks_the_terminal(cli: &Cli, config: &Config) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    cli.command.is_none()
+        && config.theme == rockchat::config::ThemeChoice::Auto
+        && !set("NO_COLOR")
+        && !set("COLORFGBG")
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone().or_else(paths::default_config_file);
     let config = match &config_path {
@@ -55,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         base_url: cli.base_url.clone(),
         model: cli.model.clone(),
         system: cli.system.clone(),
+        terminal_is_light: asks_the_terminal(&cli, &config).then(tui::terminal_is_light).flatten(),
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();

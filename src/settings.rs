@@ -18,6 +18,9 @@ pub struct Overrides {
     pub base_url: Option<String>,
     pub model: Option<String>,
     pub system: Option<String>,
+    /// The terminal's answer to a background-colour query, asked only for the full-screen
+    /// app (the variables above it win).
+    pub terminal_is_light: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,7 +86,10 @@ pub fn resolve(
         theme: crate::ui::theme::Theme::resolve(
             config.theme,
             env("NO_COLOR").as_deref(),
-            env("COLORFGBG").as_deref(),
+            env("COLORFGBG")
+                .as_deref()
+                .and_then(crate::ui::theme::background_is_light)
+                .or(overrides.terminal_is_light),
         )
         .for_colorterm(env("COLORTERM").as_deref())
         .with_colors(&config.colors),
@@ -186,6 +192,12 @@ mod tests {
         let dark = Config::from_toml("theme = \"dark\"", std::path::Path::new("c.toml")).unwrap();
         let light_terminal = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "truecolor")]);
         assert_eq!(theme(&dark, light_terminal), Theme::dark());
+        // The terminal's own answer counts when no variable says; COLORFGBG wins over it.
+        let answered = Overrides { terminal_is_light: Some(true), ..Overrides::default() };
+        let full = env_of(&[("COLORTERM", "truecolor")]);
+        assert_eq!(resolve(&auto, &answered, full).unwrap().theme, Theme::light());
+        let dark_vars = env_of(&[("COLORFGBG", "15;0"), ("COLORTERM", "truecolor")]);
+        assert_eq!(resolve(&auto, &answered, dark_vars).unwrap().theme, Theme::dark());
     }
 
     #[test]

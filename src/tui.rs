@@ -240,6 +240,24 @@ fn parent_of(pid: libc::pid_t) -> Option<libc::pid_t> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Asks the terminal for its background colour (OSC 11), for `theme = "auto"` when no
+/// variable says. Done before the app takes the terminal; a terminal that cannot answer is
+/// recognised by its reply to a second, universal query, so it costs one round trip, and
+/// `QUERY_TIMEOUT` bounds a terminal that answers nothing at all.
+pub fn terminal_is_light() -> Option<bool> {
+    use terminal_colorsaurus::{QueryOptions, ThemeMode, theme_mode};
+    const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(300);
+    let mut options = QueryOptions::default();
+    options.timeout = QUERY_TIMEOUT;
+    match theme_mode(options) {
+        Ok(mode) => Some(mode == ThemeMode::Light),
+        Err(error) => {
+            tracing::debug!(%error, "the terminal did not report its background");
+            None
+        }
+    }
+}
+
 fn restore() {
     // Each step is attempted even if one fails: a half-restored terminal is the worst case.
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);

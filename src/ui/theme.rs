@@ -125,16 +125,17 @@ impl Theme {
         }
     }
 
-    /// The theme for a config choice, the `NO_COLOR` and `COLORFGBG` variables: `NO_COLOR`
-    /// (any non-empty value) wins; `auto` is light only when the terminal says so.
-    pub fn resolve(choice: ThemeChoice, no_color: Option<&str>, colorfgbg: Option<&str>) -> Self {
+    /// The theme for a config choice, `NO_COLOR` and what the terminal says of its
+    /// background (`COLORFGBG`, or its answer to a colour query): `NO_COLOR` (any non-empty
+    /// value) wins; `auto` is light only when the terminal says so.
+    pub fn resolve(choice: ThemeChoice, no_color: Option<&str>, light: Option<bool>) -> Self {
         if no_color.is_some_and(|value| !value.is_empty()) {
             return Self::monochrome();
         }
         let light = match choice {
             ThemeChoice::Dark => false,
             ThemeChoice::Light => true,
-            ThemeChoice::Auto => colorfgbg.and_then(background_is_light).unwrap_or(false),
+            ThemeChoice::Auto => light.unwrap_or(false),
         };
         if light { Self::light() } else { Self::dark() }
     }
@@ -197,16 +198,16 @@ mod tests {
         assert_eq!(background_is_light("7;8"), Some(false));
         assert_eq!(background_is_light("garbage"), None);
         assert_eq!(background_is_light(""), None);
-        let light = Theme::resolve(ThemeChoice::Auto, None, Some("0;15"));
+        let light = Theme::resolve(ThemeChoice::Auto, None, background_is_light("0;15"));
         assert_eq!(light, Theme::light());
         assert_eq!(Theme::resolve(ThemeChoice::Auto, None, None), Theme::dark());
-        assert_eq!(Theme::resolve(ThemeChoice::Dark, None, Some("0;15")), Theme::dark());
+        assert_eq!(Theme::resolve(ThemeChoice::Dark, None, Some(true)), Theme::dark());
         assert_eq!(Theme::resolve(ThemeChoice::Light, None, None), Theme::light());
     }
 
     #[test]
     fn no_color_wins_and_keeps_only_modifiers() {
-        let theme = Theme::resolve(ThemeChoice::Light, Some("1"), Some("0;15"));
+        let theme = Theme::resolve(ThemeChoice::Light, Some("1"), Some(true));
         assert_eq!(theme, Theme::monochrome());
         assert_eq!(theme.syntax, Syntax::Off);
         let styles = [
