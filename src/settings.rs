@@ -40,6 +40,9 @@ pub struct Settings {
     pub providers: std::collections::BTreeMap<String, ProviderSettings>,
     /// The config's `favorites`, as written.
     pub favorites: Vec<String>,
+    /// The provider or model was given on the command line: a reopened conversation keeps
+    /// it instead of going back to the one it used.
+    pub target_from_flags: bool,
 }
 
 /// One provider, ready to talk to.
@@ -77,6 +80,7 @@ pub fn resolve(
     let endpoint = current.endpoint.clone();
     providers.insert(label, current);
     Ok(Settings {
+        target_from_flags: overrides.provider.is_some() || overrides.model.is_some(),
         endpoint,
         providers,
         favorites: config.favorites.clone(),

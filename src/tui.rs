@@ -58,7 +58,14 @@ pub async fn run(
         let (provider, model) = (stored.provider.clone(), stored.model.clone());
         let (conversation, adopt) = persist::restore(stored);
         state.conversation = conversation;
-        state.notice = target::restore(&mut state, &provider, &model);
+        state.notice = if settings.target_from_flags {
+            let asked = &state.target.model;
+            (model != *asked).then(|| {
+                format!("continuing with {asked}, as asked (this conversation used {model})")
+            })
+        } else {
+            target::restore(&mut state, &provider, &model)
+        };
         adopt
     });
     // A warning about the config file outranks any other first notice.

@@ -135,3 +135,65 @@ async fn ctrl_z_without_a_job_control_shell_says_why_and_keeps_running() {
     .await
     .unwrap();
 }
+
+/// Runs the real binary in a pty until `needle` shows, then quits with Ctrl+D.
+fn session_until(args: &[&str], data_dir: &std::path::Path, keys: &[u8], needle: &str) -> String {
+    let pty = native_pty_system()
+        .openpty(PtySize { rows: 30, cols: 160, pixel_width: 0, pixel_height: 0 })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
+    command.args(args);
+    command.env("ROCKCHAT_DATA_DIR", data_dir);
+    command.env("HOME", data_dir);
+    command.env("XDG_CONFIG_HOME", data_dir);
+    command.env("TERM", "xterm-256color");
+    command.env("COLORFGBG", "15;0");
+    command.env_remove("ROCKCHAT_CONFIG");
+    let mut child = pty.slave.spawn_command(command).unwrap();
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (tx, output) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    wait_for(&output, &mut seen, "F1 help");
+    let mut writer = pty.master.take_writer().unwrap();
+    writer.write_all(keys).unwrap();
+    writer.flush().unwrap();
+    wait_for(&output, &mut seen, needle);
+    writer.write_all(b"\x04").unwrap();
+    writer.flush().unwrap();
+    assert!(child.wait().unwrap().success());
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_goes_back_to_the_conversations_model_unless_one_is_asked_for() {
+    let reply = || {
+        let bytes = sse_reply(&["Saved."], "stop", None);
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/event-stream".into())],
+            body: Body::Whole(bytes),
+        }
+    };
+    let server = TestServer::start(vec![reply()]).await;
+    let data = tempfile::tempdir().unwrap();
+    let (url, dir) = (server.base_url.clone(), data.path().to_owned());
+    tokio::task::spawn_blocking(move || {
+        session_until(&["--base-url", &url, "-m", "first-model"], &dir, b"hi\r", "Saved.");
+        // -c alone: the conversation's own model comes back.
+        let screen = session_until(&["--base-url", &url, "-c"], &dir, b"", "· first-model · idle");
+        assert!(!screen.contains("as asked") && !screen.contains("gpt-4o-mini"), "{screen}");
+        // -c with -m: the model asked for stays, and the user is told.
+        let asked = &["--base-url", &url, "-m", "second-model", "-c"];
+        session_until(asked, &dir, b"", "continuing with second-model, as asked");
+    })
+    .await
+    .unwrap();
+}
