@@ -44,19 +44,7 @@ fn hello() -> Vec<WireMessage> {
 
 /// Streams one request; returns the text, the other events, and the outcome.
 async fn stream(client: &ApiClient) -> (String, Vec<StreamEvent>, Result<(), ApiError>) {
-    let request = client.chat_request("tiny-llama", hello(), true);
-    let mut text = String::new();
-    let mut others = Vec::new();
-    let result = tokio::time::timeout(
-        Duration::from_secs(10),
-        client.stream(&request, |event| match event {
-            StreamEvent::Delta { content, .. } => text.push_str(&content),
-            other => others.push(other),
-        }),
-    )
-    .await
-    .expect("the stream ended");
-    (text, others, result)
+    support::collect_stream(client, &client.chat_request("tiny-llama", hello(), true)).await
 }
 
 /// One non-streamed request.

@@ -6,7 +6,6 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
 
 use rockchat::api::params::RequestParams;
 use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
@@ -37,19 +36,7 @@ fn hello(client: &ApiClient, stream: bool) -> rockchat::api::types::ChatRequest 
 
 /// Streams one request; the text, the other events, and the outcome.
 async fn stream(client: &ApiClient) -> (String, Vec<StreamEvent>, Result<(), ApiError>) {
-    let request = hello(client, true);
-    let mut text = String::new();
-    let mut others = Vec::new();
-    let result = tokio::time::timeout(
-        Duration::from_secs(10),
-        client.stream(&request, |event| match event {
-            StreamEvent::Delta { content, .. } => text.push_str(&content),
-            other => others.push(other),
-        }),
-    )
-    .await
-    .expect("the stream ended");
-    (text, others, result)
+    support::collect_stream(client, &hello(client, true)).await
 }
 
 fn usage(prompt: u64, completion: u64) -> StreamEvent {

@@ -24,6 +24,66 @@ fn wait_for(output: &mpsc::Receiver<Vec<u8>>, seen: &mut Vec<u8>, needle: &str) 
     }
 }
 
+/// The real binary in a pseudo-terminal: what it draws arrives on `output`, keys go in.
+struct Session {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    keys: Box<dyn Write + Send>,
+    output: mpsc::Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+    // Dropping the pty's master side would hang up on the child.
+    _pty: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Session {
+    /// Starts rockchat with `args` and its data in `data_dir`, and waits for its first frame.
+    fn start(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: 30, cols: 160, pixel_width: 0, pixel_height: 0 })
+            .unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
+        command.args(args);
+        command.env("ROCKCHAT_DATA_DIR", data_dir);
+        command.env("HOME", data_dir);
+        command.env("XDG_CONFIG_HOME", data_dir);
+        command.env("TERM", "xterm-256color");
+        command.env_remove("ROCKCHAT_CONFIG");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = pty.slave.spawn_command(command).unwrap();
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let keys = pty.master.take_writer().unwrap();
+        let mut session = Session { child, keys, output, seen: Vec::new(), _pty: pty.master };
+        session.wait_for("F1 help");
+        session
+    }
+
+    fn wait_for(&mut self, needle: &str) {
+        wait_for(&self.output, &mut self.seen, needle);
+    }
+
+    fn press(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).unwrap();
+        self.keys.flush().unwrap();
+    }
+
+    /// Ctrl+D, and a clean exit.
+    fn quit(mut self) -> String {
+        self.press(b"\x04");
+        assert!(self.child.wait().unwrap().success());
+        String::from_utf8_lossy(&self.seen).into_owned()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_cut_by_kill_9_comes_back_partial_and_marked_interrupted() {
     let words: Vec<String> = (0..60).map(|i| format!("w{i} ")).collect();
@@ -46,37 +106,14 @@ async fn a_reply_cut_by_kill_9_comes_back_partial_and_marked_interrupted() {
     let data_dir = data.path().to_owned();
 
     let session = tokio::task::spawn_blocking(move || {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 })
-            .unwrap();
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
-        command.args(["--base-url", &base_url, "--model", "tiny"]);
-        command.env("ROCKCHAT_DATA_DIR", &data_dir);
-        command.env("HOME", &data_dir);
-        command.env("XDG_CONFIG_HOME", &data_dir);
-        command.env("TERM", "xterm-256color");
-        command.env_remove("ROCKCHAT_CONFIG");
-        let mut child = pty.slave.spawn_command(command).unwrap();
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let (tx, output) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        wait_for(&output, &mut seen, "F1 help");
-        let mut keys = pty.master.take_writer().unwrap();
-        keys.write_all(b"tell me a long story\r").unwrap();
-        keys.flush().unwrap();
-        wait_for(&output, &mut seen, "w30");
-        let pid = child.process_id().unwrap();
+        let args = ["--base-url", base_url.as_str(), "--model", "tiny"];
+        let mut session = Session::start(&args, &data_dir, &[]);
+        session.press(b"tell me a long story\r");
+        session.wait_for("w30");
+        let pid = session.child.process_id().unwrap();
         let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
         assert!(status.unwrap().success());
-        child.wait().unwrap();
+        session.child.wait().unwrap();
     });
     session.await.unwrap();
 
@@ -98,39 +135,13 @@ async fn ctrl_z_without_a_job_control_shell_says_why_and_keeps_running() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_owned();
     tokio::task::spawn_blocking(move || {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: 30, cols: 140, pixel_width: 0, pixel_height: 0 })
-            .unwrap();
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
-        command.args(["--base-url", "http://127.0.0.1:9/v1", "--model", "tiny"]);
-        command.env("ROCKCHAT_DATA_DIR", &data_dir);
-        command.env("HOME", &data_dir);
-        command.env("XDG_CONFIG_HOME", &data_dir);
-        command.env("TERM", "xterm-256color");
-        command.env_remove("ROCKCHAT_CONFIG");
-        let mut child = pty.slave.spawn_command(command).unwrap();
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let (tx, output) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        wait_for(&output, &mut seen, "F1 help");
-        let mut keys = pty.master.take_writer().unwrap();
-        keys.write_all(b"\x1a").unwrap();
-        keys.flush().unwrap();
-        wait_for(&output, &mut seen, "no shell with job control to return to");
-        keys.write_all(b"still here").unwrap();
-        keys.flush().unwrap();
-        wait_for(&output, &mut seen, "still here");
-        keys.write_all(b"\x04").unwrap();
-        keys.flush().unwrap();
-        assert!(child.wait().unwrap().success());
+        let args = ["--base-url", "http://127.0.0.1:9/v1", "--model", "tiny"];
+        let mut session = Session::start(&args, &data_dir, &[]);
+        session.press(b"\x1a");
+        session.wait_for("no shell with job control to return to");
+        session.press(b"still here");
+        session.wait_for("still here");
+        session.quit();
     })
     .await
     .unwrap();
@@ -138,38 +149,10 @@ async fn ctrl_z_without_a_job_control_shell_says_why_and_keeps_running() {
 
 /// Runs the real binary in a pty until `needle` shows, then quits with Ctrl+D.
 fn session_until(args: &[&str], data_dir: &std::path::Path, keys: &[u8], needle: &str) -> String {
-    let pty = native_pty_system()
-        .openpty(PtySize { rows: 30, cols: 160, pixel_width: 0, pixel_height: 0 })
-        .unwrap();
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
-    command.args(args);
-    command.env("ROCKCHAT_DATA_DIR", data_dir);
-    command.env("HOME", data_dir);
-    command.env("XDG_CONFIG_HOME", data_dir);
-    command.env("TERM", "xterm-256color");
-    command.env("COLORFGBG", "15;0");
-    command.env_remove("ROCKCHAT_CONFIG");
-    let mut child = pty.slave.spawn_command(command).unwrap();
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, output) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    wait_for(&output, &mut seen, "F1 help");
-    let mut writer = pty.master.take_writer().unwrap();
-    writer.write_all(keys).unwrap();
-    writer.flush().unwrap();
-    wait_for(&output, &mut seen, needle);
-    writer.write_all(b"\x04").unwrap();
-    writer.flush().unwrap();
-    assert!(child.wait().unwrap().success());
-    String::from_utf8_lossy(&seen).into_owned()
+    let mut session = Session::start(args, data_dir, &[("COLORFGBG", "15;0")]);
+    session.press(keys);
+    session.wait_for(needle);
+    session.quit()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -255,3 +255,23 @@ pub fn whole_reply(status: u16, content_type: &str, body: &[u8]) -> Reply {
         body: Body::Whole(body.to_vec()),
     }
 }
+
+/// Streams `request`; the text, the other events, and the outcome. The timeout only guards
+/// a hang.
+pub async fn collect_stream(
+    client: &rockchat::api::ApiClient,
+    request: &rockchat::api::types::ChatRequest,
+) -> (String, Vec<rockchat::api::StreamEvent>, Result<(), rockchat::api::ApiError>) {
+    let mut text = String::new();
+    let mut others = Vec::new();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client.stream(request, |event| match event {
+            rockchat::api::StreamEvent::Delta { content, .. } => text.push_str(&content),
+            other => others.push(other),
+        }),
+    )
+    .await
+    .expect("the stream ended");
+    (text, others, result)
+}
