@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rockchat::api::types::Role;
+use rockchat::chat::Role;
 use rockchat::store::writer::{StoreCmd, Writer};
 use rockchat::store::{MessageFields, Store};
 

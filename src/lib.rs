@@ -1,34 +1,37 @@
 //! rockchat: a terminal chat client for OpenAI-compatible Chat Completions APIs.
 //!
 //! # Layout
-//! - [`app`]: the interactive app. `State` holds the conversation; `update(&mut State, Msg)`
-//!   is the only place it changes and returns `Effect`s; `App` is the driver loop that owns
-//!   the terminal, runs requests as tasks and draws once per frame after a change.
-//! - [`ui`]: drawing, which only reads the state; the transcript keeps a per-message layout
-//!   cache so a frame costs the same at any history length.
-//! - [`api`]: the wire types, SSE framing, `<think>` splitting, the HTTP client and typed
-//!   errors. Knows nothing of the app.
-//! - [`config`], [`settings`], [`cli`], [`paths`]: configuration (embedded
-//!   `config.example.toml` merged with the user's file), flags and environment resolved into
-//!   the starting endpoint and model, and every provider a conversation can switch to.
-//! - [`sanitize`]: strips terminal control sequences from untrusted text.
-//! - [`secret`]: the API key, which never reaches a log, an error or `Debug` output.
-//! - [`attach`]: images attached to a prompt (recognised in a paste, checked by their bytes).
-//! - [`ask`]: the one-shot `rockchat ask` mode for scripts.
-//! - [`tui`]: terminal setup and restoration.
+//! The arrows run one way: `term` drives `app`, which is built on `chat`; `ui` reads `app`'s
+//! state; `api`, `store` and `tokens` know `chat` and nothing above it.
+//! - [`chat`]: the domain shared by the TUI and `ask`: messages, roles, finish reasons and
+//!   usage, the conversation tree and its branches, context planning, the retry policy,
+//!   attachments, request parameters. Pure.
+//! - [`app`]: the TUI's pure state machine: `State`, `Msg` and `Effect`, `update` (the only
+//!   place `State` changes), the binding table, one file per feature's handlers.
+//! - [`term`]: the shell around `app` that does its IO: the event loop, effect execution,
+//!   the terminal (raw mode, restore on every exit, signals, suspend), `$EDITOR`, `$PAGER`
+//!   and the clipboard.
+//! - [`ui`]: drawing. A `Screen` owned by the driver holds the layout caches; rendering
+//!   reads the app's state and never changes it.
+//! - [`api`]: HTTP and SSE to OpenAI-compatible servers; errors carry facts, not advice.
+//! - [`store`]: SQLite: schema, the writer thread, queries, import.
+//! - [`tokens`]: counting and trimming to a window (pure).
+//! - [`config`]: command-line arguments, the config file, their resolution into settings,
+//!   and paths.
+//! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
+//! - [`files`]: reading the user's files to attach (blocking IO, for `term` and `ask`).
+//! - [`sanitize`], [`secret`]: untrusted text made safe for a terminal; the API key, which
+//!   never reaches a log, an error or `Debug` output.
 
 pub mod api;
 pub mod app;
-pub mod ask;
-pub mod attach;
-pub mod cli;
+pub mod chat;
 pub mod commands;
 pub mod config;
-pub mod paths;
+pub mod files;
 pub mod sanitize;
 pub mod secret;
-pub mod settings;
 pub mod store;
+pub mod term;
 pub mod tokens;
-pub mod tui;
 pub mod ui;

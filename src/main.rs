@@ -6,11 +6,12 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 use clap::Parser;
-use rockchat::cli::{Cli, Command};
-use rockchat::config::Config;
-use rockchat::settings::{Overrides, resolve};
+use rockchat::commands::{ask, saved};
+use rockchat::config::cli::{Cli, Command};
+use rockchat::config::settings::{Overrides, resolve};
+use rockchat::config::{Config, paths};
 use rockchat::store::Store;
-use rockchat::{ask, commands, paths, tui};
+use rockchat::term;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -67,7 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         base_url: cli.base_url.clone(),
         model: cli.model.clone(),
         system: cli.system.clone(),
-        terminal_is_light: asks_the_terminal(&cli, &config).then(tui::terminal_is_light).flatten(),
+        terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
@@ -86,7 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, false) => None,
             };
             drop(out);
-            runtime.block_on(tui::run(settings, store, resume, notice))?;
+            runtime.block_on(term::run(settings, store, resume, notice))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {
@@ -100,16 +101,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::List { limit }) => commands::list(&open_store()?, limit, &mut out).map(ok),
+        Some(Command::List { limit }) => saved::list(&open_store()?, limit, &mut out).map(ok),
         Some(Command::Search { query, limit }) => {
-            commands::search(&open_store()?, &query.join(" "), limit, &mut out).map(ok)
+            saved::search(&open_store()?, &query.join(" "), limit, &mut out).map(ok)
         }
-        Some(Command::Show { id }) => commands::show(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Show { id }) => saved::show(&open_store()?, id, &mut out).map(ok),
         Some(Command::Export { id, format }) => {
-            commands::export(&open_store()?, id, format, &mut out).map(ok)
+            saved::export(&open_store()?, id, format, &mut out).map(ok)
         }
-        Some(Command::Import { file }) => commands::import(open_store()?, &file, &mut out).map(ok),
-        Some(Command::Delete { id }) => commands::delete(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
+        Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
         Some(Command::Backup { file }) => {
             open_store()?.backup(&file)?;
             writeln!(out, "backed up to {}", file.display())?;

@@ -5,8 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
 use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
+use rockchat::chat::{FinishReason, RequestMessage, Role, Usage};
 use rockchat::secret::ApiKey;
 use serde_json::json;
 use support::{
@@ -35,10 +35,10 @@ fn client(server: &TestServer, key: Option<&str>, stream_usage: bool) -> ApiClie
     ApiClient::new(endpoint(&server.base_url, key, stream_usage)).unwrap()
 }
 
-fn hello() -> Vec<WireMessage> {
+fn hello() -> Vec<RequestMessage> {
     vec![
-        WireMessage::text(Role::System, "You are a helpful assistant"),
-        WireMessage::text(Role::User, "hello"),
+        RequestMessage::text(Role::System, "You are a helpful assistant"),
+        RequestMessage::text(Role::User, "hello"),
     ]
 }
 

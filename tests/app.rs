@@ -11,8 +11,10 @@ use futures_util::stream::{self, Pending};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rockchat::api::{ApiClient, Endpoint};
-use rockchat::app::state::{Status, Target};
-use rockchat::app::{App, Msg, State};
+use rockchat::app::state::Target;
+use rockchat::app::{Msg, State};
+use rockchat::chat::Status;
+use rockchat::term::driver::App;
 use serde_json::json;
 use support::{Body, Reply, TestServer, split_every, sse_reply};
 

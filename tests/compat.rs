@@ -7,11 +7,11 @@ mod support;
 
 use std::path::Path;
 
-use rockchat::api::params::RequestParams;
-use rockchat::api::types::{FinishReason, Role, Usage, WireMessage};
 use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
+use rockchat::chat::params::RequestParams;
+use rockchat::chat::{FinishReason, RequestMessage, Role, Usage};
 use rockchat::config::Config;
-use rockchat::settings::{Overrides, resolve};
+use rockchat::config::settings::{Overrides, resolve};
 use support::{TestServer, json_reply, sse_chunks};
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -30,7 +30,7 @@ fn client(server: &TestServer) -> ApiClient {
 }
 
 fn hello(client: &ApiClient, stream: bool) -> rockchat::api::types::ChatRequest {
-    let messages = vec![WireMessage::text(Role::User, "hello")];
+    let messages = vec![RequestMessage::text(Role::User, "hello")];
     client.chat_request("m", messages, stream)
 }
 

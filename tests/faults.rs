@@ -16,11 +16,13 @@ use futures_util::stream::{self, Pending};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rockchat::api::{ApiClient, Endpoint};
-use rockchat::app::run::Host;
-use rockchat::app::state::{Status, Stream, Target};
-use rockchat::app::{App, Msg, State};
+use rockchat::app::state::{Stream, Target};
+use rockchat::app::{Msg, State};
+use rockchat::chat::Status;
 use rockchat::secret::ApiKey;
 use rockchat::store::{Store, StoredConversation};
+use rockchat::term::driver::App;
+use rockchat::term::driver::Host;
 use support::{Body, Reply, TestServer, event_stream, json_reply, split_every, whole_reply};
 use tempfile::TempDir;
 

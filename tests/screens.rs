@@ -7,10 +7,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rockchat::api::ApiError;
-use rockchat::api::types::{FinishReason, Usage};
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
+use rockchat::chat::{FinishReason, Usage};
 
 const WIDTH: u16 = 72;
 const HEIGHT: u16 = 18;

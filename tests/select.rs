@@ -12,10 +12,11 @@ use futures_util::stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rockchat::api::{ApiClient, Endpoint};
-use rockchat::app::external::Programs;
-use rockchat::app::run::{Host, Screen};
 use rockchat::app::state::Target;
-use rockchat::app::{App, Msg, State};
+use rockchat::app::{Msg, State};
+use rockchat::term::driver::App;
+use rockchat::term::driver::{Host, Screen};
+use rockchat::term::programs::Programs;
 use support::{TestServer, sse_chunks, sse_reply};
 
 /// What the app did to the terminal, in order.

@@ -12,8 +12,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rockchat::api::{ApiClient, Endpoint};
 use rockchat::app::state::Target;
-use rockchat::app::{App, Msg, State};
+use rockchat::app::{Msg, State};
 use rockchat::store::Store;
+use rockchat::term::driver::App;
 use support::{Body, Reply, TestServer, split_every, sse_chunks, sse_reply};
 
 fn app(server: &TestServer, db: &std::path::Path) -> App<TestBackend> {
@@ -152,8 +153,10 @@ async fn continue_reopens_the_latest_conversation_in_the_terminal() {
     app.finish();
 
     let store = Store::open(&db).unwrap();
-    let (conversation, _) =
-        rockchat::app::persist::restore(store.load(store.latest().unwrap().unwrap()).unwrap());
+    let (conversation, _) = rockchat::app::persist::restore(
+        store.load(store.latest().unwrap().unwrap()).unwrap(),
+        &mut rockchat::chat::Keys::default(),
+    );
     let texts: Vec<&str> = conversation.messages().iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, ["Remember me", "Saved reply"]);
     assert_eq!(conversation.system, "You are a helpful assistant");
@@ -336,7 +339,8 @@ async fn branches_pins_and_deletions_survive_reopening_the_file() {
 
     let store = Store::open(&db).unwrap();
     let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
-    let (conversation, _) = rockchat::app::persist::restore(stored);
+    let (conversation, _) =
+        rockchat::app::persist::restore(stored, &mut rockchat::chat::Keys::default());
     type Shown<'a> = (&'a str, bool, bool, Option<(usize, usize)>);
     let shown: Vec<Shown> = conversation
         .messages()

@@ -16,10 +16,8 @@ use super::error::ApiError;
 use super::failure::{header_text, preview};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
-use super::types::{
-    ChatRequest, Completion, ErrorBody, FinishReason, StreamChunk, StreamOptions, Usage,
-    WireMessage,
-};
+use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
+use crate::chat::{FinishReason, RequestMessage, Usage};
 use crate::secret::ApiKey;
 
 /// Where requests go and how they authenticate.
@@ -108,7 +106,7 @@ impl ApiClient {
     pub fn chat_request(
         &self,
         model: &str,
-        messages: Vec<WireMessage>,
+        messages: Vec<RequestMessage>,
         stream: bool,
     ) -> ChatRequest {
         let mut extra = self.endpoint.params.clone();

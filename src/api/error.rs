@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::chat::retry::Failure;
+
 /// A failed request. `Display` is the headline; `advice` is the next step for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -69,6 +71,23 @@ impl ApiError {
         }
     }
 
+    /// Whether waiting could help, as the retry policy needs to know: connection errors,
+    /// 408, 409, 429, 5xx and an error object before any text may pass; the rest cannot.
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::Network { .. } | Self::InStream { .. } => {
+                Failure::Transient { retry_after: None }
+            }
+            Self::RateLimited { retry_after, .. } => {
+                Failure::Transient { retry_after: *retry_after }
+            }
+            Self::Http { status: 408 | 409 | 500..=599, retry_after, .. } => {
+                Failure::Transient { retry_after: *retry_after }
+            }
+            _ => Failure::Permanent,
+        }
+    }
+
     /// Headline and advice together, for the app's screen.
     pub fn full_message(&self) -> String {
         format!("{self}. {}", self.advice())
@@ -110,6 +129,37 @@ pub fn is_context_overflow(status: u16, kind_and_code: &str, message: &str) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_failures_that_can_pass_are_transient() {
+        let bad_gateway =
+            ApiError::Http { status: 502, message: "bad gateway".into(), retry_after: None };
+        assert_eq!(bad_gateway.failure(), Failure::Transient { retry_after: None });
+        let unavailable = ApiError::Http {
+            status: 503,
+            message: "down for maintenance".into(),
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        assert_eq!(
+            unavailable.failure(),
+            Failure::Transient { retry_after: Some(Duration::from_secs(2)) }
+        );
+        let limited = ApiError::RateLimited {
+            message: "slow down".into(),
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(
+            limited.failure(),
+            Failure::Transient { retry_after: Some(Duration::from_secs(7)) }
+        );
+        let auth = ApiError::Auth { status: 401, message: "no".into(), key_hint: String::new() };
+        let bad =
+            ApiError::Http { status: 400, message: "bad temperature".into(), retry_after: None };
+        let junk = ApiError::Protocol { message: "not JSON".into() };
+        for error in [auth, bad, junk] {
+            assert_eq!(error.failure(), Failure::Permanent, "{error}");
+        }
+    }
 
     #[test]
     fn auth_error_says_which_variable_was_read() {

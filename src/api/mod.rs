@@ -6,7 +6,6 @@ pub mod error;
 mod failure;
 pub mod key_command;
 pub mod models;
-pub mod params;
 pub mod reply;
 pub mod sse;
 pub mod think;

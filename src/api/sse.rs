@@ -206,5 +206,4 @@ fn events_before(events: Vec<SseEvent>, error: SseError) -> Result<Vec<SseEvent>
 }
 
 #[cfg(test)]
-#[path = "sse_tests.rs"]
 mod tests;

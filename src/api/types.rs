@@ -5,38 +5,16 @@
 //! because llama.cpp, vLLM, Ollama and OpenRouter each differ from OpenAI in small ways.
 //! Nothing here does IO.
 
-use crate::attach::Attachment;
 use serde::{Deserialize, Serialize};
 
-/// A chat role as the API spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-}
-
-/// One message of a request: text, or text plus images, which go out as content parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireMessage {
-    pub role: Role,
-    pub content: String,
-    pub images: Vec<Attachment>,
-}
-
-impl WireMessage {
-    pub fn text(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), images: Vec::new() }
-    }
-}
+use crate::chat::{RequestMessage, Usage};
 
 /// A text-only message keeps `content` a string, which every server takes; with images it
 /// becomes the array of parts that vision models read.
-impl Serialize for WireMessage {
+impl Serialize for RequestMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut message = serializer.serialize_struct("WireMessage", 2)?;
+        let mut message = serializer.serialize_struct("RequestMessage", 2)?;
         message.serialize_field("role", &self.role)?;
         if self.images.is_empty() {
             message.serialize_field("content", &self.content)?;
@@ -75,7 +53,7 @@ pub struct StreamOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatRequest {
     pub model: String,
-    pub messages: Vec<WireMessage>,
+    pub messages: Vec<RequestMessage>,
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
@@ -87,55 +65,9 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     /// The conversation's parameters over the provider's.
-    pub fn with_params(mut self, params: &super::params::RequestParams) -> Self {
+    pub fn with_params(mut self, params: &crate::chat::params::RequestParams) -> Self {
         params.apply(&mut self.extra);
         self
-    }
-}
-
-/// Token usage as reported by the server, for the last turn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub struct Usage {
-    #[serde(default)]
-    pub prompt_tokens: u64,
-    #[serde(default)]
-    pub completion_tokens: u64,
-    #[serde(default)]
-    pub total_tokens: u64,
-}
-
-/// Why the model stopped. Unknown reasons are kept verbatim so they can still be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FinishReason {
-    Stop,
-    Length,
-    ContentFilter,
-    ToolCalls,
-    Other(String),
-}
-
-impl FinishReason {
-    pub fn parse(raw: &str) -> Self {
-        match raw {
-            "stop" | "eos" | "end_turn" | "stop_sequence" => Self::Stop,
-            "length" | "max_tokens" => Self::Length,
-            "content_filter" => Self::ContentFilter,
-            "tool_calls" | "function_call" => Self::ToolCalls,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// What to tell the user when the reply did not simply end; `None` for a normal stop.
-    pub fn notice(&self) -> Option<String> {
-        match self {
-            Self::Stop => None,
-            Self::Length => Some("cut off at the token limit".to_owned()),
-            Self::ContentFilter => Some("stopped by the provider's content filter".to_owned()),
-            Self::ToolCalls => {
-                Some("the model asked to call a tool, which rockchat does not run".to_owned())
-            }
-            Self::Other(raw) => Some(format!("finished: {raw}")),
-        }
     }
 }
 
@@ -289,6 +221,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::Role;
 
     #[test]
     fn llama_server_role_chunk_with_null_content_parses() {
@@ -335,7 +268,7 @@ mod tests {
     fn request_serialises_stream_options_only_when_set() {
         let mut request = ChatRequest {
             model: "m".into(),
-            messages: vec![WireMessage::text(Role::System, "s")],
+            messages: vec![RequestMessage::text(Role::System, "s")],
             stream: true,
             stream_options: None,
             extra: serde_json::Map::new(),
@@ -348,16 +281,5 @@ mod tests {
         request.stream_options = Some(StreamOptions { include_usage: true });
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(json["stream_options"]["include_usage"], true);
-    }
-
-    #[test]
-    fn finish_reasons_map_to_notices() {
-        assert_eq!(FinishReason::parse("stop").notice(), None);
-        assert_eq!(
-            FinishReason::parse("length").notice().as_deref(),
-            Some("cut off at the token limit")
-        );
-        assert_eq!(FinishReason::parse("function_call"), FinishReason::ToolCalls);
-        assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
     }
 }

@@ -8,7 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::msg::Effect;
-use super::state::{Conversation, Popup, State};
+use super::state::{Popup, State};
+use crate::chat::Conversation;
 use crate::store::ConversationSummary;
 use crate::store::writer::StoreCmd;
 use crate::ui::input::new_textarea;
@@ -149,7 +150,8 @@ fn delete_selected(state: &mut State) -> Vec<Effect> {
             effects.push(Effect::CancelRequest { id });
             state.stream = super::state::Stream::Idle;
         }
-        state.conversation = Conversation::new(state.conversation.system.clone());
+        state.conversation =
+            Conversation::new(state.keys.fresh(), state.conversation.system.clone());
     }
     state.notice = Some(format!("deleted \u{201c}{}\u{201d}", item.title));
     effects.push(Effect::Store(StoreCmd::Delete { id: item.id }));
@@ -157,5 +159,4 @@ fn delete_selected(state: &mut State) -> Vec<Effect> {
 }
 
 #[cfg(test)]
-#[path = "library_tests.rs"]
 mod tests;

@@ -1,21 +1,20 @@
-//! The interactive app: state, the messages that change it, the pure `update`, the key
-//! table, and the driver loop that does the IO.
+//! The full-screen app's pure state machine: `State`, the messages that change it (`Msg`),
+//! the IO it asks for (`Effect`), `update` (the only place `State` changes), the binding
+//! table, and one module per feature's handlers: a turn of the conversation (`turn`),
+//! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
+//! the parameters form (`params_form`), the target model (`target`), the context meter
+//! (`meter`), and what goes to the store (`persist`).
 //!
-//! Select mode (`select`) acts on one message of the transcript; branches (`branch`, inside
-//! `state`) keep edited prompts' and retried replies' old continuations; `external` holds the
-//! clipboard, `$EDITOR` and `$PAGER`, which only the driver calls.
+//! Nothing here does IO, reads a clock or the environment, or draws: times and answers
+//! arrive inside messages, and `term` carries out the effects.
 
-pub mod context;
-pub mod external;
 pub mod keymap;
 pub mod library;
-mod message;
+pub mod meter;
 pub mod msg;
-pub mod params;
+pub mod params_form;
 pub mod persist;
 pub mod picker;
-pub mod retry;
-pub mod run;
 pub mod select;
 pub mod state;
 pub mod target;
@@ -23,6 +22,5 @@ mod turn;
 pub mod update;
 
 pub use msg::{ApiEvent, Effect, Msg};
-pub use run::App;
 pub use state::State;
 pub use update::update;

@@ -9,10 +9,10 @@ use std::time::Instant;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::models::ModelInfo;
-use crate::api::params::RequestParams;
-use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::api::{ApiError, StreamEvent};
-use crate::attach::Attachment;
+use crate::chat::attachment::Attachment;
+use crate::chat::params::RequestParams;
+use crate::chat::{FinishReason, RequestMessage, Usage};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// Identifies one request; events carrying an older id are ignored.
@@ -81,7 +81,7 @@ pub enum Effect {
         id: RequestId,
         provider: String,
         model: String,
-        messages: Vec<WireMessage>,
+        messages: Vec<RequestMessage>,
         params: RequestParams,
     },
     /// Abort request `id`; the state already holds its partial reply.

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::state::{Conversation, Message, Status, next_key};
-use crate::api::types::{FinishReason, Role, Usage};
-use crate::store::writer::{Key, StoreCmd};
+use crate::chat::Key;
+use crate::chat::{Conversation, FinishReason, Keys, Message, Role, Status, Usage};
+use crate::store::writer::StoreCmd;
 use crate::store::{MessageFields, StoredConversation, StoredMessage};
 
 /// A conversation's title: its first prompt's first line, shortened.
@@ -67,33 +67,35 @@ fn finish_name(reason: &FinishReason) -> String {
 
 /// The stored branch as app state (with its other branches aside), and the command that
 /// tells the writer which rows the new keys stand for.
-pub fn restore(stored: StoredConversation) -> (Conversation, StoreCmd) {
+pub fn restore(stored: StoredConversation, keys: &mut Keys) -> (Conversation, StoreCmd) {
     // Keys follow row order, so siblings sort oldest first however they were loaded.
     let mut ids: Vec<i64> =
         stored.messages.iter().chain(&stored.other_branches).map(|row| row.id).collect();
     ids.sort_unstable();
-    let keys: HashMap<i64, Key> = ids.into_iter().map(|id| (id, next_key())).collect();
+    let by_id: HashMap<i64, Key> = ids.into_iter().map(|id| (id, keys.fresh())).collect();
     let mut rows = Vec::new();
     let mut convert = |row: StoredMessage| {
         let id = row.id;
-        let message = message_from(row, &keys);
+        let message = message_from(row, &by_id);
         rows.push((message.key, id));
         message
     };
     let messages: Vec<Message> = stored.messages.into_iter().map(&mut convert).collect();
     let aside: Vec<Message> = stored.other_branches.into_iter().map(&mut convert).collect();
-    let mut conversation = Conversation::restored(stored.id, stored.system_prompt, messages, aside);
-    conversation.params = crate::api::params::RequestParams::from_json(&stored.params);
+    let mut conversation =
+        Conversation::restored(keys.fresh(), stored.id, stored.system_prompt, messages, aside);
+    conversation.params = crate::chat::params::RequestParams::from_json(&stored.params);
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
 }
 
 fn message_from(row: StoredMessage, keys: &HashMap<i64, Key>) -> Message {
+    // Every row's id is in `keys`: the map was made from these rows.
+    let key = keys.get(&row.id).copied().unwrap_or_default();
     let mut message = match row.role {
-        Role::Assistant => Message::assistant(row.model.clone().unwrap_or_default()),
-        _ => Message::user(String::new()),
+        Role::Assistant => Message::assistant(key, row.model.clone().unwrap_or_default()),
+        _ => Message::user(key, String::new()),
     };
-    message.key = keys.get(&row.id).copied().unwrap_or(message.key);
     message.parent = row.parent_id.and_then(|p| keys.get(&p).copied());
     message.content = row.content;
     message.images = row.attachments;
@@ -155,7 +157,7 @@ mod tests {
             }],
             other_branches: Vec::new(),
         };
-        let (conversation, adopt) = restore(stored);
+        let (conversation, adopt) = restore(stored, &mut Keys::default());
         let message = &conversation.messages()[0];
         assert_eq!(message.content, "half");
         assert_eq!(

@@ -12,8 +12,9 @@ use super::keymap::{SelectAction, select_action_for};
 use super::msg::Effect;
 use super::persist;
 use super::state::State;
-use crate::api::types::Role;
-use crate::store::writer::{Key, StoreCmd};
+use crate::chat::Key;
+use crate::chat::Role;
+use crate::store::writer::StoreCmd;
 use crate::ui::input::new_textarea;
 
 /// The message picked in select mode.
@@ -217,7 +218,7 @@ pub fn send_edit(
     state: &mut State,
     editing: Editing,
     text: String,
-    images: Vec<crate::attach::Attachment>,
+    images: Vec<crate::chat::attachment::Attachment>,
 ) -> Vec<Effect> {
     let messages = state.conversation.messages();
     let effects = match messages.iter().position(|m| m.key == editing.key) {
@@ -313,7 +314,6 @@ pub fn code_blocks(text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[path = "select_tests.rs"]
 mod flows;
 
 #[cfg(test)]

@@ -8,112 +8,11 @@ use std::time::Instant;
 use ratatui_textarea::TextArea;
 
 use super::msg::RequestId;
-pub use super::retry::RetryPolicy;
-use crate::api::params::RequestParams;
 use crate::api::reply::ReplyText;
-use crate::api::types::Usage;
-use crate::store::writer::Key;
-use crate::tokens::Counter;
+use crate::chat::retry::RetryPolicy;
+use crate::chat::{Conversation, Keys, Message, Usage};
 use crate::ui::theme::Theme;
 use crate::ui::transcript::TranscriptCache;
-
-#[path = "branch.rs"]
-mod branch;
-
-pub use super::message::{Message, Status, next_key};
-
-/// One conversation: its single system message and the turns after it.
-///
-/// Messages change only through `push` and `edit`, which remember the lowest changed
-/// index, so laying out a frame looks at the changed tail and not the whole history.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Conversation {
-    pub system: String,
-    messages: Vec<Message>,
-    changed_from: usize,
-    /// Names this conversation to the store writer.
-    pub key: Key,
-    /// Messages on other branches (an edited prompt's old continuation, a retried reply),
-    /// kept so `[` and `]` can bring them back.
-    off_branch: Vec<Message>,
-    /// Whether the store has a row for it yet (created at the first prompt).
-    pub saved: bool,
-    /// The row id, once the writer has reported it.
-    pub stored_id: Option<i64>,
-    /// Sampling parameters set with F4; sent with every request of this conversation.
-    pub params: RequestParams,
-}
-
-impl Conversation {
-    pub fn new(system: String) -> Self {
-        Self {
-            system,
-            messages: Vec::new(),
-            changed_from: 0,
-            key: next_key(),
-            off_branch: Vec::new(),
-            saved: false,
-            stored_id: None,
-            params: RequestParams::default(),
-        }
-    }
-
-    /// A conversation read back from the store, already saved: the branch on screen and the
-    /// messages of its other branches.
-    pub fn restored(
-        id: i64,
-        system: String,
-        messages: Vec<Message>,
-        off_branch: Vec<Message>,
-    ) -> Self {
-        let mut conversation = Self {
-            system,
-            messages,
-            changed_from: 0,
-            key: next_key(),
-            off_branch,
-            saved: true,
-            stored_id: Some(id),
-            params: RequestParams::default(),
-        };
-        conversation.label_branches(0);
-        conversation
-    }
-
-    pub fn messages(&self) -> &[Message] {
-        &self.messages
-    }
-
-    pub fn push(&mut self, message: Message) -> usize {
-        self.messages.push(message);
-        let index = self.messages.len() - 1;
-        if !self.off_branch.is_empty() {
-            self.label_branches(index);
-        }
-        index
-    }
-
-    /// Mutable access that marks the message for layout again.
-    pub fn edit(&mut self, index: usize) -> Option<&mut Message> {
-        let message = self.messages.get_mut(index)?;
-        message.touch();
-        message.tokens = None;
-        self.changed_from = self.changed_from.min(index);
-        Some(message)
-    }
-
-    /// Remembers a message's token count; not a change anyone sees, so no re-layout.
-    pub fn cache_tokens(&mut self, index: usize, counter: Counter, tokens: usize) {
-        if let Some(message) = self.messages.get_mut(index) {
-            message.tokens = Some((counter, tokens));
-        }
-    }
-
-    /// The lowest index changed since the last call; resets the mark.
-    pub fn take_changed_from(&mut self) -> usize {
-        std::mem::replace(&mut self.changed_from, self.messages.len())
-    }
-}
 
 /// The request in flight, if any.
 #[derive(Debug, Clone)]
@@ -176,7 +75,7 @@ pub enum Popup {
     /// The model picker.
     Models(Box<super::picker::Picker>),
     /// The conversation's request parameters (F4).
-    Params(Box<super::params::ParamsForm>),
+    Params(Box<super::params_form::ParamsForm>),
 }
 
 /// What the transcript shows and where.
@@ -204,9 +103,11 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct State {
     pub conversation: Conversation,
+    /// Names every conversation and message created in this run.
+    pub keys: Keys,
     pub input: TextArea<'static>,
     /// Images that go with the draft; sent, and cleared, with it.
-    pub attachments: Vec<crate::attach::Attachment>,
+    pub attachments: Vec<crate::chat::attachment::Attachment>,
     pub stream: Stream,
     pub next_id: RequestId,
     pub target: Target,
@@ -229,7 +130,7 @@ pub struct State {
     /// The latest time seen in a message, for countdowns.
     pub now: Option<Instant>,
     /// What the next request would cost against the model's window.
-    pub meter: Option<super::context::Meter>,
+    pub meter: Option<crate::chat::context::Meter>,
     /// The models on offer, for the picker.
     pub catalog: super::picker::Catalog,
     /// Known windows by model (config, or learned from an overflow error): window and
@@ -241,8 +142,10 @@ pub struct State {
 
 impl State {
     pub fn new(target: Target, system: String, mouse: bool) -> Self {
+        let mut keys = Keys::default();
         Self {
-            conversation: Conversation::new(system),
+            conversation: Conversation::new(keys.fresh(), system),
+            keys,
             input: crate::ui::input::new_textarea(Vec::new()),
             attachments: Vec::new(),
             stream: Stream::Idle,

@@ -96,5 +96,4 @@ pub fn cycle_favorites(state: &mut State, forward: bool) -> Vec<Effect> {
 }
 
 #[cfg(test)]
-#[path = "target_tests.rs"]
 mod tests;

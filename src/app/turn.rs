@@ -8,11 +8,13 @@
 use std::time::{Duration, Instant};
 
 use super::msg::{ApiEvent, Effect, RequestId};
-use super::state::{Message, State, Status, Stream};
-use super::{context, persist};
+use super::state::{State, Stream};
+use super::{meter, persist};
 use crate::api::ApiError;
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
+use crate::chat::context;
+use crate::chat::{Message, Status};
 use crate::store::writer::StoreCmd;
 
 /// A streaming reply reaches the store at least this often.
@@ -26,7 +28,7 @@ pub const PARTIAL_KEPT: &str = "partial kept · Ctrl+O continues · Ctrl+R retri
 pub fn send_prompt(
     state: &mut State,
     text: String,
-    images: Vec<crate::attach::Attachment>,
+    images: Vec<crate::chat::attachment::Attachment>,
 ) -> Vec<Effect> {
     let parent = state.conversation.messages().iter().rev().find(|m| m.is_sent()).map(|m| m.key);
     send_prompt_under(state, text, images, parent)
@@ -36,10 +38,11 @@ pub fn send_prompt(
 pub fn send_prompt_under(
     state: &mut State,
     text: String,
-    images: Vec<crate::attach::Attachment>,
-    parent: Option<crate::store::writer::Key>,
+    images: Vec<crate::chat::attachment::Attachment>,
+    parent: Option<crate::chat::Key>,
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
+    let key = state.keys.fresh();
     let conversation = &mut state.conversation;
     if !conversation.saved {
         conversation.saved = true;
@@ -60,7 +63,7 @@ pub fn send_prompt_under(
             }));
         }
     }
-    let mut prompt = Message::user(text);
+    let mut prompt = Message::user(key, text);
     prompt.images = images;
     prompt.parent = parent;
     effects.push(Effect::Store(persist::add(conversation, &prompt)));
@@ -79,7 +82,7 @@ pub fn send_prompt_under(
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
-    let limits = context::limits_for(state, &state.target.model);
+    let limits = meter::limits_for(state, &state.target.model);
     let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model, limits);
     state.meter = Some(meter);
     let messages = match outcome {
@@ -177,7 +180,7 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
 /// any reply arrived (a partial reply is never silently replaced); the rest is the policy's.
 fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
     let Stream::Waiting { id, attempt, .. } = state.stream else { return None };
-    state.retry.wait(error, attempt, id)
+    state.retry.wait(error.failure(), attempt, id)
 }
 
 /// The server says the prompt is too long: learn its window from its own numbers and try
@@ -188,7 +191,7 @@ fn shrink_and_retry(state: &mut State, message: &str) -> Option<Vec<Effect>> {
     };
     let server_window = overflow_window(message)?;
     let model = state.target.model.clone();
-    let limits = context::limits_for(state, &model);
+    let limits = meter::limits_for(state, &model);
     // What we counted for the request that failed (nothing changed since it was planned).
     let ours = context::prepare(&mut state.conversation, &model, limits).1.tokens;
     // The server's tokenizer may count more than ours (an estimate, or another model's
@@ -299,7 +302,7 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
         Stream::Waiting { id, user_index, .. } => (id, user_index),
         Stream::Backoff { .. } => return None,
     };
-    let mut message = Message::assistant(state.target.model.clone());
+    let mut message = Message::assistant(state.keys.fresh(), state.target.model.clone());
     message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
     effects.push(Effect::Store(persist::add(&state.conversation, &message)));
     let reply = state.conversation.push(message);
@@ -358,5 +361,4 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
 }
 
 #[cfg(test)]
-#[path = "turn_tests.rs"]
 mod tests;

@@ -8,12 +8,13 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use ratatui_textarea::CursorMove;
 
-use super::context;
 use super::keymap::{Action, action_for};
+use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
-use super::state::{Conversation, Popup, State, Status};
-use super::{library, params, persist, picker, select, target, turn};
-use crate::api::types::Role;
+use super::state::{Popup, State};
+use super::{library, params_form, persist, picker, select, target, turn};
+use crate::chat::Role;
+use crate::chat::{Conversation, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
 use crate::ui::input::new_textarea;
 
@@ -34,7 +35,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let recount = recount && !select::only_looks(state, &msg);
     let effects = dispatch(state, msg);
     if recount {
-        context::refresh_meter(state);
+        meter::refresh_meter(state);
     }
     effects
 }
@@ -45,7 +46,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) => Vec::new(),
         Msg::Paste(text) => {
             // A dropped or pasted image file becomes an attachment, read by the driver.
-            match crate::attach::path_in_paste(&text).filter(|_| state.popup.is_none()) {
+            match crate::chat::attachment::path_in_paste(&text).filter(|_| state.popup.is_none()) {
                 Some(path) => vec![Effect::LoadImage { path, paste: text }],
                 None => paste_text(state, &text),
             }
@@ -122,7 +123,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match &state.popup {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
-        Some(Popup::Params(_)) => return params::on_key(state, key),
+        Some(Popup::Params(_)) => return params_form::on_key(state, key),
         _ => {}
     }
     if let Some(popup) = &mut state.popup {
@@ -181,7 +182,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Models => picker::open(state),
         Action::NextFavorite => target::cycle_favorites(state, true),
         Action::PreviousFavorite => target::cycle_favorites(state, false),
-        Action::Params => params::open(state),
+        Action::Params => params_form::open(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -311,7 +312,7 @@ fn quit(state: &mut State) -> Vec<Effect> {
 fn new_conversation(state: &mut State) -> Vec<Effect> {
     let effects = stop(state);
     let system = state.conversation.system.clone();
-    state.conversation = Conversation::new(system);
+    state.conversation = Conversation::new(state.keys.fresh(), system);
     state.selection = None;
     state.editing = None;
     state.view.scroll_up = 0;
@@ -325,7 +326,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     let mut effects = stop(state);
     let title = stored.title.clone();
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
-    let (conversation, adopt) = persist::restore(stored);
+    let (conversation, adopt) = persist::restore(stored, &mut state.keys);
     state.conversation = conversation;
     state.selection = None;
     state.editing = None;
@@ -381,5 +382,4 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
 }
 
 #[cfg(test)]
-#[path = "update_tests.rs"]
 pub(crate) mod tests;

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, params};
 
 use super::StoredMessage;
-use crate::attach::Attachment;
+use crate::chat::attachment::Attachment;
 
 pub(super) fn insert(
     conn: &Connection,

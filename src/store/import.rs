@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::api::types::Role;
+use crate::chat::Role;
 use crate::sanitize::sanitize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

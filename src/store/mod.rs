@@ -153,5 +153,4 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
-#[path = "store_tests.rs"]
 mod tests;

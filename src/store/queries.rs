@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, classify};
-use crate::api::types::Role;
+use crate::chat::Role;
 
 /// A conversation as the list shows it, without its messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct StoredMessage {
     pub completion_tokens: Option<i64>,
     pub created_at: i64,
     /// Images sent with the message, in order.
-    pub attachments: Vec<crate::attach::Attachment>,
+    pub attachments: Vec<crate::chat::attachment::Attachment>,
     pub pinned: bool,
     /// Deleted by the user: kept, since later messages may follow it, but not shown.
     pub hidden: bool,

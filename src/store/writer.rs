@@ -12,8 +12,7 @@ use std::thread::JoinHandle;
 use super::queries::{self, MessageFields};
 use super::{ConversationSummary, Store, StoredConversation, now_ms};
 
-/// The app's name for a conversation or message, unique within one run.
-pub type Key = u64;
+use crate::chat::Key;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreCmd {
@@ -45,7 +44,7 @@ pub enum StoreCmd {
     /// Images that go with message `message` (sent right after it is added).
     Attach {
         message: Key,
-        images: Vec<crate::attach::Attachment>,
+        images: Vec<crate::chat::attachment::Attachment>,
     },
     SetSystemPrompt {
         conversation: Key,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::theme::Theme;
-use crate::attach::Attachment;
+use crate::chat::attachment::Attachment;
 
 /// An editor set up the way every rockchat editor behaves: soft-wrapped, no underline on
 /// the cursor line.

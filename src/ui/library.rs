@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::library::{Library, Mode};
-use crate::commands::relative_time;
+use crate::commands::saved::relative_time;
 use crate::sanitize::sanitize;
 
 const ROWS_PER_ITEM: usize = 2;

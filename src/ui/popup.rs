@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::keymap::HELP;
-use crate::app::params::{FIELDS, HINTS, ParamsForm};
+use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
 
 /// The key table, in two columns when one would not fit the terminal's height, and cut with
 /// a note when even two do not.

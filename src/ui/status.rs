@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
-use crate::app::context::short;
-use crate::app::state::{State, Status, Stream};
+use crate::app::state::{State, Stream};
+use crate::chat::Status;
+use crate::chat::context::short;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 

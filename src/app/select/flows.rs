@@ -3,18 +3,18 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::api::types::{Role, WireMessage};
 use crate::app::msg::{ApiEvent, Effect, Msg};
 use crate::app::state::State;
 use crate::app::update::tests::{api, delta, key, saves, send, sent_messages, state, type_text};
 use crate::app::update::update;
+use crate::chat::{RequestMessage, Role};
 use crate::store::writer::StoreCmd;
 
 fn press(state: &mut State, c: char) -> Vec<Effect> {
     key(state, KeyCode::Char(c), KeyModifiers::NONE)
 }
 
-fn texts(messages: &[WireMessage]) -> Vec<&str> {
+fn texts(messages: &[RequestMessage]) -> Vec<&str> {
     messages.iter().filter(|m| m.role != Role::System).map(|m| m.content.as_str()).collect()
 }
 
@@ -23,7 +23,7 @@ fn shown(state: &State) -> Vec<&str> {
 }
 
 /// Sends `prompt` and lets `reply` arrive whole.
-fn turn(state: &mut State, prompt: &str, reply: &str) -> Vec<WireMessage> {
+fn turn(state: &mut State, prompt: &str, reply: &str) -> Vec<RequestMessage> {
     let (id, messages) = sent_messages(&send(state, prompt));
     api(state, id, delta(reply));
     api(state, id, ApiEvent::Done);

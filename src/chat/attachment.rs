@@ -1,7 +1,7 @@
 //! Images attached to a prompt: recognised from a pasted or dropped file path, checked by
 //! their first bytes (never by their name alone), and carried as a data URL in the request.
 //!
-//! Reading the file is the only IO here (`load`), and the driver or `ask` calls it; the app
+//! Reading the file is not done here but in `files`, by the driver or `ask`; the app
 //! state only holds finished `Attachment`s. The bytes are shared, so the history that goes
 //! out with every request is not copied.
 
@@ -64,21 +64,6 @@ impl Attachment {
     }
 }
 
-/// Reads an image file the user named.
-pub fn load(path: &Path) -> Result<Attachment, String> {
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let name = crate::sanitize::sanitize(&name).into_owned();
-    let shown = crate::sanitize::sanitize(&path.display().to_string()).into_owned();
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot attach {shown}: {e}"))?.len();
-    if size > MAX_IMAGE_BYTES {
-        return Err(format!("cannot attach {shown}: it is larger than 20 MB"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot attach {shown}: {e}"))?;
-    Attachment::from_bytes(name, bytes)
-}
-
 /// The image type, from the file's magic bytes.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -115,14 +100,7 @@ pub fn path_in_paste(text: &str) -> Option<PathBuf> {
     };
     let extension = Path::new(&path).extension()?.to_str()?.to_ascii_lowercase();
     let looks_like_path = path.starts_with('/') || path.starts_with("~/") || path.starts_with('.');
-    (looks_like_path && EXTENSIONS.contains(&extension.as_str())).then(|| expand_home(&path))
-}
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
+    (looks_like_path && EXTENSIONS.contains(&extension.as_str())).then(|| PathBuf::from(path))
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -185,11 +163,5 @@ mod tests {
         assert!(error.contains("not a PNG"), "{error}");
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-    }
-
-    #[test]
-    fn a_missing_file_is_an_error_naming_it() {
-        let error = load(Path::new("/nonexistent/cat.png")).unwrap_err();
-        assert!(error.contains("/nonexistent/cat.png"), "{error}");
     }
 }

@@ -8,13 +8,13 @@
 use std::io::Write;
 
 use crate::api::reply::ReplyText;
-use crate::api::types::FinishReason;
 use crate::api::{ApiClient, ApiError};
-use crate::app::context::{self, Outcome};
-use crate::app::retry::RetryPolicy;
-use crate::app::state::{Conversation, Message};
-use crate::cli::AskArgs;
-use crate::settings::Settings;
+use crate::chat::FinishReason;
+use crate::chat::context::{self, Outcome};
+use crate::chat::retry::RetryPolicy;
+use crate::chat::{Conversation, Keys, Message};
+use crate::config::cli::AskArgs;
+use crate::config::settings::Settings;
 
 /// The prompt from the arguments and piped stdin: stdin is context after the argument.
 pub fn compose_prompt(args: &[String], stdin: Option<&str>) -> Option<String> {
@@ -41,10 +41,11 @@ pub async fn run(
         Err(error) => return fail(err, &error),
     };
     // The same planning as the app: a prompt too long for the model is refused here too.
-    let mut conversation = Conversation::new(settings.system_prompt.clone());
-    let mut message = Message::user(prompt);
+    let mut keys = Keys::default();
+    let mut conversation = Conversation::new(keys.fresh(), settings.system_prompt.clone());
+    let mut message = Message::user(keys.fresh(), prompt);
     for path in &args.images {
-        match crate::attach::load(path) {
+        match crate::files::load(path) {
             Ok(image) => message.images.push(image),
             Err(why) => {
                 let _ = writeln!(err, "rockchat: {why}");
@@ -106,7 +107,9 @@ pub async fn run(
                 .await
         };
         let wait = match &result {
-            Err(error) if !answered => policy.wait(error, attempt, u64::from(std::process::id())),
+            Err(error) if !answered => {
+                policy.wait(error.failure(), attempt, u64::from(std::process::id()))
+            }
             _ => None,
         };
         let (Some(wait), Err(error)) = (wait, &result) else { break result };

@@ -2,7 +2,7 @@
 
 use super::writer::{StoreCmd, Writer};
 use super::*;
-use crate::api::types::Role;
+use crate::chat::Role;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -254,7 +254,7 @@ fn a_database_locked_by_another_program_is_an_error_naming_it() {
 fn images_are_stored_beside_their_message_and_come_back_on_open() {
     let (_dir, path) = temp_db();
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let image = crate::attach::Attachment::from_bytes("cat.png".into(), png).unwrap();
+    let image = crate::chat::attachment::Attachment::from_bytes("cat.png".into(), png).unwrap();
     let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
     writer.send(StoreCmd::CreateConversation {
         key: 1,

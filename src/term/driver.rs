@@ -19,14 +19,13 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
-use super::msg::{ApiEvent, Effect, Msg, RequestId};
-use super::state::State;
-use super::update::update;
 use crate::api::{ApiClient, ApiError};
+use crate::app::msg::{ApiEvent, Effect, Msg, RequestId};
+use crate::app::state::State;
+use crate::app::update::update;
 use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
 
-#[path = "host.rs"]
 mod host;
 
 pub use host::{Host, MouseSwitch, RawWrite, Screen, ScreenSwitch};
@@ -287,7 +286,7 @@ where
             Effect::LoadImage { path, paste } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::attach::load(&path).map_err(|why| (why, paste));
+                    let result = crate::files::load(&path).map_err(|why| (why, paste));
                     let _ = tx.send(Msg::Attached(result));
                 });
             }

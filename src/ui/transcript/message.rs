@@ -9,8 +9,8 @@
 use ratatui::text::{Line, Span};
 
 use super::{Entry, INDENT};
-use crate::api::types::{FinishReason, Role};
-use crate::app::state::{Message, Status};
+use crate::chat::{FinishReason, Role};
+use crate::chat::{Message, Status};
 use crate::ui::markdown::{self, Progress};
 use crate::ui::theme::Theme;
 use crate::ui::wrap::{wrap_paragraph, wrap_text};

@@ -8,10 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 
 use super::*;
 use crate::api::ApiError;
-use crate::api::types::{FinishReason, Usage, WireMessage};
 use crate::app::msg::{ApiEvent, RequestId};
 use crate::app::state::Stream;
 use crate::app::state::Target;
+use crate::chat::{FinishReason, RequestMessage, Usage};
 
 pub(crate) fn state() -> State {
     let target = Target { provider: "local".into(), model: "tiny".into() };
@@ -43,7 +43,7 @@ pub(crate) fn delta(text: &str) -> ApiEvent {
     ApiEvent::Delta { content: text.into(), reasoning: String::new() }
 }
 
-pub(crate) fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<WireMessage>) {
+pub(crate) fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<RequestMessage>) {
     match without_saves(effects)[..] {
         [Effect::StartRequest { id, messages, .. }] => (*id, messages.clone()),
         ref other => panic!("expected one request, got {other:?}"),
@@ -65,7 +65,7 @@ pub(crate) fn saves(effects: &[Effect]) -> Vec<&StoreCmd> {
         .collect()
 }
 
-fn roles_and_text(messages: &[WireMessage]) -> Vec<(Role, &str)> {
+fn roles_and_text(messages: &[RequestMessage]) -> Vec<(Role, &str)> {
     messages.iter().map(|m| (m.role, m.content.as_str())).collect()
 }
 
@@ -383,7 +383,7 @@ fn tok_per_second_comes_from_delta_times() {
 fn an_attached_image_waits_with_the_draft_and_backspace_in_an_empty_input_removes_it() {
     let mut state = state();
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let image = crate::attach::Attachment::from_bytes("cat.png".into(), png).unwrap();
+    let image = crate::chat::attachment::Attachment::from_bytes("cat.png".into(), png).unwrap();
     let effects = update(&mut state, Msg::Paste("'/tmp/cat.png'".into()));
     assert!(matches!(&effects[..], [Effect::LoadImage { path, .. }] if path.ends_with("cat.png")));
     update(&mut state, Msg::Attached(Ok(image)));

@@ -93,7 +93,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         messages: vec![StoredMessage {
             id: 90,
             parent_id: None,
-            role: crate::api::types::Role::User,
+            role: crate::chat::Role::User,
             content: "hello again".into(),
             reasoning: String::new(),
             model: None,

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::Effect;
 use super::state::{Popup, State};
-use crate::api::params::RequestParams;
+use crate::chat::params::RequestParams;
 use crate::store::writer::StoreCmd;
 
 /// The fields, in the order Tab visits them.

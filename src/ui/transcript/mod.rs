@@ -16,9 +16,8 @@ use ratatui::text::Line;
 
 use super::markdown::Progress;
 use super::theme::Theme;
-use crate::app::state::Message;
+use crate::chat::Message;
 
-#[path = "transcript_message.rs"]
 mod message;
 
 use message::layout;

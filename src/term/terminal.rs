@@ -1,6 +1,7 @@
 //! The real terminal: raw mode, alternate screen, bracketed paste and optional mouse
-//! capture, their undoing on every exit path (panics included), and handing the terminal
-//! over for a while (to `$EDITOR`, `$PAGER`, or the shell on Ctrl+Z) and taking it back.
+//! capture, their undoing on every exit path (panics included), handing the terminal over
+//! for a while (to `$EDITOR`, `$PAGER`, or the shell on Ctrl+Z) and taking it back, the
+//! signals that end the app, and the background-colour query.
 
 use std::io::{self, stdout};
 
@@ -10,106 +11,11 @@ use crossterm::event::{
 };
 use crossterm::execute;
 
-use crate::api::ApiClient;
-use crate::app::external::{Programs, SystemClipboard};
-use crate::app::run::{Host, Screen};
-use crate::app::{App, Msg, State, persist, target};
-use crate::settings::Settings;
-use crate::store::Store;
-
-/// Runs the full-screen app until the user quits; `resume` reopens a stored conversation;
-/// `notice` is shown in the status line at the start (a warning about the config file).
-pub async fn run(
-    settings: Settings,
-    store: Store,
-    resume: Option<i64>,
-    notice: Option<String>,
-) -> anyhow::Result<()> {
-    let client =
-        ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
-    let target = crate::app::state::Target {
-        provider: settings.endpoint.provider.clone(),
-        model: settings.model.clone(),
-    };
-    let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
-    state.theme = settings.theme;
-    crate::ui::markdown::warm_up();
-    state.retry.max_retries = settings.max_retries;
-    state.windows = settings.windows.clone();
-    let mut clients = Vec::new();
-    for (name, provider) in &settings.providers {
-        let models = state.catalog.provider_mut(name);
-        models.default_model = provider.model.clone();
-        models.configured = provider.models.clone();
-        models.offered = provider.offered;
-        if *name != state.target.provider {
-            let client =
-                ApiClient::new(provider.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
-            clients.push((name.clone(), client));
-        }
-    }
-    let provider = state.target.provider.clone();
-    state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
-        settings.providers.contains_key(name)
-    });
-    // Read before the terminal is taken over, so a bad id is a plain error message.
-    let stored = resume.map(|id| store.load(id)).transpose()?;
-    let adopt = stored.map(|stored| {
-        let (provider, model) = (stored.provider.clone(), stored.model.clone());
-        let (conversation, adopt) = persist::restore(stored);
-        state.conversation = conversation;
-        state.notice = if settings.target_from_flags {
-            let asked = &state.target.model;
-            (model != *asked).then(|| {
-                format!("continuing with {asked}, as asked (this conversation used {model})")
-            })
-        } else {
-            target::restore(&mut state, &provider, &model)
-        };
-        adopt
-    });
-    // A warning about the config file outranks any other first notice.
-    if notice.is_some() {
-        state.notice = notice;
-    }
-
-    let terminal = ratatui::try_init()?;
-    install_panic_cleanup();
-    let setup = execute!(stdout(), EnableBracketedPaste).and_then(|()| set_mouse(settings.mouse));
-    if let Err(error) = setup {
-        restore();
-        return Err(error.into());
-    }
-    let mut app = App::new(state, terminal, client, Box::new(set_mouse));
-    for (name, client) in clients {
-        app.add_client(name, client);
-    }
-    let events = TerminalEvents::default();
-    let reader = events.clone();
-    app.set_host(Host {
-        screen: Box::new(move |screen| switch_screen(screen, &reader)),
-        raw: Box::new(write_raw),
-        clipboard: Some(SystemClipboard::default()),
-        programs: Programs::from_env(),
-        stop: Box::new(stop_until_continued),
-    });
-    if let Err(error) = app.attach_store(store) {
-        restore();
-        return Err(error.into());
-    }
-    if let Some(adopt) = adopt {
-        app.save(adopt);
-    }
-    forward_signals(app.sender());
-    let mut events = events;
-    let result = app.run(&mut events).await;
-    restore();
-    app.finish();
-    Ok(result?)
-}
+use super::driver::Screen;
+use crate::app::Msg;
 
 /// SIGTERM and SIGHUP end the app through the normal path, so the terminal is restored.
-fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+pub(super) fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
     use tokio::signal::unix::{SignalKind, signal};
     for kind in [SignalKind::terminate(), SignalKind::hangup()] {
         let Ok(mut stream) = signal(kind) else {
@@ -124,7 +30,7 @@ fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
     }
 }
 
-fn set_mouse(on: bool) -> io::Result<()> {
+pub(super) fn set_mouse(on: bool) -> io::Result<()> {
     if on {
         execute!(stdout(), EnableMouseCapture)
     } else {
@@ -136,7 +42,7 @@ fn set_mouse(on: bool) -> io::Result<()> {
 /// the reader is dropped, since crossterm's reader thread would otherwise take keys meant for
 /// the child. Cloned handles share the one reader.
 #[derive(Clone, Default)]
-struct TerminalEvents {
+pub(super) struct TerminalEvents {
     reader: std::sync::Arc<std::sync::Mutex<Option<EventStream>>>,
 }
 
@@ -170,7 +76,7 @@ impl futures_util::Stream for TerminalEvents {
 
 /// Hands the terminal to a child program and takes it back: the reusable half of running
 /// `$EDITOR` or `$PAGER` from the full-screen app.
-fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
+pub(super) fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
     use crossterm::terminal::{
         EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
     };
@@ -197,7 +103,7 @@ fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
 }
 
 /// Writes a control sequence straight to the terminal (OSC 52), outside ratatui's buffer.
-fn write_raw(sequence: &str) -> io::Result<()> {
+pub(super) fn write_raw(sequence: &str) -> io::Result<()> {
     use std::io::Write;
     let mut out = stdout();
     out.write_all(sequence.as_bytes())?;
@@ -207,7 +113,7 @@ fn write_raw(sequence: &str) -> io::Result<()> {
 /// Ctrl+Z: stops the process group like the terminal's own Ctrl+Z would (raw mode turned
 /// that into a key), and returns once `fg` has continued it. The driver releases the
 /// terminal before and takes it back after.
-fn stop_until_continued() -> io::Result<()> {
+pub(super) fn stop_until_continued() -> io::Result<()> {
     if !job_control_available() {
         return Err(io::Error::other("no shell with job control to return to (Ctrl+D quits)"));
     }
@@ -265,7 +171,7 @@ pub fn terminal_is_light() -> Option<bool> {
     }
 }
 
-fn restore() {
+pub(super) fn restore() {
     // Each step is attempted even if one fails: a half-restored terminal is the worst case.
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
@@ -273,7 +179,7 @@ fn restore() {
 
 /// ratatui's own hook restores raw mode and the screen; this one also turns off paste and
 /// mouse modes, which would otherwise leak into the user's shell.
-fn install_panic_cleanup() {
+pub(super) fn install_panic_cleanup() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();

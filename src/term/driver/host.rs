@@ -9,8 +9,8 @@ use std::io;
 use ratatui::backend::Backend;
 
 use super::App;
-use crate::app::external;
 use crate::app::msg::Msg;
+use crate::term::programs as external;
 
 /// Switches the real terminal's mouse capture; a no-op for tests.
 pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;

@@ -1,9 +1,9 @@
 //! What of the conversation goes with the next request: counted per message (once, then
-//! cached on the message), trimmed to the model's window by `tokens::trim`, and marked on
-//! screen where a message was left out. Pure, called from `update`.
+//! cached on the message), trimmed to the model's window by `tokens::trim`, and marked where
+//! a message was left out. Pure; the app and `ask` both plan their requests here.
 
-use super::state::{Conversation, State};
-use crate::api::types::{Role, WireMessage};
+use super::conversation::Conversation;
+use super::message::{RequestMessage, Role};
 use crate::tokens::trim::{Budget, Plan, plan_with_pins};
 use crate::tokens::{Counter, window};
 
@@ -23,23 +23,12 @@ pub struct Meter {
 /// The next request's messages, or why nothing can be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Send(Vec<WireMessage>),
+    Send(Vec<RequestMessage>),
     TooLong { needed: usize, window: usize },
 }
 
-/// The window and reply reserve for `model` on the current provider, from the most
-/// specific source: config (or what a server's overflow error taught), then the server's
-/// model list, then the built-in table. A reserve not given is a quarter of the window, at
-/// most 4,096 tokens; the conversation's `max_tokens` (F4), when set, is the reserve.
-pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
-    let reported = state.catalog.window(&state.target.provider, model);
-    let (window, reserve) = limits(&state.windows, reported, model)?;
-    let asked =
-        state.conversation.params.max_tokens.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
-    Some((window, asked.map_or(reserve, |asked| asked.min(window))))
-}
-
-/// `limits_for` without an app: configured windows, a server-reported one, the table.
+/// The window and reply reserve for `model`: configured windows (or what an overflow
+/// taught), then a server-reported one, then the built-in table.
 pub fn limits(
     windows: &std::collections::BTreeMap<String, (usize, Option<usize>)>,
     reported: Option<usize>,
@@ -85,7 +74,7 @@ pub fn prepare(
     };
     let mut messages = Vec::new();
     if !conversation.system.trim().is_empty() {
-        messages.push(WireMessage::text(Role::System, conversation.system.clone()));
+        messages.push(RequestMessage::text(Role::System, conversation.system.clone()));
     }
     let mut not_sent = 0;
     let mut tokens = system + crate::tokens::REPLY_PRIMING;
@@ -104,7 +93,7 @@ pub fn prepare(
         }
         tokens += cost;
         let message = &conversation.messages()[index];
-        messages.push(WireMessage {
+        messages.push(RequestMessage {
             role: message.role,
             content: message.content.clone(),
             images: message.images.clone(),
@@ -114,34 +103,16 @@ pub fn prepare(
     (Outcome::Send(messages), meter)
 }
 
-/// The meter as the user types: the history as it stands plus the draft.
-pub fn refresh_meter(state: &mut State) {
-    let model = state.target.model.clone();
-    let counter = Counter::for_model(&model);
-    let (system, candidates) = costs(&mut state.conversation, counter);
-    let draft = state.input.lines().join("\n");
-    let draft_cost = if draft.trim().is_empty() { 0 } else { counter.message(Role::User, &draft) };
-    let history: usize = candidates
-        .iter()
-        .filter(|(index, ..)| !state.conversation.messages()[*index].not_sent)
-        .map(|c| c.1)
-        .sum();
-    let not_sent = state.conversation.messages().iter().filter(|m| m.not_sent).count();
-    state.meter = Some(Meter {
-        tokens: system + crate::tokens::REPLY_PRIMING + history + draft_cost,
-        window: limits_for(state, &model).map(|l| l.0),
-        not_sent,
-        exact: counter.is_exact(),
-    });
-}
-
 /// The system message's cost, and (index, cost, starts a turn) for each message that may be
 /// sent, counting only messages not counted before for this model.
-fn costs(conversation: &mut Conversation, counter: Counter) -> (usize, Vec<(usize, usize, bool)>) {
+pub fn costs(
+    conversation: &mut Conversation,
+    counter: Counter,
+) -> (usize, Vec<(usize, usize, bool)>) {
     let system = if conversation.system.trim().is_empty() {
         0
     } else {
-        counter.message(Role::System, &conversation.system)
+        counter.message(Role::System.as_str(), &conversation.system)
     };
     let mut candidates = Vec::new();
     for index in 0..conversation.messages().len() {
@@ -152,8 +123,8 @@ fn costs(conversation: &mut Conversation, counter: Counter) -> (usize, Vec<(usiz
         let cost = match message.tokens {
             Some((by, cost)) if by == counter => cost,
             _ => {
-                let images = message.images.len() * crate::attach::IMAGE_TOKENS;
-                let cost = counter.message(message.role, &message.content) + images;
+                let images = message.images.len() * super::attachment::IMAGE_TOKENS;
+                let cost = counter.message(message.role.as_str(), &message.content) + images;
                 conversation.cache_tokens(index, counter, cost);
                 cost
             }
@@ -176,18 +147,23 @@ pub fn short(tokens: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::state::Message;
+    use crate::chat::{Keys, Message};
 
     fn conversation(turns: usize, words: usize) -> Conversation {
-        let mut conversation = Conversation::new("You are a helpful assistant".into());
+        let mut keys = Keys::default();
+        let mut conversation =
+            Conversation::new(keys.fresh(), "You are a helpful assistant".into());
         for turn in 0..turns {
-            conversation.push(Message::user(format!("question {turn} {}", "word ".repeat(words))));
-            let mut reply = Message::assistant("gpt-4".into());
+            conversation.push(Message::user(
+                keys.fresh(),
+                format!("question {turn} {}", "word ".repeat(words)),
+            ));
+            let mut reply = Message::assistant(keys.fresh(), "gpt-4".into());
             reply.content = format!("answer {turn} {}", "word ".repeat(words));
-            reply.status = crate::app::state::Status::Complete;
+            reply.status = crate::chat::Status::Complete;
             conversation.push(reply);
         }
-        conversation.push(Message::user("the newest question".into()));
+        conversation.push(Message::user(keys.fresh(), "the newest question".into()));
         conversation
     }
 
@@ -218,8 +194,9 @@ mod tests {
 
     #[test]
     fn a_prompt_longer_than_the_window_is_not_sent() {
-        let mut conversation = Conversation::new(String::new());
-        conversation.push(Message::user("word ".repeat(9_000)));
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        conversation.push(Message::user(keys.fresh(), "word ".repeat(9_000)));
         let (outcome, _) = prepare(&mut conversation, "gpt-4", window::limits("gpt-4"));
         assert!(matches!(outcome, Outcome::TooLong { window: 8_192, .. }), "{outcome:?}");
     }
@@ -237,13 +214,14 @@ mod tests {
 #[cfg(test)]
 mod reported_window {
     use super::*;
-    use crate::app::state::Message;
+    use crate::chat::{Keys, Message};
 
     #[test]
     fn a_window_reported_by_the_server_trims_an_unknown_model() {
-        let mut conversation = Conversation::new(String::new());
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
         for _ in 0..10 {
-            conversation.push(Message::user("word ".repeat(300)));
+            conversation.push(Message::user(keys.fresh(), "word ".repeat(300)));
         }
         let (Outcome::Send(messages), meter) =
             prepare(&mut conversation, "qwen2.5", Some((1_000, 250)))
@@ -251,22 +229,5 @@ mod reported_window {
             panic!()
         };
         assert!(messages.len() < 10 && meter.window == Some(1_000), "{meter:?}");
-    }
-}
-
-#[cfg(test)]
-mod reply_reserve {
-    use super::*;
-    use crate::app::state::Target;
-
-    #[test]
-    fn the_conversations_max_tokens_is_the_room_kept_for_the_reply() {
-        let target = Target { provider: "openai".into(), model: "gpt-4".into() };
-        let mut state = State::new(target, String::new(), false);
-        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 4_096)));
-        state.conversation.params.max_tokens = Some(1_000);
-        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 1_000)));
-        state.conversation.params.max_tokens = Some(100_000);
-        assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 8_192)), "never more than the window");
     }
 }

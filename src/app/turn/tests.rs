@@ -6,11 +6,12 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::api::ApiError;
 use crate::app::msg::{ApiEvent, Effect, Msg, RequestId};
-use crate::app::state::{Message, State, Status};
+use crate::app::state::State;
 use crate::app::update;
 use crate::app::update::tests::{
     api, delta, key, saves, send, sent_messages, state, without_saves,
 };
+use crate::chat::{Message, Status};
 use crate::store::writer::StoreCmd;
 
 fn update_of(command: &StoreCmd) -> (&str, &'static str) {

@@ -8,8 +8,8 @@ use std::io::Write;
 use anyhow::Context;
 use serde_json::json;
 
-use crate::api::types::Role;
-use crate::cli::ExportFormat;
+use crate::chat::Role;
+use crate::config::cli::ExportFormat;
 use crate::sanitize::sanitize;
 use crate::store::writer::{StoreCmd, StoreEvent, Writer};
 use crate::store::{MessageFields, Store, StoredConversation, import, now_ms};
@@ -82,7 +82,7 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
         // The same shape the request had, so the export replays with curl.
-        let wire = crate::api::types::WireMessage {
+        let wire = crate::chat::RequestMessage {
             role: m.role,
             content: m.content.clone(),
             images: m.attachments.clone(),

@@ -15,11 +15,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-#[path = "config_file.rs"]
+pub mod cli;
 mod file;
+pub mod paths;
+pub mod settings;
 
 /// The documented example, which is also the built-in default configuration.
-pub const EXAMPLE_CONFIG: &str = include_str!("../config.example.toml");
+pub const EXAMPLE_CONFIG: &str = include_str!("../../config.example.toml");
 
 /// Names the embedded file in errors; only a broken build could produce one.
 const EXAMPLE_PATH: &str = "<built-in config.example.toml>";
@@ -298,5 +300,4 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -1,0 +1,194 @@
+//! One conversation: its system message and the path of messages on screen, with the
+//! messages of its other branches kept aside. Messages form a tree (each names its parent);
+//! the conversation shows one path through it, root to leaf. Editing a past prompt or
+//! retrying a reply adds a sibling and moves the old continuation aside; `[` and `]` swap
+//! the path below a message for one of its siblings' paths.
+//!
+//! Messages change only through `push`, `edit` and the branch operations, which remember
+//! the lowest changed index, so laying out a frame looks at the changed tail and not the
+//! whole history.
+
+use std::collections::HashMap;
+
+use super::Key;
+use super::message::{Message, Role};
+use super::params::RequestParams;
+use crate::tokens::Counter;
+
+/// One conversation: its single system message and the turns after it.
+///
+/// Messages change only through `push` and `edit`, which remember the lowest changed
+/// index, so laying out a frame looks at the changed tail and not the whole history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conversation {
+    pub system: String,
+    messages: Vec<Message>,
+    changed_from: usize,
+    /// Names this conversation to the store writer.
+    pub key: Key,
+    /// Messages on other branches (an edited prompt's old continuation, a retried reply),
+    /// kept so `[` and `]` can bring them back.
+    off_branch: Vec<Message>,
+    /// Whether the store has a row for it yet (created at the first prompt).
+    pub saved: bool,
+    /// The row id, once the writer has reported it.
+    pub stored_id: Option<i64>,
+    /// Sampling parameters set with F4; sent with every request of this conversation.
+    pub params: RequestParams,
+}
+
+impl Conversation {
+    pub fn new(key: Key, system: String) -> Self {
+        Self {
+            system,
+            messages: Vec::new(),
+            changed_from: 0,
+            key,
+            off_branch: Vec::new(),
+            saved: false,
+            stored_id: None,
+            params: RequestParams::default(),
+        }
+    }
+
+    /// A conversation read back from the store, already saved: the branch on screen and the
+    /// messages of its other branches.
+    pub fn restored(
+        key: Key,
+        id: i64,
+        system: String,
+        messages: Vec<Message>,
+        off_branch: Vec<Message>,
+    ) -> Self {
+        let mut conversation = Self {
+            system,
+            messages,
+            changed_from: 0,
+            key,
+            off_branch,
+            saved: true,
+            stored_id: Some(id),
+            params: RequestParams::default(),
+        };
+        conversation.label_branches(0);
+        conversation
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn push(&mut self, message: Message) -> usize {
+        self.messages.push(message);
+        let index = self.messages.len() - 1;
+        if !self.off_branch.is_empty() {
+            self.label_branches(index);
+        }
+        index
+    }
+
+    /// Mutable access that marks the message for layout again.
+    pub fn edit(&mut self, index: usize) -> Option<&mut Message> {
+        let message = self.messages.get_mut(index)?;
+        message.touch();
+        message.tokens = None;
+        self.changed_from = self.changed_from.min(index);
+        Some(message)
+    }
+
+    /// Remembers a message's token count; not a change anyone sees, so no re-layout.
+    pub fn cache_tokens(&mut self, index: usize, counter: Counter, tokens: usize) {
+        if let Some(message) = self.messages.get_mut(index) {
+            message.tokens = Some((counter, tokens));
+        }
+    }
+
+    /// The lowest index changed since the last call; resets the mark.
+    pub fn take_changed_from(&mut self) -> usize {
+        std::mem::replace(&mut self.changed_from, self.messages.len())
+    }
+
+    /// The keys of the message at `index` and its siblings (same parent, same role, not
+    /// deleted), oldest first, and where it stands among them.
+    pub fn siblings(&self, index: usize) -> Option<(usize, Vec<Key>)> {
+        let message = self.messages.get(index)?;
+        let mut keys: Vec<Key> = self
+            .off_branch
+            .iter()
+            .filter(|m| !m.hidden && m.parent == message.parent && m.role == message.role)
+            .map(|m| m.key)
+            .collect();
+        keys.push(message.key);
+        // Keys are handed out in creation order, also when a conversation is restored.
+        keys.sort_unstable();
+        let position = keys.iter().position(|&k| k == message.key)?;
+        Some((position, keys))
+    }
+
+    /// Moves the messages from `index` on aside, to another branch.
+    pub fn detach_from(&mut self, index: usize) {
+        if index >= self.messages.len() {
+            return;
+        }
+        self.off_branch.extend(self.messages.drain(index..));
+        self.changed_from = self.changed_from.min(index);
+    }
+
+    /// Shows the branch through `sibling` from `index` on: the sibling, then at each step its
+    /// newest child. False if `sibling` is not aside.
+    pub fn switch_to(&mut self, index: usize, sibling: Key) -> bool {
+        let Some(at) = self.off_branch.iter().position(|m| m.key == sibling) else {
+            return false;
+        };
+        self.detach_from(index);
+        let mut next = Some(self.off_branch.swap_remove(at));
+        while let Some(mut message) = next {
+            message.touch();
+            let key = message.key;
+            self.messages.push(message);
+            let child = self
+                .off_branch
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.parent == Some(key))
+                .max_by_key(|(_, m)| m.key)
+                .map(|(i, _)| i);
+            next = child.map(|i| self.off_branch.swap_remove(i));
+        }
+        self.label_branches(index);
+        true
+    }
+
+    /// The newest message on screen: the branch the store should reopen.
+    pub fn leaf(&self) -> Option<Key> {
+        self.messages.last().map(|m| m.key)
+    }
+
+    /// Sets "branch N/M" on the messages from `from` on, counting the siblings aside.
+    fn label_branches(&mut self, from: usize) {
+        let mut aside: HashMap<Option<Key>, Vec<(Key, Role)>> = HashMap::new();
+        for message in self.off_branch.iter().filter(|m| !m.hidden) {
+            aside.entry(message.parent).or_default().push((message.key, message.role));
+        }
+        for index in from..self.messages.len() {
+            let message = &self.messages[index];
+            let others = aside.get(&message.parent).map_or(&[][..], Vec::as_slice);
+            let same: Vec<Key> =
+                others.iter().filter(|(_, role)| *role == message.role).map(|(k, _)| *k).collect();
+            let label = (!same.is_empty()).then(|| {
+                let before = same.iter().filter(|&&k| k < message.key).count();
+                (before + 1, same.len() + 1)
+            });
+            if message.branch != label
+                && let Some(message) = self.edit(index)
+            {
+                message.branch = label;
+            }
+        }
+    }
+
+    /// The messages on the other branches, in no particular order.
+    pub fn off_branch(&self) -> &[Message] {
+        &self.off_branch
+    }
+}

@@ -1,0 +1,203 @@
+//! One message of a conversation and the vocabulary around it: who wrote it (`Role`), how
+//! it stands (`Status`), why the model stopped (`FinishReason`), what it cost (`Usage`),
+//! and the marks the user put on it (pinned, deleted, which branch it is on). Plain data;
+//! `Conversation` keeps messages in order and says what changed. `RequestMessage` is a
+//! message as the next request carries it; `api` decides how it is spelled on the wire.
+
+use serde::{Deserialize, Serialize};
+
+use super::Key;
+use super::attachment::Attachment;
+use crate::tokens::Counter;
+
+/// A chat role as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    /// The role as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+/// Token usage as reported by the server, for the last turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct Usage {
+    #[serde(default)]
+    pub prompt_tokens: u64,
+    #[serde(default)]
+    pub completion_tokens: u64,
+    #[serde(default)]
+    pub total_tokens: u64,
+}
+
+/// Why the model stopped. Unknown reasons are kept verbatim so they can still be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ContentFilter,
+    ToolCalls,
+    Other(String),
+}
+
+impl FinishReason {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "stop" | "eos" | "end_turn" | "stop_sequence" => Self::Stop,
+            "length" | "max_tokens" => Self::Length,
+            "content_filter" => Self::ContentFilter,
+            "tool_calls" | "function_call" => Self::ToolCalls,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// What to tell the user when the reply did not simply end; `None` for a normal stop.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            Self::Stop => None,
+            Self::Length => Some("cut off at the token limit".to_owned()),
+            Self::ContentFilter => Some("stopped by the provider's content filter".to_owned()),
+            Self::ToolCalls => {
+                Some("the model asked to call a tool, which rockchat does not run".to_owned())
+            }
+            Self::Other(raw) => Some(format!("finished: {raw}")),
+        }
+    }
+}
+
+/// One message of a request: text, or text plus images, which go out as content parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestMessage {
+    pub role: Role,
+    pub content: String,
+    pub images: Vec<Attachment>,
+}
+
+impl RequestMessage {
+    pub fn text(role: Role, content: impl Into<String>) -> Self {
+        Self { role, content: content.into(), images: Vec::new() }
+    }
+}
+
+/// How a message stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Complete,
+    /// Text is still arriving.
+    Streaming,
+    /// The user stopped it; the partial text is kept.
+    Stopped,
+    /// The request failed with this message; partial text, if any, is kept.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    /// Images sent with a user message.
+    pub images: Vec<Attachment>,
+    /// Model reasoning: shown folded, never sent back.
+    pub reasoning: String,
+    /// The model that wrote an assistant message.
+    pub model: Option<String>,
+    pub status: Status,
+    pub finish: Option<FinishReason>,
+    pub usage: Option<Usage>,
+    /// Pinned by the user: never trimmed out of a request.
+    pub pinned: bool,
+    /// Deleted by the user: kept in the store (later messages still follow it) but no longer
+    /// shown or sent.
+    pub hidden: bool,
+    /// This message's place among its siblings (1-based) and their number, when it has any.
+    pub branch: Option<(usize, usize)>,
+    /// Left out of the last request to fit the context window; still on screen, dimmed.
+    pub not_sent: bool,
+    /// This message's cost in a request, counted once for the model that counted it.
+    pub tokens: Option<(Counter, usize)>,
+    /// Bumped on every change so cached layout knows when to redo this message.
+    pub revision: u64,
+    /// Names this message to the store writer.
+    pub key: Key,
+    /// The message this one follows in the conversation tree (a retry's reply and the
+    /// reply it replaced share a parent).
+    pub parent: Option<Key>,
+}
+
+impl Message {
+    pub fn user(key: Key, content: String) -> Self {
+        Self::new(key, Role::User, content, None)
+    }
+
+    /// A reply about to stream from `model`.
+    pub fn assistant(key: Key, model: String) -> Self {
+        let mut message = Self::new(key, Role::Assistant, String::new(), Some(model));
+        message.status = Status::Streaming;
+        message
+    }
+
+    fn new(key: Key, role: Role, content: String, model: Option<String>) -> Self {
+        Self {
+            role,
+            content,
+            images: Vec::new(),
+            reasoning: String::new(),
+            model,
+            status: Status::Complete,
+            finish: None,
+            usage: None,
+            pinned: false,
+            hidden: false,
+            branch: None,
+            not_sent: false,
+            tokens: None,
+            revision: 0,
+            key,
+            parent: None,
+        }
+    }
+
+    /// Whether this message goes into the next request's history.
+    pub fn is_sent(&self) -> bool {
+        if self.hidden {
+            return false;
+        }
+        match self.role {
+            Role::User => true,
+            Role::System => false,
+            // A stopped or broken-off partial was seen by the user, so it is context too.
+            Role::Assistant => !self.content.is_empty() && self.status != Status::Streaming,
+        }
+    }
+
+    pub(crate) fn touch(&mut self) {
+        self.revision = self.revision.wrapping_add(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_reasons_map_to_notices() {
+        assert_eq!(FinishReason::parse("stop").notice(), None);
+        assert_eq!(
+            FinishReason::parse("length").notice().as_deref(),
+            Some("cut off at the token limit")
+        );
+        assert_eq!(FinishReason::parse("function_call"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
+    }
+}
