@@ -12,6 +12,7 @@ use ratatui::backend::TestBackend;
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
+use rockchat::ui::Screen;
 
 /// One realistic reply, about 1 kB: a heading, emphasis, a nested list, a highlighted
 /// code block, a quote with a link and a table. `n` makes each one different.
@@ -42,7 +43,7 @@ fn start_reply(state: &mut State, prompt: &str) -> RequestId {
     state.stream.id().expect("request started")
 }
 
-fn conversation(messages: usize) -> State {
+fn conversation(messages: usize) -> (State, Screen) {
     let target = Target { provider: "bench".into(), model: "model".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     update(&mut state, Msg::Resize(120, 40));
@@ -59,25 +60,33 @@ fn conversation(messages: usize) -> State {
         update(&mut state, Msg::Api { id, event: ApiEvent::Done, at });
     }
     let laid_out = Instant::now();
-    state.prepare_frame();
+    let mut screen = Screen::default();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    draw(&mut terminal, &mut state, &mut screen);
     eprintln!(
         "{messages} messages, {:.1} MB of markdown, first layout {:?}",
         bytes as f64 / 1e6,
         laid_out.elapsed()
     );
-    state
+    (state, screen)
+}
+
+/// One frame, as the driver draws it: laid out, drawn, and what it showed reported back.
+fn draw(terminal: &mut Terminal<TestBackend>, state: &mut State, screen: &mut Screen) {
+    let mut shown = None;
+    terminal.draw(|frame| shown = Some(screen.draw(black_box(state), frame))).expect("draw");
+    if let Some(shown) = shown.filter(|shown| state.view.shown != Some(*shown)) {
+        update(state, Msg::Shown(shown));
+    }
 }
 
 fn frame_cost(c: &mut Criterion) {
     for messages in [10, 10_000] {
-        let mut state = conversation(messages);
+        let (mut state, mut screen) = conversation(messages);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
         c.bench_function(&format!("frame/{messages}_messages"), |b| {
             b.iter(|| {
-                state.prepare_frame();
-                terminal
-                    .draw(|frame| rockchat::ui::render(black_box(&state), frame))
-                    .expect("draw");
+                draw(&mut terminal, &mut state, &mut screen);
             })
         });
     }
@@ -100,15 +109,14 @@ fn highlighter_load_cost(c: &mut Criterion) {
 
 /// A resize drops every layout; the next frame lays out only what is near the screen.
 fn resize_cost(c: &mut Criterion) {
-    let mut state = conversation(10_000);
+    let (mut state, mut screen) = conversation(10_000);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
     let mut width = 120;
     c.bench_function("resize/10000_messages", |b| {
         b.iter(|| {
             width = if width == 120 { 119 } else { 120 };
             update(&mut state, Msg::Resize(width, 40));
-            state.prepare_frame();
-            terminal.draw(|frame| rockchat::ui::render(black_box(&state), frame)).expect("draw");
+            draw(&mut terminal, &mut state, &mut screen);
         })
     });
 }
@@ -121,23 +129,24 @@ fn streaming_cost(c: &mut Criterion) {
     c.bench_function("stream/20_deltas_then_frame_at_80kB_markdown_reply", |b| {
         b.iter_batched(
             || {
-                let mut state = conversation(10);
+                let (mut state, _) = conversation(10);
                 let id = start_reply(&mut state, "Write a long answer");
                 let at = Instant::now();
                 let mut content: String = (0..80).map(reply).collect();
                 content.push_str("```rust\nfn main() {\n");
                 let event = ApiEvent::Delta { content, reasoning: String::new() };
                 update(&mut state, Msg::Api { id, event, at });
-                state.prepare_frame();
-                (state, id, at)
+                let mut screen = Screen::default();
+                let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+                draw(&mut terminal, &mut state, &mut screen);
+                (state, screen, id, at)
             },
-            |(mut state, id, at)| {
+            |(mut state, mut screen, id, at)| {
                 for piece in code.split_inclusive(' ').cycle().take(20) {
                     let event = ApiEvent::Delta { content: piece.into(), reasoning: String::new() };
                     update(&mut state, Msg::Api { id, event, at });
                 }
-                state.prepare_frame();
-                terminal.draw(|frame| rockchat::ui::render(&state, frame)).expect("draw");
+                draw(&mut terminal, &mut state, &mut screen);
                 state
             },
             BatchSize::SmallInput,
@@ -150,7 +159,7 @@ fn streaming_cost(c: &mut Criterion) {
 fn select_cost(c: &mut Criterion) {
     use crossterm::event::{KeyCode, KeyEvent};
     for messages in [10, 10_000] {
-        let mut state = conversation(messages);
+        let (mut state, mut screen) = conversation(messages);
         update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Tab)));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
         let mut up = true;
@@ -159,10 +168,7 @@ fn select_cost(c: &mut Criterion) {
                 let key = if up { 'k' } else { 'j' };
                 up = !up;
                 update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Char(key))));
-                state.prepare_frame();
-                terminal
-                    .draw(|frame| rockchat::ui::render(black_box(&state), frame))
-                    .expect("draw");
+                draw(&mut terminal, &mut state, &mut screen);
             })
         });
     }
@@ -173,7 +179,7 @@ fn select_cost(c: &mut Criterion) {
 /// deltas a second never fall behind, however long the reply grows.
 fn delta_cost(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
-    let mut state = conversation(10);
+    let (mut state, mut screen) = conversation(10);
     let id = start_reply(&mut state, "Write an endless answer");
     let at = Instant::now();
     let source: String = (0..50).map(reply).collect();
@@ -192,8 +198,7 @@ fn delta_cost(c: &mut Criterion) {
                 let event = ApiEvent::Delta { content, reasoning: String::new() };
                 update(&mut state, Msg::Api { id, event, at });
                 if i % 20 == 19 {
-                    state.prepare_frame();
-                    terminal.draw(|frame| rockchat::ui::render(&state, frame)).expect("draw");
+                    draw(&mut terminal, &mut state, &mut screen);
                 }
             }
             started.elapsed()

@@ -4,20 +4,17 @@
 
 use std::time::Instant;
 
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use rockchat::app::msg::RequestId;
-use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
+use support::tui::Tui;
 
 const WIDTH: u16 = 60;
 
-fn new_state(width: u16, height: u16) -> State {
-    let target = Target { provider: "rockapi".into(), model: "gpt-4o-mini".into() };
-    let mut state = State::new(target, "You are a helpful assistant".into(), false);
-    update(&mut state, Msg::Resize(width, height));
-    state
+fn new_state(width: u16, height: u16) -> Tui {
+    Tui::new("gpt-4o-mini", width, height)
 }
 
 fn send(state: &mut State, text: &str) -> RequestId {
@@ -31,18 +28,8 @@ fn delta(state: &mut State, id: RequestId, text: &str) {
     update(state, Msg::Api { id, event, at: Instant::now() });
 }
 
-fn screen(state: &mut State, width: u16, height: u16) -> String {
-    state.prepare_frame();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| rockchat::ui::render(state, frame)).unwrap();
-    let buffer = terminal.backend().buffer();
-    (0..height)
-        .map(|y| {
-            let row: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
-            row.trim_end().to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+fn screen(tui: &mut Tui, width: u16, height: u16) -> String {
+    tui.draw(width, height)
 }
 
 /// The screen after `reply` arrived whole, to a prompt that is itself markdown-looking (the
@@ -129,8 +116,8 @@ fn a_long_conversation_lays_out_only_what_is_near_the_screen_until_scrolled_to()
     update(&mut state, Msg::Resize(WIDTH - 10, 20));
     let bottom = screen(&mut state, WIDTH - 10, 20);
     assert!(bottom.contains("question 299") && bottom.contains("let n = 299;"), "{bottom}");
-    assert!(!state.transcript.is_complete());
-    let laid = state.transcript.total_lines();
+    assert!(!state.screen.transcript().is_complete());
+    let laid = state.screen.transcript().total_lines();
     assert!(laid < 200, "{laid} lines laid out for a 20-line screen");
     // Paging up always finds lines ready, and reading position is kept.
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)));
@@ -139,7 +126,7 @@ fn a_long_conversation_lays_out_only_what_is_near_the_screen_until_scrolled_to()
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
     let top = screen(&mut state, WIDTH - 10, 20);
     assert!(top.starts_with("● You\n  question 0\n\n◆ gpt-4o-mini\n  ## Answer 0"), "{top}");
-    assert!(state.transcript.is_complete());
+    assert!(state.screen.transcript().is_complete());
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
     assert_eq!(screen(&mut state, WIDTH - 10, 20), bottom);
 }
@@ -155,7 +142,7 @@ fn selecting_upwards_past_the_laid_out_messages_lays_them_out_and_shows_them() {
     screen(&mut state, WIDTH, 16);
     update(&mut state, Msg::Resize(WIDTH - 4, 16));
     screen(&mut state, WIDTH - 4, 16);
-    assert!(!state.transcript.is_complete());
+    assert!(!state.screen.transcript().is_complete());
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
     for _ in 0..100 {
         update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE)));

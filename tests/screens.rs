@@ -11,6 +11,7 @@ use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
 use rockchat::chat::{FinishReason, Usage};
+use rockchat::ui::Screen;
 
 const WIDTH: u16 = 72;
 const HEIGHT: u16 = 18;
@@ -46,9 +47,11 @@ fn screen(state: &mut State) -> String {
 
 fn screen_sized(state: &mut State, width: u16, height: u16) -> String {
     update(state, Msg::Resize(width, height));
-    state.prepare_frame();
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| rockchat::ui::render(state, frame)).unwrap();
+    let mut shown = None;
+    terminal.draw(|frame| shown = Some(Screen::default().draw(state, frame))).unwrap();
+    // Reported back as the driver does, so paging moves from what was on screen.
+    update(state, Msg::Shown(shown.unwrap()));
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {
@@ -148,19 +151,18 @@ fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
         );
         press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
         update(&mut state, Msg::Resize(width, height));
-        state.prepare_frame();
+        let mut screen = Screen::default();
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+        terminal.draw(|frame| _ = screen.draw(&state, frame)).unwrap();
         press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
         press(&mut state, KeyCode::F(3), KeyModifiers::NONE);
-        state.prepare_frame();
-        terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+        terminal.draw(|frame| _ = screen.draw(&state, frame)).unwrap();
         for popup in [KeyCode::F(4), KeyCode::Char('p')] {
             press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
             let ctrl =
                 if popup == KeyCode::F(4) { KeyModifiers::NONE } else { KeyModifiers::CONTROL };
             press(&mut state, popup, ctrl);
-            terminal.draw(|frame| rockchat::ui::render(&state, frame)).unwrap();
+            terminal.draw(|frame| _ = screen.draw(&state, frame)).unwrap();
         }
     }
 }

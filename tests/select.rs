@@ -15,7 +15,7 @@ use rockchat::api::{ApiClient, Endpoint};
 use rockchat::app::state::Target;
 use rockchat::app::{Msg, State};
 use rockchat::term::driver::App;
-use rockchat::term::driver::{Host, Screen};
+use rockchat::term::driver::{Handover, Host};
 use rockchat::term::programs::Programs;
 use support::{TestServer, sse_chunks, sse_reply};
 
@@ -111,8 +111,8 @@ async fn ctrl_e_hands_the_screen_to_the_editor_and_reads_the_edited_draft_back()
     press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
     until(&mut app, |s| s.input.lines() != ["my draft"]).await;
     assert_eq!(app.state().input.lines(), ["line one", "line two"]);
-    let reclaim = format!("{:?}", Screen::Reclaim { mouse: false });
-    assert_eq!(record.taken(), [format!("{:?}", Screen::Release), reclaim]);
+    let reclaim = format!("{:?}", Handover::Reclaim { mouse: false });
+    assert_eq!(record.taken(), [format!("{:?}", Handover::Release), reclaim]);
 }
 
 #[tokio::test]

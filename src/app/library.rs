@@ -9,10 +9,10 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::msg::Effect;
 use super::state::{Popup, State};
+use crate::app::editor::new_textarea;
 use crate::chat::Conversation;
 use crate::store::ConversationSummary;
 use crate::store::writer::StoreCmd;
-use crate::ui::input::new_textarea;
 
 #[derive(Debug, Clone, Default)]
 pub struct Library {

@@ -8,6 +8,7 @@
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
 
+pub mod editor;
 pub mod keymap;
 pub mod library;
 pub mod meter;
@@ -15,6 +16,7 @@ pub mod msg;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod scroll;
 pub mod select;
 pub mod state;
 pub mod target;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::state::Shown;
 use crate::api::models::ModelInfo;
 use crate::api::{ApiError, StreamEvent};
 use crate::chat::attachment::Attachment;
@@ -28,6 +29,9 @@ pub enum Msg {
     Mouse(MouseEvent),
     /// The terminal now has this many columns and rows.
     Resize(u16, u16),
+    /// A frame was drawn and its transcript pane showed this: relative scrolling starts
+    /// here, and a scroll intent that reached the bottom follows the text again.
+    Shown(Shown),
     /// Something happened to request `id`, at the time the driver received it.
     Api { id: RequestId, event: ApiEvent, at: Instant },
     /// A frame of animation while a request is in flight (spinner, tok/s, countdown).

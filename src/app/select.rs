@@ -11,11 +11,11 @@ use ratatui_textarea::CursorMove;
 use super::keymap::{SelectAction, select_action_for};
 use super::msg::Effect;
 use super::persist;
-use super::state::State;
+use super::state::{Scroll, State};
+use crate::app::editor::new_textarea;
 use crate::chat::Key;
 use crate::chat::Role;
 use crate::store::writer::StoreCmd;
-use crate::ui::input::new_textarea;
 
 /// The message picked in select mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn enter(state: &mut State) -> Vec<Effect> {
     match (0..messages.len()).rev().find(|&i| !messages[i].hidden) {
         Some(index) => {
             state.selection = Some(Selection { index, confirm_delete: false });
-            state.view.reveal = true;
+            state.view.scroll = Scroll::Reveal(index);
         }
         None => state.notice = Some("nothing to select yet".into()),
     }
@@ -134,7 +134,7 @@ fn next_visible(state: &State, after: usize) -> Option<usize> {
 fn move_to(state: &mut State, index: Option<usize>) -> Vec<Effect> {
     if let (Some(index), Some(selection)) = (index, &mut state.selection) {
         selection.index = index;
-        state.view.reveal = true;
+        state.view.scroll = Scroll::Reveal(index);
     }
     Vec::new()
 }
@@ -282,7 +282,7 @@ fn switch_branch(state: &mut State, index: usize, step: isize) -> Vec<Effect> {
         return Vec::new();
     };
     state.conversation.switch_to(index, target);
-    state.view.reveal = true;
+    state.view.scroll = Scroll::Reveal(index);
     state.notice = Some(format!(
         "branch {}/{}",
         keys.iter().position(|&k| k == target).unwrap_or(0) + 1,
@@ -301,7 +301,7 @@ fn switch_branch(state: &mut State, index: usize, step: isize) -> Vec<Effect> {
 /// transcript shows them (the markdown renderer finds them, so the n-th block copied is the
 /// n-th block on screen). A block still open at the end (a reply cut off) counts up to there.
 pub fn code_blocks(text: &str) -> Vec<String> {
-    crate::ui::markdown::code_blocks(text)
+    crate::chat::markdown::code_blocks(text)
         .into_iter()
         .map(|block| {
             let mut code = block.code;

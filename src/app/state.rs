@@ -1,5 +1,6 @@
 //! The app state: the conversation with its full history, the input, the request in flight
-//! and the view. The main task owns it; `update` changes it, `render` reads it.
+//! and how the user wants the transcript shown. The main task owns it; `update` changes it,
+//! the screen reads it. It holds intent, never layout: no rows, no widths, no theme.
 //!
 //! Nothing here does IO or reads a clock: times arrive inside messages.
 
@@ -11,8 +12,6 @@ use super::msg::RequestId;
 use crate::api::reply::ReplyText;
 use crate::chat::retry::RetryPolicy;
 use crate::chat::{Conversation, Keys, Message, Usage};
-use crate::ui::theme::Theme;
-use crate::ui::transcript::TranscriptCache;
 
 /// The request in flight, if any.
 #[derive(Debug, Clone)]
@@ -78,19 +77,41 @@ pub enum Popup {
     Params(Box<super::params_form::ParamsForm>),
 }
 
-/// What the transcript shows and where.
-#[derive(Debug, Clone, Default)]
+/// How the transcript is to be shown: the user's intent. Where that puts each line is the
+/// screen's to work out when it draws, since only it knows how many rows a message takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct View {
-    /// Lines scrolled up from the bottom; 0 follows the newest text.
-    pub scroll_up: usize,
-    /// The whole terminal.
-    pub terminal: (u16, u16),
-    /// The transcript pane, derived from the terminal and the input's height.
-    pub width: u16,
-    pub height: u16,
+    pub scroll: Scroll,
     pub show_reasoning: bool,
-    /// Scroll the selected message into view at the next frame (its lines are known then).
-    pub reveal: bool,
+    /// What the last frame showed, as the driver reported it: where relative moves start.
+    pub shown: Option<Shown>,
+}
+
+/// Where the transcript is scrolled to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scroll {
+    /// The newest line at the bottom, following a reply as it streams.
+    #[default]
+    Follow,
+    /// The pane's top row is row `line` of message `index`, counted from the message's first
+    /// row; a row before it or past its end lies in the messages around it, and the ends of
+    /// the transcript stop it. Text arriving below never moves it.
+    Anchor { index: usize, line: isize },
+    /// The oldest line at the top.
+    Top,
+    /// Message `index` in view, moving as little as possible from what was shown.
+    Reveal(usize),
+}
+
+/// What the transcript pane showed in a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shown {
+    /// The message and its row at the pane's top.
+    pub top: (usize, usize),
+    /// The pane's height in rows.
+    pub height: u16,
+    /// The newest line was on screen.
+    pub at_bottom: bool,
 }
 
 /// The provider and model the next request goes to.
@@ -112,7 +133,6 @@ pub struct State {
     pub next_id: RequestId,
     pub target: Target,
     pub view: View,
-    pub transcript: TranscriptCache,
     pub popup: Option<Popup>,
     /// The message picked in select mode (Tab, Ctrl+Up), if that mode is on.
     pub selection: Option<super::select::Selection>,
@@ -122,7 +142,6 @@ pub struct State {
     pub notice: Option<String>,
     pub last_usage: Option<Usage>,
     pub mouse: bool,
-    pub theme: Theme,
     /// Advances on each tick, for the waiting spinner.
     pub frame: u64,
     pub quitting: bool,
@@ -146,20 +165,18 @@ impl State {
         Self {
             conversation: Conversation::new(keys.fresh(), system),
             keys,
-            input: crate::ui::input::new_textarea(Vec::new()),
+            input: crate::app::editor::new_textarea(Vec::new()),
             attachments: Vec::new(),
             stream: Stream::Idle,
             next_id: 1,
             target,
             view: View::default(),
-            transcript: TranscriptCache::default(),
             popup: None,
             selection: None,
             editing: None,
             notice: None,
             last_usage: None,
             mouse,
-            theme: Theme::default(),
             frame: 0,
             quitting: false,
             retry: RetryPolicy::default(),
@@ -171,49 +188,6 @@ impl State {
         }
     }
 
-    /// Brings cached layout up to date; call once before drawing a batch of changes.
-    pub fn prepare_frame(&mut self) {
-        let panes = crate::ui::layout::panes(self.view.terminal, self.input.lines().len());
-        self.view.width = panes.transcript.width;
-        self.view.height = panes.transcript.height;
-        let width = self.view.width;
-        let before = self.transcript.total_lines();
-        let changed_from = self.conversation.take_changed_from();
-        self.transcript.sync(
-            self.conversation.messages(),
-            changed_from,
-            width,
-            self.view.show_reasoning,
-            &self.theme,
-        );
-        let after = self.transcript.total_lines();
-        // A reader who scrolled up keeps looking at the same text while new lines arrive.
-        if self.view.scroll_up > 0 && after > before {
-            self.view.scroll_up = self.view.scroll_up.saturating_add(after - before);
-        }
-        // Older messages are laid out on demand: what is shown, two pages above it so paging
-        // up finds its lines ready, and the selected message.
-        let height = self.view.height as usize;
-        let needed = self.view.scroll_up.saturating_add(height.saturating_mul(3));
-        let messages = self.conversation.messages();
-        self.transcript.lay_out_above(messages, needed);
-        if let Some(selection) = &self.selection {
-            self.transcript.lay_out_down_to(messages, selection.index);
-        }
-        if std::mem::take(&mut self.view.reveal)
-            && let Some(selection) = &self.selection
-            && let Some((top, height)) = self.transcript.span(selection.index)
-        {
-            let total = self.transcript.total_lines();
-            self.view.scroll_up = reveal(self.view.scroll_up, top, height, total, self.view.height);
-        }
-        self.view.scroll_up = self.view.scroll_up.min(self.max_scroll());
-    }
-
-    pub fn max_scroll(&self) -> usize {
-        self.transcript.total_lines().saturating_sub(self.view.height as usize)
-    }
-
     /// The message being selected, if select mode is on and it still exists.
     pub fn selected(&self) -> Option<(usize, &Message)> {
         let index = self.selection.as_ref()?.index;
@@ -223,20 +197,5 @@ impl State {
     /// True while something on screen moves by itself.
     pub fn is_animating(&self) -> bool {
         self.stream.is_busy()
-    }
-}
-
-/// The scroll that shows lines `top..top + height` of `total`, moving as little as it can;
-/// a message taller than the pane shows its start.
-fn reveal(scroll_up: usize, top: usize, height: usize, total: usize, pane: u16) -> usize {
-    let pane = pane as usize;
-    let bottom = total.saturating_sub(scroll_up);
-    let visible_top = bottom.saturating_sub(pane);
-    if top < visible_top || height > pane {
-        total.saturating_sub(top + pane)
-    } else if top + height > bottom {
-        total.saturating_sub(top + height)
-    } else {
-        scroll_up
     }
 }

@@ -74,7 +74,7 @@ pub fn send_prompt_under(
         }));
     }
     let index = conversation.push(prompt);
-    state.view.scroll_up = 0;
+    state.view.scroll = super::state::Scroll::Follow;
     effects.extend(start_request(state, index, 0));
     effects
 }

@@ -11,17 +11,17 @@ use ratatui_textarea::CursorMove;
 use super::keymap::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
-use super::state::{Popup, State};
-use super::{library, params_form, persist, picker, select, target, turn};
+use super::state::{Popup, Scroll, State};
+use super::{library, params_form, persist, picker, scroll, select, target, turn};
+use crate::app::editor::new_textarea;
 use crate::chat::Role;
 use crate::chat::{Conversation, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
-use crate::ui::input::new_textarea;
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
 pub const CONTINUE_PROMPT: &str = "Continue exactly where you stopped.";
 
-const MOUSE_SCROLL_LINES: usize = 3;
+const MOUSE_SCROLL_ROWS: isize = 3;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // The context meter follows the draft and the history, not every delta.
@@ -65,8 +65,11 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             paste_text(state, &paste)
         }
         Msg::Mouse(mouse) => on_mouse(state, mouse),
-        Msg::Resize(width, height) => {
-            state.view.terminal = (width, height);
+        // The screen lays out for the new size when it draws; an anchored view stays on the
+        // line it was on.
+        Msg::Resize(..) => Vec::new(),
+        Msg::Shown(shown) => {
+            scroll::shown(state, shown);
             Vec::new()
         }
         Msg::Api { id, event, at } => turn::on_api(state, id, event, at),
@@ -210,15 +213,14 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::SetMouseCapture(state.mouse)]
         }
         Action::Suspend => vec![Effect::Suspend],
-        Action::PageUp => scroll_by(state, page(state) as isize),
-        Action::PageDown => scroll_by(state, -(page(state) as isize)),
+        Action::PageUp => scroll::by_pages(state, -1),
+        Action::PageDown => scroll::by_pages(state, 1),
         Action::ScrollTop => {
-            // Past any laid-out line: the next frame lays out the rest and stops at the top.
-            state.view.scroll_up = usize::MAX;
+            state.view.scroll = Scroll::Top;
             Vec::new()
         }
         Action::ScrollBottom => {
-            state.view.scroll_up = 0;
+            state.view.scroll = Scroll::Follow;
             Vec::new()
         }
     }
@@ -246,8 +248,8 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     match mouse.kind {
-        MouseEventKind::ScrollUp => scroll_by(state, MOUSE_SCROLL_LINES as isize),
-        MouseEventKind::ScrollDown => scroll_by(state, -(MOUSE_SCROLL_LINES as isize)),
+        MouseEventKind::ScrollUp => scroll::by_rows(state, -MOUSE_SCROLL_ROWS),
+        MouseEventKind::ScrollDown => scroll::by_rows(state, MOUSE_SCROLL_ROWS),
         _ => Vec::new(),
     }
 }
@@ -261,16 +263,6 @@ fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
         Some(Popup::System(editor)) => editor.insert_str(text),
         _ => state.input.insert_str(text),
     };
-    Vec::new()
-}
-
-fn page(state: &State) -> usize {
-    (state.view.height as usize).saturating_sub(2).max(1)
-}
-
-fn scroll_by(state: &mut State, lines: isize) -> Vec<Effect> {
-    let target = state.view.scroll_up.saturating_add_signed(lines);
-    state.view.scroll_up = target.min(state.max_scroll());
     Vec::new()
 }
 
@@ -315,7 +307,7 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     state.conversation = Conversation::new(state.keys.fresh(), system);
     state.selection = None;
     state.editing = None;
-    state.view.scroll_up = 0;
+    state.view.scroll = Scroll::Follow;
     state.last_usage = None;
     state.notice = Some("new conversation".into());
     effects
@@ -330,7 +322,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     state.conversation = conversation;
     state.selection = None;
     state.editing = None;
-    state.view.scroll_up = 0;
+    state.view.scroll = Scroll::Follow;
     state.last_usage = None;
     state.notice = Some(match target::restore(state, &provider, &model) {
         Some(note) => format!("opened: {title} ({note})"),
@@ -366,7 +358,7 @@ fn retry(state: &mut State) -> Vec<Effect> {
         prompt.status = Status::Complete;
         effects.push(Effect::Store(persist::update(prompt)));
     }
-    state.view.scroll_up = 0;
+    state.view.scroll = Scroll::Follow;
     effects.extend(turn::start_request(state, last_user, 0));
     effects
 }

@@ -4,9 +4,10 @@
 //! retrying a reply adds a sibling and moves the old continuation aside; `[` and `]` swap
 //! the path below a message for one of its siblings' paths.
 //!
-//! Messages change only through `push`, `edit` and the branch operations, which remember
-//! the lowest changed index, so laying out a frame looks at the changed tail and not the
-//! whole history.
+//! Messages change only through `push`, `edit` and the branch operations, which log the
+//! lowest changed index by generation, so a reader (the screen's layout cache) can ask what
+//! changed since it last looked and lay out the changed tail, not the whole history, without
+//! the conversation having to know who reads it.
 
 use std::collections::HashMap;
 
@@ -17,13 +18,11 @@ use crate::tokens::Counter;
 
 /// One conversation: its single system message and the turns after it.
 ///
-/// Messages change only through `push` and `edit`, which remember the lowest changed
-/// index, so laying out a frame looks at the changed tail and not the whole history.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
     pub system: String,
     messages: Vec<Message>,
-    changed_from: usize,
+    changes: Changes,
     /// Names this conversation to the store writer.
     pub key: Key,
     /// Messages on other branches (an edited prompt's old continuation, a retried reply),
@@ -42,7 +41,7 @@ impl Conversation {
         Self {
             system,
             messages: Vec::new(),
-            changed_from: 0,
+            changes: Changes::default(),
             key,
             off_branch: Vec::new(),
             saved: false,
@@ -63,7 +62,7 @@ impl Conversation {
         let mut conversation = Self {
             system,
             messages,
-            changed_from: 0,
+            changes: Changes::default(),
             key,
             off_branch,
             saved: true,
@@ -81,6 +80,7 @@ impl Conversation {
     pub fn push(&mut self, message: Message) -> usize {
         self.messages.push(message);
         let index = self.messages.len() - 1;
+        self.changes.mark(index);
         if !self.off_branch.is_empty() {
             self.label_branches(index);
         }
@@ -92,7 +92,7 @@ impl Conversation {
         let message = self.messages.get_mut(index)?;
         message.touch();
         message.tokens = None;
-        self.changed_from = self.changed_from.min(index);
+        self.changes.mark(index);
         Some(message)
     }
 
@@ -103,9 +103,15 @@ impl Conversation {
         }
     }
 
-    /// The lowest index changed since the last call; resets the mark.
-    pub fn take_changed_from(&mut self) -> usize {
-        std::mem::replace(&mut self.changed_from, self.messages.len())
+    /// Counts changes: a reader remembers it to ask `changed_since` later.
+    pub fn generation(&self) -> u64 {
+        self.changes.generation
+    }
+
+    /// The lowest index changed (or removed) after generation `seen`; `None` if nothing
+    /// changed.
+    pub fn changed_since(&self, seen: u64) -> Option<usize> {
+        self.changes.since(seen)
     }
 
     /// The keys of the message at `index` and its siblings (same parent, same role, not
@@ -131,7 +137,7 @@ impl Conversation {
             return;
         }
         self.off_branch.extend(self.messages.drain(index..));
-        self.changed_from = self.changed_from.min(index);
+        self.changes.mark(index);
     }
 
     /// Shows the branch through `sibling` from `index` on: the sibling, then at each step its
@@ -190,5 +196,85 @@ impl Conversation {
     /// The messages on the other branches, in no particular order.
     pub fn off_branch(&self) -> &[Message] {
         &self.off_branch
+    }
+}
+
+/// How many recent changes are remembered; a reader further behind lays out everything.
+const REMEMBERED_CHANGES: usize = 64;
+
+/// The change log behind `changed_since`. A change at a lower index made later makes the
+/// older entries at higher indices redundant (a reader who missed them misses it too, and it
+/// covers them), so the entries' indices rise from the oldest to the newest, and a stream of
+/// deltas into one reply is one entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Changes {
+    generation: u64,
+    /// (generation, lowest index changed), oldest first.
+    log: Vec<(u64, usize)>,
+    /// Entries up to this generation were dropped to bound the log.
+    forgotten: u64,
+}
+
+impl Changes {
+    fn mark(&mut self, index: usize) {
+        self.generation += 1;
+        while self.log.last().is_some_and(|&(_, at)| at >= index) {
+            self.log.pop();
+        }
+        self.log.push((self.generation, index));
+        if self.log.len() > REMEMBERED_CHANGES {
+            let (dropped, _) = self.log.remove(0);
+            self.forgotten = dropped;
+        }
+    }
+
+    fn since(&self, seen: u64) -> Option<usize> {
+        if seen < self.forgotten {
+            return Some(0);
+        }
+        // Indices rise with generations: the first entry newer than `seen` is the lowest.
+        self.log.iter().find(|&&(generation, _)| generation > seen).map(|&(_, index)| index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::Keys;
+
+    #[test]
+    fn a_reader_learns_the_lowest_index_changed_since_it_looked() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        for n in 0..5 {
+            conversation.push(Message::user(keys.fresh(), format!("{n}")));
+        }
+        let seen = conversation.generation();
+        assert_eq!(conversation.changed_since(seen), None);
+        conversation.edit(3);
+        conversation.edit(4);
+        conversation.edit(1);
+        conversation.edit(4);
+        assert_eq!(conversation.changed_since(seen), Some(1));
+        let later = conversation.generation();
+        conversation.push(Message::user(keys.fresh(), "new".into()));
+        assert_eq!(conversation.changed_since(later), Some(5));
+        conversation.detach_from(2);
+        assert_eq!(conversation.changed_since(later), Some(2));
+        assert_eq!(conversation.changed_since(0), Some(0));
+    }
+
+    #[test]
+    fn a_reader_too_far_behind_is_told_to_look_at_everything() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        let seen = conversation.generation();
+        for n in 0..200 {
+            conversation.push(Message::user(keys.fresh(), format!("{n}")));
+        }
+        assert_eq!(conversation.changed_since(seen), Some(0));
+        let recent = conversation.generation();
+        conversation.edit(150);
+        assert_eq!(conversation.changed_since(recent), Some(150));
     }
 }

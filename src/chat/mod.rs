@@ -11,6 +11,7 @@
 pub mod attachment;
 pub mod context;
 pub mod conversation;
+pub mod markdown;
 pub mod message;
 pub mod params;
 pub mod retry;

@@ -25,10 +25,11 @@ use crate::app::state::State;
 use crate::app::update::update;
 use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
+use crate::ui::Screen;
 
 mod host;
 
-pub use host::{Host, MouseSwitch, RawWrite, Screen, ScreenSwitch};
+pub use host::{Handover, Host, MouseSwitch, RawWrite, ScreenSwitch};
 
 /// Deltas arriving faster than this are coalesced into one frame.
 const FRAME: Duration = Duration::from_millis(16);
@@ -48,6 +49,8 @@ pub struct App<B: Backend> {
     mouse_switch: MouseSwitch,
     last_draw: Option<Instant>,
     dirty: bool,
+    /// The layout caches and theme the frames are drawn with.
+    screen: Screen,
     writer: Option<Writer>,
     host: Host,
 }
@@ -74,9 +77,15 @@ where
             mouse_switch,
             last_draw: None,
             dirty: true,
+            screen: Screen::default(),
             writer: None,
             host: Host::default(),
         }
+    }
+
+    /// Frames are drawn with this screen (its theme) from now on.
+    pub fn set_screen(&mut self, screen: Screen) {
+        self.screen = screen;
     }
 
     /// Another provider the conversation may switch to.
@@ -306,13 +315,21 @@ where
         self.last_draw.map_or_else(Instant::now, |at| at + FRAME)
     }
 
-    /// Lays out what changed and draws one frame.
+    /// Lays out what changed and draws one frame, then tells `update` what it showed.
     pub fn draw(&mut self) -> io::Result<()> {
-        self.state.prepare_frame();
-        let state = &self.state;
-        self.terminal.draw(|frame| crate::ui::render(state, frame)).map_err(io::Error::other)?;
+        let (state, screen) = (&self.state, &mut self.screen);
+        let mut shown = None;
+        self.terminal
+            .draw(|frame| shown = Some(screen.draw(state, frame)))
+            .map_err(io::Error::other)?;
         self.last_draw = Some(Instant::now());
         self.dirty = false;
+        // What was drawn is what the report describes, so it needs no frame of its own.
+        if let Some(shown) = shown.filter(|shown| self.state.view.shown != Some(*shown)) {
+            for effect in update(&mut self.state, Msg::Shown(shown)) {
+                self.execute(effect)?;
+            }
+        }
         Ok(())
     }
 }

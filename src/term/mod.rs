@@ -26,6 +26,7 @@ use crate::api::ApiClient;
 use crate::app::{State, persist, target};
 use crate::config::settings::Settings;
 use crate::store::Store;
+use crate::ui::Screen;
 
 /// Runs the full-screen app until the user quits; `resume` reopens a stored conversation;
 /// `notice` is shown in the status line at the start (a warning about the config file).
@@ -42,7 +43,6 @@ pub async fn run(
         model: settings.model.clone(),
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
-    state.theme = settings.theme;
     crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.windows = settings.windows.clone();
@@ -91,6 +91,7 @@ pub async fn run(
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    app.set_screen(Screen::new(settings.theme));
     for (name, client) in clients {
         app.add_client(name, client);
     }

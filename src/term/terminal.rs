@@ -11,7 +11,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 
-use super::driver::Screen;
+use super::driver::Handover;
 use crate::app::Msg;
 
 /// SIGTERM and SIGHUP end the app through the normal path, so the terminal is restored.
@@ -76,18 +76,18 @@ impl futures_util::Stream for TerminalEvents {
 
 /// Hands the terminal to a child program and takes it back: the reusable half of running
 /// `$EDITOR` or `$PAGER` from the full-screen app.
-pub(super) fn switch_screen(screen: Screen, events: &TerminalEvents) -> io::Result<()> {
+pub(super) fn switch_screen(screen: Handover, events: &TerminalEvents) -> io::Result<()> {
     use crossterm::terminal::{
         EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
     };
     match screen {
-        Screen::Release => {
+        Handover::Release => {
             events.pause();
             let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
             execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show)?;
             disable_raw_mode()
         }
-        Screen::Reclaim { mouse } => {
+        Handover::Reclaim { mouse } => {
             enable_raw_mode()?;
             execute!(
                 stdout(),

@@ -3,24 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders};
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui_textarea::TextArea;
 
 use super::theme::Theme;
 use crate::chat::attachment::Attachment;
-
-/// An editor set up the way every rockchat editor behaves: soft-wrapped, no underline on
-/// the cursor line.
-pub fn new_textarea(lines: Vec<String>) -> TextArea<'static> {
-    let mut textarea = TextArea::new(lines);
-    textarea.set_wrap_mode(WrapMode::WordOrGlyph);
-    textarea.set_cursor_line_style(Style::new());
-    textarea.set_placeholder_text("Type a message. Enter sends, Alt+Enter or Ctrl+J adds a line.");
-    textarea.set_placeholder_style(Style::new().add_modifier(Modifier::DIM));
-    textarea
-}
 
 /// The editor under a border that names the images going with the draft.
 pub fn render(

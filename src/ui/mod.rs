@@ -1,5 +1,7 @@
-//! Drawing. `render` only reads the state: layout and wrapping were done beforehand by
-//! `State::prepare_frame`, so a frame copies visible lines and nothing more.
+//! Drawing. A [`Screen`], owned by the driver, keeps what lasts between frames (the theme,
+//! the transcript's laid-out lines) and draws a frame from the app's state, which it only
+//! reads: it never changes the state and imports nothing of the app but its state's types.
+//! A frame copies visible lines; only what changed is laid out again.
 
 pub mod input;
 pub mod layout;
@@ -7,6 +9,7 @@ pub mod library;
 pub mod markdown;
 pub mod picker;
 pub mod popup;
+mod screen;
 pub mod status;
 pub mod theme;
 pub mod transcript;
@@ -17,19 +20,28 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+pub use self::screen::Screen;
 use self::theme::Theme;
+use self::transcript::TranscriptCache;
 
 use crate::app::state::{Popup, State};
 
-pub fn render(state: &State, frame: &mut Frame) {
+/// One frame of `state`: the transcript from `transcript`'s lines with `scroll_up` rows
+/// hidden below the pane, the input, the status line, and the popup on top.
+fn render(
+    state: &State,
+    theme: &Theme,
+    transcript: &TranscriptCache,
+    scroll_up: usize,
+    panes: &layout::Panes,
+    frame: &mut Frame,
+) {
     let area = frame.area();
-    let panes = layout::panes((area.width, area.height), state.input.lines().len());
-    let theme = &state.theme;
     if state.conversation.messages().is_empty() {
         welcome(frame, panes.transcript, theme);
     }
     let selected = state.selection.as_ref().map(|s| (s.index, theme.user));
-    state.transcript.render(panes.transcript, frame.buffer_mut(), state.view.scroll_up, selected);
+    transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
     input::render(frame, panes.input, &state.input, &state.attachments, theme);
     status::render(frame, panes.status, state, theme);
     match &state.popup {

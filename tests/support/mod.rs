@@ -7,6 +7,8 @@
 //! event, a CRLF or a UTF-8 character is exactly where the client's decoder sees a cut.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

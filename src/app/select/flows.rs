@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::app::msg::{ApiEvent, Effect, Msg};
-use crate::app::state::State;
+use crate::app::state::{Scroll, State};
 use crate::app::update::tests::{api, delta, key, saves, send, sent_messages, state, type_text};
 use crate::app::update::update;
 use crate::chat::{RequestMessage, Role};
@@ -80,20 +80,18 @@ fn ctrl_up_selects_even_with_a_draft_and_letters_never_reach_the_draft() {
 }
 
 #[test]
-fn selecting_an_old_message_scrolls_it_into_view() {
+fn selecting_a_message_asks_for_it_to_be_in_view() {
     let mut state = state();
     for n in 0..20 {
         turn(&mut state, &format!("question {n}"), "a reply\nof two lines");
     }
-    state.prepare_frame();
-    assert_eq!(state.view.scroll_up, 0);
+    assert_eq!(state.view.scroll, Scroll::Follow);
     key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(state.view.scroll, Scroll::Reveal(39));
     press(&mut state, 'g');
-    state.prepare_frame();
-    assert_eq!(state.view.scroll_up, state.max_scroll(), "the oldest is at the top");
+    assert_eq!(state.view.scroll, Scroll::Reveal(0), "the oldest");
     press(&mut state, 'G');
-    state.prepare_frame();
-    assert_eq!(state.view.scroll_up, 0);
+    assert_eq!(state.view.scroll, Scroll::Reveal(39));
 }
 
 #[test]
@@ -215,7 +213,7 @@ fn editing_a_prompt_makes_a_sibling_branch_and_brackets_switch_what_is_shown_and
     press(&mut state, '[');
     assert!(state.notice.as_deref().unwrap().contains("is the first"));
     key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    state.input = crate::ui::input::new_textarea(Vec::new());
+    state.input = crate::app::editor::new_textarea(Vec::new());
     let messages = turn(&mut state, "q3", "a3");
     assert_eq!(texts(&messages), ["q1", "a1", "q2", "a2", "q3"]);
 
@@ -279,12 +277,12 @@ fn a_retried_reply_and_the_one_it_replaced_switch_with_brackets() {
 #[test]
 fn moving_the_selection_lays_nothing_out_again() {
     let mut state = two_turns();
-    state.prepare_frame();
+    let generation = state.conversation.generation();
     let revisions: Vec<u64> = state.conversation.messages().iter().map(|m| m.revision).collect();
     key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
     press(&mut state, 'k');
     press(&mut state, 'k');
-    assert_eq!(state.conversation.take_changed_from(), state.conversation.messages().len());
+    assert_eq!(state.conversation.changed_since(generation), None);
     let after: Vec<u64> = state.conversation.messages().iter().map(|m| m.revision).collect();
     assert_eq!(revisions, after, "the selection is painted over the cached lines");
 }

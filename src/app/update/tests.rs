@@ -9,8 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use super::*;
 use crate::api::ApiError;
 use crate::app::msg::{ApiEvent, RequestId};
-use crate::app::state::Stream;
-use crate::app::state::Target;
+use crate::app::state::{Scroll, Shown, Stream, Target};
 use crate::chat::{FinishReason, RequestMessage, Usage};
 
 pub(crate) fn state() -> State {
@@ -319,34 +318,40 @@ fn f6_toggles_mouse_capture() {
     );
 }
 
-fn long_conversation(state: &mut State) -> RequestId {
-    let (id, _) = sent_messages(&send(state, "count"));
-    for n in 0..100 {
-        api(state, id, delta(&format!("line {n}\n")));
-    }
-    state.prepare_frame();
-    id
+/// What a 20-row pane showed last: message 3's 5th row at the top, not at the bottom.
+fn scrolled_up() -> Shown {
+    Shown { top: (3, 5), height: 20, at_bottom: false }
 }
 
 #[test]
-fn view_follows_a_streaming_reply_unless_scrolled_up() {
+fn page_up_moves_a_page_up_from_what_was_shown_and_end_follows_again() {
     let mut state = state();
-    let id = long_conversation(&mut state);
-    assert_eq!(state.view.scroll_up, 0);
+    update(&mut state, Msg::Shown(Shown { top: (7, 2), height: 20, at_bottom: true }));
+    assert_eq!(state.view.scroll, Scroll::Follow);
     key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
-    let scrolled = state.view.scroll_up;
-    assert!(scrolled > 0);
-    api(&mut state, id, delta("more\nand more\n"));
-    state.prepare_frame();
-    assert_eq!(state.view.scroll_up, scrolled + 2, "the text being read stays in place");
+    assert_eq!(state.view.scroll, Scroll::Anchor { index: 7, line: 2 - 18 });
+    key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(state.view.scroll, Scroll::Anchor { index: 7, line: 2 - 36 }, "moves add up");
+    update(&mut state, Msg::Shown(scrolled_up()));
+    assert_eq!(state.view.scroll, Scroll::Anchor { index: 3, line: 5 }, "the place reached");
     key(&mut state, KeyCode::End, KeyModifiers::NONE);
-    assert_eq!(state.view.scroll_up, 0);
+    assert_eq!(state.view.scroll, Scroll::Follow);
 }
 
 #[test]
-fn mouse_wheel_scrolls_and_home_goes_to_the_top() {
+fn a_view_scrolled_to_the_bottom_follows_the_reply_again() {
     let mut state = state();
-    long_conversation(&mut state);
+    update(&mut state, Msg::Shown(scrolled_up()));
+    key(&mut state, KeyCode::PageDown, KeyModifiers::NONE);
+    assert_eq!(state.view.scroll, Scroll::Anchor { index: 3, line: 5 + 18 });
+    update(&mut state, Msg::Shown(Shown { top: (6, 0), height: 20, at_bottom: true }));
+    assert_eq!(state.view.scroll, Scroll::Follow);
+}
+
+#[test]
+fn mouse_wheel_scrolls_three_rows_and_home_goes_to_the_top() {
+    let mut state = state();
+    update(&mut state, Msg::Shown(scrolled_up()));
     let wheel = MouseEvent {
         kind: MouseEventKind::ScrollUp,
         column: 0,
@@ -354,11 +359,18 @@ fn mouse_wheel_scrolls_and_home_goes_to_the_top() {
         modifiers: KeyModifiers::NONE,
     };
     update(&mut state, Msg::Mouse(wheel));
-    assert_eq!(state.view.scroll_up, 3);
+    assert_eq!(state.view.scroll, Scroll::Anchor { index: 3, line: 2 });
     key(&mut state, KeyCode::Home, KeyModifiers::NONE);
-    state.prepare_frame();
-    assert_eq!(state.view.scroll_up, state.max_scroll());
-    assert!(state.transcript.is_complete());
+    assert_eq!(state.view.scroll, Scroll::Top);
+}
+
+#[test]
+fn sending_a_prompt_returns_to_the_bottom() {
+    let mut state = state();
+    update(&mut state, Msg::Shown(scrolled_up()));
+    key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
+    send(&mut state, "hello");
+    assert_eq!(state.view.scroll, Scroll::Follow);
 }
 
 #[test]

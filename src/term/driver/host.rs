@@ -16,14 +16,14 @@ use crate::term::programs as external;
 pub type MouseSwitch = Box<dyn FnMut(bool) -> io::Result<()> + Send>;
 
 /// Hands the real terminal to a child program and takes it back; a no-op for tests.
-pub type ScreenSwitch = Box<dyn FnMut(Screen) -> io::Result<()> + Send>;
+pub type ScreenSwitch = Box<dyn FnMut(Handover) -> io::Result<()> + Send>;
 
 /// Writes raw bytes (an OSC 52 clipboard sequence) to the real terminal; tests record them.
 pub type RawWrite = Box<dyn FnMut(&str) -> io::Result<()> + Send>;
 
 /// What a `ScreenSwitch` is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
+pub enum Handover {
     /// Leave the alternate screen and raw mode, and stop reading keys, so a child program
     /// (an editor, a pager) has the terminal to itself.
     Release,
@@ -108,12 +108,12 @@ impl<B: Backend> App<B> {
     }
 
     fn release_screen(&mut self) -> io::Result<()> {
-        (self.host.screen)(Screen::Release)
+        (self.host.screen)(Handover::Release)
     }
 
     /// Takes the terminal back after `release_screen` and redraws everything.
     fn reclaim_screen(&mut self) -> io::Result<()> {
-        (self.host.screen)(Screen::Reclaim { mouse: self.state.mouse })?;
+        (self.host.screen)(Handover::Reclaim { mouse: self.state.mouse })?;
         // The screen came back blank: forget what was drawn so the next frame repaints every
         // cell. (`Terminal::clear` would ask the terminal for its cursor, a reply that can go
         // astray while the key reader restarts.)

@@ -28,8 +28,6 @@ const LIGHT_THEME: &str = "InspiredGitHub";
 /// A longer line (minified code, a data dump) is shown plain, with the rest of its block:
 /// regex highlighting of one huge line could stall a frame.
 const MAX_HIGHLIGHTED_LINE: usize = 2_000;
-/// Labels longer than this are cut: an info string is model output and may be anything.
-const MAX_LABEL: usize = 40;
 
 /// Loads the syntax and theme sets on a background thread so the first code block drawn
 /// does not wait for them (about 20 ms in a release build, more in debug).
@@ -54,13 +52,6 @@ impl PartialEq for Highlight {
     fn eq(&self, other: &Self) -> bool {
         self.parse == other.parse && self.highlight == other.highlight
     }
-}
-
-/// The language named by a fence's info string: its first word (`rust,ignore` → `rust`).
-pub fn language(info: &str) -> Option<String> {
-    let word = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next()?;
-    let word = word.trim_start_matches('.');
-    (!word.is_empty()).then(|| clean(word).chars().take(MAX_LABEL).collect())
 }
 
 /// The highlighter for a block, or `None` to show it plain.

@@ -8,19 +8,19 @@
 //! ([`render`]): committed lines never restyle, and an unclosed fence shows as code.
 //!
 //! Every emitted string is filtered for control characters (markdown entities can make new
-//! ones). Never panics on any text. [`code_blocks`] lists a message's code blocks, numbered
-//! as they are shown, for copying.
+//! ones). Never panics on any text. Where a streaming text can be cut, and which code blocks
+//! it holds, is `chat::markdown`'s: the app numbers code blocks for copying as they are shown
+//! here because both use the same scanner and parser options.
 
-mod blocks;
 pub mod code;
 mod render;
 mod table;
 mod text;
 
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use ratatui::text::Line;
 
-use self::blocks::{Fence, Piece};
+use crate::chat::markdown::blocks::{self, Fence, Piece};
+use crate::chat::markdown::language;
 use crate::ui::theme::Theme;
 
 pub use self::code::warm_up;
@@ -75,7 +75,7 @@ pub fn render_more(
             render::markdown(blocks, width, theme, &mut progress.started, committed);
         }
         Piece::FenceOpen { info } => {
-            let lang = code::language(info);
+            let lang = language(info);
             if progress.started {
                 committed.push(Line::default());
             }
@@ -149,63 +149,6 @@ fn close_open_spans(tail: &str) -> std::borrow::Cow<'_, str> {
         closed.push_str("**");
     }
     closed.into()
-}
-
-/// One code block of a message, as the user sees it numbered from the top.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeBlock {
-    /// The first word of the fence's info string; `None` for a bare fence or indented code.
-    pub lang: Option<String>,
-    /// The code, without the fences, ending with a newline unless empty.
-    pub code: String,
-}
-
-/// The code blocks of `text` in the order they are shown, an unclosed last fence included,
-/// for "copy the n-th code block".
-pub fn code_blocks(text: &str) -> Vec<CodeBlock> {
-    let mut found = Vec::new();
-    let mut fence = None;
-    let mut open: Option<CodeBlock> = None;
-    let upto = blocks::scan(text, 0, &mut fence, true, |piece| match piece {
-        Piece::Markdown(blocks) => nested_code_blocks(blocks, &mut found),
-        Piece::FenceOpen { info } => {
-            open = Some(CodeBlock { lang: code::language(info), code: String::new() });
-        }
-        Piece::CodeLine(line) => {
-            if let Some(block) = &mut open {
-                block.code.push_str(line);
-                block.code.push('\n');
-            }
-        }
-        Piece::FenceClose => found.extend(open.take()),
-    });
-    found.extend(open);
-    if fence.is_none() {
-        nested_code_blocks(&text[upto..], &mut found);
-    }
-    found
-}
-
-fn nested_code_blocks(markdown: &str, found: &mut Vec<CodeBlock>) {
-    let mut open: Option<CodeBlock> = None;
-    for event in Parser::new_ext(markdown, render::options()) {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => code::language(&info),
-                    CodeBlockKind::Indented => None,
-                };
-                open = Some(CodeBlock { lang, code: String::new() });
-            }
-            Event::Text(text) => {
-                if let Some(block) = &mut open {
-                    block.code.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => found.extend(open.take()),
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]

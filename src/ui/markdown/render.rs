@@ -6,7 +6,7 @@
 //! "something is above" across calls, so laying out a text in pieces at block boundaries
 //! gives the same lines as laying it out at once.
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -18,10 +18,6 @@ use crate::ui::theme::Theme;
 /// Deeper nesting than this is drawn at this depth: a prefix must leave room for text.
 const MAX_DEPTH: usize = 8;
 const BULLETS: [&str; 3] = ["• ", "◦ ", "▪ "];
-
-pub fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
-}
 
 /// Appends the lines of `text`, whole blocks of markdown, to `out`.
 pub fn markdown(
@@ -44,7 +40,7 @@ pub fn markdown(
         code: None,
         table: None,
     };
-    for event in Parser::new_ext(text, options()) {
+    for event in Parser::new_ext(text, crate::chat::markdown::options()) {
         writer.event(event);
     }
     writer.flush();
@@ -138,7 +134,7 @@ impl Writer<'_> {
             Tag::CodeBlock(kind) => {
                 self.begin_block();
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => code::language(&info),
+                    CodeBlockKind::Fenced(info) => crate::chat::markdown::language(&info),
                     CodeBlockKind::Indented => None,
                 };
                 self.code = Some((lang, String::new()));

@@ -196,29 +196,6 @@ fn no_line_is_wider_than_the_width_and_none_carries_a_control_char() {
 }
 
 #[test]
-fn code_blocks_are_listed_in_order_with_their_language() {
-    let blocks = code_blocks(SAMPLE);
-    assert_eq!(
-        blocks,
-        [
-            CodeBlock {
-                lang: Some("rust".into()),
-                code: "fn main() {\n\n    println!(\"hi\");\n}\n".into()
-            },
-            CodeBlock { lang: None, code: "plain\n".into() },
-        ]
-    );
-    let nested = code_blocks("- item\n\n  ```sh\n  ls\n  ```\n\n```py\nprint(1)");
-    assert_eq!(
-        nested,
-        [
-            CodeBlock { lang: Some("sh".into()), code: "ls\n".into() },
-            CodeBlock { lang: Some("py".into()), code: "print(1)\n".into() },
-        ]
-    );
-}
-
-#[test]
 fn a_huge_code_line_is_shown_plain_rather_than_stall_the_highlighter() {
     let text = format!("```js\nlet a = 1;\n{}\nlet b = 2;\n```", "x+".repeat(2_000));
     let lines = render(&text, 200_000, &Theme::dark());

@@ -159,8 +159,30 @@ impl TranscriptCache {
     /// has. Walks from the newest message, so selecting near the bottom is cheap.
     pub fn span(&self, index: usize) -> Option<(usize, usize)> {
         let entry = self.entries.get(index)?;
-        let below: usize = self.entries[index..].iter().map(Entry::height).sum();
+        let below = self.rows_from(index)?;
         Some((self.total - below, entry.height()))
+    }
+
+    /// The rows from message `index`'s first to the last: a distance from the bottom, which
+    /// laying out older messages never changes. `None` when it is not laid out.
+    pub fn rows_from(&self, index: usize) -> Option<usize> {
+        if index < self.laid_from || index >= self.entries.len() {
+            return None;
+        }
+        Some(self.entries[index..].iter().map(Entry::height).sum())
+    }
+
+    /// The message holding row `row` (counting from the top of the laid-out rows) and the
+    /// row within it. Walks from the newest message. `None` when there are no rows.
+    pub fn at_row(&self, row: usize) -> Option<(usize, usize)> {
+        let mut start = self.total;
+        for index in (self.laid_from..self.entries.len()).rev() {
+            start -= self.entries[index].height();
+            if start <= row && self.entries[index].height() > 0 {
+                return Some((index, row - start));
+            }
+        }
+        None
     }
 
     /// Draws the lines that end `scroll_up` lines above the bottom; the message at

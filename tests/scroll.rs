@@ -1,0 +1,123 @@
+//! Scrolling as a reader sees it: the state holds the intent (`Scroll`), the screen turns it
+//! into rows when it draws, and the frames below are what a user would see.
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
+use rockchat::app::{Msg, update};
+use support::tui::Tui;
+
+const WIDTH: u16 = 60;
+const HEIGHT: u16 = 20;
+
+/// The transcript's rows of a frame (the input and status line left out).
+fn transcript(screen: &str) -> Vec<String> {
+    screen.lines().take(HEIGHT as usize - 3).map(str::to_owned).collect()
+}
+
+/// A reply of 100 numbered lines, still streaming; drawn once.
+fn long_reply() -> (Tui, u64) {
+    let mut tui = Tui::new("tiny", WIDTH, HEIGHT);
+    let id = tui.send("count");
+    for n in 0..100 {
+        tui.delta(id, &format!("line {n}\n\n"));
+    }
+    tui.draw(WIDTH, HEIGHT);
+    (tui, id)
+}
+
+#[test]
+fn the_view_follows_a_streaming_reply_unless_scrolled_up() {
+    let (mut tui, id) = long_reply();
+    assert!(tui.draw(WIDTH, HEIGHT).contains("line 99"));
+    tui.key(KeyCode::PageUp, KeyModifiers::NONE);
+    let reading = transcript(&tui.draw(WIDTH, HEIGHT));
+    assert!(!reading.iter().any(|row| row.contains("line 99")), "{reading:?}");
+    tui.delta(id, "more\n\nand more\n\n");
+    assert_eq!(transcript(&tui.draw(WIDTH, HEIGHT)), reading, "the text being read stays put");
+    tui.key(KeyCode::End, KeyModifiers::NONE);
+    let bottom = tui.draw(WIDTH, HEIGHT);
+    assert!(bottom.contains("and more"), "{bottom}");
+    tui.delta(id, "the newest\n\n");
+    assert!(tui.draw(WIDTH, HEIGHT).contains("the newest"), "following again");
+}
+
+#[test]
+fn page_up_then_page_down_comes_back_to_the_same_rows() {
+    let (mut tui, _) = long_reply();
+    tui.key(KeyCode::PageUp, KeyModifiers::NONE);
+    tui.key(KeyCode::PageUp, KeyModifiers::NONE);
+    let two_up = transcript(&tui.draw(WIDTH, HEIGHT));
+    tui.key(KeyCode::PageUp, KeyModifiers::NONE);
+    tui.draw(WIDTH, HEIGHT);
+    tui.key(KeyCode::PageDown, KeyModifiers::NONE);
+    assert_eq!(transcript(&tui.draw(WIDTH, HEIGHT)), two_up);
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_three_rows() {
+    let (mut tui, _) = long_reply();
+    let bottom = transcript(&tui.draw(WIDTH, HEIGHT));
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut tui, Msg::Mouse(wheel));
+    let scrolled = transcript(&tui.draw(WIDTH, HEIGHT));
+    assert_eq!(scrolled[3..], bottom[..bottom.len() - 3]);
+}
+
+#[test]
+fn home_shows_the_top_with_everything_laid_out_and_end_the_bottom() {
+    let (mut tui, _) = long_reply();
+    let bottom = tui.draw(WIDTH, HEIGHT);
+    assert!(!tui.screen.transcript().is_complete());
+    tui.key(KeyCode::Home, KeyModifiers::NONE);
+    let top = tui.draw(WIDTH, HEIGHT);
+    assert!(top.starts_with("● You\n  count\n"), "{top}");
+    assert!(tui.screen.transcript().is_complete());
+    tui.key(KeyCode::End, KeyModifiers::NONE);
+    assert_eq!(tui.draw(WIDTH, HEIGHT), bottom);
+}
+
+#[test]
+fn selecting_an_old_message_scrolls_it_into_view() {
+    let mut tui = Tui::new("tiny", WIDTH, HEIGHT);
+    for n in 0..20 {
+        let id = tui.send(&format!("question {n}"));
+        tui.delta(id, "a reply\nof two lines");
+        tui.done(id);
+    }
+    tui.draw(WIDTH, HEIGHT);
+    tui.key(KeyCode::Tab, KeyModifiers::NONE);
+    tui.key(KeyCode::Char('g'), KeyModifiers::NONE);
+    let top = tui.draw(WIDTH, HEIGHT);
+    assert!(top.contains("question 0\n"), "the oldest is shown: {top}");
+    tui.key(KeyCode::Char('G'), KeyModifiers::NONE);
+    let newest = tui.draw(WIDTH, HEIGHT);
+    assert!(newest.contains("question 19") && !newest.contains("question 0\n"), "{newest}");
+}
+
+#[test]
+fn a_resize_keeps_the_message_being_read_in_view() {
+    let mut tui = Tui::new("tiny", WIDTH, HEIGHT);
+    for n in 0..30 {
+        let id = tui.send(&format!("question {n}"));
+        tui.delta(id, &format!("answer {n}, long enough to wrap when the terminal narrows"));
+        tui.done(id);
+    }
+    tui.draw(WIDTH, HEIGHT);
+    tui.key(KeyCode::Home, KeyModifiers::NONE);
+    tui.draw(WIDTH, HEIGHT);
+    for _ in 0..3 {
+        tui.key(KeyCode::PageDown, KeyModifiers::NONE);
+        tui.draw(WIDTH, HEIGHT);
+    }
+    let reading = transcript(&tui.draw(WIDTH, HEIGHT));
+    let first = reading.iter().find(|row| row.contains("question")).cloned().unwrap();
+    update(&mut tui, Msg::Resize(WIDTH - 20, HEIGHT - 10));
+    let narrow = tui.draw(WIDTH - 20, HEIGHT - 10);
+    assert!(narrow.contains(first.trim()), "{first:?} no longer in view:\n{narrow}");
+}
