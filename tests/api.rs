@@ -6,6 +6,7 @@ mod support;
 use std::time::Duration;
 
 use rockchat::api::{ApiClient, ApiError, Endpoint, StreamEvent};
+use rockchat::app::advice::advice;
 use rockchat::chat::{FinishReason, RequestMessage, Role, Usage};
 use rockchat::secret::ApiKey;
 use serde_json::json;
@@ -249,9 +250,9 @@ async fn unauthorized_shows_the_server_message_names_the_variable_and_hides_the_
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
     let error = stream_error(&server, Some(KEY)).await;
     assert!(matches!(error, ApiError::Auth { status: 401, .. }), "{error:?}");
-    let shown = format!("{error} {error:?} {}", error.advice());
+    let shown = format!("{error} {error:?} {}", advice(&error));
     assert!(shown.contains("Incorrect API key provided: [redacted]."), "{shown}");
-    assert!(error.advice().contains("ROCKAPI_API_KEY"), "{}", error.advice());
+    assert!(advice(&error).contains("ROCKAPI_API_KEY"), "{}", advice(&error));
     assert!(!shown.contains(KEY), "the key leaked: {shown}");
 }
 
@@ -292,7 +293,7 @@ async fn not_found_points_at_base_url_and_model() {
     let server = TestServer::start(vec![json_reply(404, body)]).await;
     let error = stream_error(&server, None).await;
     assert!(matches!(&error, ApiError::NotFound { message, .. } if message == "model not found"));
-    let advice = error.advice();
+    let advice = advice(&error);
     assert!(advice.contains(&server.base_url) && advice.contains("tiny-llama"), "{advice}");
 }
 
@@ -309,7 +310,7 @@ async fn rate_limit_reads_retry_after() {
             retry_after: Some(Duration::from_secs(7))
         }
     );
-    assert!(error.advice().contains("7 s"), "{}", error.advice());
+    assert!(advice(&error).contains("7 s"), "{}", advice(&error));
 }
 
 #[tokio::test]
@@ -337,10 +338,17 @@ async fn llama_context_overflow_is_recognised() {
     let server = TestServer::start(vec![json_reply(400, &fixture("context-overflow.json"))]).await;
     let error = stream_error(&server, None).await;
     assert!(
-        matches!(&error, ApiError::ContextOverflow { status: 400, message } if message.contains("30011 tokens")),
+        matches!(&error, ApiError::ContextOverflow { status: 400, message, .. } if message.contains("30011 tokens")),
         "{error:?}"
     );
-    assert!(error.advice().contains("context window"), "{}", error.advice());
+    assert!(
+        matches!(
+            &error,
+            ApiError::ContextOverflow { window: Some(4096), requested: Some(30011), .. }
+        ),
+        "the server's numbers are read: {error:?}"
+    );
+    assert!(advice(&error).contains("context window"), "{}", advice(&error));
 }
 
 #[tokio::test]

@@ -247,7 +247,7 @@ async fn a_failing_key_command_names_the_provider_and_command_but_not_its_output
     let endpoint = configured(&server, "api_key_cmd = \"echo $((6 * 7))-secret; exit 3\"\n");
     let client = ApiClient::new(endpoint).unwrap();
     let error = stream(&client).await.2.unwrap_err();
-    let shown = error.full_message();
+    let shown = rockchat::app::advice::full_message(&error);
     assert!(matches!(error, ApiError::KeyCommand { .. }), "{error:?}");
     assert!(shown.contains("provider `lab`"), "{shown}");
     assert!(shown.contains("`echo $((6 * 7))-secret; exit 3` failed (exit status: 3)"), "{shown}");

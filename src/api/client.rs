@@ -2,8 +2,9 @@
 //! typed `ApiError`.
 //!
 //! This module owns the socket and nothing else: it never touches app state, never retries
-//! on its own, and never lets the key reach an error message (server text is redacted, by
-//! `failure`, which also turns error statuses and broken connections into `ApiError`s).
+//! on its own, and never lets the key reach an error message (server text is redacted by
+//! `error::Exchange`, which also turns error statuses and broken connections into
+//! `ApiError`s).
 //! A key that comes from a command (`api_key_cmd`) is fetched at the first request
 //! (`key_command`).
 
@@ -12,8 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 
-use super::error::ApiError;
-use super::failure::{header_text, preview};
+use super::error::{ApiError, Exchange, header_text, preview};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
@@ -133,9 +133,14 @@ impl ApiClient {
         }
     }
 
-    /// The key in use, if known yet, for redaction.
-    pub(super) fn known_key(&self) -> Option<&ApiKey> {
-        self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known())
+    /// What an error from this client may name, and the key in use (if known yet) to
+    /// redact from it.
+    fn exchange(&self) -> Exchange<'_> {
+        Exchange {
+            base_url: &self.endpoint.base_url,
+            key_hint: &self.endpoint.key_hint,
+            key: self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known()),
+        }
     }
 
     fn url(&self) -> String {
@@ -161,11 +166,11 @@ impl ApiClient {
         let response = tokio::time::timeout(self.idle_timeout, builder.send())
             .await
             .map_err(|_| self.silent())?
-            .map_err(|e| self.network_error(&e))?;
+            .map_err(|e| self.exchange().network_error(&e))?;
         if response.status().is_success() {
             return Ok(response);
         }
-        Err(self.http_error(response, model).await)
+        Err(self.exchange().status_error(response, model).await)
     }
 
     /// Streams the reply, calling `on_event` for each piece as it arrives. Returns when the
@@ -194,7 +199,7 @@ impl ApiClient {
                 }
                 // The reply already finished; only what follows it (usage) was lost.
                 Err(_) if state.finished => return Ok(()),
-                Err(error) => return Err(self.dropped(&error)),
+                Err(error) => return Err(self.exchange().dropped(&error)),
             };
             let events =
                 decoder.push(&bytes).map_err(|e| ApiError::Protocol { message: e.to_string() })?;
@@ -255,7 +260,7 @@ impl ApiClient {
         response: reqwest::Response,
         on_event: &mut impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
-        let text = response.text().await.map_err(|e| self.network_error(&e))?;
+        let text = response.text().await.map_err(|e| self.exchange().network_error(&e))?;
         let reply = self.completion(&text)?;
         if !reply.content.is_empty() || !reply.reasoning.is_empty() {
             on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
@@ -287,16 +292,16 @@ impl ApiClient {
             let message = serde_json::from_str::<ErrorBody>(data)
                 .map(|body| body.error.describe())
                 .unwrap_or_else(|_| data.to_owned());
-            return Err(ApiError::InStream { message: self.redact(&message) });
+            return Err(ApiError::InStream { message: self.exchange().redact(&message) });
         }
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
             message: format!(
                 "the server sent a chunk that is not valid JSON ({e}): {}",
-                preview(&self.redact(data))
+                preview(&self.exchange().redact(data))
             ),
         })?;
         if let Some(error) = chunk.error {
-            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
+            return Err(ApiError::InStream { message: self.exchange().redact(&error.describe()) });
         }
         for choice in chunk.choices {
             if let Some(delta) = choice.delta {
@@ -321,7 +326,7 @@ impl ApiClient {
     pub(crate) async fn get_text(&self, path: &str) -> Result<String, ApiError> {
         let url = format!("{}/{path}", self.endpoint.base_url.trim_end_matches('/'));
         let response = self.execute(self.http.get(url), "").await?;
-        response.text().await.map_err(|e| self.network_error(&e))
+        response.text().await.map_err(|e| self.exchange().network_error(&e))
     }
 
     /// `GET {server root}/{path}`: the base URL without its `/v1`, where llama-server
@@ -330,13 +335,13 @@ impl ApiClient {
         let base = self.endpoint.base_url.trim_end_matches('/');
         let root = base.strip_suffix("/v1").unwrap_or(base);
         let response = self.execute(self.http.get(format!("{root}/{path}")), "").await?;
-        response.text().await.map_err(|e| self.network_error(&e))
+        response.text().await.map_err(|e| self.exchange().network_error(&e))
     }
 
     /// Sends a non-streamed request and returns the whole reply.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;
-        let text = response.text().await.map_err(|e| self.network_error(&e))?;
+        let text = response.text().await.map_err(|e| self.exchange().network_error(&e))?;
         self.completion(&text)
     }
 
@@ -346,11 +351,11 @@ impl ApiClient {
             serde_json::from_str(text).map_err(|e| ApiError::Protocol {
                 message: format!(
                     "the server's reply is not a chat completion ({e}): {}",
-                    preview(&self.redact(text))
+                    preview(&self.exchange().redact(text))
                 ),
             })?;
         if let Some(error) = completion.error {
-            return Err(ApiError::InStream { message: self.redact(&error.describe()) });
+            return Err(ApiError::InStream { message: self.exchange().redact(&error.describe()) });
         }
         let choice = completion.choices.into_iter().next().unwrap_or_default();
         let message = choice.message.unwrap_or_default();

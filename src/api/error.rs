@@ -1,27 +1,46 @@
-//! Everything that can go wrong with a request, typed so the UI can react to each kind.
+//! Everything that can go wrong with a request, as facts, and how a failed exchange becomes
+//! one: an error status with its body (capped, parsed when it is an error object, quoted
+//! when not), `Retry-After`, a context overflow's numbers, a connection that broke or could
+//! not be made.
 //!
-//! Each error carries the server's own message (already redacted of the key) and knows what
-//! the user should do next. Nothing here does IO.
+//! Server text is sanitised and the key redacted here, before it can reach an error
+//! message, a log or the screen. Nothing here phrases advice or names a frontend's keys:
+//! the app (`app::advice`) and `ask` each say what to do next in their own words.
 
 use std::time::Duration;
 
-use crate::chat::retry::Failure;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-/// A failed request. `Display` is the headline; `advice` is the next step for the user.
+use super::types::ErrorBody;
+use crate::chat::retry::Failure;
+use crate::secret::ApiKey;
+
+/// A failed request. `Display` is the headline; the fields are what a frontend needs to
+/// say what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// 401/403: the key is missing, wrong or lacks access.
+    /// 401/403: the key is missing, wrong or lacks access. `key_hint` says where the key
+    /// was read from, or where it should have been.
     #[error("HTTP {status}: {message}")]
     Auth { status: u16, message: String, key_hint: String },
-    /// 404: usually a wrong base URL or model name.
+    /// 404: usually a wrong base URL or model name, so both are kept.
     #[error("HTTP 404: {message}")]
     NotFound { message: String, url: String, model: String },
     /// 429: rate limited or out of quota.
     #[error("HTTP 429: {message}")]
     RateLimited { message: String, retry_after: Option<Duration> },
-    /// The prompt does not fit the model's context window.
+    /// The prompt does not fit the model's context window. `window` and `requested` are
+    /// the server's own numbers (its window, the tokens it counted in the request) when its
+    /// message gives them; build it with `context_overflow` so they are read.
     #[error("HTTP {status}: {message}")]
-    ContextOverflow { status: u16, message: String },
+    ContextOverflow {
+        status: u16,
+        message: String,
+        window: Option<usize>,
+        requested: Option<usize>,
+    },
     /// Any other HTTP error status; a 503 may say when to come back.
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String, retry_after: Option<Duration> },
@@ -40,35 +59,12 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// What the user should do next, in one sentence.
-    pub fn advice(&self) -> String {
-        match self {
-            Self::Auth { key_hint, .. } => format!("Check the API key: {key_hint}."),
-            Self::NotFound { url, model, .. } => {
-                format!("Check the base URL ({url}) and the model name ({model}).")
-            }
-            Self::RateLimited { retry_after: Some(wait), .. } => format!(
-                "The server asks to wait {} s; Ctrl+R retries.",
-                wait.as_secs().max(1)
-            ),
-            Self::RateLimited { retry_after: None, .. } => {
-                "Wait a moment, or check your plan's quota; Ctrl+R retries.".to_owned()
-            }
-            Self::ContextOverflow { .. } => {
-                "The conversation is longer than the model's context window: start a new one (Ctrl+N) or use a model with a larger window.".to_owned()
-            }
-            Self::Http { status, .. } if *status >= 500 => {
-                "The server failed; Ctrl+R retries.".to_owned()
-            }
-            Self::Http { .. } => "Check the request settings; Ctrl+R retries.".to_owned(),
-            Self::Network { .. } => {
-                "Check that the server is running and reachable; Ctrl+R retries.".to_owned()
-            }
-            Self::InStream { .. } | Self::Protocol { .. } => "Ctrl+R retries.".to_owned(),
-            Self::KeyCommand { .. } => {
-                "Check the provider's api_key_cmd in the config (run it in a shell to see why).".to_owned()
-            }
-        }
+    /// A context overflow, with the window and the requested tokens read from the server's
+    /// message (each `None` when the message does not say).
+    pub fn context_overflow(status: u16, message: String) -> Self {
+        let window = overflow_window(&message);
+        let requested = overflow_requested(&message);
+        Self::ContextOverflow { status, message, window, requested }
     }
 
     /// Whether waiting could help, as the retry policy needs to know: connection errors,
@@ -87,33 +83,144 @@ impl ApiError {
             _ => Failure::Permanent,
         }
     }
+}
 
-    /// Headline and advice together, for the app's screen.
-    pub fn full_message(&self) -> String {
-        format!("{self}. {}", self.advice())
+/// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The request an error comes from, as far as the error may tell: where it went, where its
+/// key came from, and the key itself, to be kept out of every message.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Exchange<'a> {
+    pub base_url: &'a str,
+    pub key_hint: &'a str,
+    pub key: Option<&'a ApiKey>,
+}
+
+impl Exchange<'_> {
+    /// Server text on its way into an error: the key removed (servers echo it) and
+    /// terminal control stripped (an error is shown on screen and printed to stderr).
+    pub fn redact(&self, text: &str) -> String {
+        let text = crate::sanitize::sanitize(text);
+        match self.key {
+            Some(key) => key.redact(&text),
+            None => text.into_owned(),
+        }
     }
 
-    /// Headline and advice for stderr, where the app's keys mean nothing.
-    pub fn cli_message(&self) -> String {
-        let advice = self.advice();
-        let advice = match self {
-            Self::ContextOverflow { .. } => {
-                "The prompt is longer than the model's context window: shorten it or use a model with a larger window.".to_owned()
-            }
-            _ => advice
-                .replace("; Ctrl+R retries.", ".")
-                .replace("Ctrl+R retries.", "")
-                .trim_end()
-                .to_owned(),
+    /// The request could not be sent, or its response could not be read.
+    pub fn network_error(&self, error: &reqwest::Error) -> ApiError {
+        let what = if error.is_connect() {
+            format!("cannot connect to {}", self.base_url)
+        } else if error.is_timeout() {
+            "the server stopped answering (timed out)".to_owned()
+        } else {
+            "the connection failed".to_owned()
         };
-        if advice.is_empty() { self.to_string() } else { format!("{self}. {advice}") }
+        // The innermost cause says what happened ("Connection refused"); the layers above
+        // it repeat the URL in reqwest's wording.
+        let mut detail = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            detail = cause.to_string();
+            source = cause.source();
+        }
+        if let Some(cut) = detail.find(" (os error") {
+            detail.truncate(cut);
+        }
+        ApiError::Network { message: self.redact(&format!("{what} ({detail})")) }
     }
+
+    /// The connection broke after the reply had begun.
+    pub fn dropped(&self, error: &reqwest::Error) -> ApiError {
+        match self.network_error(error) {
+            ApiError::Network { message } => {
+                ApiError::Network { message: format!("the connection broke mid-reply: {message}") }
+            }
+            other => other,
+        }
+    }
+
+    /// An error status, with the server's words from its body; `model` is the one asked
+    /// for, which a 404 names.
+    pub async fn status_error(&self, response: reqwest::Response, model: &str) -> ApiError {
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = read_capped(response, MAX_ERROR_BODY).await;
+        let parsed = ErrorBody::parse(&body);
+        let message = match &parsed {
+            Some(body) => body.error.describe(),
+            None if body.trim().is_empty() => {
+                status.canonical_reason().unwrap_or("no message").to_owned()
+            }
+            // Redact the whole body before cutting it short: a key cut in half by the
+            // preview would no longer match.
+            None => preview(&self.redact(body.trim())),
+        };
+        let message = self.redact(&message);
+        let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
+        let code = status.as_u16();
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                ApiError::Auth { status: code, message, key_hint: self.key_hint.to_owned() }
+            }
+            StatusCode::NOT_FOUND => ApiError::NotFound {
+                message,
+                url: self.base_url.to_owned(),
+                model: model.to_owned(),
+            },
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
+            _ if is_context_overflow(code, &kind, &message) => {
+                ApiError::context_overflow(code, message)
+            }
+            _ => ApiError::Http { status: code, message, retry_after },
+        }
+    }
+}
+
+/// `retry-after-ms` (OpenAI) wins over `Retry-After` in seconds; an HTTP date is ignored.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) =
+        header_text(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
+    {
+        return Some(Duration::from_millis(ms as u64));
+    }
+    header_text(headers, RETRY_AFTER.as_str())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
+        .map(Duration::from_secs_f64)
+}
+
+pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+async fn read_capped(response: reqwest::Response, cap: usize) -> String {
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(Ok(bytes)) = stream.next().await {
+        body.extend_from_slice(&bytes);
+        if body.len() >= cap {
+            body.truncate(cap);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// The first 200 characters, on one line, for quoting a bad body in an error.
+pub(super) fn preview(text: &str) -> String {
+    let flat: String =
+        text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().count() > 200 { format!("{flat}…") } else { flat }
 }
 
 /// Recognises "your prompt is too long" across servers: OpenAI and llama-cpp-python
 /// (`context_length_exceeded`), llama.cpp (`exceed_context_size_error`), vLLM (a 400 whose
 /// message speaks of the maximum context length).
-pub fn is_context_overflow(status: u16, kind_and_code: &str, message: &str) -> bool {
+fn is_context_overflow(status: u16, kind_and_code: &str, message: &str) -> bool {
     if !(status == 400 || status == 413 || status == 422) {
         return false;
     }
@@ -124,6 +231,41 @@ pub fn is_context_overflow(status: u16, kind_and_code: &str, message: &str) -> b
         || message.contains("context length")
         || message.contains("context window")
         || message.contains("context size")
+}
+
+/// The window in a context-overflow message: llama.cpp "the available context size (4096
+/// tokens)", OpenAI and vLLM "maximum context length is 8192 tokens".
+fn overflow_window(message: &str) -> Option<usize> {
+    let lower = message.to_ascii_lowercase();
+    for marker in ["context size (", "context length is ", "context window of ", "n_ctx"] {
+        if let Some(at) = lower.find(marker) {
+            let digits: String = lower[at + marker.len()..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            if let Ok(window) = digits.parse::<usize>()
+                && window > 0
+            {
+                return Some(window);
+            }
+        }
+    }
+    None
+}
+
+/// The tokens the server counted in the failed request: llama.cpp "request (30011 tokens)",
+/// OpenAI "you requested 9000 tokens", "resulted in 9000 tokens", llama-cpp-python
+/// "Requested tokens (935)".
+fn overflow_requested(message: &str) -> Option<usize> {
+    let lower = message.to_ascii_lowercase();
+    ["request (", "requested tokens (", "you requested ", "resulted in "].iter().find_map(
+        |marker| {
+            let at = lower.find(marker)? + marker.len();
+            let digits: String = lower[at..].chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok().filter(|&n| n > 0)
+        },
+    )
 }
 
 #[cfg(test)]
@@ -162,19 +304,6 @@ mod tests {
     }
 
     #[test]
-    fn auth_error_says_which_variable_was_read() {
-        let error = ApiError::Auth {
-            status: 401,
-            message: "Incorrect API key provided".into(),
-            key_hint: "it was read from ROCKAPI_API_KEY".into(),
-        };
-        assert_eq!(
-            error.full_message(),
-            "HTTP 401: Incorrect API key provided. Check the API key: it was read from ROCKAPI_API_KEY."
-        );
-    }
-
-    #[test]
     fn overflow_is_recognised_for_llama_cpp_openai_and_vllm() {
         assert!(is_context_overflow(400, "exceed_context_size_error 400", "request exceeds"));
         assert!(is_context_overflow(400, "invalid_request_error \"context_length_exceeded\"", ""));
@@ -185,5 +314,53 @@ mod tests {
         ));
         assert!(!is_context_overflow(500, "exceed_context_size_error", ""));
         assert!(!is_context_overflow(400, "invalid_request_error", "bad temperature"));
+    }
+
+    #[test]
+    fn overflow_messages_from_llama_cpp_openai_and_vllm_give_the_window() {
+        assert_eq!(
+            overflow_window(
+                "request (30011 tokens) exceeds the available context size (4096 tokens), try increasing it"
+            ),
+            Some(4096)
+        );
+        assert_eq!(
+            overflow_window(
+                "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."
+            ),
+            Some(8192)
+        );
+        assert_eq!(overflow_window("too long"), None);
+    }
+
+    #[test]
+    fn overflow_messages_give_the_tokens_the_server_counted() {
+        let llama = "request (30011 tokens) exceeds the available context size (4096 tokens)";
+        assert_eq!(overflow_requested(llama), Some(30011));
+        let openai = "maximum context length is 512 tokens. However, you requested 935 tokens (935 in the messages, None in the completion).";
+        assert_eq!(overflow_requested(openai), Some(935));
+        assert_eq!(
+            overflow_requested("Requested tokens (782) exceed context window of 512"),
+            Some(782)
+        );
+        assert_eq!(overflow_requested("too long"), None);
+    }
+
+    #[test]
+    fn a_context_overflow_carries_the_servers_numbers_when_it_gives_them() {
+        let llama = "request (30011 tokens) exceeds the available context size (4096 tokens)";
+        assert_eq!(
+            ApiError::context_overflow(400, llama.into()),
+            ApiError::ContextOverflow {
+                status: 400,
+                message: llama.into(),
+                window: Some(4096),
+                requested: Some(30011)
+            }
+        );
+        assert!(matches!(
+            ApiError::context_overflow(413, "too long".into()),
+            ApiError::ContextOverflow { status: 413, window: None, requested: None, .. }
+        ));
     }
 }

@@ -1,9 +1,9 @@
 //! Talking to OpenAI-compatible servers: wire types, SSE framing, the HTTP client, typed
-//! errors, and the assembly of streamed text. No app state lives here.
+//! errors that carry facts (never advice, never a frontend's keys), and the assembly of
+//! streamed text. No app state lives here.
 
 pub mod client;
 pub mod error;
-mod failure;
 pub mod key_command;
 pub mod models;
 pub mod reply;

@@ -378,4 +378,28 @@ mod tests {
             "an unlisted name is taken as typed"
         );
     }
+
+    #[test]
+    fn a_failed_lists_reason_is_its_status_or_the_first_words_of_what_went_wrong() {
+        let key_hint = "it was read from ROCKAPI_API_KEY".to_owned();
+        let overflow = ApiError::context_overflow(413, "context size (512 tokens)".into());
+        let not_found =
+            ApiError::NotFound { message: "no".into(), url: "u".into(), model: String::new() };
+        let limited = ApiError::RateLimited { message: "slow".into(), retry_after: None };
+        let refused = ApiError::Network {
+            message: "cannot connect to http://localhost:11434/v1 (Connection refused)".into(),
+        };
+        let page = ApiError::Protocol { message: format!("{} (and more)", "x".repeat(60)) };
+        let cases = [
+            (ApiError::Auth { status: 403, message: "no".into(), key_hint }, "HTTP 403".to_owned()),
+            (overflow, "HTTP 413".to_owned()),
+            (not_found, "HTTP 404".to_owned()),
+            (limited, "HTTP 429".to_owned()),
+            (refused, "cannot connect to http://localhost:11434/v1".to_owned()),
+            (page, format!("{}…", "x".repeat(48))),
+        ];
+        for (error, reason) in cases {
+            assert_eq!(short_reason(&error), reason);
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::msg::{ApiEvent, Effect, RequestId};
 use super::state::{State, Stream};
-use super::{meter, persist};
+use super::{advice, meter, persist};
 use crate::api::ApiError;
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
@@ -158,18 +158,18 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             reply_index(state, at, &mut effects);
             effects.extend(end_stream(state, Status::Complete));
         }
-        ApiEvent::Failed(ApiError::ContextOverflow { message, .. })
-            if let Some(retry) = shrink_and_retry(state, &message) =>
+        ApiEvent::Failed(ApiError::ContextOverflow { window: Some(window), requested, .. })
+            if let Some(retry) = shrink_and_retry(state, window, requested) =>
         {
             effects.extend(retry);
         }
         ApiEvent::Failed(error) => match retry_delay(state, &error) {
-            Some(wait) => effects.extend(back_off(state, error.full_message(), at + wait)),
+            Some(wait) => effects.extend(back_off(state, advice::full_message(&error), at + wait)),
             None => {
                 if matches!(state.stream, Stream::Receiving { .. }) {
                     state.notice = Some(PARTIAL_KEPT.to_owned());
                 }
-                effects.extend(end_stream(state, Status::Failed(error.full_message())))
+                effects.extend(end_stream(state, Status::Failed(advice::full_message(&error))))
             }
         },
     }
@@ -183,20 +183,24 @@ fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
     state.retry.wait(error.failure(), attempt, id)
 }
 
-/// The server says the prompt is too long: learn its window from its own numbers and try
-/// once more, trimmed to fit. `None` if that was tried already or the numbers are missing.
-fn shrink_and_retry(state: &mut State, message: &str) -> Option<Vec<Effect>> {
+/// The server says the prompt is too long and how long its window is (and perhaps how
+/// many tokens it counted): learn the window from its numbers and try once more, trimmed
+/// to fit. `None` if that was tried already.
+fn shrink_and_retry(
+    state: &mut State,
+    server_window: usize,
+    requested: Option<usize>,
+) -> Option<Vec<Effect>> {
     let Stream::Waiting { user_index, attempt, shrunk: false, .. } = state.stream else {
         return None;
     };
-    let server_window = overflow_window(message)?;
     let model = state.target.model.clone();
     let limits = meter::limits_for(state, &model);
     // What we counted for the request that failed (nothing changed since it was planned).
     let ours = context::prepare(&mut state.conversation, &model, limits).1.tokens;
     // The server's tokenizer may count more than ours (an estimate, or another model's
     // vocabulary): then its window holds proportionally fewer of our tokens.
-    let (window, note) = match overflow_requested(message) {
+    let (window, note) = match requested {
         Some(theirs) if ours > 0 && theirs > ours => (
             server_window * ours / theirs,
             format!(
@@ -216,41 +220,6 @@ fn shrink_and_retry(state: &mut State, message: &str) -> Option<Vec<Effect>> {
         *shrunk = true;
     }
     Some(effects)
-}
-
-/// The window in a context-overflow message: llama.cpp "the available context size (4096
-/// tokens)", OpenAI and vLLM "maximum context length is 8192 tokens".
-pub fn overflow_window(message: &str) -> Option<usize> {
-    let lower = message.to_ascii_lowercase();
-    for marker in ["context size (", "context length is ", "context window of ", "n_ctx"] {
-        if let Some(at) = lower.find(marker) {
-            let digits: String = lower[at + marker.len()..]
-                .chars()
-                .skip_while(|c| !c.is_ascii_digit())
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
-            if let Ok(window) = digits.parse::<usize>()
-                && window > 0
-            {
-                return Some(window);
-            }
-        }
-    }
-    None
-}
-
-/// The tokens the server counted in the failed request: llama.cpp "request (30011 tokens)",
-/// OpenAI "you requested 9000 tokens", "resulted in 9000 tokens", llama-cpp-python
-/// "Requested tokens (935)".
-pub fn overflow_requested(message: &str) -> Option<usize> {
-    let lower = message.to_ascii_lowercase();
-    ["request (", "requested tokens (", "you requested ", "resulted in "].iter().find_map(
-        |marker| {
-            let at = lower.find(marker)? + marker.len();
-            let digits: String = lower[at..].chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<usize>().ok().filter(|&n| n > 0)
-        },
-    )
 }
 
 /// Waits before the next try; the prompt stays, and the status line counts down.

@@ -3,7 +3,8 @@
 //!
 //! Output is sanitised like the screen unless `--raw` is given; reasoning is not printed.
 //! A request that fails before the server answered is retried like the app's, with a note
-//! on stderr; once text was printed it never is.
+//! on stderr; once text was printed it never is. A failure's advice is phrased here, for a
+//! shell: the app's keys mean nothing on stderr.
 
 use std::io::Write;
 
@@ -140,13 +141,118 @@ pub async fn run(
 fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
     // The client already redacted the key from every error.
     tracing::warn!(%error, "ask failed");
-    let _ = writeln!(err, "rockchat: {}", error.cli_message());
+    let _ = writeln!(err, "rockchat: {}", cli_message(error));
     1
+}
+
+/// Headline and advice for stderr.
+fn cli_message(error: &ApiError) -> String {
+    match advice(error) {
+        Some(advice) => format!("{error}. {advice}"),
+        None => error.to_string(),
+    }
+}
+
+/// What to do next, for someone at a shell; `None` where running it again is all there is
+/// to say.
+fn advice(error: &ApiError) -> Option<String> {
+    let advice = match error {
+        ApiError::Auth { key_hint, .. } => format!("Check the API key: {key_hint}."),
+        ApiError::NotFound { url, model, .. } => {
+            format!("Check the base URL ({url}) and the model name ({model}).")
+        }
+        ApiError::RateLimited { retry_after: Some(wait), .. } => {
+            format!("The server asks to wait {} s.", wait.as_secs().max(1))
+        }
+        ApiError::RateLimited { retry_after: None, .. } => {
+            "Wait a moment, or check your plan's quota.".to_owned()
+        }
+        ApiError::ContextOverflow { .. } => {
+            "The prompt is longer than the model's context window: shorten it or use a model with a larger window.".to_owned()
+        }
+        ApiError::Http { status, .. } if *status >= 500 => "The server failed.".to_owned(),
+        ApiError::Http { .. } => "Check the request settings.".to_owned(),
+        ApiError::Network { .. } => "Check that the server is running and reachable.".to_owned(),
+        ApiError::InStream { .. } | ApiError::Protocol { .. } => return None,
+        ApiError::KeyCommand { .. } => {
+            "Check the provider's api_key_cmd in the config (run it in a shell to see why).".to_owned()
+        }
+    };
+    Some(advice)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    #[test]
+    fn errors_on_stderr_advise_without_the_apps_keys() {
+        let cases = [
+            (
+                ApiError::Auth {
+                    status: 401,
+                    message: "Incorrect API key provided".into(),
+                    key_hint: "it was read from ROCKAPI_API_KEY".into(),
+                },
+                "HTTP 401: Incorrect API key provided. Check the API key: it was read from ROCKAPI_API_KEY.",
+            ),
+            (
+                ApiError::NotFound {
+                    message: "model not found".into(),
+                    url: "http://127.0.0.1:9/v1".into(),
+                    model: "tiny-llama".into(),
+                },
+                "HTTP 404: model not found. Check the base URL (http://127.0.0.1:9/v1) and the model name (tiny-llama).",
+            ),
+            (
+                ApiError::RateLimited {
+                    message: "slow down".into(),
+                    retry_after: Some(Duration::from_millis(200)),
+                },
+                "HTTP 429: slow down. The server asks to wait 1 s.",
+            ),
+            (
+                ApiError::RateLimited { message: "slow down".into(), retry_after: None },
+                "HTTP 429: slow down. Wait a moment, or check your plan's quota.",
+            ),
+            (
+                ApiError::context_overflow(400, "too long".into()),
+                "HTTP 400: too long. The prompt is longer than the model's context window: shorten it or use a model with a larger window.",
+            ),
+            (
+                ApiError::Http { status: 503, message: "overloaded".into(), retry_after: None },
+                "HTTP 503: overloaded. The server failed.",
+            ),
+            (
+                ApiError::Http {
+                    status: 400,
+                    message: "bad temperature".into(),
+                    retry_after: None,
+                },
+                "HTTP 400: bad temperature. Check the request settings.",
+            ),
+            (
+                ApiError::Network {
+                    message: "cannot connect to http://x (Connection refused)".into(),
+                },
+                "cannot connect to http://x (Connection refused). Check that the server is running and reachable.",
+            ),
+            (
+                ApiError::InStream { message: "oops".into() },
+                "the server reported an error mid-reply: oops",
+            ),
+            (ApiError::Protocol { message: "not JSON".into() }, "not JSON"),
+            (
+                ApiError::KeyCommand { provider: "lab".into(), message: "`false` failed".into() },
+                "cannot get the API key for provider `lab`: `false` failed. Check the provider's api_key_cmd in the config (run it in a shell to see why).",
+            ),
+        ];
+        for (error, printed) in cases {
+            assert_eq!(cli_message(&error), printed);
+        }
+    }
 
     #[test]
     fn stdin_is_appended_after_the_argument_as_context() {

@@ -196,7 +196,7 @@ fn errors_that_cannot_pass_are_not_retried() {
     for error in [
         ApiError::Auth { status: 401, message: "bad key".into(), key_hint: String::new() },
         ApiError::Http { status: 400, message: "bad request".into(), retry_after: None },
-        ApiError::ContextOverflow { status: 400, message: "too long".into() },
+        ApiError::context_overflow(400, "too long".into()),
     ] {
         let mut state = state();
         let (id, _) = sent_messages(&send(&mut state, "q"));
@@ -239,24 +239,6 @@ fn sent_messages_none(effects: &[Effect]) -> bool {
 }
 
 #[test]
-fn overflow_messages_from_llama_cpp_openai_and_vllm_give_the_window() {
-    use crate::app::turn::overflow_window;
-    assert_eq!(
-        overflow_window(
-            "request (30011 tokens) exceeds the available context size (4096 tokens), try increasing it"
-        ),
-        Some(4096)
-    );
-    assert_eq!(
-        overflow_window(
-            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."
-        ),
-        Some(8192)
-    );
-    assert_eq!(overflow_window("too long"), None);
-}
-
-#[test]
 fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
     let mut state = state();
     state.target.model = "local-model".into();
@@ -268,10 +250,10 @@ fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
     }
     let (id, first) = sent_messages(&send(&mut state, "last"));
     assert_eq!(first.len(), 14, "an unknown model sends everything at first");
-    let overflow = ApiError::ContextOverflow {
-        status: 400,
-        message: "request (4900 tokens) exceeds the available context size (2048 tokens)".into(),
-    };
+    let overflow = ApiError::context_overflow(
+        400,
+        "request (4900 tokens) exceeds the available context size (2048 tokens)".into(),
+    );
     let effects = update(
         &mut state,
         Msg::Api { id, event: ApiEvent::Failed(overflow.clone()), at: Instant::now() },
@@ -284,20 +266,6 @@ fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
         update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
     assert!(sent_messages_none(&effects), "only one retry");
     assert!(matches!(&state.conversation.messages().last().unwrap().status, Status::Failed(_)));
-}
-
-#[test]
-fn overflow_messages_give_the_tokens_the_server_counted() {
-    use crate::app::turn::overflow_requested;
-    let llama = "request (30011 tokens) exceeds the available context size (4096 tokens)";
-    assert_eq!(overflow_requested(llama), Some(30011));
-    let openai = "maximum context length is 512 tokens. However, you requested 935 tokens (935 in the messages, None in the completion).";
-    assert_eq!(overflow_requested(openai), Some(935));
-    assert_eq!(
-        overflow_requested("Requested tokens (782) exceed context window of 512"),
-        Some(782)
-    );
-    assert_eq!(overflow_requested("too long"), None);
 }
 
 /// A server whose tokenizer counts three times what rockchat estimates (a local model with
@@ -316,13 +284,13 @@ fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
     let (id, first) = sent_messages(&send(&mut state, "last"));
     assert_eq!(first.len(), 14, "by rockchat's count everything fits");
     let ours = state.meter.unwrap().tokens;
-    let overflow = ApiError::ContextOverflow {
-        status: 400,
-        message: format!(
+    let overflow = ApiError::context_overflow(
+        400,
+        format!(
             "maximum context length is 2048 tokens. However, you requested {} tokens",
             ours * 3
         ),
-    };
+    );
     let effects =
         update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
     let (_, second) = sent_messages(&effects);
