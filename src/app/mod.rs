@@ -1,6 +1,7 @@
 //! The full-screen app's pure state machine: `State`, the messages that change it (`Msg`),
 //! the IO it asks for (`Effect`), `update` (the only place `State` changes), the binding
-//! table, and one module per feature's handlers: a turn of the conversation (`turn`),
+//! table (`bindings`: every key, and the words the help, the status line and the README
+//! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
 //! the parameters form (`params_form`), the target model (`target`), the context meter
 //! (`meter`), and what goes to the store (`persist`).
@@ -8,7 +9,7 @@
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
 
-pub mod keymap;
+pub mod bindings;
 pub mod library;
 pub mod meter;
 pub mod msg;
