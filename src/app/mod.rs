@@ -1,6 +1,7 @@
 //! The full-screen app's pure state machine: `State`, the messages that change it (`Msg`),
 //! the IO it asks for (`Effect`), `update` (the only place `State` changes), the binding
-//! table, and one module per feature's handlers: a turn of the conversation (`turn`),
+//! table (`bindings`: every key, and the words the help, the status line and the README
+//! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
 //! the parameters form (`params_form`), the target model (`target`), the context meter
 //! (`meter`), what goes to the store (`persist`), and the advice shown under a failed
@@ -10,8 +11,8 @@
 //! arrive inside messages, and `term` carries out the effects.
 
 pub mod advice;
+pub mod bindings;
 pub mod editor;
-pub mod keymap;
 pub mod library;
 pub mod meter;
 pub mod msg;

@@ -8,7 +8,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::CursorMove;
 
-use super::keymap::{SelectAction, select_action_for};
+use super::bindings::{SelectAction, select_action_for};
 use super::msg::Effect;
 use super::persist;
 use super::state::{Scroll, State};

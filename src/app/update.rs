@@ -8,7 +8,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use ratatui_textarea::CursorMove;
 
-use super::keymap::{Action, action_for};
+use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};

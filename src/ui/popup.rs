@@ -8,14 +8,22 @@ use ratatui_textarea::TextArea;
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::app::keymap::HELP;
+use crate::app::bindings::{self, Mode};
 use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
 
 /// The key table, in two columns when one would not fit the terminal's height, and cut with
 /// a note when even two do not.
 pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let key_width = HELP.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    let rows: Vec<Line> = HELP
+    // Select mode's keys sit under the row that enters it.
+    let help: Vec<(String, &str)> = bindings::help_rows()
+        .into_iter()
+        .map(|row| match row.mode {
+            Mode::Chat => (row.keys.to_owned(), row.text),
+            Mode::Select => (format!("  {}", row.keys), row.text),
+        })
+        .collect();
+    let key_width = help.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let rows: Vec<Line> = help
         .iter()
         .map(|(keys, what)| {
             Line::from(vec![

@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         format!(" {} · {} · {phase} ", state.target.provider, state.target.model)
     };
     let mode = if state.selection.is_some() {
-        Some(crate::app::keymap::SELECT_HINT)
+        Some(crate::app::bindings::select_hint())
     } else if state.editing.is_some() {
         Some("editing a past prompt: Enter sends it as a new branch · Esc cancels")
     } else {
