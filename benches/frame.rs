@@ -9,6 +9,7 @@ use std::time::Instant;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use rockchat::api::StreamEvent;
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
@@ -55,7 +56,11 @@ fn conversation(messages: usize) -> (State, Screen) {
         bytes += content.len() + 41;
         update(
             &mut state,
-            Msg::Api { id, event: ApiEvent::Delta { content, reasoning: String::new() }, at },
+            Msg::Api {
+                id,
+                event: ApiEvent::Stream(StreamEvent::Delta { content, reasoning: String::new() }),
+                at,
+            },
         );
         update(&mut state, Msg::Api { id, event: ApiEvent::Done, at });
     }
@@ -134,7 +139,8 @@ fn streaming_cost(c: &mut Criterion) {
                 let at = Instant::now();
                 let mut content: String = (0..80).map(reply).collect();
                 content.push_str("```rust\nfn main() {\n");
-                let event = ApiEvent::Delta { content, reasoning: String::new() };
+                let event =
+                    ApiEvent::Stream(StreamEvent::Delta { content, reasoning: String::new() });
                 update(&mut state, Msg::Api { id, event, at });
                 let mut screen = Screen::default();
                 let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
@@ -143,7 +149,10 @@ fn streaming_cost(c: &mut Criterion) {
             },
             |(mut state, mut screen, id, at)| {
                 for piece in code.split_inclusive(' ').cycle().take(20) {
-                    let event = ApiEvent::Delta { content: piece.into(), reasoning: String::new() };
+                    let event = ApiEvent::Stream(StreamEvent::Delta {
+                        content: piece.into(),
+                        reasoning: String::new(),
+                    });
                     update(&mut state, Msg::Api { id, event, at });
                 }
                 draw(&mut terminal, &mut state, &mut screen);
@@ -195,7 +204,8 @@ fn delta_cost(c: &mut Criterion) {
             for i in 0..iters {
                 let content = deltas[next % deltas.len()].clone();
                 next += 1;
-                let event = ApiEvent::Delta { content, reasoning: String::new() };
+                let event =
+                    ApiEvent::Stream(StreamEvent::Delta { content, reasoning: String::new() });
                 update(&mut state, Msg::Api { id, event, at });
                 if i % 20 == 19 {
                     draw(&mut terminal, &mut state, &mut screen);

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent};
+use rockchat::api::StreamEvent;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
 use rockchat::tokens::Counter;
@@ -35,7 +36,11 @@ fn keystroke(c: &mut Criterion) {
         let content = MIXED.repeat(5);
         update(
             &mut state,
-            Msg::Api { id, event: ApiEvent::Delta { content, reasoning: String::new() }, at },
+            Msg::Api {
+                id,
+                event: ApiEvent::Stream(StreamEvent::Delta { content, reasoning: String::new() }),
+                at,
+            },
         );
         update(&mut state, Msg::Api { id, event: ApiEvent::Done, at });
     }

@@ -25,6 +25,11 @@ fn app(server: &TestServer) -> App<TestBackend> {
 }
 
 fn app_at(base_url: &str) -> App<TestBackend> {
+    app_configured(base_url, |_| {})
+}
+
+/// An app whose state `configure` sets up before it starts (a retry policy).
+fn app_configured(base_url: &str, configure: impl FnOnce(&mut State)) -> App<TestBackend> {
     let endpoint = Endpoint {
         provider: "local".into(),
         base_url: base_url.to_owned(),
@@ -38,6 +43,7 @@ fn app_at(base_url: &str) -> App<TestBackend> {
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     // Real waits, kept short so retries take milliseconds.
     state.retry.base_delay = Duration::from_millis(5);
+    configure(&mut state);
     let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
     App::new(state, terminal, client, Box::new(|_| Ok(())))
 }
@@ -135,7 +141,7 @@ async fn esc_stops_a_hanging_stream_and_the_partial_stays_on_screen() {
         .await;
     press(&mut app, KeyCode::Esc);
     until(&mut app, idle).await;
-    let reply = app.state.conversation.messages().last().unwrap();
+    let reply = app.state().conversation.messages().last().unwrap();
     assert_eq!((reply.content.as_str(), &reply.status), ("Once upon", &Status::Stopped));
     app.draw().unwrap();
     let shown = screen(&app);
@@ -152,8 +158,7 @@ async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retri
         ),
     };
     let server = TestServer::start(vec![failure, sse(&["Recovered"])]).await;
-    let mut app = app(&server);
-    app.state.retry.max_retries = 0;
+    let mut app = app_configured(&server.base_url, |state| state.retry.max_retries = 0);
     send(&mut app, "are you there?");
     until(&mut app, idle).await;
     app.draw().unwrap();
@@ -163,7 +168,7 @@ async fn server_error_keeps_the_prompt_with_the_servers_message_and_ctrl_r_retri
     assert!(shown.contains("error"), "{shown}");
     app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL))).unwrap();
     until(&mut app, idle).await;
-    let messages = app.state.conversation.messages();
+    let messages = app.state().conversation.messages();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1].content, "Recovered");
     let requests = server.requests().await;
@@ -178,9 +183,10 @@ async fn overloaded_server_is_retried_with_backoff_until_it_answers() {
         body: Body::Whole(br#"{"error":{"message":"overloaded"}}"#.to_vec()),
     };
     let server = TestServer::start(vec![overloaded(), overloaded(), sse(&["Finally"])]).await;
-    let mut app = app(&server);
-    app.state.retry.base_delay = Duration::from_millis(20);
-    app.state.retry.max_retries = 3;
+    let mut app = app_configured(&server.base_url, |state| {
+        state.retry.base_delay = Duration::from_millis(20);
+        state.retry.max_retries = 3;
+    });
     send(&mut app, "hello");
     until(&mut app, |s| matches!(s.stream, rockchat::app::state::Stream::Backoff { .. })).await;
     app.draw().unwrap();
@@ -188,7 +194,7 @@ async fn overloaded_server_is_retried_with_backoff_until_it_answers() {
     assert!(shown.contains("retry 1 of 3 in") && shown.contains("Esc cancels"), "{shown}");
     assert!(shown.contains("HTTP 503: overloaded"), "{shown}");
     until(&mut app, |s| s.conversation.messages().len() == 2 && !s.stream.is_busy()).await;
-    let messages = app.state.conversation.messages();
+    let messages = app.state().conversation.messages();
     assert_eq!((messages[1].content.as_str(), &messages[0].status), ("Finally", &Status::Complete));
     assert_eq!(server.requests().await.len(), 3);
 }
@@ -229,7 +235,7 @@ async fn ctrl_p_lists_the_servers_models_and_the_next_request_uses_the_chosen_on
     let requests = server.requests().await;
     assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("GET", "/v1/models"));
     assert_eq!(requests[1].body["model"], "qwen2.5-7b");
-    assert_eq!(app.state.conversation.messages()[1].model.as_deref(), Some("qwen2.5-7b"));
+    assert_eq!(app.state().conversation.messages()[1].model.as_deref(), Some("qwen2.5-7b"));
 }
 
 #[tokio::test]
@@ -255,8 +261,8 @@ async fn llama_cpp_context_overflow_is_trimmed_to_its_window_and_retried() {
     let retried = requests[2].body["messages"].as_array().unwrap();
     assert_eq!(requests[1].body["messages"].as_array().unwrap().len(), 4);
     assert_eq!(retried.len(), 2, "system and the newest prompt: {retried:?}");
-    assert_eq!(app.state.conversation.messages()[3].content, "Fits now");
-    assert!(app.state.conversation.messages()[0].not_sent);
+    assert_eq!(app.state().conversation.messages()[3].content, "Fits now");
+    assert!(app.state().conversation.messages()[0].not_sent);
 }
 
 /// The first bytes of a PNG file: enough for rockchat to know it is one.

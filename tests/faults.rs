@@ -22,7 +22,7 @@ use rockchat::chat::Status;
 use rockchat::secret::ApiKey;
 use rockchat::store::{Store, StoredConversation};
 use rockchat::term::driver::App;
-use rockchat::term::driver::Host;
+use rockchat::term::host::Host;
 use support::{Body, Reply, TestServer, event_stream, json_reply, split_every, whole_reply};
 use tempfile::TempDir;
 
@@ -46,6 +46,16 @@ impl Case {
     }
 
     fn with_client(base_url: &str, idle_timeout: Duration, key: Option<&str>) -> Case {
+        Case::configured(base_url, idle_timeout, key, |_| {})
+    }
+
+    /// A case whose state `configure` sets up before the app starts (a retry policy).
+    fn configured(
+        base_url: &str,
+        idle_timeout: Duration,
+        key: Option<&str>,
+        configure: impl FnOnce(&mut State),
+    ) -> Case {
         let endpoint = Endpoint {
             provider: "local".into(),
             base_url: base_url.to_owned(),
@@ -59,6 +69,7 @@ impl Case {
         let mut state = State::new(target, "You are a helpful assistant".into(), false);
         // Retries wait milliseconds, except where a case sets its own policy.
         state.retry.base_delay = Duration::from_millis(2);
+        configure(&mut state);
         let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
         let mut app = App::new(state, terminal, client, Box::new(|_| Ok(())));
         let data = tempfile::tempdir().unwrap();
@@ -175,8 +186,9 @@ async fn connection_refused_is_retried_then_shown_with_advice_and_the_prompt_is_
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     drop(listener);
-    let mut case = Case::at(&url);
-    case.app.state.retry.max_retries = 2;
+    let mut case = Case::configured(&url, Duration::from_secs(120), None, |state| {
+        state.retry.max_retries = 2;
+    });
     case.ask("is anyone there?").await;
     let shown = case.screen();
     assert!(shown.contains("is anyone there?"), "{shown}");
@@ -519,7 +531,7 @@ async fn ctrl_z_suspends_and_on_return_the_reply_kept_arriving_and_the_screen_is
     case.until(idle).await;
     let shown = case.screen();
     assert!(shown.contains("Before and after") && shown.contains("● You"), "{shown}");
-    assert_eq!(case.app.state.conversation.messages()[1].status, Status::Complete);
+    assert_eq!(case.app.state().conversation.messages()[1].status, Status::Complete);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::time::Instant;
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rockchat::api::StreamEvent;
 use rockchat::app::msg::RequestId;
 use rockchat::app::{ApiEvent, Msg, State, update};
 use support::tui::Tui;
@@ -24,7 +25,8 @@ fn send(state: &mut State, text: &str) -> RequestId {
 }
 
 fn delta(state: &mut State, id: RequestId, text: &str) {
-    let event = ApiEvent::Delta { content: text.into(), reasoning: String::new() };
+    let event =
+        ApiEvent::Stream(StreamEvent::Delta { content: text.into(), reasoning: String::new() });
     update(state, Msg::Api { id, event, at: Instant::now() });
 }
 

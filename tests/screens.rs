@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rockchat::api::ApiError;
+use rockchat::api::{ApiError, StreamEvent};
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
@@ -38,7 +38,7 @@ fn event(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) {
 }
 
 fn delta(text: &str) -> ApiEvent {
-    ApiEvent::Delta { content: text.into(), reasoning: String::new() }
+    ApiEvent::Stream(StreamEvent::Delta { content: text.into(), reasoning: String::new() })
 }
 
 fn screen(state: &mut State) -> String {
@@ -86,9 +86,9 @@ fn finished_turn_shows_usage_and_cut_off_notice() {
     let now = Instant::now();
     let id = send(&mut state, "Count to three");
     event(&mut state, id, delta("One, two,"), now);
-    event(&mut state, id, ApiEvent::Finish(FinishReason::Length), now);
+    event(&mut state, id, ApiEvent::Stream(StreamEvent::Finish(FinishReason::Length)), now);
     let usage = Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 };
-    event(&mut state, id, ApiEvent::Usage(usage), now);
+    event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
     event(&mut state, id, ApiEvent::Done, now);
     insta::assert_snapshot!(screen(&mut state));
 }

@@ -15,7 +15,7 @@ use rockchat::api::{ApiClient, Endpoint};
 use rockchat::app::state::Target;
 use rockchat::app::{Msg, State};
 use rockchat::term::driver::App;
-use rockchat::term::driver::{Handover, Host};
+use rockchat::term::host::{Handover, Host};
 use rockchat::term::programs::Programs;
 use support::{TestServer, sse_chunks, sse_reply};
 

@@ -18,6 +18,15 @@ use rockchat::term::driver::App;
 use support::{Body, Reply, TestServer, split_every, sse_chunks, sse_reply};
 
 fn app(server: &TestServer, db: &std::path::Path) -> App<TestBackend> {
+    app_configured(server, db, |_| {})
+}
+
+/// An app whose state `configure` sets up before it starts.
+fn app_configured(
+    server: &TestServer,
+    db: &std::path::Path,
+    configure: impl FnOnce(&mut State),
+) -> App<TestBackend> {
     let endpoint = Endpoint {
         provider: "local".into(),
         base_url: server.base_url.clone(),
@@ -27,7 +36,8 @@ fn app(server: &TestServer, db: &std::path::Path) -> App<TestBackend> {
         ..Endpoint::default()
     };
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
-    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    configure(&mut state);
     let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
     let mut app =
         App::new(state, terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
@@ -181,7 +191,7 @@ async fn ctrl_l_lists_saved_conversations_and_enter_reopens_one() {
     app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).unwrap();
     until(&mut app, |s| !s.conversation.messages().is_empty()).await;
     let texts: Vec<&str> =
-        app.state.conversation.messages().iter().map(|m| m.content.as_str()).collect();
+        app.state().conversation.messages().iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, ["First topic", "First answer"]);
     app.finish();
 }
@@ -237,19 +247,20 @@ fn app_with_two_providers(
     other_server: &TestServer,
     db: &std::path::Path,
 ) -> App<TestBackend> {
-    let mut app = app(server, db);
+    let mut app = app_configured(server, db, |state| {
+        for (name, model) in [("local", "tiny-llama"), ("other", "big")] {
+            let models = state.catalog.provider_mut(name);
+            models.default_model = model.into();
+            models.offered = true;
+        }
+        state.favorites = vec![Target { provider: "other".into(), model: "big".into() }];
+    });
     let endpoint = Endpoint {
         provider: "other".into(),
         base_url: other_server.base_url.clone(),
         ..Endpoint::default()
     };
     app.add_client("other".into(), ApiClient::new(endpoint).unwrap());
-    for (name, model) in [("local", "tiny-llama"), ("other", "big")] {
-        let models = app.state.catalog.provider_mut(name);
-        models.default_model = model.into();
-        models.offered = true;
-    }
-    app.state.favorites = vec![Target { provider: "other".into(), model: "big".into() }];
     app
 }
 
@@ -275,7 +286,7 @@ async fn a_conversation_switched_to_another_provider_reopens_on_it_with_its_para
     key(&mut app, KeyCode::Enter);
     send(&mut app, "second");
     until(&mut app, |s| !s.stream.is_busy()).await;
-    assert_eq!(app.state.conversation.messages()[3].content, "from other");
+    assert_eq!(app.state().conversation.messages()[3].content, "from other");
     app.finish();
 
     let store = Store::open(&db).unwrap();
@@ -289,7 +300,7 @@ async fn a_conversation_switched_to_another_provider_reopens_on_it_with_its_para
     let mut app = app_with_two_providers(&local, &other, &db);
     app.save(rockchat::store::writer::StoreCmd::Load { id });
     until(&mut app, |s| s.conversation.stored_id == Some(id)).await;
-    assert_eq!(app.state.target, Target { provider: "other".into(), model: "big".into() });
+    assert_eq!(app.state().target, Target { provider: "other".into(), model: "big".into() });
     send(&mut app, "third");
     until(&mut app, |s| !s.stream.is_busy()).await;
     app.finish();

@@ -11,9 +11,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::state::Shown;
 use crate::api::models::ModelInfo;
 use crate::api::{ApiError, StreamEvent};
+use crate::chat::RequestMessage;
 use crate::chat::attachment::Attachment;
 use crate::chat::params::RequestParams;
-use crate::chat::{FinishReason, RequestMessage, Usage};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// Identifies one request; events carrying an older id are ignored.
@@ -46,6 +46,8 @@ pub enum Msg {
     Composed(Result<String, String>),
     /// `$PAGER` could not show a message: why.
     PagerFailed(String),
+    /// Ctrl+Z could not stop the process (no shell with job control to return to): why.
+    SuspendFailed(String),
     /// A provider's model list, or why it could not be had.
     ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
@@ -55,26 +57,12 @@ pub enum Msg {
 /// The life of one request, as the driver reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiEvent {
-    /// Raw reply text arrived (not yet sanitised or split).
-    Delta { content: String, reasoning: String },
-    /// The server said why the reply ended.
-    Finish(FinishReason),
-    /// The server reported token usage for this turn.
-    Usage(Usage),
+    /// Something the server streamed: text, why the reply ended, or usage.
+    Stream(StreamEvent),
     /// The stream ended normally.
     Done,
     /// The request failed; whatever arrived before stays.
     Failed(ApiError),
-}
-
-impl From<StreamEvent> for ApiEvent {
-    fn from(event: StreamEvent) -> Self {
-        match event {
-            StreamEvent::Delta { content, reasoning } => Self::Delta { content, reasoning },
-            StreamEvent::Finish(reason) => Self::Finish(reason),
-            StreamEvent::Usage(usage) => Self::Usage(usage),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

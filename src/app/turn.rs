@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use super::msg::{ApiEvent, Effect, RequestId};
 use super::state::{State, Stream};
 use super::{advice, meter, persist};
-use crate::api::ApiError;
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
+use crate::api::{ApiError, StreamEvent};
 use crate::chat::context;
 use crate::chat::{Message, Status};
 use crate::store::writer::StoreCmd;
@@ -124,7 +124,7 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
     }
     let mut effects = Vec::new();
     match event {
-        ApiEvent::Delta { content, reasoning } => {
+        ApiEvent::Stream(StreamEvent::Delta { content, reasoning }) => {
             reply_index(state, at, &mut effects);
             if let Stream::Receiving { reply, text, last_at, deltas, unsaved, .. } =
                 &mut state.stream
@@ -139,13 +139,13 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             }
             effects.extend(save_if_due(state, at));
         }
-        ApiEvent::Finish(reason) => {
+        ApiEvent::Stream(StreamEvent::Finish(reason)) => {
             let reply = reply_index(state, at, &mut effects);
             if let Some(message) = reply.and_then(|i| state.conversation.edit(i)) {
                 message.finish = Some(reason);
             }
         }
-        ApiEvent::Usage(usage) => {
+        ApiEvent::Stream(StreamEvent::Usage(usage)) => {
             state.last_usage = Some(usage);
             if let Stream::Receiving { reply, .. } = state.stream
                 && let Some(message) = state.conversation.edit(reply)

@@ -92,6 +92,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(why);
             Vec::new()
         }
+        Msg::SuspendFailed(why) => {
+            state.notice = Some(format!("cannot suspend: {why}"));
+            Vec::new()
+        }
         Msg::ModelsListed { provider, result } => {
             picker::listed(state, provider, result);
             Vec::new()

@@ -27,9 +27,7 @@ use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
 use crate::ui::Screen;
 
-mod host;
-
-pub use host::{Handover, Host, MouseSwitch, RawWrite, ScreenSwitch};
+use super::host::{Host, MouseSwitch};
 
 /// Deltas arriving faster than this are coalesced into one frame.
 const FRAME: Duration = Duration::from_millis(16);
@@ -39,7 +37,8 @@ const TICK: Duration = Duration::from_millis(120);
 const MAX_BATCH: usize = 4096;
 
 pub struct App<B: Backend> {
-    pub state: State,
+    /// Changed only by `update`, fed every message.
+    state: State,
     terminal: Terminal<B>,
     /// By provider name; each knows its base URL, key, headers and params.
     clients: HashMap<String, ApiClient>,
@@ -251,7 +250,7 @@ where
                         Ok(client) => {
                             let request =
                                 client.chat_request(&model, messages, true).with_params(&params);
-                            client.stream(&request, |event| send(event.into())).await
+                            client.stream(&request, |event| send(ApiEvent::Stream(event))).await
                         }
                         Err(error) => Err(error),
                     };
@@ -278,7 +277,13 @@ where
                 }
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
-            Effect::Suspend => self.suspend()?,
+            Effect::Suspend => {
+                let stopped = self.host.suspend(self.state.mouse)?;
+                self.repaint();
+                if let Err(why) = stopped {
+                    let _ = self.tx.send(Msg::SuspendFailed(why));
+                }
+            }
             Effect::Store(command) => self.save(command),
             Effect::FetchModels { provider } => {
                 let client = self.client(&provider);
@@ -299,9 +304,19 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
-            Effect::Copy { text } => self.copy(&text),
-            Effect::Compose { draft } => self.compose(&draft)?,
-            Effect::Page { text } => self.page(&text)?,
+            Effect::Copy { text } => self.host.copy(&text),
+            Effect::Compose { draft } => {
+                let composed = self.host.compose(&draft, self.state.mouse)?;
+                self.repaint();
+                let _ = self.tx.send(Msg::Composed(composed));
+            }
+            Effect::Page { text } => {
+                let paged = self.host.page(&text, self.state.mouse)?;
+                self.repaint();
+                if let Err(why) = paged {
+                    let _ = self.tx.send(Msg::PagerFailed(why));
+                }
+            }
             Effect::Quit => {
                 for (_, task) in self.requests.drain() {
                     task.abort();
@@ -309,6 +324,15 @@ where
             }
         }
         Ok(())
+    }
+
+    /// The terminal came back blank from another program: forget what was drawn so the
+    /// next frame repaints every cell. (`Terminal::clear` would ask the terminal for its
+    /// cursor, a reply that can go astray while the key reader restarts.)
+    fn repaint(&mut self) {
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        self.dirty = true;
     }
 
     fn next_frame(&self) -> Instant {

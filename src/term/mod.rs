@@ -6,6 +6,7 @@
 //! It owns the state and feeds it to `update`; it never changes the state itself.
 
 pub mod driver;
+pub mod host;
 pub mod programs;
 mod terminal;
 
@@ -16,7 +17,8 @@ use std::io::stdout;
 use crossterm::event::EnableBracketedPaste;
 use crossterm::execute;
 
-use self::driver::{App, Host};
+use self::driver::App;
+use self::host::Host;
 use self::programs::{Programs, SystemClipboard};
 use self::terminal::{
     TerminalEvents, forward_signals, install_panic_cleanup, restore, set_mouse,

@@ -11,7 +11,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 
-use super::driver::Handover;
+use super::host::Handover;
 use crate::app::Msg;
 
 /// SIGTERM and SIGHUP end the app through the normal path, so the terminal is restored.

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use rockchat::api::StreamEvent;
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
@@ -53,7 +54,8 @@ impl Tui {
     }
 
     pub fn delta(&mut self, id: RequestId, text: &str) {
-        let event = ApiEvent::Delta { content: text.into(), reasoning: String::new() };
+        let event =
+            ApiEvent::Stream(StreamEvent::Delta { content: text.into(), reasoning: String::new() });
         update(&mut self.state, Msg::Api { id, event, at: Instant::now() });
     }
 

@@ -7,7 +7,7 @@ use crate::store::writer::StoreCmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
-use crate::api::ApiError;
+use crate::api::{ApiError, StreamEvent};
 use crate::app::msg::{ApiEvent, RequestId};
 use crate::app::state::{Scroll, Shown, Stream, Target};
 use crate::chat::{FinishReason, RequestMessage, Usage};
@@ -39,7 +39,7 @@ pub(crate) fn api(state: &mut State, id: RequestId, event: ApiEvent) {
 }
 
 pub(crate) fn delta(text: &str) -> ApiEvent {
-    ApiEvent::Delta { content: text.into(), reasoning: String::new() }
+    ApiEvent::Stream(StreamEvent::Delta { content: text.into(), reasoning: String::new() })
 }
 
 pub(crate) fn sent_messages(effects: &[Effect]) -> (RequestId, Vec<RequestMessage>) {
@@ -117,7 +117,11 @@ fn deltas_accumulate_and_the_reply_records_its_model() {
     api(
         &mut state,
         id,
-        ApiEvent::Usage(Usage { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }),
+        ApiEvent::Stream(StreamEvent::Usage(Usage {
+            prompt_tokens: 9,
+            completion_tokens: 2,
+            total_tokens: 11,
+        })),
     );
     api(&mut state, id, ApiEvent::Done);
     assert_eq!(state.conversation.messages().last().unwrap().status, Status::Complete);
@@ -242,7 +246,7 @@ fn length_finish_is_recorded_and_ctrl_o_asks_to_continue() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "write"));
     api(&mut state, id, delta("a long"));
-    api(&mut state, id, ApiEvent::Finish(FinishReason::Length));
+    api(&mut state, id, ApiEvent::Stream(StreamEvent::Finish(FinishReason::Length)));
     api(&mut state, id, ApiEvent::Done);
     assert_eq!(state.conversation.messages()[1].finish, Some(FinishReason::Length));
     let (_, messages) = sent_messages(&key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL));
@@ -256,7 +260,11 @@ fn think_blocks_become_reasoning_and_are_never_sent_back() {
     let (id, _) = sent_messages(&send(&mut state, "why"));
     api(&mut state, id, delta("<think>hmm"));
     api(&mut state, id, delta("</think>Because."));
-    api(&mut state, id, ApiEvent::Delta { content: String::new(), reasoning: String::new() });
+    api(
+        &mut state,
+        id,
+        ApiEvent::Stream(StreamEvent::Delta { content: String::new(), reasoning: String::new() }),
+    );
     api(&mut state, id, ApiEvent::Done);
     let reply = &state.conversation.messages()[1];
     assert_eq!((reply.reasoning.as_str(), reply.content.as_str()), ("hmm", "Because."));
