@@ -8,7 +8,7 @@
 //! in as a lookup function.
 
 use crate::api::Endpoint;
-use crate::config::{Config, UnknownProvider};
+use crate::config::{ColorOverrides, Config, ThemeChoice, UnknownProvider};
 use crate::secret::ApiKey;
 
 /// Flags that override the config.
@@ -29,8 +29,9 @@ pub struct Settings {
     pub model: String,
     pub system_prompt: String,
     pub mouse: bool,
-    /// Colours from the config's `theme`, `NO_COLOR` and the terminal's `COLORFGBG`.
-    pub theme: crate::ui::theme::Theme,
+    /// What decides the colours: the config's `theme` and `[colors]`, `NO_COLOR`, and what
+    /// the terminal says of its background and colour depth.
+    pub palette: Palette,
     pub max_retries: u32,
     pub idle_timeout: std::time::Duration,
     /// `[models."NAME"]` windows: window and reply reserve.
@@ -43,6 +44,28 @@ pub struct Settings {
     /// The provider or model was given on the command line: a reopened conversation keeps
     /// it instead of going back to the one it used.
     pub target_from_flags: bool,
+}
+
+/// What decides the screen's colours; `ui::theme` turns it into a theme.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Palette {
+    pub choice: ThemeChoice,
+    /// `NO_COLOR` is set: no colour at all, only bold, dim and reverse.
+    pub no_color: bool,
+    /// Whether the terminal's background is light, when it said (`COLORFGBG`, or its answer
+    /// to a colour query).
+    pub light_background: Option<bool>,
+    /// The terminal promises 24-bit colour (`COLORTERM`).
+    pub truecolor: bool,
+    /// `[colors]`, over the chosen palette.
+    pub colors: ColorOverrides,
+}
+
+/// Reads `COLORFGBG` ("fg;bg", or "fg;default;bg" from rxvt), set by rxvt, Konsole and
+/// others: the background is the last field, an ANSI palette index. 7 and 9–15 are light.
+pub fn background_is_light(colorfgbg: &str) -> Option<bool> {
+    let background: u8 = colorfgbg.rsplit(';').next()?.trim().parse().ok()?;
+    Some(background == 7 || (9..=15).contains(&background))
 }
 
 /// One provider, ready to talk to.
@@ -87,16 +110,18 @@ pub fn resolve(
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
-        theme: crate::ui::theme::Theme::resolve(
-            config.theme,
-            env("NO_COLOR").as_deref(),
-            env("COLORFGBG")
+        palette: Palette {
+            choice: config.theme,
+            // Any non-empty value counts (no-color.org).
+            no_color: env("NO_COLOR").is_some_and(|value| !value.is_empty()),
+            light_background: env("COLORFGBG")
                 .as_deref()
-                .and_then(crate::ui::theme::background_is_light)
+                .and_then(background_is_light)
                 .or(overrides.terminal_is_light),
-        )
-        .for_colorterm(env("COLORTERM").as_deref())
-        .with_colors(&config.colors),
+            // bat's rule: only `truecolor` or `24bit` promise 24-bit colour.
+            truecolor: matches!(env("COLORTERM").as_deref(), Some("truecolor" | "24bit")),
+            colors: config.colors.clone(),
+        },
         max_retries: config.max_retries,
         windows: config
             .models
@@ -181,27 +206,13 @@ mod tests {
     }
 
     #[test]
-    fn theme_follows_the_terminal_unless_the_config_or_no_color_says_otherwise() {
-        use crate::ui::theme::Theme;
-        let auto = Config::defaults().unwrap();
-        let theme =
-            |config: &Config, env| resolve(config, &Overrides::default(), env).unwrap().theme;
-        let full = env_of(&[("COLORTERM", "truecolor")]);
-        assert_eq!(theme(&auto, full), Theme::dark());
-        assert!(!theme(&auto, env_of(&[])).truecolor, "no COLORTERM: the 256-colour palette");
-        let light = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "24bit")]);
-        assert_eq!(theme(&auto, light), Theme::light());
-        let no_color = env_of(&[("COLORFGBG", "0;15"), ("NO_COLOR", "1")]);
-        assert_eq!(theme(&auto, no_color).syntax, Theme::monochrome().syntax);
-        let dark = Config::from_toml("theme = \"dark\"", std::path::Path::new("c.toml")).unwrap();
-        let light_terminal = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "truecolor")]);
-        assert_eq!(theme(&dark, light_terminal), Theme::dark());
-        // The terminal's own answer counts when no variable says; COLORFGBG wins over it.
-        let answered = Overrides { terminal_is_light: Some(true), ..Overrides::default() };
-        let full = env_of(&[("COLORTERM", "truecolor")]);
-        assert_eq!(resolve(&auto, &answered, full).unwrap().theme, Theme::light());
-        let dark_vars = env_of(&[("COLORFGBG", "15;0"), ("COLORTERM", "truecolor")]);
-        assert_eq!(resolve(&auto, &answered, dark_vars).unwrap().theme, Theme::dark());
+    fn colorfgbg_says_whether_the_background_is_light() {
+        assert_eq!(background_is_light("0;15"), Some(true));
+        assert_eq!(background_is_light("0;default;7"), Some(true));
+        assert_eq!(background_is_light("15;0"), Some(false));
+        assert_eq!(background_is_light("7;8"), Some(false));
+        assert_eq!(background_is_light("garbage"), None);
+        assert_eq!(background_is_light(""), None);
     }
 
     #[test]

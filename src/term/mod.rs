@@ -29,6 +29,7 @@ use crate::app::{State, persist, target};
 use crate::config::settings::Settings;
 use crate::store::Store;
 use crate::ui::Screen;
+use crate::ui::theme::Theme;
 
 /// Runs the full-screen app until the user quits; `resume` reopens a stored conversation;
 /// `notice` is shown in the status line at the start (a warning about the config file).
@@ -93,7 +94,7 @@ pub async fn run(
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
-    app.set_screen(Screen::new(settings.theme));
+    app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));
     for (name, client) in clients {
         app.add_client(name, client);
     }

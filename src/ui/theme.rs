@@ -8,6 +8,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+pub use crate::config::settings::Palette;
 pub use crate::config::{ColorOverrides, ThemeChoice};
 
 /// Which syntax-highlighting palette fenced code uses.
@@ -140,11 +141,13 @@ impl Theme {
         if light { Self::light() } else { Self::dark() }
     }
 
-    /// This theme for a terminal whose `COLORTERM` is `colorterm` (bat's rule: only
-    /// `truecolor` or `24bit` promise 24-bit colour).
-    pub fn for_colorterm(mut self, colorterm: Option<&str>) -> Self {
-        self.truecolor = matches!(colorterm, Some("truecolor" | "24bit"));
-        self
+    /// The theme `palette` describes: its choice for the terminal's background, its depth
+    /// of colour, the user's `[colors]` over it; no colour at all under `NO_COLOR`.
+    pub fn from_palette(palette: &Palette) -> Self {
+        let no_color = palette.no_color.then_some("1");
+        let mut theme = Self::resolve(palette.choice, no_color, palette.light_background);
+        theme.truecolor = palette.truecolor;
+        theme.with_colors(&palette.colors)
     }
 
     /// The user's `[colors]` over this theme; a monochrome theme stays monochrome.
@@ -173,13 +176,6 @@ impl Theme {
     }
 }
 
-/// Reads `COLORFGBG` ("fg;bg", or "fg;default;bg" from rxvt), set by rxvt, Konsole and
-/// others: the background is the last field, an ANSI palette index. 7 and 9–15 are light.
-pub fn background_is_light(colorfgbg: &str) -> Option<bool> {
-    let background: u8 = colorfgbg.rsplit(';').next()?.trim().parse().ok()?;
-    Some(background == 7 || (9..=15).contains(&background))
-}
-
 impl Default for Theme {
     fn default() -> Self {
         Self::dark()
@@ -192,13 +188,7 @@ mod tests {
 
     #[test]
     fn colorfgbg_background_decides_auto() {
-        assert_eq!(background_is_light("0;15"), Some(true));
-        assert_eq!(background_is_light("0;default;7"), Some(true));
-        assert_eq!(background_is_light("15;0"), Some(false));
-        assert_eq!(background_is_light("7;8"), Some(false));
-        assert_eq!(background_is_light("garbage"), None);
-        assert_eq!(background_is_light(""), None);
-        let light = Theme::resolve(ThemeChoice::Auto, None, background_is_light("0;15"));
+        let light = Theme::resolve(ThemeChoice::Auto, None, Some(true));
         assert_eq!(light, Theme::light());
         assert_eq!(Theme::resolve(ThemeChoice::Auto, None, None), Theme::dark());
         assert_eq!(Theme::resolve(ThemeChoice::Dark, None, Some(true)), Theme::dark());
@@ -239,5 +229,41 @@ mod tests {
         assert_eq!(dark.heading, Style::new().fg(Color::Indexed(208)).add_modifier(Modifier::BOLD));
         // An empty NO_COLOR is the same as unset.
         assert_eq!(Theme::resolve(ThemeChoice::Dark, Some(""), None), Theme::dark());
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn theme_follows_the_terminal_unless_the_config_or_no_color_says_otherwise() {
+        use crate::config::Config;
+        use crate::config::settings::{Overrides, resolve};
+        let auto = Config::defaults().unwrap();
+        let theme = |config: &Config, env| {
+            Theme::from_palette(&resolve(config, &Overrides::default(), env).unwrap().palette)
+        };
+        let full = env_of(&[("COLORTERM", "truecolor")]);
+        assert_eq!(theme(&auto, full), Theme::dark());
+        assert!(!theme(&auto, env_of(&[])).truecolor, "no COLORTERM: the 256-colour palette");
+        let light = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "24bit")]);
+        assert_eq!(theme(&auto, light), Theme::light());
+        let no_color = env_of(&[("COLORFGBG", "0;15"), ("NO_COLOR", "1")]);
+        assert_eq!(theme(&auto, no_color).syntax, Theme::monochrome().syntax);
+        let dark = Config::from_toml("theme = \"dark\"", std::path::Path::new("c.toml")).unwrap();
+        let light_terminal = env_of(&[("COLORFGBG", "0;15"), ("COLORTERM", "truecolor")]);
+        assert_eq!(theme(&dark, light_terminal), Theme::dark());
+        // The terminal's own answer counts when no variable says; COLORFGBG wins over it.
+        let answered = Overrides { terminal_is_light: Some(true), ..Overrides::default() };
+        let full = env_of(&[("COLORTERM", "truecolor")]);
+        assert_eq!(
+            Theme::from_palette(&resolve(&auto, &answered, full).unwrap().palette),
+            Theme::light()
+        );
+        let dark_vars = env_of(&[("COLORFGBG", "15;0"), ("COLORTERM", "truecolor")]);
+        assert_eq!(
+            Theme::from_palette(&resolve(&auto, &answered, dark_vars).unwrap().palette),
+            Theme::dark()
+        );
     }
 }

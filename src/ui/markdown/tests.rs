@@ -299,9 +299,9 @@ fn without_truecolor_highlighted_code_uses_the_256_colour_palette() {
     let colours = |theme: &Theme| -> Vec<Color> {
         render(code, 60, theme)[1].spans.iter().skip(1).filter_map(|s| s.style.fg).collect()
     };
-    let full = colours(&Theme::dark().for_colorterm(Some("truecolor")));
+    let full = colours(&Theme { truecolor: true, ..Theme::dark() });
     assert!(full.iter().all(|c| matches!(c, Color::Rgb(..))), "{full:?}");
-    let indexed = colours(&Theme::dark().for_colorterm(None));
+    let indexed = colours(&Theme { truecolor: false, ..Theme::dark() });
     assert_eq!(indexed.len(), full.len());
     assert!(indexed.iter().all(|c| matches!(c, Color::Indexed(16..=255))), "{indexed:?}");
 }
