@@ -2,7 +2,9 @@
 //!
 //! # Layout
 //! The arrows run one way: `term` drives `app`, which is built on `chat`; `ui` reads `app`'s
-//! state; `api`, `store` and `tokens` know `chat` and nothing above it.
+//! state; `api` and `store` know `chat` and nothing above it; `chat` counts with `tokens`,
+//! which knows nothing of the rest. Nothing in `app` or `chat` imports `ui` or `term`, or
+//! does IO.
 //! - [`chat`]: the domain shared by the TUI and `ask`: messages, roles, finish reasons and
 //!   usage, the conversation tree and its branches, context planning, the retry policy,
 //!   attachments, request parameters. Pure.
@@ -15,7 +17,7 @@
 //!   reads the app's state and never changes it.
 //! - [`api`]: HTTP and SSE to OpenAI-compatible servers; errors carry facts, not advice.
 //! - [`store`]: SQLite: schema, the writer thread, queries, import.
-//! - [`tokens`]: counting and trimming to a window (pure).
+//! - [`tokens`]: counting and trimming to a window (pure; imports nothing of the crate).
 //! - [`config`]: command-line arguments, the config file, their resolution into settings,
 //!   and paths.
 //! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
