@@ -1,5 +1,9 @@
 //! Entry point: parse flags, load config, set up logging, then run the TUI or `ask`.
 
+// No bare unwrap outside tests (clippy.toml lets them): handle the failure, or `expect` it
+// with the reason it cannot happen.
+#![warn(clippy::unwrap_used)]
+
 use std::io::{IsTerminal, Read, Write};
 
 use anyhow::Context;
