@@ -25,6 +25,10 @@
 //! - [`sanitize`], [`secret`]: untrusted text made safe for a terminal; the API key, which
 //!   never reaches a log, an error or `Debug` output.
 
+// No bare unwrap outside tests (clippy.toml lets them): handle the failure, or `expect` it
+// with the reason it cannot happen.
+#![warn(clippy::unwrap_used)]
+
 pub mod api;
 pub mod app;
 pub mod chat;

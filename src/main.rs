@@ -1,5 +1,9 @@
 //! Entry point: parse flags, load config, set up logging, then run the TUI or `ask`.
 
+// No bare unwrap outside tests (clippy.toml lets them): handle the failure, or `expect` it
+// with the reason it cannot happen.
+#![warn(clippy::unwrap_used)]
+
 use std::io::{IsTerminal, Read, Write};
 
 use anyhow::Context;
@@ -9,7 +13,7 @@ use clap::Parser;
 use rockchat::commands::{ask, saved};
 use rockchat::config::cli::{Cli, Command};
 use rockchat::config::settings::{Overrides, resolve};
-use rockchat::config::{Config, paths};
+use rockchat::config::{self, Config, paths};
 use rockchat::store::Store;
 use rockchat::term;
 
@@ -56,7 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let mut notice = None;
     if let Some(path) = &config_path
-        && let Some(warning) = Config::exposure_warning(path)
+        && let Some(warning) = config::exposure_warning(path)
     {
         // On stderr for every command; the app also shows it, shorter, in its status line,
         // since its screen covers anything printed before it.

@@ -1,8 +1,8 @@
 //! The markdown renderer on any text: no panic, no control character in what reaches the
 //! screen, and a reply streamed in two parts lays out exactly as the whole.
 //!
-//! The renderer and the theme are compiled from ../src; `config` is a stand-in for the two
-//! config types the theme names, so the rest of the crate stays out of the build.
+//! The renderer, the theme and the wrapper are compiled from ../src; `config` is a stand-in
+//! for the two config types the theme names, so the rest of the crate stays out of the build.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -27,10 +27,13 @@ mod markdown;
 #[allow(dead_code)]
 #[path = "../../src/ui/theme.rs"]
 pub mod theme;
+#[allow(dead_code)]
+#[path = "../../src/ui/wrap.rs"]
+pub mod wrap;
 
-/// Where the renderer looks for the theme (`crate::ui::theme`).
+/// Where the renderer looks for the theme and the wrapper (`crate::ui::theme`, `::wrap`).
 mod ui {
-    pub use super::theme;
+    pub use super::{theme, wrap};
 }
 
 use markdown::Progress;

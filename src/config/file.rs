@@ -1,8 +1,9 @@
 //! The config file as written, and how it merges over a [`Config`]: every key optional (a
-//! file changes only what it names), unknown keys refused so a typo is an error, and what
-//! serde cannot check checked here, each at its line: colour names, provider URLs, `params`
-//! that would replace rockchat's own request fields, and a new provider's `base_url` and
-//! `model`. A provider table merges over the built-in one of the same name, key by key.
+//! file changes only what it names), unknown keys refused so a typo is an error, and a
+//! provider table merged over the built-in one of the same name, key by key.
+//!
+//! It words no error itself: what serde cannot check is checked by `check` as the merge
+//! reaches the key, and parse errors go there to be located.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,9 +11,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{
-    COLOR_KEYS, Config, ConfigError, ModelLimits, Provider, RESERVED_PARAMS, Source, ThemeChoice,
-};
+use super::check::{ConfigError, Source};
+use super::{Config, ModelLimits, Provider, ThemeChoice};
 
 /// A config file as written. Every key is optional because the file is merged over the
 /// defaults, and unknown keys are refused so a typo is an error rather than silently ignored.
@@ -46,95 +46,62 @@ struct FileProvider {
     params: Option<Spanned<BTreeMap<String, toml::Value>>>,
 }
 
-impl Config {
-    /// `self` with the file `text` merged over it, then checked.
-    pub(super) fn merged(mut self, text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let source = Source { text, path };
-        let file: FileConfig = toml::from_str(text).map_err(|err| source.toml_error(err))?;
-        if let Some(system_prompt) = file.system_prompt {
-            self.system_prompt = system_prompt;
-        }
-        if let Some(mouse) = file.mouse {
-            self.mouse = mouse;
-        }
-        if let Some(theme) = file.theme {
-            self.theme = theme;
-        }
-        for (key, value) in file.colors.unwrap_or_default() {
-            let at = value.span().start;
-            let Some(known) = COLOR_KEYS.iter().find(|known| **known == key) else {
-                let message = format!("unknown colour; known: {}", COLOR_KEYS.join(", "));
-                return Err(source.invalid(at, Some(format!("colors.{key}")), message));
-            };
-            let colour = value.get_ref().parse().map_err(|_| {
-                let message = format!(
-                    "`{}` is not a colour: use a name (\"red\", \"lightblue\"), a 256-colour \
-                     index (\"208\") or \"#rrggbb\"",
-                    value.get_ref()
-                );
-                source.invalid(at, Some(format!("colors.{key}")), message)
-            })?;
-            self.colors.0.insert(known, colour);
-        }
-        if let Some(retries) = file.max_retries {
-            self.max_retries = retries;
-        }
-        if let Some(seconds) = file.idle_timeout_secs {
-            self.idle_timeout_secs = seconds.max(1);
-        }
-        self.models.extend(file.models.unwrap_or_default());
-        if let Some(favorites) = file.favorites {
-            self.favorites = favorites;
-        }
-        for (name, table) in file.providers.unwrap_or_default() {
-            let header = table.span().start;
-            let given = table.into_inner();
-            if let Some(url) = &given.base_url {
-                source.check_url(&name, url)?;
-            }
-            if let Some(params) = &given.params
-                && let Some(reserved) =
-                    RESERVED_PARAMS.iter().find(|k| params.get_ref().contains_key(**k))
-            {
-                return Err(source.invalid(
-                    params.span().start,
-                    Some(format!("providers.{name}.params.{reserved}")),
-                    "rockchat sets this field itself; params may not replace it",
-                ));
-            }
-            let provider = match self.providers.remove(&name) {
-                Some(inherited) => given.over(inherited),
-                None => {
-                    for (key, present) in
-                        [("base_url", given.base_url.is_some()), ("model", given.model.is_some())]
-                    {
-                        if !present {
-                            return Err(source.invalid(
-                                header,
-                                Some(format!("providers.{name}.{key}")),
-                                "missing; a provider that is not built in needs `base_url` \
-                                 and `model`",
-                            ));
-                        }
-                    }
-                    given.over(Provider::blank())
-                }
-            };
-            self.providers.insert(name, provider);
-        }
-        // Line 1 when the name was inherited: only a defaults file without `provider` can
-        // get there, and it has no better line to point at.
-        let mut provider_at = 0;
-        if let Some(provider) = file.provider {
-            provider_at = provider.span().start;
-            self.provider = provider.into_inner();
-        }
-        if let Err(unknown) = self.provider(&self.provider) {
-            let message = unknown.to_string();
-            return Err(source.invalid(provider_at, Some("provider".to_owned()), message));
-        }
-        Ok(self)
+/// `config` with the file `text` merged over it, checked as it goes; `path` is used only in
+/// messages.
+pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let source = Source::new(text, path);
+    let file: FileConfig = toml::from_str(text).map_err(|err| source.toml_error(err))?;
+    if let Some(system_prompt) = file.system_prompt {
+        config.system_prompt = system_prompt;
     }
+    if let Some(mouse) = file.mouse {
+        config.mouse = mouse;
+    }
+    if let Some(theme) = file.theme {
+        config.theme = theme;
+    }
+    for (key, value) in file.colors.unwrap_or_default() {
+        let (known, colour) = source.colour(&key, &value)?;
+        config.colors.0.insert(known, colour);
+    }
+    if let Some(retries) = file.max_retries {
+        config.max_retries = retries;
+    }
+    if let Some(seconds) = file.idle_timeout_secs {
+        config.idle_timeout_secs = seconds.max(1);
+    }
+    config.models.extend(file.models.unwrap_or_default());
+    if let Some(favorites) = file.favorites {
+        config.favorites = favorites;
+    }
+    for (name, table) in file.providers.unwrap_or_default() {
+        let header = table.span().start;
+        let given = table.into_inner();
+        if let Some(url) = &given.base_url {
+            source.url(&name, url)?;
+        }
+        if let Some(params) = &given.params {
+            source.params(&name, params)?;
+        }
+        let provider = match config.providers.remove(&name) {
+            Some(inherited) => given.over(inherited),
+            None => {
+                let (has_base_url, has_model) = (given.base_url.is_some(), given.model.is_some());
+                source.new_provider(&name, header, has_base_url, has_model)?;
+                given.over(Provider::blank())
+            }
+        };
+        config.providers.insert(name, provider);
+    }
+    // Line 1 when the name was inherited: only a defaults file without `provider` can
+    // get there, and it has no better line to point at.
+    let mut provider_at = 0;
+    if let Some(provider) = file.provider {
+        provider_at = provider.span().start;
+        config.provider = provider.into_inner();
+    }
+    source.default_provider(&config, provider_at)?;
+    Ok(config)
 }
 
 impl Provider {

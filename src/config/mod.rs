@@ -1,24 +1,25 @@
 //! Configuration: the built-in defaults (`config.example.toml`, embedded) with the user's
 //! file merged over them key by key, checked, and turned into a [`Config`].
 //!
-//! This module owns the file format and its error messages: every mistake is reported as
-//! `path:line: key: message` in the toml crate's own words, so a user can fix it without
-//! reading code. The file as written, its merging and its checks are in `file`; finding the
-//! line and key a mistake is at is here. It never writes the user's file, never reads the
-//! environment and never holds an API key: a provider only names the environment variable
-//! or the command that yields one, so nothing here (`Debug` included) can leak a secret. No
-//! input makes it panic.
+//! This module owns the types a config is made of and loading one; the file as written and
+//! its merging are in `file`, every check and the `path:line: key: message` a mistake is
+//! reported as are in `check`. It never writes the user's file, never reads the environment
+//! and never holds an API key: a provider only names the environment variable or the
+//! command that yields one, so nothing here (`Debug` included) can leak a secret. No input
+//! makes it panic.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
-use toml::Spanned;
 
+mod check;
 pub mod cli;
 mod file;
 pub mod paths;
 pub mod settings;
+
+pub use check::{ConfigError, exposure_warning};
 
 /// The documented example, which is also the built-in default configuration.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../config.example.toml");
@@ -106,29 +107,6 @@ pub struct Provider {
 pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options"];
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read config file {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}:{line}: {}{message}", path.display(), key_prefix(key.as_deref()))]
-    Invalid {
-        path: PathBuf,
-        /// 1-based.
-        line: usize,
-        /// Dotted and qualified with its table, e.g. `providers.ollama.stream_usage`.
-        key: Option<String>,
-        message: String,
-    },
-}
-
-fn key_prefix(key: Option<&str>) -> String {
-    key.map(|key| format!("{key}: ")).unwrap_or_default()
-}
-
-#[derive(Debug, thiserror::Error)]
 #[error("unknown provider `{name}`; known providers: {known}")]
 pub struct UnknownProvider {
     pub name: String,
@@ -151,7 +129,7 @@ impl Config {
             models: BTreeMap::new(),
             favorites: Vec::new(),
         };
-        empty.merged(EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
+        file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }
 
     /// The defaults merged with the file at `path`. The file must exist: the caller only
@@ -162,31 +140,9 @@ impl Config {
         Config::from_toml(&text, path)
     }
 
-    /// A warning when others could change the file at `path`: whoever can edit it can point
-    /// `base_url` at their own server and collect the key rockchat sends there, or make
-    /// `api_key_cmd` run a command of theirs.
-    pub fn exposure_warning(path: &Path) -> Option<String> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).ok()?.permissions().mode();
-            if mode & 0o022 != 0 {
-                return Some(format!(
-                    "{} can be changed by other users (mode {:o}), who could send your API key to a server of theirs or make api_key_cmd run their command; run `chmod go-w {}`",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                ));
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = path;
-        None
-    }
-
     /// The defaults merged with `text`; `path` is used only in messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        Config::defaults()?.merged(text, path)
+        file::merged(Config::defaults()?, text, path)
     }
 
     pub fn provider(&self, name: &str) -> Result<&Provider, UnknownProvider> {
@@ -195,108 +151,6 @@ impl Config {
             known: self.providers.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
         })
     }
-}
-
-/// The text being parsed and the path to blame for it.
-struct Source<'a> {
-    text: &'a str,
-    path: &'a Path,
-}
-
-impl Source<'_> {
-    fn invalid(
-        &self,
-        offset: usize,
-        key: Option<String>,
-        message: impl Into<String>,
-    ) -> ConfigError {
-        ConfigError::Invalid {
-            path: self.path.to_path_buf(),
-            line: line_of(self.text, offset),
-            key,
-            message: message.into(),
-        }
-    }
-
-    fn toml_error(&self, mut err: toml::de::Error) -> ConfigError {
-        let offset = err.span().map_or(0, |span| span.start);
-        // The short message: the rendered error is a multi-line snippet that would repeat
-        // the line this error already names.
-        let mut message = err.message().to_owned();
-        let key = key_of_error(&mut err).or_else(|| key_on_line(self.text, offset));
-        if key.as_deref().is_some_and(|k| k == "api_key" || k.ends_with(".api_key")) {
-            message = "API keys never go in this file (it is easy to share or commit by mistake): put the key in an environment variable and name that variable with api_key_env".to_owned();
-        }
-        self.invalid(offset, key, message)
-    }
-
-    fn check_url(&self, name: &str, url: &Spanned<String>) -> Result<(), ConfigError> {
-        // Schemes are case-insensitive, and anything else (a bare `localhost:8080`) would
-        // only fail later, at the first request, with a less helpful error.
-        let has_scheme = |scheme: &str| {
-            url.get_ref()
-                .get(..scheme.len())
-                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
-        };
-        if has_scheme("http://") || has_scheme("https://") {
-            return Ok(());
-        }
-        Err(self.invalid(
-            url.span().start,
-            Some(format!("providers.{name}.base_url")),
-            format!("`{}` does not start with http:// or https://", url.get_ref()),
-        ))
-    }
-}
-
-/// The dotted key a deserialization error is about, from the error itself.
-///
-/// toml keeps the path to the offending value private and prints it (as a last line
-/// "in `providers.ollama`") only when the error carries no input text, so the input is
-/// dropped and that line read back. For an unknown field the path is its table's and serde
-/// names the field only in the message.
-fn key_of_error(err: &mut toml::de::Error) -> Option<String> {
-    let field = err
-        .message()
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-        .map(str::to_owned);
-    err.set_input(None);
-    let rendered = err.to_string();
-    let table = rendered
-        .strip_prefix(err.message())
-        .and_then(|rest| rest.trim().strip_prefix("in `")?.strip_suffix('`'))
-        .map(str::to_owned);
-    match (table, field) {
-        (Some(table), Some(field)) => Some(format!("{table}.{field}")),
-        (table, field) => table.or(field),
-    }
-}
-
-/// The key written on the line at `offset`, qualified with the nearest table header above
-/// it. Syntax errors carry no key path, and this is usually what the user was writing.
-fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let index = line_of(text, offset) - 1;
-    let (key, _) = text.split('\n').nth(index)?.split_once('=')?;
-    let key = key.trim();
-    if key.is_empty() || key.starts_with(['#', '[']) {
-        return None;
-    }
-    let table = text
-        .split('\n')
-        .take(index)
-        .filter_map(|line| line.trim().strip_prefix('['))
-        .filter_map(|header| header.trim_start_matches('[').split(']').next())
-        .last();
-    Some(match table {
-        Some(table) => format!("{}.{key}", table.trim()),
-        None => key.to_owned(),
-    })
-}
-
-/// The 1-based line holding byte `offset`, counted on bytes so no offset can split a char.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.bytes().take(offset).filter(|&byte| byte == b'\n').count() + 1
 }
 
 #[cfg(test)]

@@ -117,12 +117,10 @@ pub(super) fn stop_until_continued() -> io::Result<()> {
     if !job_control_available() {
         return Err(io::Error::other("no shell with job control to return to (Ctrl+D quits)"));
     }
-    // SAFETY: kill(2) with pid 0 and a valid signal number only sends a signal; the default
-    // action of SIGTSTP stops the group, and execution resumes here on SIGCONT. The whole
-    // group is stopped so a wrapper (a script, `cargo run`) stops too and the shell gets its
-    // prompt back.
-    let sent = unsafe { libc::kill(0, libc::SIGTSTP) };
-    if sent == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    // The whole group is stopped (kill(0, SIGTSTP)) so a wrapper (a script, `cargo run`)
+    // stops too and the shell gets its prompt back; execution resumes here on SIGCONT.
+    rustix::process::kill_current_process_group(rustix::process::Signal::TSTP)?;
+    Ok(())
 }
 
 /// Whether a stop would reach a shell. The kernel drops SIGTSTP sent to an orphaned process
@@ -131,12 +129,15 @@ pub(super) fn stop_until_continued() -> io::Result<()> {
 /// leader's parent is the shell when there is one (`cargo run` puts cargo in front).
 #[cfg(target_os = "linux")]
 fn job_control_available() -> bool {
-    // SAFETY: getpgrp and getsid(0) only read this process's ids.
-    let (group, session) = unsafe { (libc::getpgrp(), libc::getsid(0)) };
+    use rustix::process::{Pid, getpgid, getpgrp, getsid};
+    let group = getpgrp();
+    let session = getsid(None).ok();
     let Some(parent) = parent_of(group) else { return true };
-    // SAFETY: getpgid and getsid only read ids; a pid that has gone away gives -1.
-    let (parent_group, parent_session) = unsafe { (libc::getpgid(parent), libc::getsid(parent)) };
-    parent_group != group && parent_session == session
+    // A parent of 0 lives outside this pid namespace (or is the kernel): no shell of ours.
+    let Some(parent) = Pid::from_raw(parent) else { return false };
+    // A parent that has gone away has neither id, and so cannot take the stop.
+    let (parent_group, parent_session) = (getpgid(Some(parent)).ok(), getsid(Some(parent)).ok());
+    parent_group != Some(group) && parent_session == session
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -147,10 +148,11 @@ fn job_control_available() -> bool {
 /// A process's parent from `/proc/PID/stat` (`pid (name) state ppid …`; the name may hold
 /// spaces and parentheses, so fields are read after the last `)`).
 #[cfg(target_os = "linux")]
-fn parent_of(pid: libc::pid_t) -> Option<libc::pid_t> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+fn parent_of(pid: rustix::process::Pid) -> Option<rustix::process::RawPid> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_pid())).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    let parent: u32 = after_name.split_whitespace().nth(1)?.parse().ok()?;
+    parent.try_into().ok()
 }
 
 /// Asks the terminal for its background colour (OSC 11), for `theme = "auto"` when no

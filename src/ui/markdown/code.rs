@@ -13,8 +13,9 @@ use ratatui::text::Span;
 use syntect::highlighting::{FontStyle, HighlightIterator, HighlightState, Highlighter, ThemeSet};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 
-use super::text::{clean, wrap_hard};
+use super::text::clean;
 use crate::ui::theme::{Syntax, Theme};
+use crate::ui::wrap::wrap_hard;
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);

@@ -12,8 +12,9 @@ use ratatui::text::{Line, Span};
 
 use super::code;
 use super::table::{self, Table};
-use super::text::{Piece, clean, width_of, wrap_words};
+use super::text::clean;
 use crate::ui::theme::Theme;
+use crate::ui::wrap::{Flow, Piece, width_of, wrap};
 
 /// Deeper nesting than this is drawn at this depth: a prefix must leave room for text.
 const MAX_DEPTH: usize = 8;
@@ -330,7 +331,7 @@ impl Writer<'_> {
             } else {
                 line
             };
-            for row in wrap_words(&line, room) {
+            for row in wrap(&line, room, Flow::Prose) {
                 self.emit(row);
             }
         }

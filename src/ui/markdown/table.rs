@@ -6,8 +6,8 @@ use pulldown_cmark::Alignment;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
-use super::text::{Piece, wrap_words};
 use crate::ui::theme::Theme;
+use crate::ui::wrap::{Flow, Piece, width_of, wrap};
 
 const SEPARATOR: &str = " │ ";
 /// Below this many columns per cell a table is unreadable; rows become records instead.
@@ -36,7 +36,7 @@ pub fn layout(table: &Table, width: usize, theme: &Theme) -> Vec<Vec<Span<'stati
     let natural: Vec<usize> = (0..columns)
         .map(|column| {
             let cells = table.rows.iter().filter_map(|row| row.get(column));
-            cells.map(|cell| cell.iter().map(|(text, _)| text_width(text)).sum()).max()
+            cells.map(|cell| cell.iter().map(|(text, _)| width_of(text)).sum()).max()
         })
         .map(|widest: Option<usize>| widest.unwrap_or(0).max(1))
         .collect();
@@ -52,7 +52,7 @@ pub fn layout(table: &Table, width: usize, theme: &Theme) -> Vec<Vec<Span<'stati
             .map(|column| {
                 let cell = row.get(column).map(Vec::as_slice).unwrap_or(&[]);
                 let cell = if header { bold(cell) } else { cell.to_vec() };
-                wrap_words(&cell, widths[column])
+                wrap(&cell, widths[column], Flow::Prose)
             })
             .collect();
         let height = cells.iter().map(Vec::len).max().unwrap_or(1);
@@ -117,7 +117,7 @@ fn records(table: &Table, width: usize, theme: &Theme) -> Vec<Vec<Span<'static>>
                 pieces.push((": ".to_owned(), Style::new().add_modifier(Modifier::BOLD)));
             }
             pieces.extend(cell.iter().cloned());
-            out.extend(wrap_words(&pieces, width));
+            out.extend(wrap(&pieces, width, Flow::Prose));
         }
     }
     out
@@ -125,10 +125,6 @@ fn records(table: &Table, width: usize, theme: &Theme) -> Vec<Vec<Span<'static>>
 
 fn bold(cell: &[Piece]) -> Vec<Piece> {
     cell.iter().map(|(text, style)| (text.clone(), style.add_modifier(Modifier::BOLD))).collect()
-}
-
-fn text_width(text: &str) -> usize {
-    super::text::width_of(text)
 }
 
 #[cfg(test)]
