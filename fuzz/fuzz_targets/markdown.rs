@@ -1,8 +1,9 @@
 //! The markdown renderer on any text: no panic, no control character in what reaches the
 //! screen, and a reply streamed in two parts lays out exactly as the whole.
 //!
-//! The renderer, the theme and the wrapper are compiled from ../src; `config` is a stand-in
-//! for the two config types the theme names, so the rest of the crate stays out of the build.
+//! The renderer, the theme, the wrapper and the markdown block scanner are compiled from
+//! ../src; `config` is a stand-in for the config types the theme names, so the rest of the
+//! crate stays out of the build.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,6 +20,26 @@ mod config {
 
     #[derive(Debug, Clone, PartialEq, Eq, Default)]
     pub struct ColorOverrides(pub std::collections::BTreeMap<&'static str, ratatui::style::Color>);
+
+    pub mod settings {
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct Palette {
+            pub choice: super::ThemeChoice,
+            pub no_color: bool,
+            pub light_background: Option<bool>,
+            pub truecolor: bool,
+            pub colors: super::ColorOverrides,
+        }
+    }
+}
+
+#[allow(dead_code)]
+#[path = "../../src/chat/markdown/mod.rs"]
+pub mod chat_markdown;
+
+/// Where the renderer finds the block scanner and the code blocks (`crate::chat::markdown`).
+mod chat {
+    pub use super::chat_markdown as markdown;
 }
 
 #[allow(dead_code, unused_imports)]
@@ -62,5 +83,5 @@ fuzz_target!(|data: &[u8]| {
         streamed.extend(tail);
         assert_eq!(streamed, whole, "split at {split}, width {width}");
     }
-    let _ = markdown::code_blocks(text);
+    let _ = chat::markdown::code_blocks(text);
 });
