@@ -120,6 +120,7 @@ fn resize_cost(c: &mut Criterion) {
     c.bench_function("resize/10000_messages", |b| {
         b.iter(|| {
             width = if width == 120 { 119 } else { 120 };
+            terminal.backend_mut().resize(width, 40);
             update(&mut state, Msg::Resize(width, 40));
             draw(&mut terminal, &mut state, &mut screen);
         })
@@ -156,7 +157,8 @@ fn streaming_cost(c: &mut Criterion) {
                     update(&mut state, Msg::Api { id, event, at });
                 }
                 draw(&mut terminal, &mut state, &mut screen);
-                state
+                // Dropped outside the measurement, as the driver keeps both.
+                (state, screen)
             },
             BatchSize::SmallInput,
         )

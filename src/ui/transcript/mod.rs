@@ -209,17 +209,19 @@ impl TranscriptCache {
         for (index, entry) in self.entries.iter().enumerate().skip(first) {
             let mark = selected.filter(|(at, _)| *at == index).map(|(_, style)| style);
             let last = entry.height().saturating_sub(1);
-            for (offset, line) in entry.lines().enumerate() {
+            // Straight to the first visible line: a long reply's earlier lines are skipped
+            // without being walked, so a frame costs the same however long it grows.
+            let hidden = start.saturating_sub(line_no).min(entry.height());
+            line_no += hidden;
+            for (offset, line) in entry.lines().enumerate().skip(hidden) {
                 if line_no >= end {
                     return;
                 }
-                if line_no >= start {
-                    let y = area.y + (line_no - start) as u16;
-                    buf.set_line(area.x, y, line, area.width);
-                    if let Some(style) = mark {
-                        let row = Rect::new(area.x, y, area.width, 1);
-                        paint_selection(buf, row, offset == 0, offset == last, style);
-                    }
+                let y = area.y + (line_no - start) as u16;
+                buf.set_line(area.x, y, line, area.width);
+                if let Some(style) = mark {
+                    let row = Rect::new(area.x, y, area.width, 1);
+                    paint_selection(buf, row, offset == 0, offset == last, style);
                 }
                 line_no += 1;
             }
