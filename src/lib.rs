@@ -22,6 +22,7 @@
 //!   and paths.
 //! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
 //! - [`files`]: reading the user's files to attach (blocking IO, for `term` and `ask`).
+//! - [`format`]: numbers and times as people read them, the same on screen and in the CLI.
 //! - [`sanitize`], [`secret`]: untrusted text made safe for a terminal; the API key, which
 //!   never reaches a log, an error or `Debug` output.
 
@@ -35,6 +36,7 @@ pub mod chat;
 pub mod commands;
 pub mod config;
 pub mod files;
+pub mod format;
 pub mod sanitize;
 pub mod secret;
 pub mod store;

@@ -92,9 +92,9 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
             let pinned = state.conversation.messages().iter().any(|m| m.pinned && m.is_sent());
             let why = format!(
                 "not sent: this message needs about {} tokens with room for the reply{}, and the model's window is {}. Shorten it{}, or pick a model with a larger window.",
-                context::short(needed),
+                crate::format::tokens(needed),
                 if pinned { " and the pinned messages" } else { "" },
-                context::short(window),
+                crate::format::tokens(window),
                 if pinned { ", unpin a message (Tab, then p)" } else { "" }
             );
             let mut effects = Vec::new();

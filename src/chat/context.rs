@@ -135,15 +135,6 @@ pub fn costs(
     (system, candidates)
 }
 
-/// Tokens as people read them: 950, 12.3k, 128k.
-pub fn short(tokens: usize) -> String {
-    match tokens {
-        0..1_000 => tokens.to_string(),
-        1_000..10_000 => format!("{:.1}k", tokens as f64 / 1000.0),
-        _ => format!("{}k", tokens / 1000),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,15 +190,6 @@ mod tests {
         conversation.push(Message::user(keys.fresh(), "word ".repeat(9_000)));
         let (outcome, _) = prepare(&mut conversation, "gpt-4", window::limits("gpt-4"));
         assert!(matches!(outcome, Outcome::TooLong { window: 8_192, .. }), "{outcome:?}");
-    }
-
-    #[test]
-    fn short_numbers_read_naturally() {
-        assert_eq!(
-            (short(950), short(12_345), short(128_000)),
-            ("950".into(), "12k".into(), "128k".into())
-        );
-        assert_eq!(short(1_234), "1.2k");
     }
 }
 

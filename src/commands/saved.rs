@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::chat::Role;
 use crate::config::cli::ExportFormat;
+use crate::format;
 use crate::sanitize::sanitize;
 use crate::store::writer::{StoreCmd, StoreEvent, Writer};
 use crate::store::{MessageFields, Store, StoredConversation, import, now_ms};
@@ -21,7 +22,7 @@ pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result
             out,
             "{:>5}  {:>8}  {:<16}  {}  ({} messages)",
             c.id,
-            relative_time(now, c.updated_at),
+            format::age(now, c.updated_at),
             sanitize(&c.model),
             sanitize(&c.title),
             c.messages
@@ -191,28 +192,4 @@ pub fn delete(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()
     }
     writeln!(out, "deleted conversation {id}")?;
     Ok(())
-}
-
-/// "3 min ago", "2 h ago", "5 d ago".
-pub fn relative_time(now_ms: i64, then_ms: i64) -> String {
-    let seconds = (now_ms - then_ms).max(0) / 1000;
-    match seconds {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", seconds / 60),
-        3600..86_400 => format!("{} h ago", seconds / 3600),
-        _ => format!("{} d ago", seconds / 86_400),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_times_read_naturally() {
-        assert_eq!(relative_time(100_000, 95_000), "just now");
-        assert_eq!(relative_time(10 * 60_000, 0), "10 min ago");
-        assert_eq!(relative_time(3 * 3_600_000, 0), "3 h ago");
-        assert_eq!(relative_time(2 * 86_400_000, 0), "2 d ago");
-    }
 }

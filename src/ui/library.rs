@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::library::{Library, Mode};
-use crate::commands::saved::relative_time;
 use crate::sanitize::sanitize;
 
 const ROWS_PER_ITEM: usize = 2;
@@ -37,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
     for (index, item) in library.items.iter().enumerate().skip(first).take(room.max(1)) {
         let selected = index == library.selected;
         let marker = if selected { "▌ " } else { "  " };
-        let age = relative_time(library.now_ms, item.updated_at);
+        let age = crate::format::age(library.now_ms, item.updated_at);
         let right = format!(" {} · {age}", sanitize(&item.model));
         let title_room = width.saturating_sub(right.chars().count() + 2);
         let title: String = sanitize(&item.title).chars().take(title_room).collect();

@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, the
             }
             if let Some(window) = state.catalog.window(&choice.provider, &choice.model) {
                 spans.push(Span::styled(
-                    format!("  {} ctx", crate::chat::context::short(window)),
+                    format!("  {} ctx", crate::format::tokens(window)),
                     theme.dim,
                 ));
             }

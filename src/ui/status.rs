@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::theme::Theme;
 use crate::app::state::{State, Stream};
 use crate::chat::Status;
-use crate::chat::context::short;
+use crate::format::tokens as short;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
