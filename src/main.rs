@@ -97,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Models) => {
             let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?;
             let models = runtime.block_on(client.list_models())?;
+            // Ids are one line each (`api::models`), so this stays one row per model.
             for model in models {
                 match model.context_window {
                     Some(window) => writeln!(out, "{}\t{window}", model.id)?,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 
-use super::error::{ApiError, Exchange, header_text, preview};
+use super::error::{ApiError, Exchange, header_text, preview, quoted_header};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
@@ -181,7 +181,7 @@ impl ApiClient {
         mut on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let response = self.send(request).await?;
-        let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+        let content_type = quoted_header(response.headers(), CONTENT_TYPE.as_str());
         if is_json(content_type.as_deref()) {
             // A server that ignores `stream: true`, or answers 200 with an error object.
             return self.deliver_whole(response, &mut on_event).await;
@@ -232,8 +232,7 @@ impl ApiClient {
             again.stream = false;
             again.stream_options = None;
             let response = self.send(&again).await?;
-            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
-            if is_json(content_type.as_deref()) {
+            if is_json(header_text(response.headers(), CONTENT_TYPE.as_str()).as_deref()) {
                 return self.deliver_whole(response, &mut on_event).await;
             }
             return Err(ApiError::Protocol {

@@ -4,7 +4,8 @@
 //! not be made.
 //!
 //! Server text is sanitised and the key redacted here, before it can reach an error
-//! message, a log or the screen. Nothing here phrases advice or names a frontend's keys:
+//! message, a log or the screen; what an error quotes from a header or the request (a
+//! content type, a model name) is one line, capped. Nothing here phrases advice or names a frontend's keys:
 //! the app (`app::advice`) and `ask` each say what to do next in their own words.
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use super::types::ErrorBody;
 use crate::chat::retry::Failure;
+use crate::sanitize::one_line;
 use crate::secret::ApiKey;
 
 /// A failed request. `Display` is the headline; the fields are what a frontend needs to
@@ -87,6 +89,9 @@ impl ApiError {
 
 /// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// A URL or header value quoted in an error is cut to this many chars.
+const MAX_QUOTED: usize = 256;
 
 /// The request an error comes from, as far as the error may tell: where it went, where its
 /// key came from, and the key itself, to be kept out of every message.
@@ -167,7 +172,7 @@ impl Exchange<'_> {
             StatusCode::NOT_FOUND => ApiError::NotFound {
                 message,
                 url: self.base_url.to_owned(),
-                model: model.to_owned(),
+                model: one_line(model, MAX_QUOTED).into_owned(),
             },
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
             _ if is_context_overflow(code, &kind, &message) => {
@@ -193,8 +198,16 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
+/// A header's value, as far as it is text; to quote one, use [`quoted_header`].
 pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// A header's value made fit to quote in an error: one sanitised line, capped.
+pub(super) fn quoted_header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(one_line(&text, MAX_QUOTED).into_owned())
 }
 
 async fn read_capped(response: reqwest::Response, cap: usize) -> String {

@@ -3,6 +3,9 @@
 //! llama-server the per-slot `n_ctx` of `GET {server root}/props` (the window a request
 //! really gets), else its list's `meta.n_ctx` or `meta.n_ctx_train`. Lenient like the rest
 //! of the wire types: unknown fields ignored, a missing list is an empty list.
+//!
+//! A model id is a server's string shown on one line (the picker, `rockchat models`' TSV):
+//! it is sanitised, made one line and capped.
 
 use serde::Deserialize;
 
@@ -65,7 +68,12 @@ struct Parsed {
     llama_server: bool,
 }
 
-/// Parses a `/models` body; sorted by id, ids sanitised (they reach the screen).
+/// A model id longer than this is cut (and no longer names a real model, which is fine: no
+/// real one is this long).
+pub const MAX_ID: usize = 256;
+
+/// Parses a `/models` body; sorted by id, ids one sanitised line each (they reach the
+/// screen and `rockchat models`' TSV).
 pub fn parse_models(body: &str) -> Result<Vec<ModelInfo>, String> {
     parse(body).map(|parsed| parsed.models)
 }
@@ -82,7 +90,7 @@ fn parse(body: &str) -> Result<Parsed, String> {
             let meta = m.meta.as_ref();
             let llama = meta.and_then(|meta| meta.n_ctx.or(meta.n_ctx_train));
             ModelInfo {
-                id: crate::sanitize::sanitize(&m.id).into_owned(),
+                id: crate::sanitize::one_line(&m.id, MAX_ID).into_owned(),
                 context_window: m.context_length.or(m.max_model_len).or(llama).filter(|&w| w > 0),
             }
         })
@@ -151,6 +159,15 @@ mod tests {
         assert_eq!(parse_props(r#"{"n_ctx":1024}"#), Some(1024));
         assert_eq!(parse_props(r#"{"default_generation_settings":{}}"#), None);
         assert_eq!(parse_props("<html>"), None);
+    }
+
+    #[test]
+    fn an_id_is_one_sanitised_capped_line() {
+        let hostile = r#"{"data":[{"id":"fake\tid\nrow\u001b[31m"},{"id":"gpt\u200b-4o"}]}"#;
+        let ids: Vec<String> = parse_models(hostile).unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(ids, ["fake id row", "gpt<U+200B>-4o"]);
+        let long = format!(r#"{{"data":[{{"id":"{}"}}]}}"#, "m".repeat(5000));
+        assert_eq!(parse_models(&long).unwrap()[0].id.chars().count(), MAX_ID + 1);
     }
 
     #[test]
