@@ -70,6 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
         provider: cli.provider.clone(),
         base_url: cli.base_url.clone(),
+        api_key_env: cli.api_key_env.clone(),
         model: cli.model.clone(),
         system: cli.system.clone(),
         terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),

@@ -1,9 +1,11 @@
-//! Hostile servers and files: every string a server or an import sends reaches the
-//! terminal, the store and an export sanitised, one-line fields stay one line, bidi and
-//! zero-width characters show.
+//! Hostile servers and files, and where the key goes: every string a server or an import
+//! sends reaches the terminal, the store and an export sanitised, one-line fields stay one
+//! line, bidi and zero-width characters show; each provider gets only its own key, a URL's
+//! credentials are never shown, and a redirect never carries the request elsewhere.
 //!
 //! Real parts throughout: a scripted server on 127.0.0.1, the real binary (`ask`,
-//! `models`, the saved-conversation commands), the app's driver with a real database file.
+//! `models`, the saved-conversation commands, the full-screen app in a pty), the app's
+//! driver with a real database file.
 
 mod support;
 
@@ -22,7 +24,8 @@ use rockchat::chat::{RequestMessage, Role};
 use rockchat::secret::ApiKey;
 use rockchat::store::Store;
 use rockchat::term::driver::App;
-use support::{TestServer, json_reply, sse_chunks, sse_reply, whole_reply};
+use support::pty::Session;
+use support::{Reply, TestServer, json_reply, sse_chunks, sse_reply, whole_reply};
 
 /// What the finish reason of the issue did through `ask`'s stderr: retitle the pane, write
 /// the clipboard, colour the terminal.
@@ -270,4 +273,166 @@ async fn zero_width_characters_in_code_are_shown_on_screen() {
     ask(&mut app, "hello").await;
     let shown = screen(&mut app);
     assert!(shown.contains("if is<U+200B>_admin:"), "{shown}");
+}
+
+// ---- The key goes only where the user sends it ----
+
+/// Each provider of config.example.toml, pointed at the test server, with every provider's
+/// variable set: each receives its own key and no other, the local ones none.
+#[tokio::test]
+async fn each_provider_in_the_example_config_gets_only_its_own_key() {
+    let providers = ["rockapi", "openai", "openrouter", "ollama", "llamacpp", "vllm", "lab"];
+    let replies = (0..providers.len()).map(|_| sse_chunks(&sse_reply(&["ok"], "stop", None), 64));
+    let server = TestServer::start(replies.collect()).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut config = String::new();
+    for name in providers {
+        config.push_str(&format!("[providers.{name}]\nbase_url = \"{}\"\n", server.base_url));
+        if name == "lab" {
+            config.push_str("model = \"m\"\napi_key_cmd = \"echo lab-from-command-0123\"\n");
+        }
+    }
+    let path = data.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let env = [
+        ("OPENAI_API_KEY", "sk-openai-0123456789"),
+        ("ROCKAPI_API_KEY", "rk-rockapi-0123456789"),
+        ("OPENROUTER_API_KEY", "or-openrouter-0123456789"),
+    ];
+    for name in providers {
+        let args = ["--config", path.to_str().unwrap(), "--provider", name, "ask", "hi"];
+        let run = rockchat_async(&args, data.path(), &env).await;
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    }
+    let sent: Vec<Option<String>> = server
+        .requests()
+        .await
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_owned))
+        .collect();
+    let bearer = |key: &str| Some(format!("Bearer {key}"));
+    assert_eq!(
+        sent,
+        [
+            bearer("rk-rockapi-0123456789"),
+            bearer("sk-openai-0123456789"),
+            bearer("or-openrouter-0123456789"),
+            None,
+            None,
+            None,
+            bearer("lab-from-command-0123"),
+        ]
+    );
+}
+
+fn files_containing(dir: &Path, secret: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let bytes = std::fs::read(&path).ok()?;
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            found.then(|| path.display().to_string())
+        })
+        .collect()
+}
+
+/// `http://user:pass@host`: the password is never shown (status line, error, advice),
+/// printed (stderr), stored (the database) or logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_the_base_url_are_never_shown_stored_or_logged() {
+    const PASSWORD: &str = "s3cret-pw-4711";
+    let body = br#"{"error":{"message":"no such model"}}"#;
+    let server = TestServer::start(vec![json_reply(404, body)]).await;
+    let with_password = server.base_url.replace("http://", &format!("http://alice:{PASSWORD}@"));
+    let host = server.base_url.trim_start_matches("http://").trim_end_matches("/v1").to_owned();
+    let data = tempfile::tempdir().unwrap();
+    let (url, dir) = (with_password.clone(), data.path().to_owned());
+    let screen = tokio::task::spawn_blocking(move || {
+        let args = ["--base-url", url.as_str(), "--model", "tiny"];
+        let mut session = Session::start(&args, &dir, &[("ROCKCHAT_LOG", "trace")]);
+        session.press(b"hello\r");
+        session.wait_for("no such model");
+        session.quit()
+    })
+    .await
+    .unwrap();
+    assert!(screen.contains(&format!("{host} · tiny")), "the status line names the host");
+    assert!(screen.contains("http://***@"), "the advice quotes the URL, redacted");
+    assert!(!screen.contains(PASSWORD) && !screen.contains("alice"), "{screen}");
+
+    let refused = with_password.replace(&host, "127.0.0.1:9");
+    let env = [("ROCKCHAT_LOG", "trace")];
+    let run = rockchat_async(&["--base-url", &refused, "ask", "hi"], data.path(), &env).await;
+    assert!(run.stderr.contains("cannot connect to http://***@127.0.0.1:9/v1"), "{}", run.stderr);
+    assert!(!run.stderr.contains(PASSWORD), "{}", run.stderr);
+
+    let log = std::fs::read_to_string(data.path().join("rockchat.log")).unwrap();
+    assert!(log.contains("request failed") && log.contains("ask failed"), "{log}");
+    assert_eq!(files_containing(data.path(), PASSWORD), Vec::<String>::new());
+}
+
+/// A server that redirects the chat to another origin gets the 3xx back, unfollowed: the
+/// other origin never sees the conversation, the key or the provider's headers.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed_and_says_where_it_pointed() {
+    let elsewhere = TestServer::start(vec![]).await;
+    let target = format!("{}/chat/completions", elsewhere.base_url);
+    let redirect = Reply {
+        status: 307,
+        headers: vec![("Location".into(), target.clone())],
+        body: support::Body::Whole(Vec::new()),
+    };
+    let server = TestServer::start(vec![redirect]).await;
+    let mut endpoint = endpoint(&server.base_url, Some("sk-live-0123456789abc"));
+    endpoint.headers = vec![("api-key".into(), "azure-style-secret".into())];
+    let client = ApiClient::new(endpoint).unwrap();
+    let error = stream_error(&client).await;
+    let ApiError::Http { status: 307, message, .. } = &error else { panic!("{error:?}") };
+    assert!(message.contains(&target) && message.contains("another origin"), "{message}");
+    assert!(elsewhere.requests().await.is_empty(), "the other origin got nothing");
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_key_and_headers() {
+    let redirect = Reply {
+        status: 308,
+        headers: vec![("Location".into(), "/v2/chat/completions".into())],
+        body: support::Body::Whole(Vec::new()),
+    };
+    let ok = sse_chunks(&sse_reply(&["moved"], "stop", None), 16);
+    let server = TestServer::start(vec![redirect, ok]).await;
+    let mut endpoint = endpoint(&server.base_url, Some("sk-live-0123456789abc"));
+    endpoint.headers = vec![("api-key".into(), "azure-style-secret".into())];
+    let client = ApiClient::new(endpoint).unwrap();
+    let (text, _, result) = support::collect_stream(&client, &hello(&client)).await;
+    assert_eq!((text.as_str(), result), ("moved", Ok(())));
+    let second = &server.requests().await[1];
+    assert_eq!(second.path, "/v2/chat/completions");
+    assert_eq!(second.header("api-key"), Some("azure-style-secret"));
+    assert_eq!(second.body["messages"][0]["content"], "hello");
+}
+
+/// A 401 that echoes a key longer than the error-body limit: redacting after the cut would
+/// leave the key's first characters in the message.
+#[tokio::test]
+async fn a_very_long_echoed_key_is_redacted_before_the_body_is_cut() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let key: String = std::iter::repeat_with(|| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        alphabet[(seed % alphabet.len() as u64) as usize] as char
+    })
+    .take(70 * 1024)
+    .collect();
+    let key = format!("sk-{key}");
+    let body = format!("Incorrect API key provided: {key}");
+    let server = TestServer::start(vec![whole_reply(401, "text/plain", body.as_bytes())]).await;
+    let client = ApiClient::new(endpoint(&server.base_url, Some(&key))).unwrap();
+    let error = stream_error(&client).await;
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("Incorrect API key provided: [redacted]"), "{}", &shown[..300]);
+    assert!(!shown.contains(&key[..24]), "the key's start leaked");
 }

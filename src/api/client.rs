@@ -7,6 +7,9 @@
 //! `ApiError`s).
 //! A key that comes from a command (`api_key_cmd`) is fetched at the first request
 //! (`key_command`).
+//!
+//! A redirect is followed only within the origin the request was meant for, so the
+//! conversation, the key and the provider's headers never go elsewhere.
 
 use std::time::Duration;
 
@@ -18,10 +21,11 @@ use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
 use crate::chat::{FinishReason, RequestMessage, Usage};
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, redact_url_credentials};
 
-/// Where requests go and how they authenticate.
-#[derive(Debug, Clone, Default)]
+/// Where requests go and how they authenticate. Its `Debug` shows the base URL without
+/// its credentials, and the key as a placeholder.
+#[derive(Clone, Default)]
 pub struct Endpoint {
     pub provider: String,
     pub base_url: String,
@@ -37,6 +41,28 @@ pub struct Endpoint {
     pub headers: Vec<(String, String)>,
     /// Extra request body fields (the provider's `params`).
     pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Endpoint {
+    /// The base URL as it may be shown, logged or stored: credentials in it redacted.
+    pub fn shown_url(&self) -> String {
+        redact_url_credentials(&self.base_url).into_owned()
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("provider", &self.provider)
+            .field("base_url", &self.shown_url())
+            .field("api_key", &self.api_key)
+            .field("key_hint", &self.key_hint)
+            .field("stream_usage", &self.stream_usage)
+            .field("api_key_cmd", &self.api_key_cmd)
+            .field("headers", &self.headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 /// One piece of a streamed reply, in arrival order.
@@ -63,10 +89,15 @@ pub struct Reply {
 /// A stream that sends nothing (not even a `: ping`) for this long is given up on.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Redirects followed within the origin before giving up.
+const MAX_REDIRECTS: usize = 5;
+
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     endpoint: Endpoint,
+    /// The base URL with its credentials redacted, for messages.
+    shown_url: String,
     idle_timeout: Duration,
     /// Runs `api_key_cmd` once, shared by the clones.
     key_command: Option<KeyCommand>,
@@ -77,13 +108,28 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_none_or(|first| same_origin(first, attempt.url()));
+                if !same_origin {
+                    // The 3xx itself comes back, and the error names where it pointed.
+                    attempt.stop()
+                } else if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
         let key_command = endpoint
             .api_key_cmd
             .clone()
             .map(|command| KeyCommand::new(endpoint.provider.clone(), command));
-        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
+        let shown_url = endpoint.shown_url();
+        Ok(Self { http, endpoint, shown_url, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
     }
 
     /// How long the server may stay silent, before the reply starts or in the middle of it.
@@ -137,7 +183,7 @@ impl ApiClient {
     /// redact from it.
     fn exchange(&self) -> Exchange<'_> {
         Exchange {
-            base_url: &self.endpoint.base_url,
+            base_url: &self.shown_url,
             key_hint: &self.endpoint.key_hint,
             key: self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known()),
         }
@@ -372,6 +418,14 @@ struct StreamProgress {
     finished: bool,
     /// Whether the body held anything at all, to tell an empty stream from a foreign one.
     received_bytes: bool,
+}
+
+/// Scheme, host and port all the same: where a redirect may be followed with the body, the
+/// key and the provider's headers.
+pub(super) fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn is_json(content_type: Option<&str>) -> bool {

@@ -1,23 +1,25 @@
 //! Everything that can go wrong with a request, as facts, and how a failed exchange becomes
 //! one: an error status with its body (capped, parsed when it is an error object, quoted
-//! when not), `Retry-After`, a context overflow's numbers, a connection that broke or could
-//! not be made.
+//! when not), `Retry-After`, a context overflow's numbers, a redirect to another origin, a
+//! connection that broke or could not be made.
 //!
-//! Server text is sanitised and the key redacted here, before it can reach an error
-//! message, a log or the screen; what an error quotes from a header or the request (a
-//! content type, a model name) is one line, capped. Nothing here phrases advice or names a frontend's keys:
+//! Server text is sanitised, the key and a URL's credentials redacted here, before it can
+//! reach an error message, a log or the screen; redaction comes before any cut, so a cut
+//! never leaves half a key. What an error quotes from a header or the request (a content
+//! type, a model name) is one line, capped. Nothing here phrases advice or names a frontend's keys:
 //! the app (`app::advice`) and `ask` each say what to do next in their own words.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 
+use super::client::same_origin;
 use super::types::ErrorBody;
 use crate::chat::retry::Failure;
 use crate::sanitize::one_line;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, redact_url_credentials};
 
 /// A failed request. `Display` is the headline; the fields are what a frontend needs to
 /// say what to do next.
@@ -93,8 +95,9 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// A URL or header value quoted in an error is cut to this many chars.
 const MAX_QUOTED: usize = 256;
 
-/// The request an error comes from, as far as the error may tell: where it went, where its
-/// key came from, and the key itself, to be kept out of every message.
+/// The request an error comes from, as far as the error may tell: where it went (its
+/// credentials already redacted), where its key came from, and the key itself, to be kept
+/// out of every message.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Exchange<'a> {
     pub base_url: &'a str,
@@ -103,14 +106,16 @@ pub(super) struct Exchange<'a> {
 }
 
 impl Exchange<'_> {
-    /// Server text on its way into an error: the key removed (servers echo it) and
-    /// terminal control stripped (an error is shown on screen and printed to stderr).
+    /// Server text on its way into an error: terminal control stripped (an error is shown
+    /// on screen and printed to stderr), the key removed (servers echo it), and any URL's
+    /// credentials. Never cut: cutting first could leave part of a key.
     pub fn redact(&self, text: &str) -> String {
         let text = crate::sanitize::sanitize(text);
-        match self.key {
+        let text = match self.key {
             Some(key) => key.redact(&text),
             None => text.into_owned(),
-        }
+        };
+        redact_url_credentials(&text).into_owned()
     }
 
     /// The request could not be sent, or its response could not be read.
@@ -151,7 +156,20 @@ impl Exchange<'_> {
     pub async fn status_error(&self, response: reqwest::Response, model: &str) -> ApiError {
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body = read_capped(response, MAX_ERROR_BODY).await;
+        if status.is_redirection()
+            && let Some(target) = cross_origin_target(&response)
+        {
+            // The client follows redirects only within the origin, so this one stopped here.
+            let message = format!(
+                "the server redirected the request to {}, another origin; rockchat does not follow such a redirect, so neither the conversation nor the key went there",
+                self.redact(&target)
+            );
+            return ApiError::Http { status: status.as_u16(), message, retry_after: None };
+        }
+        // Read past the cap by the key's length: a key echoed across the cap is then whole,
+        // and redacted before anything is cut.
+        let margin = self.key.map_or(0, |key| key.expose().len());
+        let body = read_capped(response, MAX_ERROR_BODY + margin).await;
         let parsed = ErrorBody::parse(&body);
         let message = match &parsed {
             Some(body) => body.error.describe(),
@@ -208,6 +226,18 @@ pub(super) fn quoted_header(headers: &HeaderMap, name: &str) -> Option<String> {
     let value = headers.get(name)?;
     let text = String::from_utf8_lossy(value.as_bytes());
     Some(one_line(&text, MAX_QUOTED).into_owned())
+}
+
+/// Where a redirect to another origin (the kind the client does not follow) points,
+/// resolved against the URL that answered it, as one line with its credentials redacted;
+/// `None` for any other 3xx.
+fn cross_origin_target(response: &reqwest::Response) -> Option<String> {
+    let location = String::from_utf8_lossy(response.headers().get(LOCATION)?.as_bytes());
+    let target = response.url().join(location.trim()).ok()?;
+    if same_origin(response.url(), &target) {
+        return None;
+    }
+    Some(one_line(&redact_url_credentials(target.as_str()), MAX_QUOTED).into_owned())
 }
 
 async fn read_capped(response: reqwest::Response, cap: usize) -> String {

@@ -7,6 +7,7 @@
 //! event, a CRLF or a UTF-8 character is exactly where the client's decoder sees a cut.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod tui;
 
 use std::sync::Arc;
