@@ -96,7 +96,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {
-            let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?;
+            let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?
+                .with_idle_timeout(settings.idle_timeout);
             let models = runtime.block_on(client.list_models())?;
             // Ids are one line each (`api::models`), so this stays one row per model.
             for model in models {

@@ -1,20 +1,20 @@
 //! Everything that can go wrong with a request, as facts, and how a failed exchange becomes
-//! one: an error status with its body (capped, parsed when it is an error object, quoted
-//! when not), `Retry-After`, a context overflow's numbers, a redirect to another origin, a
-//! connection that broke or could not be made.
+//! one: an error status with its body (capped, read within the idle timeout, parsed when it
+//! is an error object, quoted when not), `Retry-After`, a context overflow's numbers, a
+//! redirect to another origin, a connection that broke or could not be made.
 //!
-//! Server text is sanitised, the key and a URL's credentials redacted here, before it can
-//! reach an error message, a log or the screen; redaction comes before any cut, so a cut
-//! never leaves half a key. What an error quotes from a header or the request (a content
-//! type, a model name) is one line, capped. Nothing here phrases advice or names a frontend's keys:
-//! the app (`app::advice`) and `ask` each say what to do next in their own words.
+//! Server text is sanitised, the key and a URL's credentials redacted, and the result
+//! capped here, before it can reach an error message, a log or the screen; redaction comes
+//! before any cut, so a cut never leaves half a key. Nothing here phrases advice or names a
+//! frontend's keys: the app (`app::advice`) and `ask` each say what to do next in their own
+//! words.
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 
+use super::body::{self, Cut};
 use super::client::same_origin;
 use super::types::ErrorBody;
 use crate::chat::retry::Failure;
@@ -89,20 +89,22 @@ impl ApiError {
     }
 }
 
-/// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
+/// Error bodies are read up to this size, and an error message is cut to it (in chars); a
+/// proxy's multi-megabyte HTML page is cut here.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A URL or header value quoted in an error is cut to this many chars.
 const MAX_QUOTED: usize = 256;
 
 /// The request an error comes from, as far as the error may tell: where it went (its
-/// credentials already redacted), where its key came from, and the key itself, to be kept
-/// out of every message.
+/// credentials already redacted), where its key came from, the key itself, to be kept out
+/// of every message, and how long a body may stay silent.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Exchange<'a> {
     pub base_url: &'a str,
     pub key_hint: &'a str,
     pub key: Option<&'a ApiKey>,
+    pub idle_timeout: Duration,
 }
 
 impl Exchange<'_> {
@@ -116,6 +118,16 @@ impl Exchange<'_> {
             None => text.into_owned(),
         };
         redact_url_credentials(&text).into_owned()
+    }
+
+    /// Server text as an error message: redacted, then cut to [`MAX_ERROR_BODY`] chars.
+    pub fn message(&self, text: &str) -> String {
+        let mut message = self.redact(text);
+        if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_BODY) {
+            message.truncate(cut);
+            message.push('…');
+        }
+        message
     }
 
     /// The request could not be sent, or its response could not be read.
@@ -169,9 +181,10 @@ impl Exchange<'_> {
         // Read past the cap by the key's length: a key echoed across the cap is then whole,
         // and redacted before anything is cut.
         let margin = self.key.map_or(0, |key| key.expose().len());
-        let body = read_capped(response, MAX_ERROR_BODY + margin).await;
+        let read = body::read(response, MAX_ERROR_BODY + margin, self.idle_timeout).await;
+        let body = read.text();
         let parsed = ErrorBody::parse(&body);
-        let message = match &parsed {
+        let mut message = match &parsed {
             Some(body) => body.error.describe(),
             None if body.trim().is_empty() => {
                 status.canonical_reason().unwrap_or("no message").to_owned()
@@ -180,7 +193,14 @@ impl Exchange<'_> {
             // preview would no longer match.
             None => preview(&self.redact(body.trim())),
         };
-        let message = self.redact(&message);
+        if matches!(read.cut, Some(Cut::Silent)) {
+            message.push_str(&format!(
+                " (the server stopped sending its error after {}; nothing came for {} s)",
+                body::size(read.bytes.len()),
+                self.idle_timeout.as_secs_f64()
+            ));
+        }
+        let message = self.message(&message);
         let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
         let code = status.as_u16();
         match status {
@@ -238,19 +258,6 @@ fn cross_origin_target(response: &reqwest::Response) -> Option<String> {
         return None;
     }
     Some(one_line(&redact_url_credentials(target.as_str()), MAX_QUOTED).into_owned())
-}
-
-async fn read_capped(response: reqwest::Response, cap: usize) -> String {
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(Ok(bytes)) = stream.next().await {
-        body.extend_from_slice(&bytes);
-        if body.len() >= cap {
-            body.truncate(cap);
-            break;
-        }
-    }
-    String::from_utf8_lossy(&body).into_owned()
 }
 
 /// The first 200 characters, on one line, for quoting a bad body in an error.

@@ -5,7 +5,10 @@
 //! of the wire types: unknown fields ignored, a missing list is an empty list.
 //!
 //! A model id is a server's string shown on one line (the picker, `rockchat models`' TSV):
-//! it is sanitised, made one line and capped.
+//! it is sanitised, made one line and capped. A fetch has a total timeout besides the idle
+//! timeout of each read, so a server that trickles its list forever still ends.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -72,6 +75,9 @@ struct Parsed {
 /// real one is this long).
 pub const MAX_ID: usize = 256;
 
+/// The longest a model list fetch (the list, then llama-server's `/props`) may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Parses a `/models` body; sorted by id, ids one sanitised line each (they reach the
 /// screen and `rockchat models`' TSV).
 pub fn parse_models(body: &str) -> Result<Vec<ModelInfo>, String> {
@@ -110,8 +116,19 @@ pub fn parse_props(body: &str) -> Option<usize> {
 impl ApiClient {
     /// The server's models; an error means "use the configured list". From llama-server,
     /// its `/props` window replaces the list's, which may be the whole cache shared by
-    /// several slots or the model's training length.
+    /// several slots or the model's training length. Gives up after [`FETCH_TIMEOUT`].
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+        tokio::time::timeout(FETCH_TIMEOUT, self.fetch_models()).await.unwrap_or_else(|_| {
+            Err(ApiError::Network {
+                message: format!(
+                    "the model list did not arrive within {} s",
+                    FETCH_TIMEOUT.as_secs()
+                ),
+            })
+        })
+    }
+
+    async fn fetch_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
         let body = self.get_text("models").await?;
         let mut parsed = parse(&body).map_err(|message| ApiError::Protocol { message })?;
         if parsed.llama_server

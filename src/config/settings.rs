@@ -101,12 +101,13 @@ pub fn resolve(
         .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()));
     // With another URL the provider's name would mislead; the host says where requests go.
     let label = override_url.as_deref().map_or_else(|| name.to_owned(), host_of);
+    let key_timeout = std::time::Duration::from_secs(config.api_key_cmd_timeout_secs);
     let mut providers: std::collections::BTreeMap<String, ProviderSettings> = config
         .providers
         .iter()
         .map(|(name, provider)| {
             let own = KeyRoute::Own;
-            (name.clone(), provider_settings(name, provider, None, own, &env))
+            (name.clone(), provider_settings(name, provider, None, own, key_timeout, &env))
         })
         .collect();
     let route = match (&overrides.api_key_env, &override_url) {
@@ -114,7 +115,8 @@ pub fn resolve(
         (None, Some(_)) => KeyRoute::NoneForOverride,
         (None, None) => KeyRoute::Own,
     };
-    let mut current = provider_settings(&label, provider, override_url.as_deref(), route, &env);
+    let mut current =
+        provider_settings(&label, provider, override_url.as_deref(), route, key_timeout, &env);
     current.offered = true;
     let endpoint = current.endpoint.clone();
     providers.insert(label, current);
@@ -180,6 +182,7 @@ fn provider_settings(
     provider: &crate::config::Provider,
     url: Option<&str>,
     route: KeyRoute<'_>,
+    key_timeout: std::time::Duration,
     env: &impl Fn(&str) -> Option<String>,
 ) -> ProviderSettings {
     let base_url = url.unwrap_or(&provider.base_url);
@@ -194,6 +197,7 @@ fn provider_settings(
             key_hint: key.hint,
             stream_usage: provider.stream_usage,
             api_key_cmd: key.command,
+            api_key_cmd_timeout: key_timeout,
             headers: provider.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             params: provider.params.clone(),
         },
@@ -303,6 +307,7 @@ mod tests {
             assert_eq!(key(local), (None, None), "{local}");
         }
         assert_eq!(key("lab"), (None, Some("pass show lab".into())));
+        assert_eq!(settings.providers["lab"].endpoint.api_key_cmd_timeout.as_secs(), 30);
         let none = resolve(&config, &Overrides::default(), env_of(&[("OPENAI_API_KEY", "sk-x")]));
         let none = none.unwrap();
         assert!(none.endpoint.api_key.is_none(), "rockapi never gets OPENAI_API_KEY");
