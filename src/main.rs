@@ -70,6 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
         provider: cli.provider.clone(),
         base_url: cli.base_url.clone(),
+        api_key_env: cli.api_key_env.clone(),
         model: cli.model.clone(),
         system: cli.system.clone(),
         terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
@@ -95,8 +96,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {
-            let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?;
+            let client = rockchat::api::ApiClient::new(settings.endpoint.clone())?
+                .with_idle_timeout(settings.idle_timeout);
             let models = runtime.block_on(client.list_models())?;
+            // Ids are one line each (`api::models`), so this stays one row per model.
             for model in models {
                 match model.context_window {
                     Some(window) => writeln!(out, "{}\t{window}", model.id)?,

@@ -1,10 +1,23 @@
-//! Strips terminal control from untrusted text (model output, server messages) so nothing a
-//! model writes can move the cursor, retitle the window, write the clipboard (OSC 52),
-//! overwrite a line or hide text. It owns the decision of which characters reach a terminal:
-//! printable text, `\n` and `\t` are kept; every other C0 control, DEL, every C1 control and
-//! whole escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, other `ESC` sequences and their
-//! 8-bit forms) are dropped. It must never pass a control character through, never lose
-//! ordinary text to an unterminated sequence for longer than one line, and never panic.
+//! Strips terminal control from untrusted text (model output, server messages, imports) so
+//! nothing a model or server writes can move the cursor, retitle the window, write the
+//! clipboard (OSC 52), overwrite a line, hide text or reorder it. It owns the decision of
+//! which characters reach a terminal:
+//! - printable text, `\n` and `\t` are kept; every other C0 control, DEL, every C1 control
+//!   and whole escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, other `ESC` sequences
+//!   and their 8-bit forms) are dropped;
+//! - the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+//!   U+2066–U+2069), which reorder how a line is drawn ("Trojan Source"), are shown as a
+//!   visible `<U+202E>` everywhere, as editors show them;
+//! - the zero-width space and joiners (U+200B–U+200D) stay in prose, where they join emoji
+//!   and shape Persian and Indic scripts, and are shown as `<U+200B>` in one-line fields
+//!   ([`one_line`]) and code ([`reveal_invisible`]), where they would make two different
+//!   names look the same.
+//!
+//! [`one_line`] also makes a field one line (a title, a model id, a finish reason, an error
+//! type: a newline there would forge a row of output) and caps its length.
+//!
+//! It must never pass a control character through, never lose ordinary text to an
+//! unterminated sequence for longer than one line, and never panic.
 
 use std::borrow::Cow;
 
@@ -20,7 +33,7 @@ const ST_8BIT: char = '\u{9c}';
 
 /// Stateless: everything is known to be complete. Borrowed when nothing needs stripping.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
+    if !text.chars().any(|c| is_control(c) || is_bidi_control(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -33,6 +46,66 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 /// Everything a terminal could act on: C0 except `\t` and `\n`, DEL, and C1.
 fn is_control(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+/// The bidirectional embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069):
+/// they make a line draw in another order than it reads.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The zero-width space, non-joiner and joiner: invisible, so two names that differ only by
+/// one look the same.
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}')
+}
+
+/// `c` as editors show an invisible character: `<U+202E>`.
+pub fn push_visible(c: char, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "<U+{:04X}>", u32::from(c));
+}
+
+/// Text for a one-line field (a title, a model id, a finish reason, an error type, a header
+/// value): sanitised, every line break and tab a space, zero-width characters shown, and at
+/// most `max_chars` characters of the original, with `…` when cut.
+pub fn one_line(text: &str, max_chars: usize) -> Cow<'_, str> {
+    let clean = sanitize(text);
+    let breaks = |c: char| matches!(c, '\n' | '\t' | '\u{2028}' | '\u{2029}');
+    let fits = clean.chars().nth(max_chars).is_none();
+    if fits && !clean.chars().any(|c| breaks(c) || is_zero_width(c)) {
+        return clean;
+    }
+    let mut out = String::with_capacity(clean.len().min(max_chars.saturating_mul(4)));
+    for (count, c) in clean.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        match c {
+            c if breaks(c) => out.push(' '),
+            c if is_zero_width(c) => push_visible(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Code as the screen shows it: zero-width characters made visible, so `is\u{200b}_admin`
+/// does not pass for `is_admin`. The text must already be sanitised.
+pub fn reveal_invisible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_zero_width) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_zero_width(c) {
+            push_visible(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +173,10 @@ fn text_char(c: char, out: &mut String) -> State {
         }
         // A lone CR would let text overwrite its own line; CRLF still leaves the LF.
         c if is_control(c) => State::Text,
+        c if is_bidi_control(c) => {
+            push_visible(c, out);
+            State::Text
+        }
         c => {
             out.push(c);
             State::Text
@@ -188,6 +265,7 @@ mod tests {
         "\x1b(B\x1b7\x1bc\x1b#8 two-byte",
         "\x1b]0;never closed\nkept \x1b[31🦀 \x1b\x1b[1m x\x1b",
         "\x1b]0;a\x1b[32mgreen\x1bé \x1b(\n",
+        "access\u{202e} \u{2066}// check\u{2069} \u{2067}later\u{202c}\x1b\u{202a}x",
     ];
 
     #[test]
@@ -215,6 +293,7 @@ mod tests {
         for sample in SAMPLES {
             let clean = sanitize(sample);
             assert!(!clean.chars().any(is_control), "{sample:?} gave {clean:?}");
+            assert!(!clean.chars().any(is_bidi_control), "{sample:?} gave {clean:?}");
         }
     }
 
@@ -323,5 +402,46 @@ mod tests {
         sanitizer.finish(&mut out);
         sanitizer.push("[31m is text again", &mut out);
         assert_eq!(out, "end[31m is text again");
+    }
+
+    #[test]
+    fn bidi_controls_are_shown_as_editors_show_them() {
+        // The Trojan Source line: drawn as written, it would read "if access { // check".
+        assert_eq!(
+            sanitize("if access\u{202e} \u{2066}// check\u{2069}"),
+            "if access<U+202E> <U+2066>// check<U+2069>"
+        );
+        assert_eq!(streamed(["a\u{202d}", "b\u{202a}"]), "a<U+202D>b<U+202A>");
+    }
+
+    #[test]
+    fn zero_width_characters_stay_in_prose() {
+        let family = "👨\u{200d}👩\u{200d}👧 and می\u{200c}خواهم";
+        assert_eq!(sanitize(family), family);
+    }
+
+    #[test]
+    fn one_line_fields_have_no_line_breaks_and_show_invisible_characters() {
+        assert_eq!(
+            one_line("title\n 12  2 days  gpt-4o  fake row", 200),
+            "title  12  2 days  gpt-4o  fake row"
+        );
+        assert_eq!(one_line("a\tb\r\nc\u{2028}d", 200), "a b c d");
+        assert_eq!(one_line("gpt\u{200b}-4o \u{202e}x", 200), "gpt<U+200B>-4o <U+202E>x");
+        assert_eq!(one_line("\x1b]0;TITLE\x07\x1b[31mstop", 200), "stop");
+        assert!(matches!(one_line("plain", 200), Cow::Borrowed("plain")));
+    }
+
+    #[test]
+    fn one_line_fields_are_capped() {
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("abc", 3), "abc");
+        assert_eq!(one_line(&"日".repeat(10_000), 64).chars().count(), 65);
+    }
+
+    #[test]
+    fn code_shows_zero_width_characters() {
+        assert_eq!(reveal_invisible("is\u{200b}_admin"), "is<U+200B>_admin");
+        assert!(matches!(reveal_invisible("is_admin"), Cow::Borrowed(_)));
     }
 }

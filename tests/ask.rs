@@ -24,7 +24,9 @@ struct Run {
 }
 
 /// `rockchat --base-url <server> ask <args>` with its own data dir, no config file, and
-/// `ROCKAPI_API_KEY` as the only key; `env` is applied on top (an empty value removes).
+/// `ROCKAPI_API_KEY` as the only key in the environment (a `--base-url` server gets it only
+/// when the args say `--api-key-env ROCKAPI_API_KEY`); `env` is applied on top (an empty
+/// value removes).
 async fn ask_with(
     server: &TestServer,
     args: &[&str],
@@ -101,7 +103,8 @@ fn reply(deltas: &[&str]) -> Reply {
 #[tokio::test]
 async fn the_reply_streams_to_stdout_and_stdin_is_context_after_the_prompt() {
     let server = TestServer::start(vec![reply(&["Two ", "lines ", "changed."])]).await;
-    let run = ask(&server, &["summarise"], Some("line one\nline two\n")).await;
+    let args = ["--api-key-env", "ROCKAPI_API_KEY", "summarise"];
+    let run = ask(&server, &args, Some("line one\nline two\n")).await;
     assert_eq!((run.code, run.stdout.as_str()), (0, "Two lines changed.\n"), "{}", run.stderr);
     let request = &server.requests().await[0];
     assert_eq!(
@@ -171,31 +174,28 @@ async fn no_stream_waits_for_the_whole_reply_and_still_strips_escapes() {
 async fn an_auth_failure_exits_non_zero_with_advice_and_without_the_key() {
     let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#);
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
-    let run = ask(&server, &["x"], None).await;
+    let run = ask(&server, &["--api-key-env", "ROCKAPI_API_KEY", "x"], None).await;
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("HTTP 401: Incorrect API key provided"), "{}", run.stderr);
     assert!(run.stderr.contains("ROCKAPI_API_KEY"), "{}", run.stderr);
     assert!(!run.stderr.contains(KEY) && !run.stdout.contains(KEY), "{}", run.stderr);
 }
 
+/// A `--base-url` server is not the provider's: with every key in the environment it gets
+/// none, and the 401 says how to send one; `--api-key-env` names the one it gets.
 #[tokio::test]
-async fn openai_api_key_is_the_fallback_and_no_key_sends_no_header() {
+async fn a_base_url_server_gets_no_key_unless_the_user_names_one() {
     let body = br#"{"error":{"message":"Missing bearer token"}}"#;
-    let server = TestServer::start(vec![reply(&["ok"]), json_reply(401, body)]).await;
-    let fallback =
-        ask_with(&server, &["x"], None, &[("ROCKAPI_API_KEY", ""), ("OPENAI_API_KEY", "sk-o-1")])
-            .await;
-    assert_eq!(fallback.code, 0, "{}", fallback.stderr);
-    let none = ask_with(&server, &["x"], None, &[("ROCKAPI_API_KEY", "")]).await;
+    let server = TestServer::start(vec![json_reply(401, body), reply(&["ok"])]).await;
+    let env = [("OPENAI_API_KEY", "sk-openai-0123456789")];
+    let none = ask_with(&server, &["x"], None, &env).await;
     assert_ne!(none.code, 0);
-    assert!(
-        none.stderr.contains("no key was sent, because ROCKAPI_API_KEY or OPENAI_API_KEY"),
-        "{}",
-        none.stderr
-    );
+    assert!(none.stderr.contains("only with --api-key-env NAME"), "{}", none.stderr);
+    let named = ask_with(&server, &["--api-key-env", "OPENAI_API_KEY", "x"], None, &env).await;
+    assert_eq!(named.code, 0, "{}", named.stderr);
     let requests = server.requests().await;
-    assert_eq!(requests[0].header("authorization"), Some("Bearer sk-o-1"));
-    assert_eq!(requests[1].header("authorization"), None);
+    assert_eq!(requests[0].header("authorization"), None, "neither ROCKAPI's nor OpenAI's");
+    assert_eq!(requests[1].header("authorization"), Some("Bearer sk-openai-0123456789"));
 }
 
 #[tokio::test]
@@ -443,7 +443,8 @@ async fn a_key_echoed_by_the_server_never_reaches_stderr_or_the_log() {
     let server = TestServer::start(vec![json_reply(401, body.as_bytes())]).await;
     let data = tempfile::tempdir().unwrap();
     let env = [("ROCKCHAT_LOG", "trace")];
-    let run = ask_at(&server.base_url, data.path(), &["hello"], None, &env).await;
+    let args = ["--api-key-env", "ROCKAPI_API_KEY", "hello"];
+    let run = ask_at(&server.base_url, data.path(), &args, None, &env).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("Incorrect API key provided: [redacted]"), "{}", run.stderr);
     let log = std::fs::read_to_string(data.path().join("rockchat.log")).unwrap();

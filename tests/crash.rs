@@ -4,85 +4,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use rockchat::store::Store;
+use support::pty::Session;
 use support::{Body, Reply, TestServer, sse_reply};
-
-/// Waits until the terminal output contains `needle`; the timeout only guards a hang.
-fn wait_for(output: &mpsc::Receiver<Vec<u8>>, seen: &mut Vec<u8>, needle: &str) {
-    while !String::from_utf8_lossy(seen).contains(needle) {
-        match output.recv_timeout(Duration::from_secs(15)) {
-            Ok(bytes) => seen.extend(bytes),
-            Err(_) => {
-                panic!("never saw {needle:?}; screen so far: {}", String::from_utf8_lossy(seen))
-            }
-        }
-    }
-}
-
-/// The real binary in a pseudo-terminal: what it draws arrives on `output`, keys go in.
-struct Session {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    keys: Box<dyn Write + Send>,
-    output: mpsc::Receiver<Vec<u8>>,
-    seen: Vec<u8>,
-    // Dropping the pty's master side would hang up on the child.
-    _pty: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Session {
-    /// Starts rockchat with `args` and its data in `data_dir`, and waits for its first frame.
-    fn start(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: 30, cols: 160, pixel_width: 0, pixel_height: 0 })
-            .unwrap();
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_rockchat"));
-        command.args(args);
-        command.env("ROCKCHAT_DATA_DIR", data_dir);
-        command.env("HOME", data_dir);
-        command.env("XDG_CONFIG_HOME", data_dir);
-        command.env("TERM", "xterm-256color");
-        command.env_remove("ROCKCHAT_CONFIG");
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let child = pty.slave.spawn_command(command).unwrap();
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let (tx, output) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        let keys = pty.master.take_writer().unwrap();
-        let mut session = Session { child, keys, output, seen: Vec::new(), _pty: pty.master };
-        session.wait_for("F1 help");
-        session
-    }
-
-    fn wait_for(&mut self, needle: &str) {
-        wait_for(&self.output, &mut self.seen, needle);
-    }
-
-    fn press(&mut self, keys: &[u8]) {
-        self.keys.write_all(keys).unwrap();
-        self.keys.flush().unwrap();
-    }
-
-    /// Ctrl+D, and a clean exit.
-    fn quit(mut self) -> String {
-        self.press(b"\x04");
-        assert!(self.child.wait().unwrap().success());
-        String::from_utf8_lossy(&self.seen).into_owned()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_cut_by_kill_9_comes_back_partial_and_marked_interrupted() {

@@ -1,9 +1,9 @@
 //! The markdown renderer on any text: no panic, no control character in what reaches the
 //! screen, and a reply streamed in two parts lays out exactly as the whole.
 //!
-//! The renderer, the theme, the wrapper and the markdown block scanner are compiled from
-//! ../src; `config` is a stand-in for the config types the theme names, so the rest of the
-//! crate stays out of the build.
+//! The renderer, the theme, the wrapper, the sanitiser and the markdown block scanner are
+//! compiled from ../src; `config` is a stand-in for the config types the theme names, so
+//! the rest of the crate stays out of the build.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -45,6 +45,10 @@ mod chat {
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/ui/markdown/mod.rs"]
 mod markdown;
+/// What the renderer shows of invisible characters (`crate::sanitize`).
+#[allow(dead_code)]
+#[path = "../../src/sanitize.rs"]
+pub mod sanitize;
 #[allow(dead_code)]
 #[path = "../../src/ui/theme.rs"]
 pub mod theme;

@@ -1,6 +1,6 @@
 //! The sanitiser fed arbitrary text: nothing that steers a terminal comes out (no ESC, no C0
-//! control but `\n` and `\t`, no DEL, no C1 control), sanitising twice changes nothing, and
-//! the streaming form gives the same text however the input is cut.
+//! control but `\n` and `\t`, no DEL, no C1 control, no bidi control), sanitising twice
+//! changes nothing, and the streaming form gives the same text however the input is cut.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -37,5 +37,5 @@ fuzz_target!(|input: &[u8]| {
 });
 
 fn is_terminal_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}'
+    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}' || sanitize::is_bidi_control(c)
 }

@@ -7,21 +7,28 @@
 //! `ApiError`s).
 //! A key that comes from a command (`api_key_cmd`) is fetched at the first request
 //! (`key_command`).
+//!
+//! Nothing it reads is unbounded, and no read waits forever: every read of a body, streamed
+//! or whole, has the idle timeout; whole bodies are capped (`body`), streamed lines and
+//! events too (`sse`). A redirect is followed only within the origin the request was
+//! meant for, so the conversation, the key and the provider's headers never go elsewhere.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 
-use super::error::{ApiError, Exchange, header_text, preview};
+use super::body::{self, Cut, MAX_BODY};
+use super::error::{ApiError, Exchange, header_text, preview, quoted_header};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
 use crate::chat::{FinishReason, RequestMessage, Usage};
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, redact_url_credentials};
 
-/// Where requests go and how they authenticate.
-#[derive(Debug, Clone, Default)]
+/// Where requests go and how they authenticate. Its `Debug` shows the base URL without
+/// its credentials, and the key as a placeholder.
+#[derive(Clone)]
 pub struct Endpoint {
     pub provider: String,
     pub base_url: String,
@@ -30,13 +37,54 @@ pub struct Endpoint {
     pub key_hint: String,
     /// Whether the provider accepts `stream_options.include_usage`.
     pub stream_usage: bool,
-    /// A shell command printing the key, run once at the first request when `api_key` is
-    /// not set.
+    /// A shell command printing the key, run at the first request when `api_key` is not
+    /// set (and again after a failure).
     pub api_key_cmd: Option<String>,
+    /// How long `api_key_cmd` may run before it is stopped.
+    pub api_key_cmd_timeout: Duration,
     /// Extra headers for every request.
     pub headers: Vec<(String, String)>,
     /// Extra request body fields (the provider's `params`).
     pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Self {
+            provider: String::new(),
+            base_url: String::new(),
+            api_key: None,
+            key_hint: String::new(),
+            stream_usage: false,
+            api_key_cmd: None,
+            api_key_cmd_timeout: super::key_command::DEFAULT_TIMEOUT,
+            headers: Vec::new(),
+            params: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Endpoint {
+    /// The base URL as it may be shown, logged or stored: credentials in it redacted.
+    pub fn shown_url(&self) -> String {
+        redact_url_credentials(&self.base_url).into_owned()
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("provider", &self.provider)
+            .field("base_url", &self.shown_url())
+            .field("api_key", &self.api_key)
+            .field("key_hint", &self.key_hint)
+            .field("stream_usage", &self.stream_usage)
+            .field("api_key_cmd", &self.api_key_cmd)
+            .field("api_key_cmd_timeout", &self.api_key_cmd_timeout)
+            .field("headers", &self.headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 /// One piece of a streamed reply, in arrival order.
@@ -63,12 +111,17 @@ pub struct Reply {
 /// A stream that sends nothing (not even a `: ping`) for this long is given up on.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Redirects followed within the origin before giving up.
+const MAX_REDIRECTS: usize = 5;
+
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     endpoint: Endpoint,
+    /// The base URL with its credentials redacted, for messages.
+    shown_url: String,
     idle_timeout: Duration,
-    /// Runs `api_key_cmd` once, shared by the clones.
+    /// Runs `api_key_cmd`, one run at a time, shared by the clones.
     key_command: Option<KeyCommand>,
 }
 
@@ -77,13 +130,27 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_none_or(|first| same_origin(first, attempt.url()));
+                if !same_origin {
+                    // The 3xx itself comes back, and the error names where it pointed.
+                    attempt.stop()
+                } else if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
-        let key_command = endpoint
-            .api_key_cmd
-            .clone()
-            .map(|command| KeyCommand::new(endpoint.provider.clone(), command));
-        Ok(Self { http, endpoint, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
+        let key_command = endpoint.api_key_cmd.clone().map(|command| {
+            KeyCommand::new(endpoint.provider.clone(), command, endpoint.api_key_cmd_timeout)
+        });
+        let shown_url = endpoint.shown_url();
+        Ok(Self { http, endpoint, shown_url, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
     }
 
     /// How long the server may stay silent, before the reply starts or in the middle of it.
@@ -137,9 +204,31 @@ impl ApiClient {
     /// redact from it.
     fn exchange(&self) -> Exchange<'_> {
         Exchange {
-            base_url: &self.endpoint.base_url,
+            base_url: &self.shown_url,
             key_hint: &self.endpoint.key_hint,
             key: self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known()),
+            idle_timeout: self.idle_timeout,
+        }
+    }
+
+    /// A whole body (a reply not streamed, a model list) as text: capped at [`MAX_BODY`],
+    /// each read within the idle timeout. `what` names it in the error.
+    async fn whole_text(
+        &self,
+        response: reqwest::Response,
+        what: &str,
+    ) -> Result<String, ApiError> {
+        let read = body::read(response, MAX_BODY, self.idle_timeout).await;
+        match read.cut {
+            None => Ok(read.text()),
+            Some(Cut::TooLong) => Err(ApiError::Protocol {
+                message: format!(
+                    "{what} is longer than {}, rockchat's limit for a body read whole; it was not read further",
+                    body::size(MAX_BODY)
+                ),
+            }),
+            Some(Cut::Silent) => Err(self.silent()),
+            Some(Cut::Broken(error)) => Err(self.exchange().network_error(&error)),
         }
     }
 
@@ -181,7 +270,7 @@ impl ApiClient {
         mut on_event: impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
         let response = self.send(request).await?;
-        let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+        let content_type = quoted_header(response.headers(), CONTENT_TYPE.as_str());
         if is_json(content_type.as_deref()) {
             // A server that ignores `stream: true`, or answers 200 with an error object.
             return self.deliver_whole(response, &mut on_event).await;
@@ -232,8 +321,7 @@ impl ApiClient {
             again.stream = false;
             again.stream_options = None;
             let response = self.send(&again).await?;
-            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
-            if is_json(content_type.as_deref()) {
+            if is_json(header_text(response.headers(), CONTENT_TYPE.as_str()).as_deref()) {
                 return self.deliver_whole(response, &mut on_event).await;
             }
             return Err(ApiError::Protocol {
@@ -260,7 +348,7 @@ impl ApiClient {
         response: reqwest::Response,
         on_event: &mut impl FnMut(StreamEvent),
     ) -> Result<(), ApiError> {
-        let text = response.text().await.map_err(|e| self.exchange().network_error(&e))?;
+        let text = self.whole_text(response, "the server's reply").await?;
         let reply = self.completion(&text)?;
         if !reply.content.is_empty() || !reply.reasoning.is_empty() {
             on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
@@ -292,7 +380,7 @@ impl ApiClient {
             let message = serde_json::from_str::<ErrorBody>(data)
                 .map(|body| body.error.describe())
                 .unwrap_or_else(|_| data.to_owned());
-            return Err(ApiError::InStream { message: self.exchange().redact(&message) });
+            return Err(ApiError::InStream { message: self.exchange().message(&message) });
         }
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| ApiError::Protocol {
             message: format!(
@@ -301,7 +389,7 @@ impl ApiClient {
             ),
         })?;
         if let Some(error) = chunk.error {
-            return Err(ApiError::InStream { message: self.exchange().redact(&error.describe()) });
+            return Err(ApiError::InStream { message: self.exchange().message(&error.describe()) });
         }
         for choice in chunk.choices {
             if let Some(delta) = choice.delta {
@@ -322,11 +410,12 @@ impl ApiClient {
         Ok(false)
     }
 
-    /// `GET {base_url}/{path}` as text, with the same auth and error handling as a chat.
+    /// `GET {base_url}/{path}` as text, with the same auth, limits and error handling as a
+    /// chat.
     pub(crate) async fn get_text(&self, path: &str) -> Result<String, ApiError> {
         let url = format!("{}/{path}", self.endpoint.base_url.trim_end_matches('/'));
         let response = self.execute(self.http.get(url), "").await?;
-        response.text().await.map_err(|e| self.exchange().network_error(&e))
+        self.whole_text(response, &format!("the server's /{path}")).await
     }
 
     /// `GET {server root}/{path}`: the base URL without its `/v1`, where llama-server
@@ -335,13 +424,13 @@ impl ApiClient {
         let base = self.endpoint.base_url.trim_end_matches('/');
         let root = base.strip_suffix("/v1").unwrap_or(base);
         let response = self.execute(self.http.get(format!("{root}/{path}")), "").await?;
-        response.text().await.map_err(|e| self.exchange().network_error(&e))
+        self.whole_text(response, &format!("the server's /{path}")).await
     }
 
     /// Sends a non-streamed request and returns the whole reply.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Reply, ApiError> {
         let response = self.send(request).await?;
-        let text = response.text().await.map_err(|e| self.exchange().network_error(&e))?;
+        let text = self.whole_text(response, "the server's reply").await?;
         self.completion(&text)
     }
 
@@ -355,7 +444,7 @@ impl ApiClient {
                 ),
             })?;
         if let Some(error) = completion.error {
-            return Err(ApiError::InStream { message: self.exchange().redact(&error.describe()) });
+            return Err(ApiError::InStream { message: self.exchange().message(&error.describe()) });
         }
         let choice = completion.choices.into_iter().next().unwrap_or_default();
         let message = choice.message.unwrap_or_default();
@@ -373,6 +462,14 @@ struct StreamProgress {
     finished: bool,
     /// Whether the body held anything at all, to tell an empty stream from a foreign one.
     received_bytes: bool,
+}
+
+/// Scheme, host and port all the same: where a redirect may be followed with the body, the
+/// key and the provider's headers.
+pub(super) fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn is_json(content_type: Option<&str>) -> bool {

@@ -1,21 +1,25 @@
 //! Everything that can go wrong with a request, as facts, and how a failed exchange becomes
-//! one: an error status with its body (capped, parsed when it is an error object, quoted
-//! when not), `Retry-After`, a context overflow's numbers, a connection that broke or could
-//! not be made.
+//! one: an error status with its body (capped, read within the idle timeout, parsed when it
+//! is an error object, quoted when not), `Retry-After`, a context overflow's numbers, a
+//! redirect to another origin, a connection that broke or could not be made.
 //!
-//! Server text is sanitised and the key redacted here, before it can reach an error
-//! message, a log or the screen. Nothing here phrases advice or names a frontend's keys:
-//! the app (`app::advice`) and `ask` each say what to do next in their own words.
+//! Server text is sanitised, the key and a URL's credentials redacted, and the result
+//! capped here, before it can reach an error message, a log or the screen; redaction comes
+//! before any cut, so a cut never leaves half a key. Nothing here phrases advice or names a
+//! frontend's keys: the app (`app::advice`) and `ask` each say what to do next in their own
+//! words.
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 
+use super::body::{self, Cut};
+use super::client::same_origin;
 use super::types::ErrorBody;
 use crate::chat::retry::Failure;
-use crate::secret::ApiKey;
+use crate::sanitize::one_line;
+use crate::secret::{ApiKey, redact_url_credentials};
 
 /// A failed request. `Display` is the headline; the fields are what a frontend needs to
 /// say what to do next.
@@ -85,27 +89,45 @@ impl ApiError {
     }
 }
 
-/// Error bodies are read up to this size; a proxy's multi-megabyte HTML page is cut here.
+/// Error bodies are read up to this size, and an error message is cut to it (in chars); a
+/// proxy's multi-megabyte HTML page is cut here.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// The request an error comes from, as far as the error may tell: where it went, where its
-/// key came from, and the key itself, to be kept out of every message.
+/// A URL or header value quoted in an error is cut to this many chars.
+const MAX_QUOTED: usize = 256;
+
+/// The request an error comes from, as far as the error may tell: where it went (its
+/// credentials already redacted), where its key came from, the key itself, to be kept out
+/// of every message, and how long a body may stay silent.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Exchange<'a> {
     pub base_url: &'a str,
     pub key_hint: &'a str,
     pub key: Option<&'a ApiKey>,
+    pub idle_timeout: Duration,
 }
 
 impl Exchange<'_> {
-    /// Server text on its way into an error: the key removed (servers echo it) and
-    /// terminal control stripped (an error is shown on screen and printed to stderr).
+    /// Server text on its way into an error: terminal control stripped (an error is shown
+    /// on screen and printed to stderr), the key removed (servers echo it), and any URL's
+    /// credentials. Never cut: cutting first could leave part of a key.
     pub fn redact(&self, text: &str) -> String {
         let text = crate::sanitize::sanitize(text);
-        match self.key {
+        let text = match self.key {
             Some(key) => key.redact(&text),
             None => text.into_owned(),
+        };
+        redact_url_credentials(&text).into_owned()
+    }
+
+    /// Server text as an error message: redacted, then cut to [`MAX_ERROR_BODY`] chars.
+    pub fn message(&self, text: &str) -> String {
+        let mut message = self.redact(text);
+        if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_BODY) {
+            message.truncate(cut);
+            message.push('…');
         }
+        message
     }
 
     /// The request could not be sent, or its response could not be read.
@@ -146,9 +168,23 @@ impl Exchange<'_> {
     pub async fn status_error(&self, response: reqwest::Response, model: &str) -> ApiError {
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body = read_capped(response, MAX_ERROR_BODY).await;
+        if status.is_redirection()
+            && let Some(target) = cross_origin_target(&response)
+        {
+            // The client follows redirects only within the origin, so this one stopped here.
+            let message = format!(
+                "the server redirected the request to {}, another origin; rockchat does not follow such a redirect, so neither the conversation nor the key went there",
+                self.redact(&target)
+            );
+            return ApiError::Http { status: status.as_u16(), message, retry_after: None };
+        }
+        // Read past the cap by the key's length: a key echoed across the cap is then whole,
+        // and redacted before anything is cut.
+        let margin = self.key.map_or(0, |key| key.expose().len());
+        let read = body::read(response, MAX_ERROR_BODY + margin, self.idle_timeout).await;
+        let body = read.text();
         let parsed = ErrorBody::parse(&body);
-        let message = match &parsed {
+        let mut message = match &parsed {
             Some(body) => body.error.describe(),
             None if body.trim().is_empty() => {
                 status.canonical_reason().unwrap_or("no message").to_owned()
@@ -157,7 +193,14 @@ impl Exchange<'_> {
             // preview would no longer match.
             None => preview(&self.redact(body.trim())),
         };
-        let message = self.redact(&message);
+        if matches!(read.cut, Some(Cut::Silent)) {
+            message.push_str(&format!(
+                " (the server stopped sending its error after {}; nothing came for {} s)",
+                body::size(read.bytes.len()),
+                self.idle_timeout.as_secs_f64()
+            ));
+        }
+        let message = self.message(&message);
         let kind = parsed.map(|b| b.error.kind_and_code()).unwrap_or_default();
         let code = status.as_u16();
         match status {
@@ -167,7 +210,7 @@ impl Exchange<'_> {
             StatusCode::NOT_FOUND => ApiError::NotFound {
                 message,
                 url: self.base_url.to_owned(),
-                model: model.to_owned(),
+                model: one_line(model, MAX_QUOTED).into_owned(),
             },
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
             _ if is_context_overflow(code, &kind, &message) => {
@@ -193,21 +236,28 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
+/// A header's value, as far as it is text; to quote one, use [`quoted_header`].
 pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-async fn read_capped(response: reqwest::Response, cap: usize) -> String {
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(Ok(bytes)) = stream.next().await {
-        body.extend_from_slice(&bytes);
-        if body.len() >= cap {
-            body.truncate(cap);
-            break;
-        }
+/// A header's value made fit to quote in an error: one sanitised line, capped.
+pub(super) fn quoted_header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(one_line(&text, MAX_QUOTED).into_owned())
+}
+
+/// Where a redirect to another origin (the kind the client does not follow) points,
+/// resolved against the URL that answered it, as one line with its credentials redacted;
+/// `None` for any other 3xx.
+fn cross_origin_target(response: &reqwest::Response) -> Option<String> {
+    let location = String::from_utf8_lossy(response.headers().get(LOCATION)?.as_bytes());
+    let target = response.url().join(location.trim()).ok()?;
+    if same_origin(response.url(), &target) {
+        return None;
     }
-    String::from_utf8_lossy(&body).into_owned()
+    Some(one_line(&redact_url_credentials(target.as_str()), MAX_QUOTED).into_owned())
 }
 
 /// The first 200 characters, on one line, for quoting a bad body in an error.

@@ -1,7 +1,9 @@
-//! Talking to OpenAI-compatible servers: wire types, SSE framing, the HTTP client, typed
-//! errors that carry facts (never advice, never a frontend's keys), and the assembly of
-//! streamed text. No app state lives here.
+//! Talking to OpenAI-compatible servers: wire types, SSE framing, the HTTP client, bounded
+//! reading of whole bodies, typed errors that carry facts (never advice, never a frontend's
+//! keys), the key command, and the assembly of streamed text. No app state lives here, and
+//! nothing a server sends is read without a limit or waited for without a timeout.
 
+pub mod body;
 pub mod client;
 pub mod error;
 pub mod key_command;

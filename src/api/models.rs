@@ -3,6 +3,12 @@
 //! llama-server the per-slot `n_ctx` of `GET {server root}/props` (the window a request
 //! really gets), else its list's `meta.n_ctx` or `meta.n_ctx_train`. Lenient like the rest
 //! of the wire types: unknown fields ignored, a missing list is an empty list.
+//!
+//! A model id is a server's string shown on one line (the picker, `rockchat models`' TSV):
+//! it is sanitised, made one line and capped. A fetch has a total timeout besides the idle
+//! timeout of each read, so a server that trickles its list forever still ends.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -65,7 +71,15 @@ struct Parsed {
     llama_server: bool,
 }
 
-/// Parses a `/models` body; sorted by id, ids sanitised (they reach the screen).
+/// A model id longer than this is cut (and no longer names a real model, which is fine: no
+/// real one is this long).
+pub const MAX_ID: usize = 256;
+
+/// The longest a model list fetch (the list, then llama-server's `/props`) may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Parses a `/models` body; sorted by id, ids one sanitised line each (they reach the
+/// screen and `rockchat models`' TSV).
 pub fn parse_models(body: &str) -> Result<Vec<ModelInfo>, String> {
     parse(body).map(|parsed| parsed.models)
 }
@@ -82,7 +96,7 @@ fn parse(body: &str) -> Result<Parsed, String> {
             let meta = m.meta.as_ref();
             let llama = meta.and_then(|meta| meta.n_ctx.or(meta.n_ctx_train));
             ModelInfo {
-                id: crate::sanitize::sanitize(&m.id).into_owned(),
+                id: crate::sanitize::one_line(&m.id, MAX_ID).into_owned(),
                 context_window: m.context_length.or(m.max_model_len).or(llama).filter(|&w| w > 0),
             }
         })
@@ -102,8 +116,19 @@ pub fn parse_props(body: &str) -> Option<usize> {
 impl ApiClient {
     /// The server's models; an error means "use the configured list". From llama-server,
     /// its `/props` window replaces the list's, which may be the whole cache shared by
-    /// several slots or the model's training length.
+    /// several slots or the model's training length. Gives up after [`FETCH_TIMEOUT`].
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+        tokio::time::timeout(FETCH_TIMEOUT, self.fetch_models()).await.unwrap_or_else(|_| {
+            Err(ApiError::Network {
+                message: format!(
+                    "the model list did not arrive within {} s",
+                    FETCH_TIMEOUT.as_secs()
+                ),
+            })
+        })
+    }
+
+    async fn fetch_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
         let body = self.get_text("models").await?;
         let mut parsed = parse(&body).map_err(|message| ApiError::Protocol { message })?;
         if parsed.llama_server
@@ -151,6 +176,15 @@ mod tests {
         assert_eq!(parse_props(r#"{"n_ctx":1024}"#), Some(1024));
         assert_eq!(parse_props(r#"{"default_generation_settings":{}}"#), None);
         assert_eq!(parse_props("<html>"), None);
+    }
+
+    #[test]
+    fn an_id_is_one_sanitised_capped_line() {
+        let hostile = r#"{"data":[{"id":"fake\tid\nrow\u001b[31m"},{"id":"gpt\u200b-4o"}]}"#;
+        let ids: Vec<String> = parse_models(hostile).unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(ids, ["fake id row", "gpt<U+200B>-4o"]);
+        let long = format!(r#"{{"data":[{{"id":"{}"}}]}}"#, "m".repeat(5000));
+        assert_eq!(parse_models(&long).unwrap()[0].id.chars().count(), MAX_ID + 1);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Server-Sent Events framing by the WHATWG rules: bytes from the socket in, complete events
 //! out. This module owns line splitting (CRLF, LF, lone CR), per-line UTF-8 decoding, the
 //! `data` and `event` fields, and blank-line dispatch. It must never interpret the payload
-//! (JSON is the client's job), never panic, and never buffer more than one line of at most
-//! the configured limit, whatever the server sends.
+//! (JSON is the client's job), never panic, and never hold more than the configured limit,
+//! whatever the server sends: a line longer than it is an error before its end arrives, and
+//! so is an event whose `data:` lines together pass it (a server that never sends the blank
+//! line would otherwise grow one event forever, a line at a time).
 
 const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
@@ -18,6 +20,8 @@ pub struct SseEvent {
 pub enum SseError {
     #[error("the server sent a line longer than {limit} bytes")]
     LineTooLong { limit: usize },
+    #[error("the server sent an event longer than {limit} bytes")]
+    EventTooLong { limit: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -32,8 +36,9 @@ pub struct SseDecoder {
     data: String,
     event_type: Option<String>,
     saw_sse_line: bool,
-    /// Once a line overflowed, the framing of the rest of the stream can't be trusted.
-    overflowed: bool,
+    /// Once a line or an event overflowed, the framing of the rest of the stream can't be
+    /// trusted: every later call repeats the error.
+    overflow: Option<SseError>,
 }
 
 impl Default for SseDecoder {
@@ -58,19 +63,19 @@ impl SseDecoder {
             data: String::new(),
             event_type: None,
             saw_sse_line: false,
-            overflowed: false,
+            overflow: None,
         }
     }
 
     /// Feed bytes as they arrive from the socket; returns the events completed by them.
     ///
-    /// After `LineTooLong` every further push fails the same way until `finish`. Events
-    /// completed before the overlong line in the same bytes are returned first, and the
-    /// error comes with the next call: what the server sent before it is never lost, and
-    /// the outcome does not depend on where the reads were cut.
+    /// After `LineTooLong` or `EventTooLong` every further push fails the same way until
+    /// `finish`. Events completed before the overlong line in the same bytes are returned
+    /// first, and the error comes with the next call: what the server sent before it is
+    /// never lost, and the outcome does not depend on where the reads were cut.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, SseError> {
-        if self.overflowed {
-            return Err(self.line_too_long());
+        if let Some(error) = &self.overflow {
+            return Err(error.clone());
         }
         if bytes.is_empty() {
             // Changes nothing, and must not forget a CR whose LF is still to come.
@@ -94,8 +99,10 @@ impl SseDecoder {
                 self.after_cr = rest.is_empty();
                 rest = rest.strip_prefix(b"\n").unwrap_or(rest);
             }
-            if let Some(event) = self.end_line() {
-                events.push(event);
+            match self.end_line() {
+                Ok(Some(event)) => events.push(event),
+                Ok(None) => {}
+                Err(error) => return events_before(events, error),
             }
         }
         match self.buffer(rest) {
@@ -110,11 +117,12 @@ impl SseDecoder {
     /// An unterminated last line counts as a line, so `data: [DONE]` without a newline still
     /// arrives. `saw_sse_line` survives the reset: callers ask it after the stream ended.
     pub fn finish(&mut self) -> Result<Option<SseEvent>, SseError> {
-        let outcome = if self.overflowed {
-            Err(self.line_too_long())
-        } else {
-            let from_last_line = if self.line.is_empty() { None } else { self.end_line() };
-            Ok(from_last_line.or_else(|| self.dispatch()))
+        let outcome = match self.overflow.clone() {
+            Some(error) => Err(error),
+            None if self.line.is_empty() => Ok(self.dispatch()),
+            None => {
+                self.end_line().map(|from_last_line| from_last_line.or_else(|| self.dispatch()))
+            }
         };
         *self = Self { saw_sse_line: self.saw_sse_line, ..Self::with_max_line(self.max_line) };
         outcome
@@ -126,22 +134,24 @@ impl SseDecoder {
         self.saw_sse_line
     }
 
-    fn line_too_long(&self) -> SseError {
-        SseError::LineTooLong { limit: self.max_line }
+    /// Remembers `error` for every later call and lets go of what was held.
+    fn overflowed(&mut self, error: SseError) -> SseError {
+        self.line = Vec::new();
+        self.data = String::new();
+        self.overflow = Some(error.clone());
+        error
     }
 
     /// Checked before copying, so a server that never ends a line can't grow memory.
     fn buffer(&mut self, bytes: &[u8]) -> Result<(), SseError> {
         if self.line.len().saturating_add(bytes.len()) > self.max_line {
-            self.line = Vec::new();
-            self.overflowed = true;
-            return Err(self.line_too_long());
+            return Err(self.overflowed(SseError::LineTooLong { limit: self.max_line }));
         }
         self.line.extend_from_slice(bytes);
         Ok(())
     }
 
-    fn end_line(&mut self) -> Option<SseEvent> {
+    fn end_line(&mut self) -> Result<Option<SseEvent>, SseError> {
         let mut line = std::mem::take(&mut self.line);
         let event = self.interpret(&line);
         // Handing the allocation back saves one per line.
@@ -150,14 +160,14 @@ impl SseDecoder {
         event
     }
 
-    fn interpret(&mut self, line: &[u8]) -> Option<SseEvent> {
+    fn interpret(&mut self, line: &[u8]) -> Result<Option<SseEvent>, SseError> {
         let line = if std::mem::take(&mut self.at_stream_start) {
             line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line)
         } else {
             line
         };
         if line.is_empty() {
-            return self.dispatch();
+            return Ok(self.dispatch());
         }
         // Splitting at the ASCII colon before decoding is safe: a colon is never part of a
         // multi-byte sequence, so the lossy decoding of each side is the same as of the whole.
@@ -173,6 +183,10 @@ impl SseDecoder {
             // A `:` comment carries nothing, but still shows the body is an event stream.
             b"" => {}
             b"data" => {
+                // Checked before copying, like a line: the event is capped, not only its lines.
+                if self.data.len().saturating_add(value.len()).saturating_add(1) > self.max_line {
+                    return Err(self.overflowed(SseError::EventTooLong { limit: self.max_line }));
+                }
                 self.data.push_str(&String::from_utf8_lossy(value));
                 self.data.push('\n');
             }
@@ -182,10 +196,10 @@ impl SseDecoder {
                     (!value.is_empty()).then(|| String::from_utf8_lossy(value).into_owned());
             }
             b"id" | b"retry" => {}
-            _ => return None,
+            _ => return Ok(None),
         }
         self.saw_sse_line = true;
-        None
+        Ok(None)
     }
 
     fn dispatch(&mut self) -> Option<SseEvent> {

@@ -173,18 +173,23 @@ pub enum ErrorDetail {
 }
 
 impl ErrorDetail {
-    /// "message (type, code)", the way the server meant it to be read.
+    /// Longest error type or code kept; real ones are a word or two.
+    pub const MAX_TAG: usize = 64;
+
+    /// "message (type, code)", the way the server meant it to be read. The type and code
+    /// are one line each and capped; the message is the caller's to sanitise and cap.
     pub fn describe(&self) -> String {
+        let tag = |text: &str| crate::sanitize::one_line(text, Self::MAX_TAG).into_owned();
         match self {
             Self::Text(text) => text.clone(),
             Self::Object { message, kind, code } => {
                 let mut tags: Vec<String> = Vec::new();
                 if let Some(kind) = kind.as_deref().filter(|k| !k.is_empty()) {
-                    tags.push(kind.to_owned());
+                    tags.push(tag(kind));
                 }
                 match code {
-                    Some(serde_json::Value::String(c)) if !c.is_empty() => tags.push(c.clone()),
-                    Some(serde_json::Value::Number(n)) => tags.push(n.to_string()),
+                    Some(serde_json::Value::String(c)) if !c.is_empty() => tags.push(tag(c)),
+                    Some(serde_json::Value::Number(n)) => tags.push(tag(&n.to_string())),
                     _ => {}
                 }
                 let message = message.as_deref().unwrap_or("no message");
@@ -262,6 +267,16 @@ mod tests {
         );
         let bare: ErrorBody = serde_json::from_str(r#"{"error":"model not found"}"#).unwrap();
         assert_eq!(bare.error.describe(), "model not found");
+    }
+
+    #[test]
+    fn an_error_type_and_code_are_one_capped_line_each() {
+        let body = r#"{"error":{"message":"m","type":"bad\nFAKE LINE\u001b[31m","code":"c\td"}}"#;
+        let body: ErrorBody = serde_json::from_str(body).unwrap();
+        assert_eq!(body.error.describe(), "m (bad FAKE LINE, c d)");
+        let long = format!(r#"{{"error":{{"message":"m","type":"{}"}}}}"#, "t".repeat(1000));
+        let body: ErrorBody = serde_json::from_str(&long).unwrap();
+        assert_eq!(body.error.describe(), format!("m ({}…)", "t".repeat(ErrorDetail::MAX_TAG)));
     }
 
     #[test]

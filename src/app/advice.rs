@@ -27,6 +27,9 @@ pub fn advice(error: &ApiError) -> String {
         ApiError::Http { status, .. } if *status >= 500 => {
             "The server failed; Ctrl+R retries.".to_owned()
         }
+        ApiError::Http { status: 300..=399, .. } => {
+            "Check the base URL: the server sends requests elsewhere.".to_owned()
+        }
         ApiError::Http { .. } => "Check the request settings; Ctrl+R retries.".to_owned(),
         ApiError::Network { .. } => {
             "Check that the server is running and reachable; Ctrl+R retries.".to_owned()

@@ -89,6 +89,8 @@ pub enum Effect {
     Quit,
     /// Fetch this provider's model list in the background.
     FetchModels { provider: String },
+    /// Stop every model list fetch still under way: the picker that wanted them closed.
+    StopModelFetches,
     /// Put `text` on the clipboard: OSC 52 to the terminal, and the system clipboard where
     /// there is one.
     Copy { text: String },

@@ -79,6 +79,17 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// Closes the picker. A list still being fetched is no longer wanted, so its fetch stops
+/// (the next open asks again) rather than reading a slow server on for nobody.
+fn close(state: &mut State) -> Vec<Effect> {
+    state.popup = None;
+    let mut stopped = false;
+    for models in state.catalog.providers.values_mut() {
+        stopped |= std::mem::take(&mut models.fetching);
+    }
+    if stopped { vec![Effect::StopModelFetches] } else { Vec::new() }
+}
+
 pub fn listed(state: &mut State, provider: String, result: Result<Vec<ModelInfo>, ApiError>) {
     let models = state.catalog.provider_mut(&provider);
     models.fetching = false;
@@ -180,8 +191,8 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(Popup::Models(picker)) = &mut state.popup else { return Vec::new() };
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
-        KeyCode::Esc => state.popup = None,
-        KeyCode::Char('p') if ctrl => state.popup = None,
+        KeyCode::Esc => return close(state),
+        KeyCode::Char('p') if ctrl => return close(state),
         KeyCode::Up => picker.selected = picker.selected.saturating_sub(1),
         KeyCode::Down => picker.selected += 1,
         KeyCode::Backspace => {
@@ -206,10 +217,11 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     model: typed.to_owned(),
                 })
             });
-            state.popup = None;
+            let mut effects = close(state);
             if let Some(chosen) = chosen {
-                return target::switch(state, chosen);
+                effects.extend(target::switch(state, chosen));
             }
+            return effects;
         }
         _ => {}
     }
@@ -279,11 +291,25 @@ mod tests {
         assert_eq!(models(&candidates(&state, "l38")), ["p/llama-3.1-8b"]);
         assert_eq!(models(&candidates(&state, "4o")), ["p/gpt-4o-mini", "p/gpt-4o"]);
         assert_eq!(models(&candidates(&state, "local/")), ["local/qwen"]);
-        press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(
-            press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL).is_empty(),
-            "cached, or still on its way"
+        // `local` never answered: closing stops its fetch, and opening again asks again;
+        // `p`'s list is kept.
+        assert_eq!(press(&mut state, KeyCode::Esc, KeyModifiers::NONE), [Effect::StopModelFetches]);
+        assert_eq!(
+            press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL),
+            [Effect::FetchModels { provider: "local".into() }]
         );
+        listed(&mut state, "local", Ok(server(&["qwen"])));
+        assert!(press(&mut state, KeyCode::Esc, KeyModifiers::NONE).is_empty(), "nothing to stop");
+        assert!(press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL).is_empty(), "cached");
+    }
+
+    #[test]
+    fn choosing_a_model_before_the_lists_arrive_stops_their_fetches() {
+        let mut state = state();
+        press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        let effects = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(effects.first(), Some(&Effect::StopModelFetches), "{effects:?}");
+        assert!(state.popup.is_none());
     }
 
     #[test]
@@ -324,6 +350,7 @@ mod tests {
         state.conversation.saved = true;
         press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
         listed(&mut state, "local", Ok(server(&["qwen-coder"])));
+        listed(&mut state, "p", Ok(server(&[])));
         for c in "coder".chars() {
             press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
         }

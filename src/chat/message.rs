@@ -41,7 +41,8 @@ pub struct Usage {
     pub total_tokens: u64,
 }
 
-/// Why the model stopped. Unknown reasons are kept verbatim so they can still be shown.
+/// Why the model stopped. An unknown reason is kept so it can still be shown, but as a
+/// server's string: sanitised, on one line and at most [`FinishReason::MAX_OTHER`] chars.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FinishReason {
     Stop,
@@ -52,13 +53,17 @@ pub enum FinishReason {
 }
 
 impl FinishReason {
+    /// Longest unknown reason kept; the known ones are a word or two.
+    pub const MAX_OTHER: usize = 64;
+
+    /// A reason as a server (or a stored row, which came from one) spells it.
     pub fn parse(raw: &str) -> Self {
         match raw {
             "stop" | "eos" | "end_turn" | "stop_sequence" => Self::Stop,
             "length" | "max_tokens" => Self::Length,
             "content_filter" => Self::ContentFilter,
             "tool_calls" | "function_call" => Self::ToolCalls,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(crate::sanitize::one_line(other, Self::MAX_OTHER).into_owned()),
         }
     }
 
@@ -199,5 +204,15 @@ mod tests {
         );
         assert_eq!(FinishReason::parse("function_call"), FinishReason::ToolCalls);
         assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
+    }
+
+    #[test]
+    fn an_unknown_reason_is_one_sanitised_capped_line() {
+        let hostile = "\u{1b}]0;TITLE\u{7}\u{1b}]52;c;UFdORUQ=\u{7}\u{1b}[31mx\ny";
+        assert_eq!(FinishReason::parse(hostile), FinishReason::Other("x y".into()));
+        let FinishReason::Other(long) = FinishReason::parse(&"z".repeat(10_000)) else {
+            panic!("not a known reason")
+        };
+        assert_eq!(long.chars().count(), FinishReason::MAX_OTHER + 1, "with its …");
     }
 }

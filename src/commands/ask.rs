@@ -171,6 +171,9 @@ fn advice(error: &ApiError) -> Option<String> {
             "The prompt is longer than the model's context window: shorten it or use a model with a larger window.".to_owned()
         }
         ApiError::Http { status, .. } if *status >= 500 => "The server failed.".to_owned(),
+        ApiError::Http { status: 300..=399, .. } => {
+            "Check the base URL: the server sends requests elsewhere.".to_owned()
+        }
         ApiError::Http { .. } => "Check the request settings.".to_owned(),
         ApiError::Network { .. } => "Check that the server is running and reachable.".to_owned(),
         ApiError::InStream { .. } | ApiError::Protocol { .. } => return None,
@@ -244,6 +247,16 @@ mod tests {
                 "the server reported an error mid-reply: oops",
             ),
             (ApiError::Protocol { message: "not JSON".into() }, "not JSON"),
+            (
+                ApiError::Http {
+                    status: 307,
+                    message:
+                        "the server redirected the request to http://elsewhere/v1, another origin"
+                            .into(),
+                    retry_after: None,
+                },
+                "HTTP 307: the server redirected the request to http://elsewhere/v1, another origin. Check the base URL: the server sends requests elsewhere.",
+            ),
             (
                 ApiError::KeyCommand { provider: "lab".into(), message: "`false` failed".into() },
                 "cannot get the API key for provider `lab`: `false` failed. Check the provider's api_key_cmd in the config (run it in a shell to see why).",

@@ -1,7 +1,9 @@
 //! The store's command-line side: `list`, `search`, `show`, `export`, `delete`, `backup`.
 //!
 //! Output is plain text (or JSON) on stdout for scripts; stored text is sanitised before it
-//! is printed, since it came from a model.
+//! is printed or exported, since it came from a model, a server or an imported file. A
+//! one-line field (a title, a model, a status) is printed on one line, so no stored text
+//! can forge a row of `list` or a heading of `show`.
 
 use std::io::Write;
 
@@ -11,7 +13,15 @@ use serde_json::json;
 use crate::chat::Role;
 use crate::config::cli::ExportFormat;
 use crate::format;
-use crate::sanitize::sanitize;
+use crate::sanitize::{one_line, sanitize};
+
+/// A title or a model name is cut to this many chars where it is printed.
+const MAX_FIELD: usize = 200;
+
+/// A stored one-line field as it may be printed.
+fn field(text: &str) -> std::borrow::Cow<'_, str> {
+    one_line(text, MAX_FIELD)
+}
 use crate::store::writer::{StoreCmd, StoreEvent, Writer};
 use crate::store::{MessageFields, Store, StoredConversation, import, now_ms};
 
@@ -23,8 +33,8 @@ pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result
             "{:>5}  {:>8}  {:<16}  {}  ({} messages)",
             c.id,
             format::age(now, c.updated_at),
-            sanitize(&c.model),
-            sanitize(&c.title),
+            field(&c.model),
+            field(&c.title),
             c.messages
         )?;
     }
@@ -43,8 +53,8 @@ pub fn search(
             out,
             "{:>5}  {}\n       {}",
             hit.conversation_id,
-            sanitize(&hit.title),
-            sanitize(&snippet)
+            field(&hit.title),
+            one_line(&snippet, usize::MAX)
         )?;
     }
     Ok(())
@@ -85,27 +95,29 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
         // The same shape the request had, so the export replays with curl.
         let wire = crate::chat::RequestMessage {
             role: m.role,
-            content: m.content.clone(),
+            content: sanitize(&m.content).into_owned(),
             images: m.attachments.clone(),
         };
         messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
+        let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());
+        let one = |text: &Option<String>| text.as_deref().map(|t| field(t).into_owned());
         details.push(json!({
-            "id": m.id, "role": role, "model": m.model, "status": m.status, "error": m.error,
-            "finish_reason": m.finish_reason, "reasoning": m.reasoning,
-            "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
-            "created_at": m.created_at,
+            "id": m.id, "role": role, "model": one(&m.model), "status": field(&m.status),
+            "error": text(&m.error), "finish_reason": one(&m.finish_reason),
+            "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
+            "completion_tokens": m.completion_tokens, "created_at": m.created_at,
         }));
     }
     json!({
-        "model": conversation.model,
+        "model": field(&conversation.model),
         "messages": messages,
-        "metadata": {"rockchat": {"id": conversation.id, "title": conversation.title,
-                                  "provider": conversation.provider, "messages": details}},
+        "metadata": {"rockchat": {"id": conversation.id, "title": field(&conversation.title),
+                                  "provider": field(&conversation.provider), "messages": details}},
     })
 }
 
 fn markdown(conversation: &StoredConversation) -> String {
-    let mut text = format!("# {}\n\n", sanitize(&conversation.title));
+    let mut text = format!("# {}\n\n", field(&conversation.title));
     if !conversation.system_prompt.is_empty() {
         text.push_str(&format!("> System: {}\n\n", sanitize(&conversation.system_prompt)));
     }
@@ -114,13 +126,13 @@ fn markdown(conversation: &StoredConversation) -> String {
             Role::Assistant => m.model.clone().unwrap_or_else(|| "assistant".into()),
             _ => "You".into(),
         };
-        text.push_str(&format!("## {}\n\n{}\n\n", sanitize(&who), sanitize(m.content.trim_end())));
+        text.push_str(&format!("## {}\n\n{}\n\n", field(&who), sanitize(m.content.trim_end())));
         for image in &m.attachments {
-            text.push_str(&format!("_(image: {})_\n\n", sanitize(&image.label())));
+            text.push_str(&format!("_(image: {})_\n\n", field(&image.label())));
         }
         if m.status != "complete" {
             let why = m.error.as_deref().unwrap_or(&m.status);
-            text.push_str(&format!("_({}: {})_\n\n", m.status, sanitize(why)));
+            text.push_str(&format!("_({}: {})_\n\n", field(&m.status), one_line(why, usize::MAX)));
         }
     }
     text

@@ -122,7 +122,10 @@ impl<'a> Source<'a> {
         Err(self.invalid(
             url.span().start,
             Some(format!("providers.{name}.base_url")),
-            format!("`{}` does not start with http:// or https://", url.get_ref()),
+            format!(
+                "`{}` does not start with http:// or https://",
+                crate::secret::redact_url_credentials(url.get_ref())
+            ),
         ))
     }
 

@@ -18,9 +18,14 @@ pub struct Cli {
     /// Provider from the config (default: the config's `provider`).
     #[arg(long, global = true, value_name = "NAME")]
     pub provider: Option<String>,
-    /// Server base URL, e.g. http://localhost:8080/v1 (also OPENAI_BASE_URL).
+    /// Server base URL, e.g. http://localhost:8080/v1 (also OPENAI_BASE_URL). It gets no
+    /// API key unless --api-key-env names one.
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The environment variable holding the key to send, instead of the provider's own
+    /// (the only way a --base-url server gets a key).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub api_key_env: Option<String>,
     /// Model name (default: the provider's `model`).
     #[arg(long, short = 'm', global = true)]
     pub model: Option<String>,

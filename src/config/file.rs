@@ -26,6 +26,7 @@ struct FileConfig {
     colors: Option<BTreeMap<String, Spanned<String>>>,
     max_retries: Option<u32>,
     idle_timeout_secs: Option<u64>,
+    api_key_cmd_timeout_secs: Option<u64>,
     /// Spanned for the line of each `[providers.NAME]` header.
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
     models: Option<BTreeMap<String, ModelLimits>>,
@@ -69,6 +70,9 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     }
     if let Some(seconds) = file.idle_timeout_secs {
         config.idle_timeout_secs = seconds.max(1);
+    }
+    if let Some(seconds) = file.api_key_cmd_timeout_secs {
+        config.api_key_cmd_timeout_secs = seconds.max(1);
     }
     config.models.extend(file.models.unwrap_or_default());
     if let Some(favorites) = file.favorites {

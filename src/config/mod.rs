@@ -40,6 +40,8 @@ pub struct Config {
     pub max_retries: u32,
     /// Seconds the server may stay silent before a request is given up on.
     pub idle_timeout_secs: u64,
+    /// Seconds a provider's `api_key_cmd` may run before it is stopped.
+    pub api_key_cmd_timeout_secs: u64,
     pub providers: BTreeMap<String, Provider>,
     /// Per-model context window and output reserve, over the built-in table.
     pub models: BTreeMap<String, ModelLimits>,
@@ -125,6 +127,7 @@ impl Config {
             colors: ColorOverrides::default(),
             max_retries: 0,
             idle_timeout_secs: 0,
+            api_key_cmd_timeout_secs: 0,
             providers: BTreeMap::new(),
             models: BTreeMap::new(),
             favorites: Vec::new(),

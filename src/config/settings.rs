@@ -1,11 +1,16 @@
 //! Turns config, flags and environment into the endpoint and model a session starts with,
 //! and every other provider it may switch to.
 //!
-//! Precedence: flags, then environment (`OPENAI_BASE_URL`), then the provider's config. The
-//! key comes from the provider's `api_key_env`, then its `api_key_cmd` (run later, by the
-//! client), then `OPENAI_API_KEY`; no key is fine for a local server. Every other configured
-//! provider is resolved too, for switching mid-conversation. Pure: the environment is passed
-//! in as a lookup function.
+//! Precedence: flags, then environment (`OPENAI_BASE_URL`), then the provider's config.
+//!
+//! A key goes only where the user sent it. A provider gets its own key and no other: the
+//! variable its `api_key_env` names, else what its `api_key_cmd` prints (run later, by the
+//! client); `OPENAI_API_KEY` is the `openai` provider's variable, not a fallback. A URL from
+//! `--base-url` or `OPENAI_BASE_URL` is another server than the provider's, so it gets no
+//! key unless `--api-key-env NAME` names the variable to send; that flag also replaces the
+//! provider's own key. No key is fine for a local server. Every other configured provider is
+//! resolved too, for switching mid-conversation. Pure: the environment is passed in as a
+//! lookup function.
 
 use crate::api::Endpoint;
 use crate::config::{ColorOverrides, Config, ThemeChoice, UnknownProvider};
@@ -16,6 +21,9 @@ use crate::secret::ApiKey;
 pub struct Overrides {
     pub provider: Option<String>,
     pub base_url: Option<String>,
+    /// `--api-key-env`: the variable whose key the current provider (or the `--base-url`
+    /// server) gets.
+    pub api_key_env: Option<String>,
     pub model: Option<String>,
     pub system: Option<String>,
     /// The terminal's answer to a background-colour query, asked only for the full-screen
@@ -93,12 +101,22 @@ pub fn resolve(
         .or_else(|| env("OPENAI_BASE_URL").filter(|url| !url.trim().is_empty()));
     // With another URL the provider's name would mislead; the host says where requests go.
     let label = override_url.as_deref().map_or_else(|| name.to_owned(), host_of);
+    let key_timeout = std::time::Duration::from_secs(config.api_key_cmd_timeout_secs);
     let mut providers: std::collections::BTreeMap<String, ProviderSettings> = config
         .providers
         .iter()
-        .map(|(name, provider)| (name.clone(), provider_settings(name, provider, None, &env)))
+        .map(|(name, provider)| {
+            let own = KeyRoute::Own;
+            (name.clone(), provider_settings(name, provider, None, own, key_timeout, &env))
+        })
         .collect();
-    let mut current = provider_settings(&label, provider, override_url.as_deref(), &env);
+    let route = match (&overrides.api_key_env, &override_url) {
+        (Some(name), _) => KeyRoute::Named(name),
+        (None, Some(_)) => KeyRoute::NoneForOverride,
+        (None, None) => KeyRoute::Own,
+    };
+    let mut current =
+        provider_settings(&label, provider, override_url.as_deref(), route, key_timeout, &env);
     current.offered = true;
     let endpoint = current.endpoint.clone();
     providers.insert(label, current);
@@ -132,29 +150,54 @@ pub fn resolve(
     })
 }
 
-/// `provider` as the app uses it, named `label`, at `url` when given instead of its own.
+/// Where a provider's key comes from.
+#[derive(Clone, Copy)]
+enum KeyRoute<'a> {
+    /// Its own `api_key_env`, else its `api_key_cmd`.
+    Own,
+    /// The variable `--api-key-env` names.
+    Named(&'a str),
+    /// None: its URL was replaced by one the user gave without saying which key goes there.
+    NoneForOverride,
+}
+
+/// A key, or the command that will print one, and a sentence saying where it came from
+/// (or why there is none), for a 401's advice.
+struct Key {
+    key: Option<ApiKey>,
+    command: Option<String>,
+    hint: String,
+}
+
+impl Key {
+    fn none(hint: String) -> Key {
+        Key { key: None, command: None, hint }
+    }
+}
+
+/// `provider` as the app uses it, named `label`, at `url` when given instead of its own,
+/// with the key `route` says.
 fn provider_settings(
     label: &str,
     provider: &crate::config::Provider,
     url: Option<&str>,
+    route: KeyRoute<'_>,
+    key_timeout: std::time::Duration,
     env: &impl Fn(&str) -> Option<String>,
 ) -> ProviderSettings {
     let base_url = url.unwrap_or(&provider.base_url);
-    let own_key = provider.api_key_env.as_deref().and_then(env).and_then(ApiKey::new);
-    let (api_key, key_hint) = match (&own_key, &provider.api_key_cmd) {
-        (None, Some(command)) => (None, format!("it was printed by `{command}` (api_key_cmd)")),
-        _ => find_key(provider.api_key_env.as_deref(), env),
-    };
+    let key = find_key(provider, route, env);
     let needs_key = provider.api_key_env.is_some() || provider.api_key_cmd.is_some();
     ProviderSettings {
-        offered: !needs_key || own_key.is_some() || provider.api_key_cmd.is_some(),
+        offered: !needs_key || key.key.is_some() || key.command.is_some(),
         endpoint: Endpoint {
             provider: label.to_owned(),
             base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key,
-            key_hint,
+            api_key: key.key,
+            key_hint: key.hint,
             stream_usage: provider.stream_usage,
-            api_key_cmd: provider.api_key_cmd.clone(),
+            api_key_cmd: key.command,
+            api_key_cmd_timeout: key_timeout,
             headers: provider.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             params: provider.params.clone(),
         },
@@ -163,25 +206,51 @@ fn provider_settings(
     }
 }
 
-/// `http://127.0.0.1:8080/v1` → `127.0.0.1:8080`.
+/// `http://user:pw@127.0.0.1:8080/v1` → `127.0.0.1:8080`: a label is shown, logged and
+/// stored, so the credentials stay out of it.
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest).to_owned()
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host).to_owned()
 }
 
-/// The key and a sentence saying where it came from, for a 401's advice.
+/// The key `route` gives `provider`; never another provider's, never a fallback.
 fn find_key(
-    provider_env: Option<&str>,
+    provider: &crate::config::Provider,
+    route: KeyRoute<'_>,
     env: &impl Fn(&str) -> Option<String>,
-) -> (Option<ApiKey>, String) {
-    let candidates: Vec<&str> = provider_env.into_iter().chain(["OPENAI_API_KEY"]).collect();
-    for name in &candidates {
-        if let Some(key) = env(name).and_then(ApiKey::new) {
-            return (Some(key), format!("it was read from {name}"));
+) -> Key {
+    let read = |name: &str| env(name).and_then(ApiKey::new);
+    match route {
+        KeyRoute::Named(name) => match read(name) {
+            Some(key) => Key {
+                key: Some(key),
+                command: None,
+                hint: format!("it was read from {name} (--api-key-env)"),
+            },
+            None => Key::none(format!("no key was sent, because {name} (--api-key-env) is not set")),
+        },
+        KeyRoute::NoneForOverride => Key::none(
+            "no key was sent: a server given by --base-url or OPENAI_BASE_URL gets one only with --api-key-env NAME".to_owned(),
+        ),
+        KeyRoute::Own => {
+            let variable = provider.api_key_env.as_deref();
+            if let Some((name, key)) = variable.and_then(|name| Some((name, read(name)?))) {
+                return Key { key: Some(key), command: None, hint: format!("it was read from {name}") };
+            }
+            match (&provider.api_key_cmd, variable) {
+                (Some(command), _) => Key {
+                    key: None,
+                    command: Some(command.clone()),
+                    hint: format!("it was printed by `{command}` (api_key_cmd)"),
+                },
+                (None, Some(name)) => Key::none(format!("no key was sent, because {name} is not set")),
+                (None, None) => Key::none(
+                    "no key was sent: the provider has no api_key_env or api_key_cmd".to_owned(),
+                ),
+            }
         }
     }
-    let names = candidates.join(" or ");
-    (None, format!("no key was sent, because {names} is not set"))
 }
 
 #[cfg(test)]
@@ -215,19 +284,72 @@ mod tests {
         assert_eq!(background_is_light(""), None);
     }
 
+    /// Every provider shape in config.example.toml, with every variable set: each gets
+    /// its own key and no other; the local servers get none.
     #[test]
-    fn openai_key_is_the_fallback_and_no_key_is_allowed() {
+    fn each_provider_gets_its_own_key_and_no_other() {
+        let text = "[providers.lab]\nbase_url = \"http://lab:1/v1\"\nmodel = \"m\"\napi_key_cmd = \"pass show lab\"\n";
+        let config = Config::from_toml(text, std::path::Path::new("c.toml")).unwrap();
+        let env = env_of(&[
+            ("OPENAI_API_KEY", "sk-openai-0123456789"),
+            ("ROCKAPI_API_KEY", "rk-rockapi-0123456789"),
+            ("OPENROUTER_API_KEY", "or-openrouter-0123456789"),
+        ]);
+        let settings = resolve(&config, &Overrides::default(), &env).unwrap();
+        let key = |name: &str| {
+            let endpoint = &settings.providers[name].endpoint;
+            (endpoint.api_key.as_ref().map(|k| k.expose().to_owned()), endpoint.api_key_cmd.clone())
+        };
+        assert_eq!(key("rockapi"), (Some("rk-rockapi-0123456789".into()), None));
+        assert_eq!(key("openai"), (Some("sk-openai-0123456789".into()), None));
+        assert_eq!(key("openrouter"), (Some("or-openrouter-0123456789".into()), None));
+        for local in ["ollama", "llamacpp", "vllm"] {
+            assert_eq!(key(local), (None, None), "{local}");
+        }
+        assert_eq!(key("lab"), (None, Some("pass show lab".into())));
+        assert_eq!(settings.providers["lab"].endpoint.api_key_cmd_timeout.as_secs(), 30);
+        let none = resolve(&config, &Overrides::default(), env_of(&[("OPENAI_API_KEY", "sk-x")]));
+        let none = none.unwrap();
+        assert!(none.endpoint.api_key.is_none(), "rockapi never gets OPENAI_API_KEY");
+        assert_eq!(none.endpoint.key_hint, "no key was sent, because ROCKAPI_API_KEY is not set");
+    }
+
+    #[test]
+    fn a_base_url_from_the_user_gets_a_key_only_when_named() {
         let config = Config::defaults().unwrap();
-        let settings =
-            resolve(&config, &Overrides::default(), env_of(&[("OPENAI_API_KEY", "sk-abcdefghij")]))
-                .unwrap();
-        assert_eq!(settings.endpoint.key_hint, "it was read from OPENAI_API_KEY");
-        let none = resolve(&config, &Overrides::default(), env_of(&[])).unwrap();
-        assert!(none.endpoint.api_key.is_none());
-        assert_eq!(
-            none.endpoint.key_hint,
-            "no key was sent, because ROCKAPI_API_KEY or OPENAI_API_KEY is not set"
+        let env = env_of(&[
+            ("ROCKAPI_API_KEY", "rk-rockapi-0123456789"),
+            ("OPENAI_API_KEY", "sk-openai-0123456789"),
+            ("OPENAI_BASE_URL", "http://proxy.example:4000/v1"),
+        ]);
+        let settings = resolve(&config, &Overrides::default(), &env).unwrap();
+        assert_eq!(settings.endpoint.base_url, "http://proxy.example:4000/v1");
+        assert!(settings.endpoint.api_key.is_none(), "not the provider's key, nor OpenAI's");
+        assert!(
+            settings.endpoint.key_hint.contains("--api-key-env"),
+            "{}",
+            settings.endpoint.key_hint
         );
+        let named =
+            Overrides { api_key_env: Some("OPENAI_API_KEY".into()), ..Overrides::default() };
+        let settings = resolve(&config, &named, &env).unwrap();
+        assert_eq!(settings.endpoint.api_key.unwrap().expose(), "sk-openai-0123456789");
+        assert_eq!(settings.endpoint.key_hint, "it was read from OPENAI_API_KEY (--api-key-env)");
+        // The configured rockapi, at its own URL, still has its own key for switching.
+        let rockapi = &settings.providers["rockapi"].endpoint;
+        assert_eq!(rockapi.api_key.as_ref().unwrap().expose(), "rk-rockapi-0123456789");
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_stay_out_of_the_label() {
+        let config = Config::defaults().unwrap();
+        let flag = Overrides {
+            base_url: Some("http://alice:s3cret@10.0.0.1:8080/v1".into()),
+            ..Overrides::default()
+        };
+        let settings = resolve(&config, &flag, env_of(&[])).unwrap();
+        assert_eq!(settings.endpoint.provider, "10.0.0.1:8080");
+        assert_eq!(settings.endpoint.shown_url(), "http://***@10.0.0.1:8080/v1");
     }
 
     #[test]

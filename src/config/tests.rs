@@ -130,7 +130,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `colors`, `max_retries`, `idle_timeout_secs`, `providers`, `models`, `favorites`"
+         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`"
     );
 }
 
@@ -291,6 +291,8 @@ fn retry_and_timeout_limits_are_configurable() {
     assert_eq!((defaults.max_retries, defaults.idle_timeout_secs), (3, 120));
     let config = parse("max_retries = 0\nidle_timeout_secs = 30\n").unwrap();
     assert_eq!((config.max_retries, config.idle_timeout_secs), (0, 30));
+    assert_eq!(defaults.api_key_cmd_timeout_secs, 30);
+    assert_eq!(parse("api_key_cmd_timeout_secs = 5\n").unwrap().api_key_cmd_timeout_secs, 5);
 }
 
 #[test]

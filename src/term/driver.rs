@@ -45,6 +45,8 @@ pub struct App<B: Backend> {
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
     requests: HashMap<RequestId, JoinHandle<()>>,
+    /// Model list fetches under way, by provider; stopped when the picker closes.
+    fetches: HashMap<String, JoinHandle<()>>,
     mouse_switch: MouseSwitch,
     last_draw: Option<Instant>,
     dirty: bool,
@@ -73,6 +75,7 @@ where
             tx,
             rx,
             requests: HashMap::new(),
+            fetches: HashMap::new(),
             mouse_switch,
             last_draw: None,
             dirty: true,
@@ -124,9 +127,7 @@ where
 
     /// Ends the app: everything still queued for the store is written first.
     pub fn finish(mut self) {
-        for (_, task) in self.requests.drain() {
-            task.abort();
-        }
+        self.stop_tasks();
         if let Some(writer) = self.writer.take() {
             writer.close();
         }
@@ -227,6 +228,9 @@ where
                 tracing::warn!(id, %error, "request failed");
                 self.requests.remove(id);
             }
+            Msg::ModelsListed { provider, .. } => {
+                self.fetches.remove(provider);
+            }
             _ => {}
         }
         for effect in update(&mut self.state, msg) {
@@ -288,13 +292,23 @@ where
             Effect::FetchModels { provider } => {
                 let client = self.client(&provider);
                 let tx = self.tx.clone();
-                tokio::spawn(async move {
+                let name = provider.clone();
+                let task = tokio::spawn(async move {
                     let result = match client {
                         Ok(client) => client.list_models().await,
                         Err(error) => Err(error),
                     };
                     let _ = tx.send(Msg::ModelsListed { provider, result });
                 });
+                if let Some(older) = self.fetches.insert(name, task) {
+                    older.abort();
+                }
+            }
+            Effect::StopModelFetches => {
+                // Dropping a fetch closes its connection and stops a key command it ran.
+                for (_, task) in self.fetches.drain() {
+                    task.abort();
+                }
             }
 
             Effect::LoadImage { path, paste } => {
@@ -317,13 +331,18 @@ where
                     let _ = self.tx.send(Msg::PagerFailed(why));
                 }
             }
-            Effect::Quit => {
-                for (_, task) in self.requests.drain() {
-                    task.abort();
-                }
-            }
+            Effect::Quit => self.stop_tasks(),
         }
         Ok(())
+    }
+
+    /// Aborts every request and fetch: their connections close, and a key command one of
+    /// them was waiting on is killed, so quitting waits on nothing.
+    fn stop_tasks(&mut self) {
+        let requests = self.requests.drain().map(|(_, task)| task);
+        for task in requests.chain(self.fetches.drain().map(|(_, task)| task)) {
+            task.abort();
+        }
     }
 
     /// The terminal came back blank from another program: forget what was drawn so the

@@ -7,13 +7,14 @@
 //! event, a CRLF or a UTF-8 character is exactly where the client's decoder sees a cut.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod tui;
 
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
@@ -38,6 +39,11 @@ pub enum Body {
     CloseDelimited(Vec<Vec<u8>>),
     /// These pieces spaced out in time, like a model writing, then silence.
     PacedThenHang(Vec<Vec<u8>>, std::time::Duration),
+    /// This piece again and again, for as long as the client reads: a body that never ends.
+    Endless(Vec<u8>),
+    /// These pieces, then silence until the client closes the connection, which
+    /// `TestServer::client_closed` then reports.
+    ChunksThenWatch(Vec<Vec<u8>>),
 }
 
 /// A request as the server saw it.
@@ -59,6 +65,14 @@ impl Recorded {
 pub struct TestServer {
     pub base_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Told when a `ChunksThenWatch` body was written, and when its client went away.
+    watch: Arc<Watch>,
+}
+
+#[derive(Default)]
+struct Watch {
+    written: Notify,
+    closed: Notify,
 }
 
 impl TestServer {
@@ -68,24 +82,41 @@ impl TestServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(replies.into_iter()));
         let recorded = requests.clone();
+        let watch = Arc::new(Watch::default());
+        let watching = watch.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 // Each piece leaves in its own segment, not held back by Nagle.
                 let _ = socket.set_nodelay(true);
-                tokio::spawn(serve(socket, script.clone(), recorded.clone()));
+                tokio::spawn(serve(socket, script.clone(), recorded.clone(), watching.clone()));
             }
         });
-        TestServer { base_url, requests }
+        TestServer { base_url, requests, watch }
     }
 
     pub async fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().await.clone()
     }
+
+    /// Waits until a `ChunksThenWatch` body's pieces were written.
+    pub async fn body_written(&self) {
+        self.watch.written.notified().await;
+    }
+
+    /// Waits until the client closed the connection of a `ChunksThenWatch` body.
+    pub async fn client_closed(&self) {
+        self.watch.closed.notified().await;
+    }
 }
 
 type Script = Arc<Mutex<std::vec::IntoIter<Reply>>>;
 
-async fn serve(mut socket: TcpStream, script: Script, recorded: Arc<Mutex<Vec<Recorded>>>) {
+async fn serve(
+    mut socket: TcpStream,
+    script: Script,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+    watch: Arc<Watch>,
+) {
     while let Some(request) = read_request(&mut socket).await {
         recorded.lock().await.push(request);
         let reply = script.lock().await.next().unwrap_or_else(|| Reply {
@@ -93,7 +124,7 @@ async fn serve(mut socket: TcpStream, script: Script, recorded: Arc<Mutex<Vec<Re
             headers: vec![],
             body: Body::Whole(b"no more scripted replies".to_vec()),
         });
-        if !write_reply(&mut socket, reply).await {
+        if !write_reply(&mut socket, reply, &watch).await {
             return;
         }
     }
@@ -142,7 +173,7 @@ async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
 }
 
 /// Writes one reply; false when the connection must end.
-async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
+async fn write_reply(socket: &mut TcpStream, reply: Reply, watch: &Watch) -> bool {
     let mut head = format!("HTTP/1.1 {} Scripted\r\n", reply.status);
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -168,6 +199,16 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
         Body::ChunksThenHang(pieces) => (pieces, End::Hang),
         Body::ChunksThenDrop(pieces) => (pieces, End::Drop),
         Body::PacedThenHang(pieces, gap) => (pieces, End::PacedHang(gap)),
+        Body::ChunksThenWatch(pieces) => (pieces, End::Watch),
+        Body::Endless(piece) => {
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            let framed = [format!("{:x}\r\n", piece.len()).as_bytes(), &piece, b"\r\n"].concat();
+            let mut out = socket.write_all(head.as_bytes()).await;
+            while out.is_ok() {
+                out = socket.write_all(&framed).await;
+            }
+            return false;
+        }
     };
     head.push_str("Transfer-Encoding: chunked\r\n\r\n");
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -192,6 +233,14 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
             std::future::pending::<()>().await;
             false
         }
+        End::Watch => {
+            watch.written.notify_one();
+            // Nothing more is sent; a read ends only when the client closes or resets.
+            let mut rest = [0u8; 256];
+            while matches!(socket.read(&mut rest).await, Ok(n) if n > 0) {}
+            watch.closed.notify_one();
+            false
+        }
     }
 }
 
@@ -202,6 +251,8 @@ enum End {
     Drop,
     /// A pause between pieces (the pace of a model writing), then silence.
     PacedHang(std::time::Duration),
+    /// Silence, watching for the client to close.
+    Watch,
 }
 
 /// SSE bytes shaped like llama.cpp's: a role chunk with null content, one chunk per delta,

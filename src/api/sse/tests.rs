@@ -253,3 +253,23 @@ fn megabyte_fed_byte_by_byte_stays_linear() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data.len(), 1024 * 1024 - 6);
 }
+
+#[test]
+fn an_event_of_many_short_lines_is_capped_like_a_line() {
+    // Each line fits; together, without the blank line, they would grow one event forever.
+    let mut decoder = SseDecoder::with_max_line(16);
+    assert_eq!(decoder.push(b"data: a\n\ndata: 12345\ndata: 12345\n").unwrap(), [data("a")]);
+    assert_eq!(decoder.push(b"data: 12345\n"), Err(SseError::EventTooLong { limit: 16 }));
+    assert_eq!(decoder.push(b"\n"), Err(SseError::EventTooLong { limit: 16 }));
+    assert_eq!(decoder.finish(), Err(SseError::EventTooLong { limit: 16 }));
+    assert_eq!(decoder.push(b"data: ok\n\n").unwrap(), [data("ok")]);
+    let message = SseError::EventTooLong { limit: 16 }.to_string();
+    assert_eq!(message, "the server sent an event longer than 16 bytes");
+}
+
+#[test]
+fn an_event_exactly_at_the_limit_is_accepted() {
+    // Each line's value and its newline count: 5 + 5 of 10.
+    let mut decoder = SseDecoder::with_max_line(10);
+    assert_eq!(decoder.push(b"data:1234\ndata:5678\n\n").unwrap(), [data("1234\n5678")]);
+}

@@ -14,6 +14,7 @@ use syntect::highlighting::{FontStyle, HighlightIterator, HighlightState, Highli
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 
 use super::text::clean;
+use crate::sanitize::reveal_invisible;
 use crate::ui::theme::{Syntax, Theme};
 use crate::ui::wrap::wrap_hard;
 
@@ -101,7 +102,7 @@ pub fn line(
         None => {
             // A failure leaves the rest of the block plain rather than half-coloured.
             *state = None;
-            vec![(clean(source).into_owned(), Style::new())]
+            vec![(reveal_invisible(&clean(source)).into_owned(), Style::new())]
         }
     };
     for row in wrap_hard(&pieces, width) {
@@ -120,7 +121,8 @@ fn highlight_line(state: &mut Highlight, source: &str) -> Option<Vec<(String, St
     let pieces =
         HighlightIterator::new(&mut state.highlight, &ops, &with_newline, state.highlighter)
             .map(|(style, text)| {
-                (clean(text.trim_end_matches('\n')).into_owned(), convert(style, state.truecolor))
+                let text = clean(text.trim_end_matches('\n'));
+                (reveal_invisible(&text).into_owned(), convert(style, state.truecolor))
             })
             .filter(|(text, _)| !text.is_empty())
             .collect();
