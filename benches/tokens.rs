@@ -1,5 +1,6 @@
 //! Token counting speed: 1 MB of mixed text, and the cost of one keystroke (the meter is
-//! recounted) with a 100,000-token history, which must stay well under 1 ms.
+//! recounted) with a 100,000-token history, which must stay well under 1 ms, and in a 1 KB
+//! and a 20 MB draft, which must cost the same: the draft is never recounted whole on a key.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -55,5 +56,24 @@ fn keystroke(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, counting, keystroke);
+/// A keystroke at the end of a draft of `bytes` (lines of mixed text) with a short history.
+fn keystroke_in_draft(c: &mut Criterion, name: &str, bytes: usize) {
+    let target = Target { provider: "bench".into(), model: "gpt-4o".into() };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    update(&mut state, Msg::Resize(120, 40));
+    update(&mut state, Msg::Paste(MIXED.repeat(bytes.div_ceil(MIXED.len()))));
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Char('x'))));
+            update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Backspace)));
+        })
+    });
+}
+
+fn keystroke_by_draft_size(c: &mut Criterion) {
+    keystroke_in_draft(c, "tokens/keystroke_in_1KB_draft", 1_000);
+    keystroke_in_draft(c, "tokens/keystroke_in_20MB_draft", 20_000_000);
+}
+
+criterion_group!(benches, counting, keystroke, keystroke_by_draft_size);
 criterion_main!(benches);
