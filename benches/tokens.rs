@@ -27,6 +27,7 @@ fn counting(c: &mut Criterion) {
 fn keystroke(c: &mut Criterion) {
     let target = Target { provider: "bench".into(), model: "gpt-4o".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
     update(&mut state, Msg::Resize(120, 40));
     let at = Instant::now();
     // 250 turns of about 400 tokens: 100,000 tokens of history.
@@ -60,6 +61,7 @@ fn keystroke(c: &mut Criterion) {
 fn keystroke_in_draft(c: &mut Criterion, name: &str, bytes: usize) {
     let target = Target { provider: "bench".into(), model: "gpt-4o".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
     update(&mut state, Msg::Resize(120, 40));
     update(&mut state, Msg::Paste(MIXED.repeat(bytes.div_ceil(MIXED.len()))));
     c.bench_function(name, |b| {

@@ -357,6 +357,20 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
+            Effect::LoadTokenizer(encoding) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    encoding.load();
+                    let _ = tx.send(Msg::TokenizerReady(encoding));
+                });
+            }
+            Effect::CountDraft { text, counter } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let tokens = crate::app::meter::draft_tokens(counter, &text);
+                    let _ = tx.send(Msg::DraftCounted { counter, tokens });
+                });
+            }
             Effect::Copy { text } => self.host.copy(&text),
             Effect::Compose { draft } => self.hand_over(Program::Editor, &draft)?,
             Effect::Page { text } => self.hand_over(Program::Pager, &text)?,
