@@ -21,7 +21,7 @@ use crate::tokens::{Counter, Encoding};
 
 /// Drafts up to this many bytes are counted on the key: well under a millisecond with any
 /// tokenizer. Longer ones are counted in the background.
-pub const INLINE_DRAFT: usize = 16 * 1024;
+pub const INLINE_DRAFT: usize = 4 * 1024;
 
 /// What the meter remembers between keys: which tokenizers it may use, and the counts that
 /// did not change.
