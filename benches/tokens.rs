@@ -1,5 +1,7 @@
 //! Token counting speed: 1 MB of mixed text, and the cost of one keystroke (the meter is
-//! recounted) with a 100,000-token history, which must stay well under 1 ms.
+//! recounted) with a 100,000-token history, which must stay well under 1 ms, and in a 1 KB
+//! and a 20 MB draft, whose meter share must cost the same: the draft is never recounted
+//! whole on a key (a long one is counted in the background).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -8,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent};
 use rockchat::api::StreamEvent;
 use rockchat::app::state::Target;
-use rockchat::app::{ApiEvent, Msg, State, update};
+use rockchat::app::{ApiEvent, Msg, State, meter, update};
 use rockchat::tokens::Counter;
 
 const MIXED: &str = "Rust's ownership model: `let x = vec![1, 2, 3];` — borrowed, never lost. \
@@ -26,6 +28,7 @@ fn counting(c: &mut Criterion) {
 fn keystroke(c: &mut Criterion) {
     let target = Target { provider: "bench".into(), model: "gpt-4o".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
     update(&mut state, Msg::Resize(120, 40));
     let at = Instant::now();
     // 250 turns of about 400 tokens: 100,000 tokens of history.
@@ -55,5 +58,29 @@ fn keystroke(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, counting, keystroke);
+/// A keystroke at the end of a draft of `bytes` (lines of mixed text) with a short history.
+fn keystroke_in_draft(c: &mut Criterion, name: &str, bytes: usize) {
+    let target = Target { provider: "bench".into(), model: "gpt-4o".into() };
+    let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
+    update(&mut state, Msg::Resize(120, 40));
+    update(&mut state, Msg::Paste(MIXED.repeat(bytes.div_ceil(MIXED.len()))));
+    c.bench_function(&format!("{name}/whole_key"), |b| {
+        b.iter(|| {
+            update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Char('x'))));
+            update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Backspace)));
+        })
+    });
+    // The meter's share alone (the rest of a key is the text area's own editing).
+    c.bench_function(&format!("{name}/meter"), |b| {
+        b.iter(|| black_box(meter::refresh_meter(&mut state)))
+    });
+}
+
+fn keystroke_by_draft_size(c: &mut Criterion) {
+    keystroke_in_draft(c, "tokens/keystroke_in_1KB_draft", 1_000);
+    keystroke_in_draft(c, "tokens/keystroke_in_20MB_draft", 20_000_000);
+}
+
+criterion_group!(benches, counting, keystroke, keystroke_by_draft_size);
 criterion_main!(benches);

@@ -19,6 +19,7 @@ const HEIGHT: u16 = 18;
 fn new_state() -> State {
     let target = Target { provider: "rockapi".into(), model: "gpt-4o-mini".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
     update(&mut state, Msg::Resize(WIDTH, HEIGHT));
     state
 }
@@ -243,6 +244,7 @@ fn conversation_list_shows_titles_ages_and_highlighted_matches() {
 fn messages_outside_the_context_window_are_dimmed_and_marked_not_sent() {
     let target = Target { provider: "openai".into(), model: "gpt-4".into() };
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
+    state.counting.load_on_first_use();
     update(&mut state, Msg::Resize(WIDTH, HEIGHT));
     let now = Instant::now();
     for turn in 0..3 {

@@ -1,6 +1,7 @@
 //! The driver's side of select mode and the prompt editor: what reaches the terminal when a
 //! message is copied, and the draft's round trip through a real `$EDITOR` program (a shell
-//! script), with the screen handed over and taken back around it.
+//! script), with the screen handed over and taken back around it; and that a reply streams
+//! on and finishes while `$EDITOR` or `$PAGER` has the terminal.
 
 mod support;
 
@@ -14,10 +15,11 @@ use ratatui::backend::TestBackend;
 use rockchat::api::{ApiClient, Endpoint};
 use rockchat::app::state::Target;
 use rockchat::app::{Msg, State};
+use rockchat::chat::Status;
 use rockchat::term::driver::App;
 use rockchat::term::host::{Handover, Host};
 use rockchat::term::programs::Programs;
-use support::{TestServer, sse_chunks, sse_reply};
+use support::{Body, TestServer, event_stream, sse_chunks, sse_reply};
 
 /// What the app did to the terminal, in order.
 #[derive(Default, Clone)]
@@ -34,6 +36,17 @@ impl Record {
 }
 
 fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
+    let programs = Programs { editor: editor.to_owned(), pager: "true".into() };
+    app_with(base_url, programs, Duration::from_secs(30), record)
+}
+
+/// The app with these programs and this idle timeout for the server's replies.
+fn app_with(
+    base_url: &str,
+    programs: Programs,
+    idle: Duration,
+    record: &Record,
+) -> App<TestBackend> {
     let endpoint = Endpoint {
         provider: "local".into(),
         base_url: base_url.to_owned(),
@@ -45,8 +58,8 @@ fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
     let target = Target { provider: "local".into(), model: "tiny-llama".into() };
     let state = State::new(target, String::new(), false);
     let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
-    let mut app =
-        App::new(state, terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
+    let client = ApiClient::new(endpoint).unwrap().with_idle_timeout(idle);
+    let mut app = App::new(state, terminal, client, Box::new(|_| Ok(())));
     let (screens, writes) = (record.clone(), record.clone());
     app.set_host(Host {
         screen: Box::new(move |screen| {
@@ -58,7 +71,7 @@ fn app(base_url: &str, editor: &str, record: &Record) -> App<TestBackend> {
             Ok(())
         }),
         clipboard: None,
-        programs: Programs { editor: editor.to_owned(), pager: "true".into() },
+        programs,
         stop: Box::new(|| Ok(())),
     });
     app
@@ -126,4 +139,100 @@ async fn an_editor_that_fails_keeps_the_draft_and_says_why() {
     let notice = app.state().notice.clone().unwrap();
     assert!(notice.contains("exited") && notice.contains("draft is unchanged"), "{notice}");
     assert_eq!(record.taken().len(), 2, "the screen came back after the failure");
+}
+
+/// A reply of `words` streamed one event at a time, `gap` apart, like a model writing.
+fn paced(words: &[String], gap: Duration) -> support::Reply {
+    let deltas: Vec<&str> = words.iter().map(String::as_str).collect();
+    let bytes = sse_reply(&deltas, "stop", None);
+    let text = String::from_utf8(bytes).unwrap();
+    let events = text.split_inclusive("\n\n").map(|event| event.as_bytes().to_vec()).collect();
+    event_stream(Body::PacedThenHang(events, gap))
+}
+
+/// A program (editor or pager) that stays open until the test writes to its gate (a FIFO),
+/// then writes `text` into the file it was given and exits with `code`. It gives up after
+/// 10 s, so a driver that blocks on it fails the test rather than hanging it.
+fn gated_program(dir: &std::path::Path, text: &str, code: u8) -> (String, std::path::PathBuf) {
+    let gate = dir.join("gate");
+    let made = std::process::Command::new("mkfifo").arg(&gate).status().unwrap();
+    assert!(made.success());
+    let script = dir.join("program.sh");
+    let body = format!(
+        "#!/bin/sh\ntimeout 10 cat '{}' > /dev/null\nprintf '{text}' > \"$1\"\nexit {code}\n",
+        gate.display()
+    );
+    std::fs::write(&script, body).unwrap();
+    (format!("sh {}", script.display()), gate)
+}
+
+/// 30 words 20 ms apart take twice the 300 ms idle timeout: a driver that stopped reading
+/// the stream while a program had the terminal would time out (or hang) instead.
+fn slow_reply() -> (Vec<String>, support::Reply) {
+    let words: Vec<String> = (0..30).map(|n| format!("word{n} ")).collect();
+    let reply = paced(&words, Duration::from_millis(20));
+    (words, reply)
+}
+
+const IDLE: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn a_reply_keeps_streaming_and_finishes_while_the_editor_is_open() {
+    let (words, reply) = slow_reply();
+    let server = TestServer::start(vec![reply]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (editor, gate) = gated_program(dir.path(), "written in the editor\n", 0);
+    let record = Record::default();
+    let programs = Programs { editor, pager: "true".into() };
+    let mut app = app_with(&server.base_url, programs, IDLE, &record);
+    app.dispatch(Msg::Paste("tell me".into())).unwrap();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    app.dispatch(Msg::Paste("my next question".into())).unwrap();
+    press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    assert_eq!(record.taken(), ["Release"]);
+
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    let reply = &app.state().conversation.messages()[1];
+    assert_eq!((&reply.status, &reply.content), (&Status::Complete, &words.concat()));
+    assert!(record.taken().is_empty(), "the editor still has the terminal");
+    assert_eq!(app.state().input.lines(), ["my next question"]);
+
+    std::fs::write(&gate, "close").unwrap();
+    until(&mut app, |s| s.input.lines() != ["my next question"]).await;
+    assert_eq!(app.state().input.lines(), ["written in the editor"]);
+    assert_eq!(record.taken(), [format!("{:?}", Handover::Reclaim { mouse: false })]);
+    let shown = app.terminal().backend().to_string();
+    assert!(shown.contains("word28 word29"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_reply_keeps_streaming_and_finishes_while_the_pager_shows_a_message() {
+    let first = sse_chunks(&sse_reply(&["the first answer"], "stop", None), 9);
+    let (words, reply) = slow_reply();
+    let server = TestServer::start(vec![first, reply]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (pager, gate) = gated_program(dir.path(), "", 3);
+    let record = Record::default();
+    let programs = Programs { editor: "true".into(), pager };
+    let mut app = app_with(&server.base_url, programs, IDLE, &record);
+    app.dispatch(Msg::Paste("first".into())).unwrap();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    until(&mut app, |s| !s.stream.is_busy() && s.conversation.messages().len() == 2).await;
+    app.dispatch(Msg::Paste("second".into())).unwrap();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::NONE);
+    assert_eq!(record.taken(), ["Release"]);
+
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    let reply = &app.state().conversation.messages()[3];
+    assert_eq!((&reply.status, &reply.content), (&Status::Complete, &words.concat()));
+    assert!(record.taken().is_empty(), "the pager still has the terminal");
+
+    // This pager fails on the way out, so its return shows.
+    std::fs::write(&gate, "close").unwrap();
+    until(&mut app, |s| s.notice.is_some()).await;
+    let notice = app.state().notice.clone().unwrap();
+    assert!(notice.contains("exited with exit status: 3"), "{notice}");
+    assert_eq!(record.taken(), [format!("{:?}", Handover::Reclaim { mouse: false })]);
 }

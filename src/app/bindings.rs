@@ -431,7 +431,8 @@ pub const BINDINGS: &[Binding] = &[
         readme: row(
             "Ctrl+E",
             "write the message in `$EDITOR` (then `$VISUAL`, else `vi`); saving and quitting \
-             puts the text in the input, a failing editor leaves the draft as it was",
+             puts the text in the input, a failing editor leaves the draft as it was; a reply \
+             keeps streaming meanwhile",
         ),
         hint: None,
     },

@@ -2,11 +2,104 @@
 //! reserve for the current target (config, what a server taught, the server's model list,
 //! the built-in table, and the conversation's `max_tokens`), and the meter recounted as
 //! the user types. Pure, called from `update`.
+//!
+//! Its promise is that a keystroke costs the same whatever the draft's and the history's
+//! size, and never loads a tokenizer:
+//! - An exact tokenizer is loaded by the driver off the UI thread (asked for with
+//!   `Effect::LoadTokenizer` as soon as the target is a model that has one); until it is
+//!   ready every count is the estimate, and the meter says "≈".
+//! - The history's cost is summed once per change of the conversation, not per key.
+//! - A draft up to `INLINE_DRAFT` bytes is counted on the key; a longer one is counted by
+//!   the driver in the background (`Effect::CountDraft`, one at a time, the newest text
+//!   when it is done), and meanwhile the meter shows its last count with "≈".
 
+use super::msg::Effect;
 use super::state::State;
 use crate::chat::Role;
 use crate::chat::context::{Meter, costs, limits};
-use crate::tokens::Counter;
+use crate::tokens::{Counter, Encoding};
+
+/// Drafts up to this many bytes are counted on the key: well under a millisecond with any
+/// tokenizer. Longer ones are counted in the background.
+pub const INLINE_DRAFT: usize = 4 * 1024;
+
+/// What the meter remembers between keys: which tokenizers it may use, and the counts that
+/// did not change.
+#[derive(Debug, Clone, Default)]
+pub struct Counting {
+    /// Tokenizers the driver has loaded.
+    ready: Vec<Encoding>,
+    /// Tokenizers asked for (loaded or loading): each is asked for once.
+    asked: Vec<Encoding>,
+    /// The history's cost for one state of the conversation.
+    history: Option<History>,
+    /// The last count of a long draft, and whether one is being made.
+    draft: Draft,
+}
+
+#[derive(Debug, Clone)]
+struct History {
+    /// The conversation (its key) and its generation when counted, with the counter used.
+    conversation: u64,
+    generation: u64,
+    counter: Counter,
+    system_text: String,
+    /// The system message's cost, what is sent of the rest, and how many are not sent.
+    system: usize,
+    sent: usize,
+    not_sent: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Draft {
+    /// The last background count: by which counter, and its tokens.
+    counted: Option<(Counter, usize)>,
+    /// That count is of the draft as it is now.
+    current: bool,
+    /// A background count is running.
+    in_flight: bool,
+    /// The draft may have changed since the running count took its copy.
+    changed_since_copy: bool,
+}
+
+impl Counting {
+    /// The counter for `model`: exact once its tokenizer is loaded, the estimate until then
+    /// (and for models without one).
+    pub fn counter(&self, model: &str) -> Counter {
+        let encoding = Encoding::for_model(model);
+        if self.ready.contains(&encoding) { Counter::exact(encoding) } else { Counter::estimate() }
+    }
+
+    /// The driver loaded `encoding`: counts with it are exact from now on.
+    pub fn loaded(&mut self, encoding: Encoding) {
+        if !self.ready.contains(&encoding) {
+            self.ready.push(encoding);
+        }
+        if !self.asked.contains(&encoding) {
+            self.asked.push(encoding);
+        }
+    }
+
+    /// Counts are exact from the start, each tokenizer loading on its first count, with no
+    /// driver to load it in the background: for tests and benchmarks of the pure app.
+    pub fn load_on_first_use(&mut self) {
+        self.loaded(Encoding::O200k);
+        self.loaded(Encoding::Cl100k);
+    }
+}
+
+/// Asks for the target model's tokenizer, once, when it has one that is not loaded: called
+/// after every message, so it follows the target wherever it changes (start, picker,
+/// reopening a conversation).
+pub fn load_tokenizer(state: &mut State) -> Option<Effect> {
+    let encoding = Encoding::for_model(&state.target.model);
+    let counting = &mut state.counting;
+    if !encoding.is_exact() || counting.asked.contains(&encoding) {
+        return None;
+    }
+    counting.asked.push(encoding);
+    Some(Effect::LoadTokenizer(encoding))
+}
 
 /// The window and reply reserve for `model` on the current provider, from the most
 /// specific source: config (or what a server's overflow error taught), then the server's
@@ -20,26 +113,100 @@ pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
     Some((window, asked.map_or(reserve, |asked| asked.min(window))))
 }
 
-/// The meter as the user types: the history as it stands plus the draft.
-pub fn refresh_meter(state: &mut State) {
+/// The meter as the user types: the history as it stands plus the draft, which may have
+/// changed. Returns the background count of a long draft when one should start.
+pub fn refresh_meter(state: &mut State) -> Option<Effect> {
+    recount(state, true)
+}
+
+/// What sending `draft` as the next prompt adds (nothing while it is blank). The driver's
+/// background count uses it too.
+pub fn draft_tokens(counter: Counter, draft: &str) -> usize {
+    if draft.trim().is_empty() { 0 } else { counter.message(Role::User.as_str(), draft) }
+}
+
+/// A background count of the draft came back: kept, and another started if the draft
+/// changed meanwhile (of the newest text; the ones typed in between are never counted).
+pub fn draft_counted(state: &mut State, counter: Counter, tokens: usize) -> Option<Effect> {
+    let draft = &mut state.counting.draft;
+    draft.in_flight = false;
+    draft.counted = Some((counter, tokens));
+    draft.current = !std::mem::take(&mut draft.changed_since_copy);
+    recount(state, false)
+}
+
+fn recount(state: &mut State, draft_changed: bool) -> Option<Effect> {
     let model = state.target.model.clone();
-    let counter = Counter::for_model(&model);
-    let (system, candidates) = costs(&mut state.conversation, counter);
-    let draft = state.input.lines().join("\n");
-    let draft_cost =
-        if draft.trim().is_empty() { 0 } else { counter.message(Role::User.as_str(), &draft) };
-    let history: usize = candidates
-        .iter()
-        .filter(|(index, ..)| !state.conversation.messages()[*index].not_sent)
-        .map(|c| c.1)
-        .sum();
-    let not_sent = state.conversation.messages().iter().filter(|m| m.not_sent).count();
+    let counter = state.counting.counter(&model);
+    let history = history(state, counter);
+    let (draft, draft_exact, effect) = draft_cost(state, counter, draft_changed);
     state.meter = Some(Meter {
-        tokens: system + crate::tokens::REPLY_PRIMING + history + draft_cost,
+        tokens: history.system + crate::tokens::REPLY_PRIMING + history.sent + draft,
         window: limits_for(state, &model).map(|l| l.0),
-        not_sent,
-        exact: counter.is_exact(),
+        not_sent: history.not_sent,
+        exact: counter.is_exact() && draft_exact,
     });
+    effect
+}
+
+/// The history's cost, summed again only when the conversation (or the counter) changed.
+fn history(state: &mut State, counter: Counter) -> History {
+    let conversation = &state.conversation;
+    if let Some(known) = &state.counting.history
+        && known.conversation == conversation.key
+        && known.generation == conversation.generation()
+        && known.counter == counter
+        && known.system_text == conversation.system
+    {
+        return known.clone();
+    }
+    let (system, candidates) = costs(&mut state.conversation, counter);
+    let messages = state.conversation.messages();
+    let sent = candidates.iter().filter(|(index, ..)| !messages[*index].not_sent).map(|c| c.1);
+    let history = History {
+        conversation: state.conversation.key,
+        generation: state.conversation.generation(),
+        counter,
+        system_text: state.conversation.system.clone(),
+        system,
+        sent: sent.sum(),
+        not_sent: messages.iter().filter(|m| m.not_sent).count(),
+    };
+    state.counting.history = Some(history.clone());
+    history
+}
+
+/// The draft's cost, whether it is exact, and the background count to start if one is due.
+fn draft_cost(state: &mut State, counter: Counter, changed: bool) -> (usize, bool, Option<Effect>) {
+    let lines = state.input.lines();
+    // Only as far as the inline limit: the length of a long draft is never walked whole.
+    let mut bytes = 0;
+    for line in lines {
+        bytes += line.len() + 1;
+        if bytes > INLINE_DRAFT {
+            break;
+        }
+    }
+    let draft = &mut state.counting.draft;
+    if changed {
+        draft.current = false;
+        draft.changed_since_copy |= draft.in_flight;
+    }
+    if bytes <= INLINE_DRAFT {
+        return (draft_tokens(counter, &lines.join("\n")), true, None);
+    }
+    match draft.counted {
+        Some((by, tokens)) if draft.current && by == counter => (tokens, true, None),
+        counted => {
+            let last = counted.map_or(0, |(_, tokens)| tokens);
+            if draft.in_flight {
+                return (last, false, None);
+            }
+            draft.in_flight = true;
+            let text = lines.join("\n");
+            (last, false, Some(Effect::CountDraft { text, counter }))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -56,5 +223,88 @@ mod reply_reserve {
         assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 1_000)));
         state.conversation.params.max_tokens = Some(100_000);
         assert_eq!(limits_for(&state, "gpt-4"), Some((8_192, 8_192)), "never more than the window");
+    }
+}
+
+#[cfg(test)]
+mod counting {
+    use crossterm::event::{KeyCode, KeyEvent};
+
+    use super::*;
+    use crate::app::msg::Msg;
+    use crate::app::state::Target;
+    use crate::app::update::update;
+
+    fn state(model: &str) -> State {
+        let target = Target { provider: "openai".into(), model: model.into() };
+        State::new(target, "Be brief.".into(), false)
+    }
+
+    fn key(state: &mut State, c: char) -> Vec<Effect> {
+        update(state, Msg::Key(KeyEvent::from(KeyCode::Char(c))))
+    }
+
+    fn meter(state: &State) -> Meter {
+        state.meter.expect("a meter")
+    }
+
+    #[test]
+    fn an_openai_model_asks_for_its_tokenizer_once_and_estimates_until_it_is_ready() {
+        let mut state = state("gpt-4o");
+        assert_eq!(
+            update(&mut state, Msg::Resize(80, 24)),
+            [Effect::LoadTokenizer(Encoding::O200k)]
+        );
+        for c in "hello world".chars() {
+            assert!(key(&mut state, c).is_empty(), "asked once, and typing never loads it");
+        }
+        assert!(!meter(&state).exact, "shown with ≈ while it loads");
+        update(&mut state, Msg::TokenizerReady(Encoding::O200k));
+        let exact = Counter::exact(Encoding::O200k);
+        let expected =
+            exact.message("system", "Be brief.") + 3 + exact.message("user", "hello world");
+        assert_eq!((meter(&state).tokens, meter(&state).exact), (expected, true));
+    }
+
+    #[test]
+    fn switching_to_an_openai_model_asks_for_its_tokenizer_and_a_local_one_asks_for_none() {
+        let mut state = state("llama3.2");
+        assert!(update(&mut state, Msg::Resize(80, 24)).is_empty());
+        assert!(key(&mut state, 'a').is_empty());
+        assert!(!meter(&state).exact);
+        state.target.model = "gpt-4".into();
+        assert_eq!(key(&mut state, 'b'), [Effect::LoadTokenizer(Encoding::Cl100k)]);
+    }
+
+    #[test]
+    fn a_long_draft_is_counted_in_the_background_one_count_at_a_time_the_newest_text_last() {
+        let mut state = state("llama3.2");
+        let long = "word ".repeat(INLINE_DRAFT / 4);
+        let effects = update(&mut state, Msg::Paste(long.clone()));
+        let counter = Counter::estimate();
+        assert_eq!(effects, [Effect::CountDraft { text: long.clone(), counter }]);
+        let history = meter(&state).tokens;
+        // Keys while it counts start nothing more and cost no count of the draft.
+        assert!(key(&mut state, 'x').is_empty() && key(&mut state, 'y').is_empty());
+        assert_eq!(meter(&state).tokens, history, "no count of the draft yet");
+
+        // The count of the older text comes back: shown as an estimate, the newest counted.
+        let effects = update(&mut state, Msg::DraftCounted { counter, tokens: 1_000 });
+        assert_eq!(meter(&state).tokens, history + 1_000);
+        assert!(!meter(&state).exact);
+        let newest = format!("{long}xy");
+        assert_eq!(effects, [Effect::CountDraft { text: newest.clone(), counter }]);
+        let tokens = draft_tokens(counter, &newest);
+        assert!(update(&mut state, Msg::DraftCounted { counter, tokens }).is_empty());
+        assert_eq!(meter(&state).tokens, history + tokens);
+    }
+
+    #[test]
+    fn a_short_draft_is_counted_on_the_key() {
+        let mut state = state("llama3.2");
+        assert!(key(&mut state, 'x').is_empty());
+        let with_draft = meter(&state).tokens;
+        update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Backspace)));
+        assert_eq!(meter(&state).tokens, with_draft - draft_tokens(Counter::estimate(), "x"));
     }
 }

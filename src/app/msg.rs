@@ -15,6 +15,7 @@ use crate::chat::RequestMessage;
 use crate::chat::attachment::Attachment;
 use crate::chat::params::RequestParams;
 use crate::store::writer::{StoreCmd, StoreEvent};
+use crate::tokens::{Counter, Encoding};
 
 /// Identifies one request; events carrying an older id are ignored.
 pub type RequestId = u64;
@@ -52,6 +53,10 @@ pub enum Msg {
     ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
     Attached(Result<Attachment, (String, String)>),
+    /// This tokenizer finished loading in the background: counts with it are exact now.
+    TokenizerReady(Encoding),
+    /// A background count of the draft, as asked with `Effect::CountDraft`.
+    DraftCounted { counter: Counter, tokens: usize },
 }
 
 /// The life of one request, as the driver reports it.
@@ -103,4 +108,9 @@ pub enum Effect {
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
     /// into the input as the text it also was.
     LoadImage { path: std::path::PathBuf, paste: String },
+    /// Load this tokenizer off the UI thread and answer `Msg::TokenizerReady`.
+    LoadTokenizer(Encoding),
+    /// Count `text` (a long draft) as the next prompt off the UI thread and answer
+    /// `Msg::DraftCounted`.
+    CountDraft { text: String, counter: Counter },
 }

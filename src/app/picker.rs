@@ -243,6 +243,7 @@ mod tests {
     /// needed); `paid` configured but without a key, so not offered.
     pub(crate) fn state() -> State {
         let mut state = State::new(target("p", "gpt-4o-mini"), String::new(), false);
+        state.counting.load_on_first_use();
         let p = state.catalog.provider_mut("p");
         p.default_model = "gpt-4o-mini".into();
         p.configured = vec!["gpt-4.1".into()];

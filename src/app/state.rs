@@ -150,6 +150,8 @@ pub struct State {
     pub now: Option<Instant>,
     /// What the next request would cost against the model's window.
     pub meter: Option<crate::chat::context::Meter>,
+    /// The tokenizers the meter may use and the counts it keeps between keys.
+    pub counting: super::meter::Counting,
     /// The models on offer, for the picker.
     pub catalog: super::picker::Catalog,
     /// Known windows by model (config, or learned from an overflow error): window and
@@ -182,6 +184,7 @@ impl State {
             retry: RetryPolicy::default(),
             now: None,
             meter: None,
+            counting: super::meter::Counting::default(),
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
             favorites: Vec::new(),

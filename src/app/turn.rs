@@ -83,7 +83,8 @@ pub fn send_prompt_under(
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
     let limits = meter::limits_for(state, &state.target.model);
-    let (outcome, meter) = context::prepare(&mut state.conversation, &state.target.model, limits);
+    let counter = state.counting.counter(&state.target.model);
+    let (outcome, meter) = context::prepare_with(&mut state.conversation, counter, limits);
     state.meter = Some(meter);
     let messages = match outcome {
         context::Outcome::Send(messages) => messages,
@@ -197,7 +198,8 @@ fn shrink_and_retry(
     let model = state.target.model.clone();
     let limits = meter::limits_for(state, &model);
     // What we counted for the request that failed (nothing changed since it was planned).
-    let ours = context::prepare(&mut state.conversation, &model, limits).1.tokens;
+    let counter = state.counting.counter(&model);
+    let ours = context::prepare_with(&mut state.conversation, counter, limits).1.tokens;
     // The server's tokenizer may count more than ours (an estimate, or another model's
     // vocabulary): then its window holds proportionally fewer of our tokens.
     let (window, note) = match requested {

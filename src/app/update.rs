@@ -31,12 +31,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             | Msg::Paste(_)
             | Msg::Stored(StoreEvent::Loaded(_))
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
+            | Msg::TokenizerReady(_)
     );
     let recount = recount && !select::only_looks(state, &msg);
-    let effects = dispatch(state, msg);
+    let mut effects = dispatch(state, msg);
     if recount {
-        meter::refresh_meter(state);
+        effects.extend(meter::refresh_meter(state));
     }
+    effects.extend(meter::load_tokenizer(state));
     effects
 }
 
@@ -114,6 +116,13 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.conversation.stored_id = Some(id);
             }
             Vec::new()
+        }
+        Msg::TokenizerReady(encoding) => {
+            state.counting.loaded(encoding);
+            Vec::new()
+        }
+        Msg::DraftCounted { counter, tokens } => {
+            meter::draft_counted(state, counter, tokens).into_iter().collect()
         }
         Msg::Shutdown => quit(state),
         Msg::RetryDue { id } => turn::retry_due(state, id),

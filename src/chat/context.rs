@@ -51,7 +51,15 @@ pub fn prepare(
     model: &str,
     limits: Option<(usize, usize)>,
 ) -> (Outcome, Meter) {
-    let counter = Counter::for_model(model);
+    prepare_with(conversation, Counter::for_model(model), limits)
+}
+
+/// `prepare`, counting with `counter` (the TUI's estimate while a tokenizer loads).
+pub fn prepare_with(
+    conversation: &mut Conversation,
+    counter: Counter,
+    limits: Option<(usize, usize)>,
+) -> (Outcome, Meter) {
     let (system, candidates) = costs(conversation, counter);
     let budget = limits.map(|(window, reserve)| Budget { window, reserve });
     let keep = match budget.map(|b| {

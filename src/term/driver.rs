@@ -1,6 +1,8 @@
 //! The driver: the one event loop. It owns the terminal, the channel from background tasks
 //! and the running requests; it feeds every input to `update`, carries out the effects, and
-//! draws at most once per frame interval, only after something changed. It holds one HTTP
+//! draws at most once per frame interval, only after something changed. While `$EDITOR` or
+//! `$PAGER` has the terminal it reads no keys and draws nothing, but still handles every
+//! message, so a reply streams on (and its idle timeout never fires because of an editor). It holds one HTTP
 //! client per provider, so a conversation can switch provider between two requests. The
 //! hooks into the real terminal, and the effects that hand it to other programs, are `host`'s.
 //!
@@ -27,7 +29,8 @@ use crate::store::Store;
 use crate::store::writer::{StoreCmd, Writer};
 use crate::ui::Screen;
 
-use super::host::{Host, MouseSwitch};
+use super::host::{Host, MouseSwitch, Program};
+use super::programs::Running;
 
 /// Deltas arriving faster than this are coalesced into one frame.
 const FRAME: Duration = Duration::from_millis(16);
@@ -54,6 +57,9 @@ pub struct App<B: Backend> {
     screen: Screen,
     writer: Option<Writer>,
     host: Host,
+    /// The program (`$EDITOR`, `$PAGER`) that has the terminal: until it exits no key is
+    /// read and nothing is drawn, while messages (the stream, the store) are still handled.
+    away: Option<(Program, Running)>,
 }
 
 impl<B: Backend> App<B>
@@ -82,6 +88,7 @@ where
             screen: Screen::default(),
             writer: None,
             host: Host::default(),
+            away: None,
         }
     }
 
@@ -157,7 +164,11 @@ where
     where
         S: FuturesStream<Item = io::Result<Event>> + Unpin,
     {
-        self.run_until(input, |state| state.quitting).await
+        let result = self.run_until(input, |state| state.quitting).await;
+        // Quitting (SIGTERM) while the editor is open: it is killed before the terminal
+        // is restored under it.
+        self.away = None;
+        result
     }
 
     /// Runs until `done` holds for the state (checked after every batch), the user quits,
@@ -177,10 +188,12 @@ where
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut input_open = true;
         while !done(&self.state) && !self.state.quitting {
-            let draw_at = self.dirty.then(|| self.next_frame());
+            let here = self.away.is_none();
+            let draw_at = (self.dirty && here).then(|| self.next_frame());
             let msg = tokio::select! {
                 biased;
-                event = input.next(), if input_open => match event {
+                // While a program has the terminal its keys are its own: none is read here.
+                event = input.next(), if input_open && here => match event {
                     Some(Ok(event)) => match to_msg(event) {
                         Some(msg) => msg,
                         None => continue,
@@ -191,6 +204,10 @@ where
                         continue;
                     }
                 },
+                result = program_exit(&mut self.away), if !here => {
+                    self.come_back(result)?;
+                    continue;
+                }
                 Some(msg) = self.rx.recv() => msg,
                 _ = sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => {
                     self.draw()?;
@@ -206,14 +223,50 @@ where
                 }
             }
             self.dirty = true;
-            if Instant::now() >= self.next_frame() {
+            if self.away.is_none() && Instant::now() >= self.next_frame() {
                 self.draw()?;
             }
         }
-        if self.dirty {
+        if self.dirty && self.away.is_none() {
             self.draw()?;
         }
         Ok(())
+    }
+
+    /// Hands the terminal to `program` on `text`; its result comes back as a message once
+    /// it exits (see `come_back`), and the loop goes on meanwhile.
+    fn hand_over(&mut self, program: Program, text: &str) -> io::Result<()> {
+        if self.away.is_some() {
+            // Keys are not read while a program runs, so nothing asks for a second one.
+            return Ok(());
+        }
+        match self.host.hand_over(program, text, self.state.mouse)? {
+            Ok(running) => self.away = Some((program, running)),
+            Err(why) => {
+                self.repaint();
+                self.dispatch(program_failed(program, why))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The program that had the terminal exited: take the terminal back, repaint it whole at
+    /// its size now (it may have been resized meanwhile), and report what the program did.
+    fn come_back(&mut self, exit: Result<(), String>) -> io::Result<()> {
+        let Some((program, running)) = self.away.take() else { return Ok(()) };
+        self.host.take_back(self.state.mouse)?;
+        self.repaint();
+        let size = self.terminal.size().map_err(io::Error::other)?;
+        self.dispatch(Msg::Resize(size.width, size.height))?;
+        let msg = match (program, exit) {
+            (Program::Editor, exit) => match exit.and_then(|()| running.text()) {
+                Ok(text) => Msg::Composed(Ok(text)),
+                Err(why) => program_failed(program, why),
+            },
+            (Program::Pager, Ok(())) => return Ok(()),
+            (Program::Pager, Err(why)) => program_failed(program, why),
+        };
+        self.dispatch(msg)
     }
 
     /// Feeds one message to `update` and carries out its effects.
@@ -318,19 +371,23 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
+            Effect::LoadTokenizer(encoding) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    encoding.load();
+                    let _ = tx.send(Msg::TokenizerReady(encoding));
+                });
+            }
+            Effect::CountDraft { text, counter } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let tokens = crate::app::meter::draft_tokens(counter, &text);
+                    let _ = tx.send(Msg::DraftCounted { counter, tokens });
+                });
+            }
             Effect::Copy { text } => self.host.copy(&text),
-            Effect::Compose { draft } => {
-                let composed = self.host.compose(&draft, self.state.mouse)?;
-                self.repaint();
-                let _ = self.tx.send(Msg::Composed(composed));
-            }
-            Effect::Page { text } => {
-                let paged = self.host.page(&text, self.state.mouse)?;
-                self.repaint();
-                if let Err(why) = paged {
-                    let _ = self.tx.send(Msg::PagerFailed(why));
-                }
-            }
+            Effect::Compose { draft } => self.hand_over(Program::Editor, &draft)?,
+            Effect::Page { text } => self.hand_over(Program::Pager, &text)?,
             Effect::Quit => self.stop_tasks(),
         }
         Ok(())
@@ -374,6 +431,22 @@ where
             }
         }
         Ok(())
+    }
+}
+
+/// Waits for the program that has the terminal to exit; never, when none has it.
+async fn program_exit(away: &mut Option<(Program, Running)>) -> Result<(), String> {
+    match away {
+        Some((_, running)) => running.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What `update` is told when `program` failed to start or run.
+fn program_failed(program: Program, why: String) -> Msg {
+    match program {
+        Program::Editor => Msg::Composed(Err(format!("{why}; your draft is unchanged"))),
+        Program::Pager => Msg::PagerFailed(why),
     }
 }
 

@@ -1,6 +1,7 @@
 //! How the driver reaches the real terminal and the programs around it: the hooks a [`Host`]
 //! carries (no-ops in tests, which record what they need), and the effects that use them.
-//! Suspending, `$EDITOR` and `$PAGER` hand the terminal over and take it back; copying
+//! Suspending, `$EDITOR` and `$PAGER` hand the terminal over and take it back (suspending
+//! blocks until `fg`; the editor and pager run while the driver's loop goes on); copying
 //! writes OSC 52 and, when there is one, to the system clipboard. It never touches the app's
 //! state: results go back to the driver, which reports them to `update` as messages.
 
@@ -25,6 +26,15 @@ pub enum Handover {
     Release,
     /// Take the terminal back, with mouse capture as the state has it.
     Reclaim { mouse: bool },
+}
+
+/// The programs the terminal is handed over to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// `$EDITOR`, on the draft.
+    Editor,
+    /// `$PAGER`, on a message.
+    Pager,
 }
 
 /// How the driver reaches the real terminal and the programs around it.
@@ -73,30 +83,36 @@ impl Host {
         }
     }
 
-    /// Lets the user edit `draft` in `$EDITOR`: the text, or why not.
-    pub fn compose(&mut self, draft: &str, mouse: bool) -> io::Result<Result<String, String>> {
-        let editor = self.programs.editor.clone();
-        self.with_terminal_released(mouse, || programs::edit_text(&editor, draft))
-    }
-
-    /// Shows `text` in `$PAGER` until the user quits it; why not, if it could not.
-    pub fn page(&mut self, text: &str, mouse: bool) -> io::Result<Result<(), String>> {
-        let pager = self.programs.pager.clone();
-        self.with_terminal_released(mouse, || programs::page_text(&pager, text))
-    }
-
-    /// Runs `child` (which blocks, running a program in the terminal) with the terminal
-    /// released to it, then takes the terminal back with mouse capture as `mouse` says. The
-    /// caller repaints every cell afterwards: the screen comes back blank.
-    fn with_terminal_released<T>(
+    /// Hands the terminal to `program` (`$EDITOR` or `$PAGER`) on a file holding `text`, and
+    /// returns it running: the caller takes the terminal back with [`Host::take_back`] once
+    /// it exits. If it cannot start, the terminal is taken back at once and why is returned.
+    pub fn hand_over(
         &mut self,
+        program: Program,
+        text: &str,
         mouse: bool,
-        child: impl FnOnce() -> T,
-    ) -> io::Result<T> {
+    ) -> io::Result<Result<programs::Running, String>> {
+        let command = match program {
+            Program::Editor => &self.programs.editor,
+            Program::Pager => &self.programs.pager,
+        };
+        let command = command.clone();
+        tracing::info!(?program, "terminal handed over");
         self.release()?;
-        let result = child();
-        self.reclaim(mouse)?;
-        Ok(result)
+        match programs::Running::start(&command, text) {
+            Ok(running) => Ok(Ok(running)),
+            Err(why) => {
+                self.reclaim(mouse)?;
+                Ok(Err(why))
+            }
+        }
+    }
+
+    /// Takes the terminal back from a program that exited, with mouse capture as `mouse`
+    /// says. The caller repaints every cell: the screen comes back blank.
+    pub fn take_back(&mut self, mouse: bool) -> io::Result<()> {
+        tracing::info!("terminal taken back");
+        self.reclaim(mouse)
     }
 
     fn release(&mut self) -> io::Result<()> {

@@ -2,12 +2,12 @@
 //! the terminal, and the system clipboard where there is one), `$EDITOR` for composing a
 //! prompt and `$PAGER` for reading a message.
 //!
-//! These functions block and run child programs; only the driver calls them, with the
-//! terminal handed over to the child (see `App::with_screen_released`). Never `update`.
+//! Only the driver runs these programs, with the terminal handed over to them (see
+//! `host`); it never waits for one to exit, so the app goes on reading the stream meanwhile.
+//! Never `update`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
@@ -72,31 +72,49 @@ impl SystemClipboard {
     }
 }
 
-/// Lets the user edit `draft` in `editor` (a shell word list such as `code -w`) and returns
-/// the file's text afterwards. Any failure leaves the caller's draft as it was.
-pub fn edit_text(editor: &str, draft: &str) -> Result<String, String> {
-    let file = TempFile::create(draft).map_err(|e| format!("could not write a temp file: {e}"))?;
-    run(editor, file.path()).map_err(|why| format!("{why}; your draft is unchanged"))?;
-    std::fs::read_to_string(file.path())
-        .map_err(|e| format!("could not read the edited text back: {e}; your draft is unchanged"))
+/// A program (`$EDITOR`, `$PAGER`) running in the terminal on a temp file that holds the
+/// text it was given. It runs while the driver's loop goes on (the stream is still read, the
+/// store still written); the driver awaits [`Running::wait`] and reads the file back after.
+/// Dropped before it exits (the app quits), the program is killed.
+pub struct Running {
+    program: String,
+    file: TempFile,
+    child: tokio::process::Child,
 }
 
-/// Shows `text` in `pager` until the user quits it.
-pub fn page_text(pager: &str, text: &str) -> Result<(), String> {
-    let file = TempFile::create(text).map_err(|e| format!("could not write a temp file: {e}"))?;
-    run(pager, file.path())
-}
+impl Running {
+    /// Starts `program` (a shell word list such as `code -w`) on a new temp file holding
+    /// `text`; why not, if it could not start. Needs the tokio runtime.
+    pub fn start(program: &str, text: &str) -> Result<Self, String> {
+        let file =
+            TempFile::create(text).map_err(|e| format!("could not write a temp file: {e}"))?;
+        // `exec`, so the program itself is the child the driver waits on and kills on quit
+        // (a shell in between would leave it running in the terminal).
+        let child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec {program} \"$1\""))
+            .arg("sh")
+            .arg(file.path())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("could not start {program}: {e}"))?;
+        Ok(Self { program: program.to_owned(), file, child })
+    }
 
-/// Runs `program` (through `sh`, so it may carry arguments) on `path` and waits.
-fn run(program: &str, path: &Path) -> Result<(), String> {
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(format!("{program} \"$1\""))
-        .arg("sh")
-        .arg(path)
-        .status()
-        .map_err(|e| format!("could not start {program}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{program} exited with {status}")) }
+    /// Waits until the program exits: `Ok`, or how it failed. Cancel-safe: the driver's
+    /// loop may drop this future and call it again.
+    pub async fn wait(&mut self) -> Result<(), String> {
+        let program = &self.program;
+        let status =
+            self.child.wait().await.map_err(|e| format!("could not wait for {program}: {e}"))?;
+        if status.success() { Ok(()) } else { Err(format!("{program} exited with {status}")) }
+    }
+
+    /// The file's text, read back after the program exited (the edited draft).
+    pub fn text(&self) -> Result<String, String> {
+        std::fs::read_to_string(self.file.path())
+            .map_err(|e| format!("could not read the edited text back: {e}"))
+    }
 }
 
 /// A file only this user can read, removed when dropped.
@@ -140,17 +158,33 @@ mod tests {
         assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
     }
 
-    #[test]
-    fn the_editor_edits_a_file_holding_the_draft_and_its_text_comes_back() {
-        let edited = edit_text("sed -i 's/draft/prompt/'", "my draft\n").unwrap();
+    /// Edits `draft` in `editor` as the driver would: the edited text, or why not.
+    async fn edit(editor: &str, draft: &str) -> Result<String, String> {
+        let mut running = Running::start(editor, draft)?;
+        running.wait().await?;
+        running.text()
+    }
+
+    #[tokio::test]
+    async fn the_editor_edits_a_file_holding_the_draft_and_its_text_comes_back() {
+        let edited = edit("sed -i 's/draft/prompt/'", "my draft\n").await.unwrap();
         assert_eq!(edited, "my prompt\n");
     }
 
-    #[test]
-    fn an_editor_that_fails_says_so_and_returns_nothing() {
-        let error = edit_text("false", "keep me").unwrap_err();
-        assert!(error.contains("false exited") && error.contains("draft is unchanged"), "{error}");
-        let error = edit_text("/no/such/editor", "keep me").unwrap_err();
+    #[tokio::test]
+    async fn an_editor_that_fails_says_so() {
+        let error = edit("false", "keep me").await.unwrap_err();
+        assert!(error.contains("false exited"), "{error}");
+        let error = edit("/no/such/editor", "keep me").await.unwrap_err();
         assert!(error.contains("exited"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_temp_file_is_gone_once_the_program_is_done_with() {
+        let running = Running::start("true", "secret draft").unwrap();
+        let path = running.file.path().to_owned();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret draft");
+        drop(running);
+        assert!(!path.exists());
     }
 }

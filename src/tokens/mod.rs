@@ -3,12 +3,18 @@
 //! Exact counts for OpenAI models (o200k_base for gpt-4o, gpt-4.1, o-series and later;
 //! cl100k_base for gpt-4 and gpt-3.5), with OpenAI's chat overhead of 3 tokens per message
 //! and 3 priming the reply. Other models get a stated estimate (about 4 characters a token),
-//! shown as "≈". Pure and synchronous; the encoders load once, warmed up off the UI path.
+//! shown as "≈". Pure and synchronous. The encoder is rockchat's own (`bpe`: tiktoken's
+//! counts in a few MB). It loads once, on its first count or by [`Encoding::load`]; loading
+//! still takes tens of milliseconds, so the TUI loads it on a background thread and counts
+//! with [`Counter::estimate`] until [`Encoding::is_loaded`].
 
+mod bpe;
 pub mod trim;
 pub mod window;
 
-use tiktoken_rs::CoreBPE;
+use std::sync::OnceLock;
+
+use self::bpe::{Bpe, Vocabulary};
 
 /// Tokens every chat request spends priming the reply.
 pub const REPLY_PRIMING: usize = 3;
@@ -39,14 +45,38 @@ impl Encoding {
         }
     }
 
-    fn bpe(self) -> Option<&'static CoreBPE> {
+    /// Whether this is a real tokenizer rather than the estimate.
+    pub fn is_exact(self) -> bool {
+        self != Self::Estimate
+    }
+
+    /// Whether the encoder is loaded: never blocks, never loads.
+    pub fn is_loaded(self) -> bool {
         match self {
-            Self::O200k => Some(tiktoken_rs::o200k_base_singleton()),
-            Self::Cl100k => Some(tiktoken_rs::cl100k_base_singleton()),
+            Self::O200k => O200K.get().is_some(),
+            Self::Cl100k => CL100K.get().is_some(),
+            Self::Estimate => true,
+        }
+    }
+
+    /// Loads the encoder (blocking; the TUI calls this on a background thread).
+    pub fn load(self) {
+        self.bpe();
+    }
+
+    fn bpe(self) -> Option<&'static Bpe> {
+        match self {
+            Self::O200k => O200K.get_or_init(|| Bpe::new(Vocabulary::O200k)).as_ref(),
+            Self::Cl100k => CL100K.get_or_init(|| Bpe::new(Vocabulary::Cl100k)).as_ref(),
             Self::Estimate => None,
         }
     }
 }
+
+/// The encoders, once loaded; `None` if one could not be built from its compiled-in rank
+/// file (counts then fall back to the estimate).
+static O200K: OnceLock<Option<Bpe>> = OnceLock::new();
+static CL100K: OnceLock<Option<Bpe>> = OnceLock::new();
 
 /// Counts tokens for one model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +85,20 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// The exact counter for `model` where it has a tokenizer (loaded on first use).
     pub fn for_model(model: &str) -> Self {
         Self { encoding: Encoding::for_model(model) }
+    }
+
+    /// The counter with `encoding` (loaded on first use).
+    pub fn exact(encoding: Encoding) -> Self {
+        Self { encoding }
+    }
+
+    /// About 4 characters a token, for models without a known tokenizer, and meanwhile
+    /// for those whose tokenizer is still loading.
+    pub fn estimate() -> Self {
+        Self { encoding: Encoding::Estimate }
     }
 
     pub fn is_exact(&self) -> bool {
@@ -65,7 +107,7 @@ impl Counter {
 
     pub fn count(&self, text: &str) -> usize {
         match self.encoding.bpe() {
-            Some(bpe) => bpe.count_ordinary(text),
+            Some(bpe) => bpe.count(text),
             None => text.chars().count().div_ceil(4),
         }
     }
@@ -75,14 +117,6 @@ impl Counter {
     pub fn message(&self, role: &str, content: &str) -> usize {
         PER_MESSAGE + self.count(role) + self.count(content)
     }
-}
-
-/// Loads the encoders on a background thread so the first count on the UI path is instant.
-pub fn warm_up() {
-    std::thread::spawn(|| {
-        tiktoken_rs::o200k_base_singleton();
-        tiktoken_rs::cl100k_base_singleton();
-    });
 }
 
 #[cfg(test)]

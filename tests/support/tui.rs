@@ -38,6 +38,7 @@ impl Tui {
     pub fn new(model: &str, width: u16, height: u16) -> Self {
         let target = Target { provider: "rockapi".into(), model: model.into() };
         let mut state = State::new(target, "You are a helpful assistant".into(), false);
+        state.counting.load_on_first_use();
         update(&mut state, Msg::Resize(width, height));
         Self { state, screen: Screen::default() }
     }

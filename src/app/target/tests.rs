@@ -13,6 +13,7 @@ fn target(provider: &str, model: &str) -> Target {
 
 fn state() -> State {
     let mut state = State::new(target("openai", "gpt-4o-mini"), String::new(), false);
+    state.counting.load_on_first_use();
     for (name, model) in [("openai", "gpt-4o-mini"), ("local", "qwen")] {
         state.catalog.provider_mut(name).default_model = model.into();
     }

@@ -20,6 +20,12 @@ use crate::ui::wrap::{Flow, Piece, width_of, wrap};
 const MAX_DEPTH: usize = 8;
 const BULLETS: [&str; 3] = ["• ", "◦ ", "▪ "];
 
+/// A table alone longer than this is parsed a batch of rows at a time.
+const BATCHED_TABLE: usize = 64 * 1024;
+/// Rows parsed at once in a long table: pulldown-cmark holds a tree of the whole text it
+/// parses, about ten times the text, which for a table of megabytes is the largest cost.
+const ROWS_PER_BATCH: usize = 1_000;
+
 /// Appends the lines of `text`, whole blocks of markdown, to `out`.
 pub fn markdown(
     text: &str,
@@ -27,6 +33,22 @@ pub fn markdown(
     theme: &Theme,
     started: &mut bool,
     out: &mut Vec<Line<'static>>,
+) {
+    let batches = if text.len() > BATCHED_TABLE { ROWS_PER_BATCH } else { usize::MAX };
+    markdown_in_batches(text, width, theme, started, out, batches);
+}
+
+/// `markdown`, parsing a text that is one table alone `rows` body rows at a time. Each
+/// batch is the header and delimiter rows and some body rows: a row's cells never depend on
+/// another row, so the cells come out as from parsing the whole, with a fraction of the
+/// memory. Any other text is parsed whole.
+pub(super) fn markdown_in_batches(
+    text: &str,
+    width: usize,
+    theme: &Theme,
+    started: &mut bool,
+    out: &mut Vec<Line<'static>>,
+    rows: usize,
 ) {
     let mut writer = Writer {
         theme,
@@ -41,10 +63,56 @@ pub fn markdown(
         code: None,
         table: None,
     };
-    for event in Parser::new_ext(text, crate::chat::markdown::options()) {
-        writer.event(event);
+    let options = crate::chat::markdown::options();
+    match lone_table(text).filter(|(_, body)| body.len() > rows) {
+        Some((head, body)) if starts_a_table(head) => {
+            let batches = body.chunks(rows);
+            let last = batches.len() - 1;
+            for (index, batch) in batches.enumerate() {
+                let chunk = format!("{head}{}", batch.concat());
+                // After the first batch its header is a repeat; before the last, the end of
+                // the table is not the end yet.
+                let mut in_head = index > 0;
+                for event in Parser::new_ext(&chunk, options) {
+                    match &event {
+                        Event::End(TagEnd::TableHead) if in_head => in_head = false,
+                        Event::End(TagEnd::Table) if index < last => {}
+                        _ if in_head => {}
+                        _ => writer.event(event),
+                    }
+                }
+            }
+        }
+        _ => {
+            for event in Parser::new_ext(text, options) {
+                writer.event(event);
+            }
+        }
     }
     writer.flush();
+}
+
+/// A text that is a table and nothing else, every row a line starting with `|` (so no
+/// line of it can start another block): its header and delimiter lines, and its body lines.
+fn lone_table(text: &str) -> Option<(&str, Vec<&str>)> {
+    let text = text.trim_end_matches('\n');
+    let mut lines = text.split_inclusive('\n');
+    let header = lines.next()?;
+    let delimiter = lines.next()?;
+    let is_delimiter = delimiter.trim_end().chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
+    if !header.starts_with('|') || !delimiter.starts_with('|') || !is_delimiter {
+        return None;
+    }
+    let body: Vec<&str> = lines.collect();
+    body.iter()
+        .all(|line| line.starts_with('|'))
+        .then_some((&text[..header.len() + delimiter.len()], body))
+}
+
+/// Whether pulldown-cmark reads `head` (header and delimiter rows) as a table.
+fn starts_a_table(head: &str) -> bool {
+    let options = crate::chat::markdown::options();
+    matches!(Parser::new_ext(head, options).next(), Some(Event::Start(Tag::Table(_))))
 }
 
 enum Container {
@@ -163,16 +231,16 @@ impl Writer<'_> {
             }
             Tag::Table(aligns) => {
                 self.begin_block();
-                self.table = Some(Table { aligns, ..Table::default() });
+                self.table = Some(Table::new(aligns));
             }
             Tag::TableHead | Tag::TableRow => {
                 if let Some(table) = &mut self.table {
-                    table.rows.push(Vec::new());
+                    table.start_row();
                 }
             }
             Tag::TableCell => {
-                if let Some(row) = self.table.as_mut().and_then(|table| table.rows.last_mut()) {
-                    row.push(Vec::new());
+                if let Some(table) = &mut self.table {
+                    table.start_cell();
                 }
             }
             Tag::Emphasis => self.styles.push(self.style().add_modifier(Modifier::ITALIC)),
@@ -238,7 +306,7 @@ impl Writer<'_> {
             }
             TagEnd::TableHead => {
                 if let Some(table) = &mut self.table {
-                    table.header_rows = table.rows.len();
+                    table.end_head();
                 }
             }
             TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
@@ -286,14 +354,14 @@ impl Writer<'_> {
         if let Some((_, shown)) = self.links.last_mut() {
             shown.push_str(&text);
         }
-        let target = match self.table.as_mut().and_then(Table::cell) {
-            Some(cell) => cell,
-            None => match self.inline.last_mut() {
-                Some(line) => line,
-                None => return,
-            },
-        };
-        target.push((text, style));
+        match &mut self.table {
+            Some(table) if table.in_cell() => table.push(&text, style),
+            _ => {
+                if let Some(line) = self.inline.last_mut() {
+                    line.push((text, style));
+                }
+            }
+        }
     }
 
     /// Before a block: the text of an enclosing tight list item goes out first, then the

@@ -316,3 +316,50 @@ fn rgb_colours_map_to_the_nearest_of_the_xterm_palette() {
     assert_eq!(xterm_256(128, 128, 128), 244, "greys use the grey ramp");
     assert_eq!(xterm_256(192, 197, 206), 251, "base16-ocean's foreground, a light grey");
 }
+
+#[test]
+fn a_long_table_parsed_a_batch_of_rows_at_a_time_lays_out_as_parsed_whole() {
+    let mut table = String::from("| Name | *Size* | Note |\n|:-----|-----:|:---:|\n");
+    for n in 0..250 {
+        let row = match n % 6 {
+            0 => format!("| row {n} | {n} | plain |\n"),
+            1 => format!("| `code | pipe` {n} | **{n}** | [link](https://example.com/{n}) |\n"),
+            2 => format!("| escaped \\| pipe | {n} |\n"),
+            3 => format!("| 日本語 🦀 {n} | {n} | more | cells | than | the header |\n"),
+            4 => format!("|{n}|~~gone~~|_a_ and *b*|\n"),
+            _ => format!("| a long cell that has to wrap at a narrow width, row {n} | {n} | x |\n"),
+        };
+        table.push_str(&row);
+    }
+    let theme = Theme::default();
+    for width in [120, 40, 12] {
+        let lay_out = |rows| {
+            let (mut started, mut lines) = (false, Vec::new());
+            render::markdown_in_batches(&table, width, &theme, &mut started, &mut lines, rows);
+            lines
+        };
+        let whole = lay_out(usize::MAX);
+        assert!(whole.len() > 250, "{}", whole.len());
+        assert_eq!(lay_out(7), whole, "at width {width}");
+        assert_eq!(lay_out(1), whole, "at width {width}");
+    }
+}
+
+#[test]
+fn only_a_table_alone_is_parsed_in_batches() {
+    let theme = Theme::default();
+    let rows = "| a | b |\n".repeat(20);
+    for text in [
+        format!("| x | y |\n|---|---|\n{rows}\nAfter the table.\n"),
+        format!("Before.\n\n| x | y |\n|---|---|\n{rows}"),
+        format!("| x | y |\n|---|---|---|\n{rows}"),
+        format!("| x | y |\n|---|---|\n{rows}> a quote\n"),
+    ] {
+        let lay_out = |rows| {
+            let (mut started, mut lines) = (false, Vec::new());
+            render::markdown_in_batches(&text, 40, &theme, &mut started, &mut lines, rows);
+            lines
+        };
+        assert_eq!(lay_out(3), lay_out(usize::MAX), "{text}");
+    }
+}
