@@ -10,7 +10,8 @@
 use std::sync::OnceLock;
 
 use crossterm::event::KeyCode::{
-    self, Char, Down, End, Enter, Esc, F, Home, PageDown, PageUp, Tab, Up,
+    self, Backspace, Char, Delete, Down, End, Enter, Esc, F, Home, Left, PageDown, PageUp, Right,
+    Tab, Up,
 };
 use crossterm::event::{KeyEvent, KeyModifiers};
 
@@ -49,7 +50,11 @@ pub enum Action {
     Compose,
     /// Ctrl+Z: back to the shell; `fg` returns.
     Suspend,
+    /// A key that edits the text being typed (the draft, or the editor of a popup).
+    Edit(EditAction),
 }
+
+use super::editor::EditAction;
 
 /// What a key does while a message is selected. Keys not listed do nothing there, so a
 /// letter meant as a command never lands in the draft.
@@ -444,6 +449,163 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Chord::key(Left).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Left)),
+        help: Doc::Unlisted,
+        readme: row(
+            "Left, Right, Backspace, Delete",
+            "move or delete by character (an emoji, or a letter with its accent, is one)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Right).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Right)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Backspace).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Backspace)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Delete).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Delete)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Tab).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Tab)),
+        help: Doc::Unlisted,
+        readme: row("Tab (while typing)", "four spaces"),
+        hint: None,
+    },
+    Binding {
+        // Alt+Left and Alt+Right are what some terminals send for the same keys.
+        keys: &[
+            Chord::ctrl(Left),
+            Chord::key(Char('b')).with(ALT),
+            Chord::key(Left).with(ALT).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::WordLeft)),
+        help: row("Ctrl+Left, Ctrl+Right, Alt+B, Alt+F", "a word left / right"),
+        readme: row(
+            "Ctrl+Left, Ctrl+Right, Alt+B, Alt+F",
+            "a word left / right (Alt+Left, Alt+Right too)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[
+            Chord::ctrl(Right),
+            Chord::key(Char('f')).with(ALT),
+            Chord::key(Right).with(ALT).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::WordRight)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Home).without(CTRL), Chord::ctrl(Char('a'))],
+        does: Does::Chat(Action::Edit(EditAction::Home)),
+        help: row("Ctrl+A, Home, End", "start / end of the line"),
+        readme: row("Ctrl+A, Home, End", "start / end of the line (Ctrl+E is the editor)"),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(End).without(CTRL)],
+        does: Does::Chat(Action::Edit(EditAction::End)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('w')), Chord::key(Backspace).with(ALT)],
+        does: Does::Chat(Action::Edit(EditAction::DeleteWordBack)),
+        help: row("Ctrl+W, Alt+Backspace, Alt+D", "delete a word back / forward"),
+        readme: row(
+            "Ctrl+W, Alt+Backspace, Alt+D",
+            "delete a word back / forward (Ctrl+Delete too)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('d')).with(ALT), Chord::ctrl(Delete).alias()],
+        does: Does::Chat(Action::Edit(EditAction::DeleteWordForward)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('u'))],
+        does: Does::Chat(Action::Edit(EditAction::DeleteToStart)),
+        help: row("Ctrl+U, Ctrl+K, Ctrl+Y", "delete to the line's start / end; put it back"),
+        readme: row(
+            "Ctrl+U, Ctrl+K, Ctrl+Y",
+            "delete to the start / end of the line; put back what the last word or line \
+             deletion removed",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('k'))],
+        does: Does::Chat(Action::Edit(EditAction::DeleteToEnd)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('y'))],
+        does: Does::Chat(Action::Edit(EditAction::Yank)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        // Terminals send Ctrl+/ and Ctrl+_ as one byte, which arrives as Ctrl+7.
+        keys: &[
+            Chord::ctrl(Char('/')),
+            Chord::ctrl(Char('_')).alias(),
+            Chord::ctrl(Char('7')).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::Undo)),
+        help: row("Ctrl+/, Alt+/", "undo / redo typing (Ctrl+_ too)"),
+        readme: row("Ctrl+/, Alt+/", "undo / redo in the text being typed (Ctrl+_ also undoes)"),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('/')).with(ALT)],
+        does: Does::Chat(Action::Edit(EditAction::Redo)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Up).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Up)),
+        help: row("Up, Down", "a row up / down; earlier / later prompts past the ends"),
+        readme: row(
+            "Up, Down",
+            "a row up / down in the draft; on its first row Up recalls earlier prompts (also \
+             from earlier sessions), and Down on its last comes back to what you were typing",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Down).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Down)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
         keys: &[Chord::plain(Up), Chord::plain(Char('k'))],
         does: Does::Select(SelectAction::Older),
         help: Doc::Unlisted,
@@ -666,7 +828,10 @@ mod tests {
 
     #[test]
     fn home_moves_the_cursor_while_typing_and_scrolls_otherwise() {
-        assert_eq!(action_for(&key(Home, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(Home, KeyModifiers::NONE), false),
+            Some(Action::Edit(EditAction::Home))
+        );
         assert_eq!(action_for(&key(Home, KeyModifiers::NONE), true), Some(Action::ScrollTop));
         assert_eq!(action_for(&key(End, KeyModifiers::CONTROL), false), Some(Action::ScrollBottom));
     }
@@ -674,7 +839,10 @@ mod tests {
     #[test]
     fn tab_selects_only_when_the_input_is_empty_and_letters_are_commands_in_select_mode() {
         assert_eq!(action_for(&key(Tab, KeyModifiers::NONE), true), Some(Action::Select));
-        assert_eq!(action_for(&key(Tab, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(Tab, KeyModifiers::NONE), false),
+            Some(Action::Edit(EditAction::Tab))
+        );
         assert_eq!(action_for(&key(Up, KeyModifiers::CONTROL), false), Some(Action::Select));
         let select = |code| select_action_for(&key(code, KeyModifiers::NONE));
         assert_eq!(select(Char('3')), Some(SelectAction::CopyCode(3)));
@@ -735,7 +903,9 @@ mod tests {
         }
         let key = match chord.code {
             Code::Digit => "1-9".to_owned(),
-            Code::Key(Char(c)) if chord.held.contains(CTRL) => c.to_ascii_uppercase().to_string(),
+            Code::Key(Char(c)) if chord.held.intersects(CTRL.union(ALT)) => {
+                c.to_ascii_uppercase().to_string()
+            }
             Code::Key(Char(c)) => c.to_string(),
             Code::Key(F(n)) => format!("F{n}"),
             Code::Key(PageUp) => "PgUp".to_owned(),
@@ -757,7 +927,18 @@ mod tests {
                 _ => {}
             }
         }
-        bare.split([',', '/']).map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect()
+        // A `/` right after `+` is the key itself (Ctrl+/), not a separator.
+        let mut keys = Vec::new();
+        let mut key = String::new();
+        for c in bare.chars() {
+            if c == ',' || (c == '/' && !key.ends_with('+')) {
+                keys.push(std::mem::take(&mut key));
+            } else {
+                key.push(c);
+            }
+        }
+        keys.push(key);
+        keys.into_iter().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect()
     }
 
     #[test]
@@ -796,9 +977,18 @@ mod tests {
             SelectAction::Newest,
             SelectAction::Leave,
         ];
+        // Nor does it list the keys that move and delete one character.
+        let typing = [
+            EditAction::Left,
+            EditAction::Right,
+            EditAction::Backspace,
+            EditAction::Delete,
+            EditAction::Tab,
+        ];
         for binding in BINDINGS {
             assert!(readme.contains(&binding.does), "{:?} is not in the README", binding.does);
-            let a_move = matches!(binding.does, Does::Select(action) if moves.contains(&action));
+            let a_move = matches!(binding.does, Does::Select(action) if moves.contains(&action))
+                || matches!(binding.does, Does::Chat(Action::Edit(e)) if typing.contains(&e));
             assert!(
                 help.contains(&binding.does) || a_move,
                 "{:?} is not in the F1 popup",

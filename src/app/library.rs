@@ -5,11 +5,10 @@
 //! so a slow answer to an old query never replaces a newer one.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::{CursorMove, TextArea};
 
 use super::msg::Effect;
 use super::state::{Popup, State};
-use crate::app::editor::new_textarea;
+use crate::app::editor::{self, Editor};
 use crate::chat::Conversation;
 use crate::store::ConversationSummary;
 use crate::store::writer::StoreCmd;
@@ -30,7 +29,7 @@ pub struct Library {
 pub enum Mode {
     #[default]
     Browse,
-    Rename(Box<TextArea<'static>>),
+    Rename(Box<Editor>),
     ConfirmDelete,
 }
 
@@ -70,7 +69,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             KeyCode::Enter => {
-                let title = editor.lines().join(" ").trim().to_owned();
+                let title = editor.text().replace('\n', " ").trim().to_owned();
                 library.mode = Mode::Browse;
                 let Some(item) = library.items.get_mut(library.selected) else { return Vec::new() };
                 if title.is_empty() {
@@ -80,7 +79,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 vec![Effect::Store(StoreCmd::Rename { id: item.id, title })]
             }
             _ => {
-                editor.input(key);
+                editor::on_key(editor, &key, usize::MAX);
                 Vec::new()
             }
         },
@@ -114,9 +113,7 @@ fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::F(2) => {
             if let Some(item) = library.selected_item() {
-                let mut editor = new_textarea(vec![item.title.clone()]);
-                editor.move_cursor(CursorMove::End);
-                library.mode = Mode::Rename(Box::new(editor));
+                library.mode = Mode::Rename(Box::new(Editor::with_text(&item.title)));
             }
         }
         KeyCode::Delete if library.selected_item().is_some() => library.mode = Mode::ConfirmDelete,

@@ -25,7 +25,7 @@ pub fn refresh_meter(state: &mut State) {
     let model = state.target.model.clone();
     let counter = Counter::for_model(&model);
     let (system, candidates) = costs(&mut state.conversation, counter);
-    let draft = state.input.lines().join("\n");
+    let draft = state.input.text();
     let draft_cost =
         if draft.trim().is_empty() { 0 } else { counter.message(Role::User.as_str(), &draft) };
     let history: usize = candidates

@@ -6,13 +6,12 @@
 //! message is selected no key reaches the draft.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::CursorMove;
 
 use super::bindings::{SelectAction, select_action_for};
 use super::msg::Effect;
 use super::persist;
 use super::state::{Scroll, State};
-use crate::app::editor::new_textarea;
+use crate::app::editor::Editor;
 use crate::chat::Key;
 use crate::chat::Role;
 use crate::store::writer::StoreCmd;
@@ -32,7 +31,7 @@ pub struct Editing {
     /// The prompt being replaced.
     pub key: Key,
     /// What the input held before, given back after sending or cancelling.
-    pub draft: Vec<String>,
+    pub draft: String,
 }
 
 /// Enters select mode on the newest message.
@@ -188,13 +187,9 @@ fn edit(state: &mut State, index: usize) -> Vec<Effect> {
         state.notice = Some("only your own prompts can be edited (Ctrl+R retries a reply)".into());
         return Vec::new();
     }
-    let draft = state.input.lines().to_vec();
-    let draft = if draft.iter().all(|line| line.is_empty()) { Vec::new() } else { draft };
+    let draft = state.input.text();
     state.editing = Some(Editing { key: message.key, draft });
-    let mut input = new_textarea(message.content.lines().map(str::to_owned).collect());
-    input.move_cursor(CursorMove::Bottom);
-    input.move_cursor(CursorMove::End);
-    state.input = input;
+    state.input = Editor::with_text(&message.content);
     state.selection = None;
     state.notice =
         Some("editing: Enter sends it as a new branch (the old one stays); Esc cancels".into());
@@ -204,9 +199,7 @@ fn edit(state: &mut State, index: usize) -> Vec<Effect> {
 /// Esc while editing: the input gets back what it held before.
 pub fn cancel_edit(state: &mut State) -> Vec<Effect> {
     if let Some(editing) = state.editing.take() {
-        state.input = new_textarea(editing.draft);
-        state.input.move_cursor(CursorMove::Bottom);
-        state.input.move_cursor(CursorMove::End);
+        state.input = Editor::with_text(&editing.draft);
         state.notice = Some("edit cancelled".into());
     }
     Vec::new()
@@ -229,7 +222,7 @@ pub fn send_edit(
         }
         None => super::turn::send_prompt(state, text, images),
     };
-    state.input = new_textarea(editing.draft);
+    state.input = Editor::with_text(&editing.draft);
     effects
 }
 

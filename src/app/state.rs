@@ -6,8 +6,6 @@
 
 use std::time::Instant;
 
-use ratatui_textarea::TextArea;
-
 use super::msg::RequestId;
 use crate::api::reply::ReplyText;
 use crate::chat::retry::RetryPolicy;
@@ -68,7 +66,7 @@ impl Stream {
 pub enum Popup {
     Help,
     /// Editing the conversation's system message.
-    System(Box<TextArea<'static>>),
+    System(Box<super::editor::Editor>),
     /// The list of saved conversations.
     Library(Box<super::library::Library>),
     /// The model picker.
@@ -112,6 +110,8 @@ pub struct Shown {
     pub height: u16,
     /// The newest line was on screen.
     pub at_bottom: bool,
+    /// The draft's width in columns, where Up and Down move by wrapped rows.
+    pub input_width: u16,
 }
 
 /// The provider and model the next request goes to.
@@ -126,7 +126,9 @@ pub struct State {
     pub conversation: Conversation,
     /// Names every conversation and message created in this run.
     pub keys: Keys,
-    pub input: TextArea<'static>,
+    pub input: super::editor::Editor,
+    /// Earlier prompts, for Up and Down in the draft.
+    pub history: super::history::History,
     /// Images that go with the draft; sent, and cleared, with it.
     pub attachments: Vec<crate::chat::attachment::Attachment>,
     pub stream: Stream,
@@ -165,7 +167,8 @@ impl State {
         Self {
             conversation: Conversation::new(keys.fresh(), system),
             keys,
-            input: crate::app::editor::new_textarea(Vec::new()),
+            input: super::editor::Editor::new(),
+            history: super::history::History::default(),
             attachments: Vec::new(),
             stream: Stream::Idle,
             next_id: 1,

@@ -6,14 +6,12 @@
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
-use ratatui_textarea::CursorMove;
-
 use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{library, params_form, persist, picker, scroll, select, target, turn};
-use crate::app::editor::new_textarea;
+use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
 use crate::chat::{Conversation, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
@@ -82,10 +80,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             let text = text.strip_suffix('\r').unwrap_or(text).replace("\r\n", "\n");
             let text = crate::sanitize::sanitize(&text).into_owned();
-            let mut input = new_textarea(text.split('\n').map(str::to_owned).collect());
-            input.move_cursor(CursorMove::Bottom);
-            input.move_cursor(CursorMove::End);
-            state.input = input;
+            // Undo gives back the draft as it was before the editor.
+            state.input.set_text(&text);
             Vec::new()
         }
         Msg::Composed(Err(why)) | Msg::PagerFailed(why) => {
@@ -150,19 +146,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         // Other keys keep their meaning, except that none of them types into the draft.
         return match action_for(&key, state.input.is_empty()) {
-            None | Some(Action::Send | Action::Newline | Action::Select) => Vec::new(),
+            None | Some(Action::Send | Action::Newline | Action::Select | Action::Edit(_)) => {
+                Vec::new()
+            }
             Some(action) => on_action(state, action),
         };
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
-        if key.code == crossterm::event::KeyCode::Backspace
-            && state.input.is_empty()
-            && let Some(image) = state.attachments.pop()
-        {
-            state.notice = Some(format!("removed {}", image.name));
-            return Vec::new();
-        }
-        state.input.input(key);
+        let width = input_width(state);
+        editor::on_key(&mut state.input, &key, width);
         return Vec::new();
     };
     on_action(state, action)
@@ -172,12 +164,13 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => send(state),
         Action::Select => select::enter(state),
-        Action::Compose => vec![Effect::Compose { draft: state.input.lines().join("\n") }],
+        Action::Compose => vec![Effect::Compose { draft: state.input.text() }],
+        Action::Edit(action) => edit_draft(state, action),
         Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
             select::cancel_edit(state)
         }
         Action::Newline => {
-            state.input.insert_newline();
+            state.input.newline();
             Vec::new()
         }
         Action::Stop => stop(state),
@@ -200,10 +193,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::EditSystem => {
-            let lines = state.conversation.system.lines().map(str::to_owned).collect();
-            let mut editor = new_textarea(lines);
-            editor.move_cursor(CursorMove::Bottom);
-            editor.move_cursor(CursorMove::End);
+            let editor = Editor::with_text(&state.conversation.system);
             state.popup = Some(Popup::System(Box::new(editor)));
             Vec::new()
         }
@@ -239,15 +229,45 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
             Some(Action::Newline) => {
-                editor.insert_newline();
+                editor.newline();
                 None
             }
             _ => {
-                editor.input(key);
+                editor::on_key(editor, &key, usize::MAX);
                 None
             }
         },
     }
+}
+
+/// The draft's width as the last frame drew it, for moves by wrapped rows.
+fn input_width(state: &State) -> usize {
+    state.view.shown.map_or(80, |shown| usize::from(shown.input_width.max(1)))
+}
+
+/// An editing key on the draft. Up and Down past the draft's first or last row walk the
+/// prompt history; Backspace in an empty draft takes off the last image attached.
+fn edit_draft(state: &mut State, action: EditAction) -> Vec<Effect> {
+    if action == EditAction::Backspace
+        && state.input.is_empty()
+        && let Some(image) = state.attachments.pop()
+    {
+        state.notice = Some(format!("removed {}", image.name));
+        return Vec::new();
+    }
+    let width = input_width(state);
+    if state.input.apply(action, width) {
+        return Vec::new();
+    }
+    let recalled = match action {
+        EditAction::Up => state.history.older(&state.input.text()).map(str::to_owned),
+        EditAction::Down => state.history.newer().map(str::to_owned),
+        _ => None,
+    };
+    if let Some(text) = recalled {
+        state.input.set_text(&text);
+    }
+    Vec::new()
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
@@ -264,15 +284,15 @@ fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let text = crate::sanitize::sanitize(&text).into_owned();
     match &mut state.popup {
-        Some(Popup::System(editor)) => editor.insert_str(text),
-        _ => state.input.insert_str(text),
+        Some(Popup::System(editor)) => editor.insert_str(&text),
+        _ => state.input.insert_str(&text),
     };
     Vec::new()
 }
 
 fn send(state: &mut State) -> Vec<Effect> {
     // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
-    let text = state.input.lines().join("\n").trim_end().to_owned();
+    let text = state.input.text().trim_end().to_owned();
     if text.trim().is_empty() && state.attachments.is_empty() {
         return Vec::new();
     }
@@ -280,7 +300,8 @@ fn send(state: &mut State) -> Vec<Effect> {
         state.notice = Some("a reply is still arriving: Esc stops it; your text stays here".into());
         return Vec::new();
     }
-    state.input = new_textarea(Vec::new());
+    state.input = Editor::new();
+    state.history.push(text.clone());
     let images = std::mem::take(&mut state.attachments);
     match state.editing.take() {
         Some(editing) => select::send_edit(state, editing, text, images),

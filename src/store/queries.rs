@@ -295,6 +295,23 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 
+    /// The user's newest `limit` prompts across every conversation, oldest first, for the
+    /// prompt history (deleted ones left out).
+    pub fn recent_prompts(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT content FROM messages WHERE role = 'user' AND hidden = 0 AND content != '' \
+                 ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map([limit as i64], |row| row.get::<_, String>(0))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<String>>>)
+            .map_err(|e| self.fail(e))?;
+        Ok(rows.into_iter().rev().collect())
+    }
+
     /// The conversation and its current branch, root first.
     pub fn load(&self, id: i64) -> Result<StoredConversation, StoreError> {
         let head = self

@@ -331,3 +331,13 @@ fn a_version_1_file_keeps_its_conversations_and_gains_parameters_and_a_target() 
     assert_eq!((reopened.provider.as_str(), reopened.model.as_str()), ("openai", "o3"));
     assert_eq!(reopened.params, r#"{"seed":7}"#);
 }
+
+#[test]
+fn recent_prompts_come_from_every_conversation_oldest_first() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "first question", "an answer");
+    write_conversation(&path, "second question", "another answer");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.recent_prompts(10).unwrap(), ["first question", "second question"]);
+    assert_eq!(store.recent_prompts(1).unwrap(), ["second question"]);
+}

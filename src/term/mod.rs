@@ -65,6 +65,9 @@ pub async fn run(
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
     });
+    // Earlier prompts for Up in the draft; a store that cannot say starts an empty history.
+    let prompts = store.recent_prompts(crate::app::history::LIMIT).unwrap_or_default();
+    state.history = crate::app::history::History::new(prompts);
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let stored = resume.map(|id| store.load(id)).transpose()?;
     let adopt = stored.map(|stored| {

@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
             frame.render_widget(Clear, bottom);
             frame.render_widget(Span::styled("Rename: ", theme.warning), bottom);
             let field = Rect::new(bottom.x + 8, bottom.y, bottom.width.saturating_sub(8), 1);
-            frame.render_widget(&**editor, field);
+            super::input::draw_editor(frame, field, editor, theme.text, None, true);
         }
         Mode::ConfirmDelete => {
             let title = library.selected_item().map(|i| sanitize(&i.title).into_owned());

@@ -42,7 +42,8 @@ fn render(
     }
     let selected = state.selection.as_ref().map(|s| (s.index, theme.user));
     transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
-    input::render(frame, panes.input, &state.input, &state.attachments, theme);
+    let typing = state.popup.is_none() && state.selection.is_none();
+    input::render(frame, panes.input, &state.input, &state.attachments, theme, typing);
     status::render(frame, panes.status, state, theme);
     match &state.popup {
         Some(Popup::Help) => popup::help(frame, area, theme),

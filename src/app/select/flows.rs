@@ -213,7 +213,7 @@ fn editing_a_prompt_makes_a_sibling_branch_and_brackets_switch_what_is_shown_and
     press(&mut state, '[');
     assert!(state.notice.as_deref().unwrap().contains("is the first"));
     key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    state.input = crate::app::editor::new_textarea(Vec::new());
+    state.input = crate::app::editor::Editor::new();
     let messages = turn(&mut state, "q3", "a3");
     assert_eq!(texts(&messages), ["q1", "a1", "q2", "a2", "q3"]);
 

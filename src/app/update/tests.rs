@@ -328,13 +328,16 @@ fn f6_toggles_mouse_capture() {
 
 /// What a 20-row pane showed last: message 3's 5th row at the top, not at the bottom.
 fn scrolled_up() -> Shown {
-    Shown { top: (3, 5), height: 20, at_bottom: false }
+    Shown { top: (3, 5), height: 20, at_bottom: false, input_width: 80 }
 }
 
 #[test]
 fn page_up_moves_a_page_up_from_what_was_shown_and_end_follows_again() {
     let mut state = state();
-    update(&mut state, Msg::Shown(Shown { top: (7, 2), height: 20, at_bottom: true }));
+    update(
+        &mut state,
+        Msg::Shown(Shown { top: (7, 2), height: 20, at_bottom: true, input_width: 80 }),
+    );
     assert_eq!(state.view.scroll, Scroll::Follow);
     key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
     assert_eq!(state.view.scroll, Scroll::Anchor { index: 7, line: 2 - 18 });
@@ -352,7 +355,10 @@ fn a_view_scrolled_to_the_bottom_follows_the_reply_again() {
     update(&mut state, Msg::Shown(scrolled_up()));
     key(&mut state, KeyCode::PageDown, KeyModifiers::NONE);
     assert_eq!(state.view.scroll, Scroll::Anchor { index: 3, line: 5 + 18 });
-    update(&mut state, Msg::Shown(Shown { top: (6, 0), height: 20, at_bottom: true }));
+    update(
+        &mut state,
+        Msg::Shown(Shown { top: (6, 0), height: 20, at_bottom: true, input_width: 80 }),
+    );
     assert_eq!(state.view.scroll, Scroll::Follow);
 }
 
