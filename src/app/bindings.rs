@@ -267,8 +267,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Chord::ctrl(Char('c'))],
         does: Does::Chat(Action::StopOrQuit),
-        help: row("Ctrl+C", "stop the reply, or quit when idle"),
-        readme: row("Ctrl+C", "stop the reply, or quit when idle"),
+        help: row("Ctrl+C", "stop the reply, clear the draft, or quit"),
+        readme: row(
+            "Ctrl+C",
+            "stop the reply; else clear the draft (Ctrl+/ brings it back); else quit",
+        ),
         hint: None,
     },
     Binding {

@@ -31,6 +31,8 @@ pub enum Stream {
         attempt: u32,
         at: Instant,
         error: String,
+        /// The server said too many requests (429): the countdown says so.
+        rate_limited: bool,
     },
     /// Text is arriving into `messages[reply]`.
     Receiving {

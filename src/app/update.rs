@@ -13,7 +13,7 @@ use super::state::{Popup, Scroll, State};
 use super::{library, params_form, persist, picker, scroll, select, target, turn};
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
-use crate::chat::{Conversation, Status};
+use crate::chat::{Conversation, FinishReason, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
@@ -175,6 +175,12 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Stop => stop(state),
         Action::StopOrQuit if state.stream.is_busy() => stop(state),
+        // A draft is never thrown away by a quit: the first Ctrl+C clears it, undoably.
+        Action::StopOrQuit if !state.input.is_empty() => {
+            state.input.clear();
+            state.notice = Some("draft cleared: Ctrl+/ brings it back · Ctrl+C again quits".into());
+            Vec::new()
+        }
         Action::StopOrQuit | Action::Quit => quit(state),
         Action::Retry => retry(state),
         Action::NewConversation => new_conversation(state),
@@ -393,6 +399,17 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
     let can_continue = last.is_some_and(|m| m.role == Role::Assistant && m.is_sent());
     if state.stream.is_busy() || !can_continue {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
+        return Vec::new();
+    }
+    // A reply that ended as the model meant it has nothing to continue.
+    let finished = last.is_some_and(|m| {
+        m.status == Status::Complete && matches!(m.finish, None | Some(FinishReason::Stop))
+    });
+    if finished {
+        state.notice = Some(
+            "that reply finished: Ctrl+O continues one that was cut off or stopped; Ctrl+R asks again"
+                .into(),
+        );
         return Vec::new();
     }
     turn::send_prompt(state, CONTINUE_PROMPT.to_owned(), Vec::new())

@@ -84,13 +84,14 @@ fn phase(state: &State) -> (String, bool) {
                 ("streaming".to_owned(), false)
             }
         }
-        Stream::Backoff { at, attempt, .. } => {
+        Stream::Backoff { at, attempt, rate_limited, .. } => {
             // Rounded up: "in 0 s" would be a lie while the wait is not over.
             let left = state
                 .now
                 .map_or(0, |now| at.saturating_duration_since(now).as_millis().div_ceil(1000));
             let of = state.retry.max_retries;
-            (format!("retry {attempt} of {of} in {left} s · Esc cancels"), true)
+            let why = if *rate_limited { "rate limited: " } else { "" };
+            (format!("{why}retry {attempt} of {of} in {left} s · Esc cancels"), true)
         }
         Stream::Idle => {
             let last = state.conversation.messages().last().map(|m| &m.status);

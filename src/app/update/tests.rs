@@ -420,3 +420,31 @@ fn an_attached_image_waits_with_the_draft_and_backspace_in_an_empty_input_remove
     assert!(state.attachments.is_empty());
     assert_eq!(state.notice.as_deref(), Some("removed cat.png"));
 }
+
+#[test]
+fn ctrl_c_with_a_draft_clears_it_undoably_and_only_then_quits() {
+    let mut state = state();
+    type_text(&mut state, "a long thought");
+    let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(effects.is_empty() && !state.quitting, "the first Ctrl+C does not quit");
+    assert!(state.input.is_empty());
+    assert!(state.notice.as_deref().unwrap().contains("Ctrl+C again quits"));
+    key(&mut state, KeyCode::Char('7'), KeyModifiers::CONTROL); // Ctrl+/ as terminals send it
+    assert_eq!(state.input.text(), "a long thought", "undo brings the draft back");
+    key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let effects = key(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(state.quitting && effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn ctrl_o_on_a_reply_that_finished_normally_is_refused_with_a_hint() {
+    let mut state = state();
+    let (id, _) = sent_messages(&send(&mut state, "hi"));
+    api(&mut state, id, delta("Hello."));
+    api(&mut state, id, ApiEvent::Stream(StreamEvent::Finish(FinishReason::Stop)));
+    api(&mut state, id, ApiEvent::Done);
+    let effects = key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert!(without_saves(&effects).is_empty(), "nothing is sent: {effects:?}");
+    assert!(state.notice.as_deref().unwrap().contains("that reply finished"));
+    assert_eq!(state.conversation.messages().len(), 2);
+}
