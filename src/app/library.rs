@@ -94,6 +94,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let armed = state.armed.take();
     let Some(Popup::Library(library)) = &mut state.popup else { return Vec::new() };
     let last = library.items.len().saturating_sub(1);
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -108,6 +109,10 @@ fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::End => library.selected = last,
         KeyCode::Enter => {
             let Some(id) = library.selected_item().map(|item| item.id) else { return Vec::new() };
+            let action = super::bindings::Action::Library;
+            if !super::update::confirm_leaving(state, armed, action) {
+                return Vec::new();
+            }
             state.popup = None;
             return vec![Effect::Store(StoreCmd::Load { id })];
         }

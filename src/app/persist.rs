@@ -132,6 +132,7 @@ mod tests {
     #[test]
     fn an_interrupted_row_comes_back_as_a_failed_partial_with_its_reason() {
         let stored = StoredConversation {
+            draft: String::new(),
             id: 7,
             title: "t".into(),
             system_prompt: "sys".into(),

@@ -161,6 +161,11 @@ pub struct State {
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
     /// The config's `favorites`, resolved, for F2 and Shift+F2.
     pub favorites: Vec<Target>,
+    /// The draft of the conversation not started yet, kept while another one is open.
+    pub fresh_draft: String,
+    /// A switch away from a conversation whose reply is still arriving, asked once; the
+    /// same key again confirms it.
+    pub armed: Option<super::bindings::Action>,
 }
 
 impl State {
@@ -190,6 +195,8 @@ impl State {
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
             favorites: Vec::new(),
+            fresh_draft: String::new(),
+            armed: None,
         }
     }
 

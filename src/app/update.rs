@@ -129,6 +129,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Popup::Params(_)) => return params_form::on_key(state, key),
         _ => {}
     }
+    let armed = state.armed.take();
     if let Some(popup) = &mut state.popup {
         let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
         state.popup = None;
@@ -157,6 +158,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         editor::on_key(&mut state.input, &key, width);
         return Vec::new();
     };
+    if action == Action::NewConversation && !confirm_leaving(state, armed, action) {
+        return Vec::new();
+    }
     on_action(state, action)
 }
 
@@ -326,14 +330,57 @@ fn stop(state: &mut State) -> Vec<Effect> {
 
 fn quit(state: &mut State) -> Vec<Effect> {
     let mut effects = stop(state);
+    // What was typed and not sent waits with its conversation for the next start.
+    let fresh = std::mem::take(&mut state.fresh_draft);
+    let saved = state.conversation.saved;
+    effects.extend(stash_draft(state));
+    if saved && !fresh.is_empty() {
+        effects.push(Effect::Store(StoreCmd::SetDraft { conversation: None, text: fresh }));
+    }
     state.quitting = true;
     effects.push(Effect::Quit);
     effects
 }
 
-/// Ctrl+N: a fresh conversation with the same system message; the old one is already saved.
+/// Whether to leave the conversation now: yes unless a reply is still arriving, which is
+/// stopped (its partial kept) only when the same key comes twice; the first time asks.
+pub fn confirm_leaving(state: &mut State, armed: Option<Action>, action: Action) -> bool {
+    if !state.stream.is_busy() || armed == Some(action) {
+        return true;
+    }
+    state.armed = Some(action);
+    state.notice = Some(
+        "a reply is still arriving here: press the key again to stop it (the partial is kept) \
+         and leave"
+            .into(),
+    );
+    false
+}
+
+/// Keeps the draft with the conversation being left: in the store for a saved one, in
+/// memory (and the store's slot for a conversation not started) otherwise.
+fn stash_draft(state: &mut State) -> Vec<Effect> {
+    let text = match state.editing.take() {
+        Some(editing) => editing.draft,
+        None => state.input.text(),
+    };
+    state.input = Editor::new();
+    let conversation = &state.conversation;
+    if !conversation.saved {
+        state.fresh_draft = text.clone();
+    }
+    let key = conversation.saved.then_some(conversation.key);
+    vec![Effect::Store(StoreCmd::SetDraft { conversation: key, text })]
+}
+
+/// Ctrl+N: a fresh conversation with the same system message; the old one is already saved,
+/// with its draft. One not started yet is already fresh: the draft stays.
 fn new_conversation(state: &mut State) -> Vec<Effect> {
-    let effects = stop(state);
+    let mut effects = stop(state);
+    if state.conversation.saved {
+        effects.extend(stash_draft(state));
+        state.input = Editor::with_text(&std::mem::take(&mut state.fresh_draft));
+    }
     let system = state.conversation.system.clone();
     state.conversation = Conversation::new(state.keys.fresh(), system);
     state.selection = None;
@@ -344,9 +391,12 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-/// Replaces the conversation on screen with a stored one (the current one is saved).
+/// Replaces the conversation on screen with a stored one (the current one is saved, with
+/// its draft), and brings back the draft it was left with.
 fn open_conversation(state: &mut State, stored: crate::store::StoredConversation) -> Vec<Effect> {
     let mut effects = stop(state);
+    effects.extend(stash_draft(state));
+    state.input = Editor::with_text(&stored.draft);
     let title = stored.title.clone();
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
     let (conversation, adopt) = persist::restore(stored, &mut state.keys);
