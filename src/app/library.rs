@@ -23,6 +23,8 @@ pub struct Library {
     pub mode: Mode,
     /// A query is out and its answer has not come back.
     pub loading: bool,
+    /// The conversation on screen, marked in the list and selected when it opens.
+    pub current: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,7 +45,8 @@ impl Library {
 const PAGE: usize = 10;
 
 pub fn open(state: &mut State) -> Vec<Effect> {
-    state.popup = Some(Popup::Library(Box::default()));
+    let library = Library { current: state.conversation.stored_id, ..Library::default() };
+    state.popup = Some(Popup::Library(Box::new(library)));
     vec![Effect::Store(StoreCmd::Find { query: String::new() })]
 }
 
@@ -52,8 +55,15 @@ pub fn found(state: &mut State, query: String, items: Vec<ConversationSummary>, 
     if let Some(Popup::Library(library)) = &mut state.popup
         && library.query == query
     {
+        let first = library.items.is_empty() && library.query.is_empty();
         library.items = items;
         library.selected = library.selected.min(library.items.len().saturating_sub(1));
+        // The first list shown starts at the conversation on screen.
+        if first
+            && let Some(at) = library.items.iter().position(|item| Some(item.id) == library.current)
+        {
+            library.selected = at;
+        }
         library.now_ms = now_ms;
         library.loading = false;
     }
@@ -76,6 +86,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     return Vec::new();
                 }
                 item.title = title.clone();
+                if state.conversation.stored_id == Some(item.id) {
+                    state.conversation.title = title.clone();
+                }
                 vec![Effect::Store(StoreCmd::Rename { id: item.id, title })]
             }
             _ => {

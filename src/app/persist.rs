@@ -85,6 +85,7 @@ pub fn restore(stored: StoredConversation, keys: &mut Keys) -> (Conversation, St
     let mut conversation =
         Conversation::restored(keys.fresh(), stored.id, stored.system_prompt, messages, aside);
     conversation.params = crate::chat::params::RequestParams::from_json(&stored.params);
+    conversation.title = stored.title;
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
 }

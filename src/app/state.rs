@@ -161,6 +161,8 @@ pub struct State {
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
     /// The config's `favorites`, resolved, for F2 and Shift+F2.
     pub favorites: Vec<Target>,
+    /// The system message a new conversation starts with, so a different one can be shown.
+    pub default_system: String,
     /// The draft of the conversation not started yet, kept while another one is open.
     pub fresh_draft: String,
     /// A switch away from a conversation whose reply is still arriving, asked once; the
@@ -172,7 +174,8 @@ impl State {
     pub fn new(target: Target, system: String, mouse: bool) -> Self {
         let mut keys = Keys::default();
         Self {
-            conversation: Conversation::new(keys.fresh(), system),
+            conversation: Conversation::new(keys.fresh(), system.clone()),
+            default_system: system,
             keys,
             input: super::editor::Editor::new(),
             history: super::history::History::default(),

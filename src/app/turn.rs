@@ -46,12 +46,13 @@ pub fn send_prompt_under(
     let conversation = &mut state.conversation;
     if !conversation.saved {
         conversation.saved = true;
+        conversation.title = match images.first() {
+            Some(image) if text.trim().is_empty() => image.name.clone(),
+            _ => persist::title_for(&text),
+        };
         effects.push(Effect::Store(StoreCmd::CreateConversation {
             key: conversation.key,
-            title: match images.first() {
-                Some(image) if text.trim().is_empty() => image.name.clone(),
-                _ => persist::title_for(&text),
-            },
+            title: conversation.title.clone(),
             system_prompt: conversation.system.clone(),
             provider: state.target.provider.clone(),
             model: state.target.model.clone(),

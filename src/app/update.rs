@@ -123,6 +123,17 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.notice = None;
+    // Whatever is open, Ctrl+D quits and Ctrl+C closes it.
+    if state.popup.is_some() {
+        match action_for(&key, false) {
+            Some(Action::Quit) => return quit(state),
+            Some(Action::StopOrQuit) => {
+                state.popup = None;
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
     match &state.popup {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
@@ -134,6 +145,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
         state.popup = None;
         let Some(system) = close else { return Vec::new() };
+        state.notice = Some(match system.trim().is_empty() {
+            true => "system message saved: none (requests start with your prompt)".into(),
+            false => format!("system message saved ({} chars)", system.chars().count()),
+        });
         state.conversation.system = system.clone();
         if !state.conversation.saved {
             return Vec::new();

@@ -353,7 +353,9 @@ fn drafts_are_kept_per_conversation_and_for_the_one_not_started() {
         provider: "local".into(),
         model: "tiny".into(),
     });
-    writer.send(StoreCmd::SetDraft { conversation: Some(1), text: "half a 日本語 thought".into() });
+    writer.send(StoreCmd::SetDraft {
+        conversation: Some(1), text: "half a 日本語 thought".into()
+    });
     writer.send(StoreCmd::SetDraft { conversation: None, text: "a fresh start".into() });
     writer.close();
     let store = Store::open(&path).unwrap();

@@ -10,8 +10,31 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders};
 
 use super::theme::Theme;
+use super::wrap::width_of;
 use crate::app::editor::Editor;
+use crate::app::state::State;
 use crate::chat::attachment::Attachment;
+use crate::sanitize::sanitize;
+
+/// `text` cut to `room` columns after a whole word, with `…`; empty when not even one fits.
+pub fn fit_words(text: &str, room: usize) -> String {
+    if width_of(text) <= room {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() { word.to_owned() } else { format!("{out} {word}") };
+        if width_of(&next) + 1 > room {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        return out;
+    }
+    out.push('…');
+    out
+}
 
 /// What an empty draft says.
 pub const PLACEHOLDER: &str = "Type a message. Enter sends, Alt+Enter or Ctrl+J adds a line.";
@@ -32,24 +55,48 @@ pub fn rows_needed(editor: &Editor, width: u16) -> usize {
     rows.len().max(editor.cursor_row(&rows, width).0 + 1)
 }
 
-/// The draft under a border that names the images going with it; the terminal's cursor is
-/// in it when it has the keys (`focused`).
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    input: &Editor,
-    attachments: &[Attachment],
-    theme: &Theme,
-    focused: bool,
-) {
+/// The draft under a border that says where you are: the conversation's id and title (or
+/// the images going with the draft), and the settings in force that are not the defaults
+/// (F4's parameters, a system message of its own), then the F1 hint. What does not fit is
+/// left out whole, least important first. The terminal's cursor is in the draft when it has
+/// the keys (`focused`).
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
+    let (input, attachments) = (&state.input, &state.attachments);
+    let conversation = &state.conversation;
+    let left = if !attachments.is_empty() {
+        let names: Vec<String> = attachments.iter().map(Attachment::label).collect();
+        format!("▣ {}", names.join(" · "))
+    } else if let Some(id) = conversation.stored_id {
+        format!("#{id} {}", sanitize(&conversation.title))
+    } else if conversation.saved {
+        sanitize(&conversation.title).into_owned()
+    } else {
+        "new conversation".to_owned()
+    };
+    let params = conversation.params.describe();
+    let custom_system = conversation.system != state.default_system;
+    // Most important last: dropped from the front until the line fits.
+    let mut right: Vec<String> = Vec::new();
+    if !params.is_empty() {
+        right.push(params);
+    }
+    if custom_system {
+        right.push("own system message (F3)".to_owned());
+    }
+    right.push("F1 help".to_owned());
+    let room = usize::from(area.width).saturating_sub(6);
+    let mut right_text = right.join(" · ");
+    while width_of(&right_text) + 12 > room && right.len() > 1 {
+        right.remove(0);
+        right_text = right.join(" · ");
+    }
+    let left = fit_words(&left, room.saturating_sub(width_of(&right_text) + 2));
     let mut block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border)
-        .title_top(Line::from(" F1 help ").right_aligned());
-    if !attachments.is_empty() {
-        let names: Vec<String> = attachments.iter().map(Attachment::label).collect();
-        let title = format!(" ▣ {} ", names.join(" · "));
-        block = block.title_top(Line::styled(title, theme.user).left_aligned());
+        .title_top(Line::from(format!(" {right_text} ")).right_aligned());
+    if !left.is_empty() {
+        block = block.title_top(Line::styled(format!(" {left} "), theme.user).left_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -75,8 +75,10 @@ pub fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
+/// Columns a string takes, as the terminal (and ratatui) count them: an emoji sequence
+/// joined by zero-width joiners is one wide character, not each of its parts.
 pub fn width_of(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// The one algorithm behind [`wrap`] and [`wrap_paragraph`], over runs of spaces and words.
