@@ -384,3 +384,15 @@ fn the_model_picker_uses_the_width_and_wraps_its_errors() {
         insta::assert_snapshot!(format!("picker_{width}x{height}"), shown);
     }
 }
+
+#[test]
+fn the_command_palette_lists_actions_with_their_keys() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = new_state();
+        press(&mut state, KeyCode::Char('/'), KeyModifiers::NONE);
+        press(&mut state, KeyCode::Char('s'), KeyModifiers::NONE);
+        let shown = screen_sized(&mut state, width, height);
+        assert!(shown.contains("/system"), "{shown}");
+        insta::assert_snapshot!(format!("palette_{width}x{height}"), shown);
+    }
+}

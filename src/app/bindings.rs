@@ -716,6 +716,90 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
+/// The name an action goes by in the command palette (`/` on an empty draft), where it can
+/// be run without its key; actions that only make sense as keys have none.
+pub fn palette_name(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Retry => "retry",
+        Action::Continue => "continue",
+        Action::NewConversation => "new",
+        Action::Library => "open",
+        Action::Models => "model",
+        Action::NextFavorite => "next-favorite",
+        Action::PreviousFavorite => "previous-favorite",
+        Action::Params => "params",
+        Action::ToggleReasoning => "reasoning",
+        Action::Help => "help",
+        Action::EditSystem => "system",
+        Action::ToggleMouse => "mouse",
+        Action::Compose => "editor",
+        Action::Select => "select",
+        Action::Suspend => "suspend",
+        Action::Quit => "quit",
+        Action::ScrollTop => "top",
+        Action::ScrollBottom => "bottom",
+        Action::Send
+        | Action::Newline
+        | Action::Stop
+        | Action::StopOrQuit
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Edit(_) => return None,
+    })
+}
+
+/// One entry of the command palette: its name, the keys that do the same, and what it does,
+/// in the binding table's order and words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    pub keys: String,
+    pub text: &'static str,
+    pub action: Action,
+}
+
+/// Every named action, from the table: the popup's words where it has a row of its own,
+/// else the README's.
+pub fn commands() -> Vec<Command> {
+    let mut commands: Vec<Command> = Vec::new();
+    for binding in BINDINGS {
+        let Does::Chat(action) = binding.does else { continue };
+        let Some(name) = palette_name(action) else { continue };
+        let keys: Vec<String> =
+            binding.keys.iter().filter(|chord| chord.shown).map(|chord| chord.label()).collect();
+        let text = match (binding.help, binding.readme) {
+            (Doc::Row { text, .. }, _) | (_, Doc::Row { text, .. }) => text,
+            _ => commands.last().map_or("", |c| c.text),
+        };
+        commands.push(Command { name, keys: keys.join(", "), text, action });
+    }
+    commands
+}
+
+impl Chord {
+    /// The chord as the labels name it: `Ctrl+J`, `Shift+F2`, `PgUp`, `Home (input empty)`.
+    pub fn label(&self) -> String {
+        let mut name = String::new();
+        for (modifier, word) in [(CTRL, "Ctrl+"), (ALT, "Alt+"), (SHIFT, "Shift+")] {
+            if self.held.contains(modifier) {
+                name.push_str(word);
+            }
+        }
+        let key = match self.code {
+            Code::Digit => "1-9".to_owned(),
+            Code::Key(Char(c)) if self.held.intersects(CTRL.union(ALT)) => {
+                c.to_ascii_uppercase().to_string()
+            }
+            Code::Key(Char(c)) => c.to_string(),
+            Code::Key(F(n)) => format!("F{n}"),
+            Code::Key(PageUp) => "PgUp".to_owned(),
+            Code::Key(PageDown) => "PgDn".to_owned(),
+            Code::Key(code) => format!("{code:?}"),
+        };
+        name + &key
+    }
+}
+
 /// The binding of `mode` that answers `key`.
 fn lookup(mode: Mode, key: &KeyEvent, input_is_empty: bool) -> Option<&'static Binding> {
     BINDINGS
@@ -898,24 +982,22 @@ mod tests {
 
     /// A chord as the labels name it: `Ctrl+J`, `Shift+F2`, `PgUp`, `k`, `1-9`.
     fn name(chord: &Chord) -> String {
-        let mut name = String::new();
-        for (modifier, word) in [(CTRL, "Ctrl+"), (ALT, "Alt+"), (SHIFT, "Shift+")] {
-            if chord.held.contains(modifier) {
-                name.push_str(word);
-            }
+        chord.label()
+    }
+
+    #[test]
+    fn the_palette_lists_every_named_action_with_its_keys_once() {
+        let commands = commands();
+        let names: Vec<&str> = commands.iter().map(|c| c.name).collect();
+        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit"] {
+            assert!(names.contains(&name), "/{name} is missing from {names:?}");
         }
-        let key = match chord.code {
-            Code::Digit => "1-9".to_owned(),
-            Code::Key(Char(c)) if chord.held.intersects(CTRL.union(ALT)) => {
-                c.to_ascii_uppercase().to_string()
-            }
-            Code::Key(Char(c)) => c.to_string(),
-            Code::Key(F(n)) => format!("F{n}"),
-            Code::Key(PageUp) => "PgUp".to_owned(),
-            Code::Key(PageDown) => "PgDn".to_owned(),
-            Code::Key(code) => format!("{code:?}"),
-        };
-        name + &key
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a name twice: {names:?}");
+        let model = commands.iter().find(|c| c.name == "model").unwrap();
+        assert_eq!((model.keys.as_str(), model.action), ("Ctrl+P", Action::Models));
     }
 
     /// The keys a label names: split at `,` and `/`, explanations in brackets left out.

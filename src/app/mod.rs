@@ -17,6 +17,7 @@ pub mod history;
 pub mod library;
 pub mod meter;
 pub mod msg;
+pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;

@@ -75,6 +75,8 @@ pub enum Popup {
     Models(Box<super::picker::Picker>),
     /// The conversation's request parameters (F4).
     Params(Box<super::params_form::ParamsForm>),
+    /// The command palette (`/` on an empty draft).
+    Palette(Box<super::palette::Palette>),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the

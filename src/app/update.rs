@@ -4,13 +4,13 @@
 //! Its promise is that nothing is lost: a typed prompt stays until it is sent, a sent prompt
 //! stays with its error if the request fails, and a partial reply stays when stopped or cut.
 
-use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
-use super::{library, params_form, persist, picker, scroll, select, target, turn};
+use super::{library, palette, params_form, persist, picker, scroll, select, target, turn};
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
 use crate::chat::{Conversation, FinishReason, Status};
@@ -138,6 +138,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
         Some(Popup::Params(_)) => return params_form::on_key(state, key),
+        Some(Popup::Palette(_)) => {
+            return match palette::on_key(state, key) {
+                Some(action) => on_action(state, action),
+                None => Vec::new(),
+            };
+        }
         _ => {}
     }
     let armed = state.armed.take();
@@ -169,6 +175,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         };
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
+        if key.code == crossterm::event::KeyCode::Char('/')
+            && state.input.is_empty()
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            palette::open(state);
+            return Vec::new();
+        }
         let width = input_width(state);
         editor::on_key(&mut state.input, &key, width);
         return Vec::new();
@@ -249,7 +262,11 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help | Popup::Library(_) | Popup::Models(_) | Popup::Params(_) => Some(None),
+        Popup::Help
+        | Popup::Library(_)
+        | Popup::Models(_)
+        | Popup::Params(_)
+        | Popup::Palette(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),

@@ -54,6 +54,7 @@ fn render(
         Some(Popup::Library(list)) => library::render(frame, area, list, theme),
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
         Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
+        Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
         None => {}
     }
 }

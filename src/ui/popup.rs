@@ -10,6 +10,7 @@ use super::theme::Theme;
 use super::wrap::{width_of, wrap_text};
 use crate::app::bindings::{self, Mode};
 use crate::app::editor::Editor;
+use crate::app::palette::Palette;
 use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
 
 /// The key table, in two columns when one would not fit the terminal's height, and cut with
@@ -125,4 +126,55 @@ pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &The
         .title_bottom(Line::from(" Tab next · Enter saves · Esc cancels ").right_aligned());
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The command palette, just above the input: the filter, then `/name  keys  what it does`
+/// for each match, the selected one marked; rows are cut at a word, never mid-word.
+pub fn palette(frame: &mut Frame, input: Rect, palette: &Palette, theme: &Theme) {
+    let found = crate::app::palette::matches(&palette.query);
+    let selected = palette.selected.min(found.len().saturating_sub(1));
+    let area = frame.area();
+    let height = (found.len() as u16 + 3).min(input.y).min(14);
+    if height < 3 {
+        return;
+    }
+    let rect = Rect::new(area.x, input.y - height, area.width, height);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Commands ")
+        .title_bottom(Line::from(" Enter runs · // types a slash · Esc closes ").right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/", theme.user),
+        Span::raw(palette.query.clone()),
+        Span::styled("▌", theme.cursor),
+    ])];
+    let room = usize::from(inner.height).saturating_sub(1);
+    let first = selected.saturating_sub(room.saturating_sub(1));
+    let name_width = found.iter().map(|c| c.name.len()).max().unwrap_or(0) + 1;
+    let key_width = found.iter().map(|c| width_of(&c.keys)).max().unwrap_or(0).min(18);
+    for (index, command) in found.iter().enumerate().skip(first).take(room) {
+        let marker = if index == selected { "▌" } else { " " };
+        let head = format!("{marker}/{:<name_width$} ", command.name);
+        let keys = super::input::fit_words(&command.keys, key_width);
+        let keys = format!("{keys:<key_width$}  ");
+        let rest = usize::from(inner.width).saturating_sub(width_of(&head) + width_of(&keys));
+        let style = if index == selected {
+            theme.user.add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            theme.user
+        };
+        lines.push(Line::from(vec![
+            Span::styled(head, style),
+            Span::styled(keys, theme.dim),
+            Span::raw(super::input::fit_words(command.text, rest)),
+        ]));
+    }
+    if found.is_empty() {
+        lines.push(Line::styled("no command matches", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
