@@ -396,3 +396,14 @@ fn the_command_palette_lists_actions_with_their_keys() {
         insta::assert_snapshot!(format!("palette_{width}x{height}"), shown);
     }
 }
+
+#[test]
+fn help_wraps_whole_words_at_40_columns_and_fits_at_120() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = new_state();
+        press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+        let shown = screen_sized(&mut state, width, height);
+        assert!(!shown.contains("ta│"), "{shown}");
+        insta::assert_snapshot!(format!("help_{width}x{height}"), shown);
+    }
+}

@@ -66,10 +66,9 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     if hidden > 0
         && let Some(last) = chunks.last_mut().and_then(|c| c.last_mut())
     {
-        *last = Line::styled(
-            format!(" … {} more lines: make the terminal taller", hidden + 1),
-            theme.dim,
-        );
+        let note = format!("… {} more lines: make the terminal taller", hidden + 1);
+        let room = usize::from(inner.width).saturating_sub(1);
+        *last = Line::styled(format!(" {}", super::input::fit_words(&note, room)), theme.dim);
     }
     for (column, lines) in chunks.into_iter().enumerate() {
         let x = inner.x + column as u16 * row_width;
