@@ -85,6 +85,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         None => {
+            // Without a terminal the full screen cannot start; say what works instead of
+            // the system's "No such device or address".
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                anyhow::bail!(
+                    "the full-screen app needs a terminal on stdin and stdout; in a script or \
+                     a pipe use `rockchat ask \"your prompt\"` (rockchat ask --help)"
+                );
+            }
             let store = open_store()?;
             let resume = match (cli.open, cli.resume_latest) {
                 (Some(id), _) => Some(id),

@@ -312,3 +312,49 @@ async fn a_pasted_path_that_is_not_an_image_stays_as_text_with_the_reason() {
     app.draw().unwrap();
     assert!(screen(&app).contains("not a PNG, JPEG, GIF or WebP image"), "{}", screen(&app));
 }
+
+#[tokio::test]
+async fn a_conversation_reopened_on_another_provider_still_reaches_the_default_one() {
+    // `rockchat -c` on a conversation of `beta`, with `alpha` the configured default: the
+    // app starts on beta, and switching back to alpha must reach alpha's server.
+    let alpha = TestServer::start(vec![sse(&["from alpha"])]).await;
+    let beta = TestServer::start(vec![sse(&["from beta"])]).await;
+    let toml = format!(
+        "provider = \"alpha\"\n[providers.alpha]\nbase_url = \"{}\"\nmodel = \"a-model\"\n\
+         [providers.beta]\nbase_url = \"{}\"\nmodel = \"b-model\"\n",
+        alpha.base_url, beta.base_url
+    );
+    let config =
+        rockchat::config::Config::from_toml(&toml, std::path::Path::new("config.toml")).unwrap();
+    let settings = rockchat::config::settings::resolve(
+        &config,
+        &rockchat::config::settings::Overrides::default(),
+        |_| None,
+    )
+    .unwrap();
+    let clients = rockchat::term::clients(&settings).unwrap();
+    let names: Vec<&str> = clients.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(names.contains(&"alpha") && names.contains(&"beta"), "{names:?}");
+    let default = clients.iter().find(|(name, _)| name == "alpha").unwrap().1.clone();
+    let mut state = State::new(
+        Target { provider: "beta".into(), model: "b-model".into() },
+        String::new(),
+        false,
+    );
+    state.favorites = vec![Target { provider: "alpha".into(), model: "a-model".into() }];
+    let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    // As `term::run` builds it: the default's client first, then every provider's by name.
+    let mut app = App::new(state, terminal, default, Box::new(|_| Ok(())));
+    for (name, client) in clients {
+        app.add_client(name, client);
+    }
+    send(&mut app, "to beta");
+    until(&mut app, idle).await;
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.state().target.provider, "alpha");
+    send(&mut app, "to alpha");
+    until(&mut app, idle).await;
+    assert!(screen(&app).contains("from alpha"), "{}", screen(&app));
+    assert_eq!(alpha.requests().await.len(), 1);
+    assert_eq!(beta.requests().await.len(), 1);
+}

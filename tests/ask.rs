@@ -486,3 +486,20 @@ fn a_config_file_others_can_change_is_warned_about_and_a_key_in_it_is_refused() 
     );
     assert!(!stderr.contains("sk-live"), "the key is not echoed: {stderr}");
 }
+
+#[test]
+fn without_a_terminal_rockchat_points_to_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .env("ROCKCHAT_DATA_DIR", dir.path())
+        .env("ROCKCHAT_CONFIG", &config)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("rockchat ask"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+}

@@ -440,7 +440,7 @@ async fn a_429_with_retry_after_counts_down_on_screen_then_retries() {
     case.send("hello");
     case.until(|s| matches!(s.stream, Stream::Backoff { .. })).await;
     let shown = case.screen();
-    assert!(shown.contains("retry 1 of 3 in 7 s · Esc cancels"), "{shown}");
+    assert!(shown.contains("rate limited: retry 1 of 3 in 7 s · Esc cancels"), "{shown}");
     assert!(shown.contains("HTTP 429: slow down"), "{shown}");
 
     tokio::time::advance(Duration::from_millis(3_500)).await;

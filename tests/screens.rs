@@ -56,7 +56,14 @@ fn screen_sized(state: &mut State, width: u16, height: u16) -> String {
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {
-            let row: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+            // A wide character's second cell is not a character of its own.
+            let mut row = String::new();
+            let mut x = 0;
+            while x < width {
+                let symbol = buffer[(x, y)].symbol();
+                row.push_str(symbol);
+                x += unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
+            }
             row.trim_end().to_owned()
         })
         .collect::<Vec<_>>()
@@ -284,4 +291,121 @@ fn a_selected_message_has_a_gutter_bar_and_branches_and_pins_are_marked() {
     press(&mut state, KeyCode::Char('p'), KeyModifiers::NONE);
     press(&mut state, KeyCode::Char('j'), KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
+}
+
+/// A conversation with a stored id, a title, parameters and its own system message, a reply
+/// streaming, scrolled up: every part of "where am I".
+fn orientation_state() -> State {
+    let mut state = new_state();
+    let now = Instant::now();
+    let id = send(&mut state, "Explain the borrow checker with examples");
+    let key = state.conversation.key;
+    update(&mut state, Msg::Stored(rockchat::store::writer::StoreEvent::Created { key, id: 12 }));
+    let long: String = (0..60).map(|n| format!("Line {n} of a long answer.\n\n")).collect();
+    event(&mut state, id, delta(&long), now);
+    state.conversation.system = "Answer like a pirate".into();
+    state.conversation.params.temperature = Some(0.7);
+    state.conversation.params.max_tokens = Some(256);
+    state
+}
+
+#[test]
+fn where_you_are_at_120x40_and_40x20() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = orientation_state();
+        screen_sized(&mut state, width, height);
+        press(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
+        let shown = screen_sized(&mut state, width, height);
+        assert!(shown.contains("more lines"), "{shown}");
+        insta::assert_snapshot!(format!("where_you_are_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn the_status_line_drops_whole_parts_at_40_columns() {
+    let mut state = new_state();
+    let now = Instant::now();
+    let id = send(&mut state, "Count to three");
+    event(&mut state, id, delta("One, two, three."), now);
+    let usage = Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 };
+    event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
+    event(&mut state, id, ApiEvent::Done, now);
+    let narrow = screen_sized(&mut state, 40, 20);
+    let status = narrow.lines().last().unwrap();
+    assert!(!status.contains("last tur") && !status.contains("≈3."), "{status}");
+    insta::assert_snapshot!("finished_turn_40x20", narrow);
+    insta::assert_snapshot!("finished_turn_120x40", screen_sized(&mut state, 120, 40));
+}
+
+#[test]
+fn the_conversation_list_marks_the_open_one_and_keeps_columns_with_wide_titles() {
+    use rockchat::store::ConversationSummary;
+    use rockchat::store::writer::StoreEvent;
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = orientation_state();
+        press(&mut state, KeyCode::Char('l'), KeyModifiers::CONTROL);
+        let hour = 3_600_000;
+        let item = |id, title: &str, model: &str| ConversationSummary {
+            id,
+            title: title.into(),
+            preview: "a preview".into(),
+            model: model.into(),
+            updated_at: 0,
+            messages: 2,
+        };
+        let items = vec![
+            item(14, "日本語のタイトル 👨\u{200d}👩\u{200d}👧 とても長い", "llama3.2"),
+            item(12, "Explain the borrow checker with examples", "gpt-4o-mini"),
+            item(3, "Short", "gpt-4o"),
+        ];
+        update(
+            &mut state,
+            Msg::Stored(StoreEvent::Found { query: String::new(), items, now_ms: hour }),
+        );
+        let shown = screen_sized(&mut state, width, height);
+        assert!(shown.contains("▌ ● Explain"), "the open one is selected:\n{shown}");
+        insta::assert_snapshot!(format!("list_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn the_model_picker_uses_the_width_and_wraps_its_errors() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = new_state();
+        let models = state.catalog.provider_mut("rockapi");
+        models.default_model = "gpt-4o-mini".into();
+        models.offered = true;
+        press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        let refused = ApiError::Network {
+            message: "cannot connect to https://api.rockapi.ru/openai/v1 (Connection refused)"
+                .into(),
+        };
+        update(&mut state, Msg::ModelsListed { provider: "rockapi".into(), result: Err(refused) });
+        let shown = screen_sized(&mut state, width, height);
+        assert!(shown.contains("configured models shown"), "{shown}");
+        insta::assert_snapshot!(format!("picker_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn the_command_palette_lists_actions_with_their_keys() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = new_state();
+        press(&mut state, KeyCode::Char('/'), KeyModifiers::NONE);
+        press(&mut state, KeyCode::Char('s'), KeyModifiers::NONE);
+        let shown = screen_sized(&mut state, width, height);
+        assert!(shown.contains("/system"), "{shown}");
+        insta::assert_snapshot!(format!("palette_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn help_wraps_whole_words_at_40_columns_and_fits_at_120() {
+    for (width, height) in [(120, 40), (40, 20)] {
+        let mut state = new_state();
+        press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+        let shown = screen_sized(&mut state, width, height);
+        assert!(!shown.contains("ta│"), "{shown}");
+        insta::assert_snapshot!(format!("help_{width}x{height}"), shown);
+    }
 }

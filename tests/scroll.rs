@@ -10,9 +10,15 @@ use support::tui::Tui;
 const WIDTH: u16 = 60;
 const HEIGHT: u16 = 20;
 
-/// The transcript's rows of a frame (the input and status line left out).
+/// The transcript's rows of a frame (the input and status line left out, and the last row,
+/// where a view scrolled up says what is below).
 fn transcript(screen: &str) -> Vec<String> {
-    screen.lines().take(HEIGHT as usize - 3).map(str::to_owned).collect()
+    screen.lines().take(HEIGHT as usize - 4).map(str::to_owned).collect()
+}
+
+/// The transcript's last row: what a view scrolled up says is below.
+fn below(screen: &str) -> String {
+    screen.lines().nth(HEIGHT as usize - 4).unwrap_or("").trim().to_owned()
 }
 
 /// A reply of 100 numbered lines, still streaming; drawn once.
@@ -31,10 +37,16 @@ fn the_view_follows_a_streaming_reply_unless_scrolled_up() {
     let (mut tui, id) = long_reply();
     assert!(tui.draw(WIDTH, HEIGHT).contains("line 99"));
     tui.key(KeyCode::PageUp, KeyModifiers::NONE);
-    let reading = transcript(&tui.draw(WIDTH, HEIGHT));
+    let screen = tui.draw(WIDTH, HEIGHT);
+    let reading = transcript(&screen);
     assert!(!reading.iter().any(|row| row.contains("line 99")), "{reading:?}");
-    tui.delta(id, "more\n\nand more\n\n");
-    assert_eq!(transcript(&tui.draw(WIDTH, HEIGHT)), reading, "the text being read stays put");
+    assert_eq!(below(&screen), "↓ 15 more lines · a reply is arriving · End returns");
+    for _ in 0..20 {
+        tui.delta(id, "more\n\nand more\n\n");
+        let screen = tui.draw(WIDTH, HEIGHT);
+        assert_eq!(transcript(&screen), reading, "the text being read never creeps");
+    }
+    assert!(below(&tui.draw(WIDTH, HEIGHT)).starts_with("↓ 95 more lines"));
     tui.key(KeyCode::End, KeyModifiers::NONE);
     let bottom = tui.draw(WIDTH, HEIGHT);
     assert!(bottom.contains("and more"), "{bottom}");
@@ -120,4 +132,23 @@ fn a_resize_keeps_the_message_being_read_in_view() {
     update(&mut tui, Msg::Resize(WIDTH - 20, HEIGHT - 10));
     let narrow = tui.draw(WIDTH - 20, HEIGHT - 10);
     assert!(narrow.contains(first.trim()), "{first:?} no longer in view:\n{narrow}");
+}
+
+#[test]
+fn home_then_a_shorter_terminal_keeps_the_top_in_view() {
+    let mut tui = Tui::new("tiny", 120, 40);
+    for n in 0..30 {
+        let id = tui.send(&format!("question {n}"));
+        tui.delta(id, &format!("answer {n}"));
+        tui.done(id);
+    }
+    tui.draw(120, 40);
+    tui.key(KeyCode::Home, KeyModifiers::NONE);
+    let top = tui.draw(120, 40);
+    assert!(top.starts_with("● You\n  question 0\n"), "{top}");
+    update(&mut tui, Msg::Resize(120, 30));
+    let shorter = tui.draw(120, 30);
+    assert!(shorter.starts_with("● You\n  question 0\n"), "still at the top:\n{shorter}");
+    update(&mut tui, Msg::Resize(120, 40));
+    assert!(tui.draw(120, 40).starts_with("● You\n  question 0\n"), "and back");
 }

@@ -10,7 +10,8 @@
 use std::sync::OnceLock;
 
 use crossterm::event::KeyCode::{
-    self, Char, Down, End, Enter, Esc, F, Home, PageDown, PageUp, Tab, Up,
+    self, Backspace, Char, Delete, Down, End, Enter, Esc, F, Home, Left, PageDown, PageUp, Right,
+    Tab, Up,
 };
 use crossterm::event::{KeyEvent, KeyModifiers};
 
@@ -49,7 +50,11 @@ pub enum Action {
     Compose,
     /// Ctrl+Z: back to the shell; `fg` returns.
     Suspend,
+    /// A key that edits the text being typed (the draft, or the editor of a popup).
+    Edit(EditAction),
 }
+
+use super::editor::EditAction;
 
 /// What a key does while a message is selected. Keys not listed do nothing there, so a
 /// letter meant as a command never lands in the draft.
@@ -262,8 +267,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Chord::ctrl(Char('c'))],
         does: Does::Chat(Action::StopOrQuit),
-        help: row("Ctrl+C", "stop the reply, or quit when idle"),
-        readme: row("Ctrl+C", "stop the reply, or quit when idle"),
+        help: row("Ctrl+C", "stop the reply, clear the draft, or quit"),
+        readme: row(
+            "Ctrl+C",
+            "stop the reply; else clear the draft (Ctrl+/ brings it back); else quit",
+        ),
         hint: None,
     },
     Binding {
@@ -445,6 +453,163 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Chord::key(Left).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Left)),
+        help: Doc::Unlisted,
+        readme: row(
+            "Left, Right, Backspace, Delete",
+            "move or delete by character (an emoji, or a letter with its accent, is one)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Right).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Right)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Backspace).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Backspace)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Delete).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Delete)),
+        help: Doc::Unlisted,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Tab).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Tab)),
+        help: Doc::Unlisted,
+        readme: row("Tab (while typing)", "four spaces"),
+        hint: None,
+    },
+    Binding {
+        // Alt+Left and Alt+Right are what some terminals send for the same keys.
+        keys: &[
+            Chord::ctrl(Left),
+            Chord::key(Char('b')).with(ALT),
+            Chord::key(Left).with(ALT).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::WordLeft)),
+        help: row("Ctrl+Left, Ctrl+Right, Alt+B, Alt+F", "a word left / right"),
+        readme: row(
+            "Ctrl+Left, Ctrl+Right, Alt+B, Alt+F",
+            "a word left / right (Alt+Left, Alt+Right too)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[
+            Chord::ctrl(Right),
+            Chord::key(Char('f')).with(ALT),
+            Chord::key(Right).with(ALT).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::WordRight)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Home).without(CTRL), Chord::ctrl(Char('a'))],
+        does: Does::Chat(Action::Edit(EditAction::Home)),
+        help: row("Ctrl+A, Home, End", "start / end of the line"),
+        readme: row("Ctrl+A, Home, End", "start / end of the line (Ctrl+E is the editor)"),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(End).without(CTRL)],
+        does: Does::Chat(Action::Edit(EditAction::End)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('w')), Chord::key(Backspace).with(ALT)],
+        does: Does::Chat(Action::Edit(EditAction::DeleteWordBack)),
+        help: row("Ctrl+W, Alt+Backspace, Alt+D", "delete a word back / forward"),
+        readme: row(
+            "Ctrl+W, Alt+Backspace, Alt+D",
+            "delete a word back / forward (Ctrl+Delete too)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('d')).with(ALT), Chord::ctrl(Delete).alias()],
+        does: Does::Chat(Action::Edit(EditAction::DeleteWordForward)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('u'))],
+        does: Does::Chat(Action::Edit(EditAction::DeleteToStart)),
+        help: row("Ctrl+U, Ctrl+K, Ctrl+Y", "delete to the line's start / end; put it back"),
+        readme: row(
+            "Ctrl+U, Ctrl+K, Ctrl+Y",
+            "delete to the start / end of the line; put back what the last word or line \
+             deletion removed",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('k'))],
+        does: Does::Chat(Action::Edit(EditAction::DeleteToEnd)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::ctrl(Char('y'))],
+        does: Does::Chat(Action::Edit(EditAction::Yank)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        // Terminals send Ctrl+/ and Ctrl+_ as one byte, which arrives as Ctrl+7.
+        keys: &[
+            Chord::ctrl(Char('/')),
+            Chord::ctrl(Char('_')).alias(),
+            Chord::ctrl(Char('7')).alias(),
+        ],
+        does: Does::Chat(Action::Edit(EditAction::Undo)),
+        help: row("Ctrl+/, Alt+/", "undo / redo typing (Ctrl+_ too)"),
+        readme: row("Ctrl+/, Alt+/", "undo / redo in the text being typed (Ctrl+_ also undoes)"),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('/')).with(ALT)],
+        does: Does::Chat(Action::Edit(EditAction::Redo)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Up).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Up)),
+        help: row("Up, Down", "a row up / down; earlier / later prompts past the ends"),
+        readme: row(
+            "Up, Down",
+            "a row up / down in the draft; on its first row Up recalls earlier prompts (also \
+             from earlier sessions), and Down on its last comes back to what you were typing",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Down).without(CTRL.union(ALT))],
+        does: Does::Chat(Action::Edit(EditAction::Down)),
+        help: Doc::Above,
+        readme: Doc::Above,
+        hint: None,
+    },
+    Binding {
         keys: &[Chord::plain(Up), Chord::plain(Char('k'))],
         does: Does::Select(SelectAction::Older),
         help: Doc::Unlisted,
@@ -551,6 +716,90 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("Esc"),
     },
 ];
+
+/// The name an action goes by in the command palette (`/` on an empty draft), where it can
+/// be run without its key; actions that only make sense as keys have none.
+pub fn palette_name(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Retry => "retry",
+        Action::Continue => "continue",
+        Action::NewConversation => "new",
+        Action::Library => "open",
+        Action::Models => "model",
+        Action::NextFavorite => "next-favorite",
+        Action::PreviousFavorite => "previous-favorite",
+        Action::Params => "params",
+        Action::ToggleReasoning => "reasoning",
+        Action::Help => "help",
+        Action::EditSystem => "system",
+        Action::ToggleMouse => "mouse",
+        Action::Compose => "editor",
+        Action::Select => "select",
+        Action::Suspend => "suspend",
+        Action::Quit => "quit",
+        Action::ScrollTop => "top",
+        Action::ScrollBottom => "bottom",
+        Action::Send
+        | Action::Newline
+        | Action::Stop
+        | Action::StopOrQuit
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Edit(_) => return None,
+    })
+}
+
+/// One entry of the command palette: its name, the keys that do the same, and what it does,
+/// in the binding table's order and words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    pub keys: String,
+    pub text: &'static str,
+    pub action: Action,
+}
+
+/// Every named action, from the table: the popup's words where it has a row of its own,
+/// else the README's.
+pub fn commands() -> Vec<Command> {
+    let mut commands: Vec<Command> = Vec::new();
+    for binding in BINDINGS {
+        let Does::Chat(action) = binding.does else { continue };
+        let Some(name) = palette_name(action) else { continue };
+        let keys: Vec<String> =
+            binding.keys.iter().filter(|chord| chord.shown).map(|chord| chord.label()).collect();
+        let text = match (binding.help, binding.readme) {
+            (Doc::Row { text, .. }, _) | (_, Doc::Row { text, .. }) => text,
+            _ => commands.last().map_or("", |c| c.text),
+        };
+        commands.push(Command { name, keys: keys.join(", "), text, action });
+    }
+    commands
+}
+
+impl Chord {
+    /// The chord as the labels name it: `Ctrl+J`, `Shift+F2`, `PgUp`, `Home (input empty)`.
+    pub fn label(&self) -> String {
+        let mut name = String::new();
+        for (modifier, word) in [(CTRL, "Ctrl+"), (ALT, "Alt+"), (SHIFT, "Shift+")] {
+            if self.held.contains(modifier) {
+                name.push_str(word);
+            }
+        }
+        let key = match self.code {
+            Code::Digit => "1-9".to_owned(),
+            Code::Key(Char(c)) if self.held.intersects(CTRL.union(ALT)) => {
+                c.to_ascii_uppercase().to_string()
+            }
+            Code::Key(Char(c)) => c.to_string(),
+            Code::Key(F(n)) => format!("F{n}"),
+            Code::Key(PageUp) => "PgUp".to_owned(),
+            Code::Key(PageDown) => "PgDn".to_owned(),
+            Code::Key(code) => format!("{code:?}"),
+        };
+        name + &key
+    }
+}
 
 /// The binding of `mode` that answers `key`.
 fn lookup(mode: Mode, key: &KeyEvent, input_is_empty: bool) -> Option<&'static Binding> {
@@ -667,7 +916,10 @@ mod tests {
 
     #[test]
     fn home_moves_the_cursor_while_typing_and_scrolls_otherwise() {
-        assert_eq!(action_for(&key(Home, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(Home, KeyModifiers::NONE), false),
+            Some(Action::Edit(EditAction::Home))
+        );
         assert_eq!(action_for(&key(Home, KeyModifiers::NONE), true), Some(Action::ScrollTop));
         assert_eq!(action_for(&key(End, KeyModifiers::CONTROL), false), Some(Action::ScrollBottom));
     }
@@ -675,7 +927,10 @@ mod tests {
     #[test]
     fn tab_selects_only_when_the_input_is_empty_and_letters_are_commands_in_select_mode() {
         assert_eq!(action_for(&key(Tab, KeyModifiers::NONE), true), Some(Action::Select));
-        assert_eq!(action_for(&key(Tab, KeyModifiers::NONE), false), None);
+        assert_eq!(
+            action_for(&key(Tab, KeyModifiers::NONE), false),
+            Some(Action::Edit(EditAction::Tab))
+        );
         assert_eq!(action_for(&key(Up, KeyModifiers::CONTROL), false), Some(Action::Select));
         let select = |code| select_action_for(&key(code, KeyModifiers::NONE));
         assert_eq!(select(Char('3')), Some(SelectAction::CopyCode(3)));
@@ -728,22 +983,22 @@ mod tests {
 
     /// A chord as the labels name it: `Ctrl+J`, `Shift+F2`, `PgUp`, `k`, `1-9`.
     fn name(chord: &Chord) -> String {
-        let mut name = String::new();
-        for (modifier, word) in [(CTRL, "Ctrl+"), (ALT, "Alt+"), (SHIFT, "Shift+")] {
-            if chord.held.contains(modifier) {
-                name.push_str(word);
-            }
+        chord.label()
+    }
+
+    #[test]
+    fn the_palette_lists_every_named_action_with_its_keys_once() {
+        let commands = commands();
+        let names: Vec<&str> = commands.iter().map(|c| c.name).collect();
+        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit"] {
+            assert!(names.contains(&name), "/{name} is missing from {names:?}");
         }
-        let key = match chord.code {
-            Code::Digit => "1-9".to_owned(),
-            Code::Key(Char(c)) if chord.held.contains(CTRL) => c.to_ascii_uppercase().to_string(),
-            Code::Key(Char(c)) => c.to_string(),
-            Code::Key(F(n)) => format!("F{n}"),
-            Code::Key(PageUp) => "PgUp".to_owned(),
-            Code::Key(PageDown) => "PgDn".to_owned(),
-            Code::Key(code) => format!("{code:?}"),
-        };
-        name + &key
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a name twice: {names:?}");
+        let model = commands.iter().find(|c| c.name == "model").unwrap();
+        assert_eq!((model.keys.as_str(), model.action), ("Ctrl+P", Action::Models));
     }
 
     /// The keys a label names: split at `,` and `/`, explanations in brackets left out.
@@ -758,7 +1013,18 @@ mod tests {
                 _ => {}
             }
         }
-        bare.split([',', '/']).map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect()
+        // A `/` right after `+` is the key itself (Ctrl+/), not a separator.
+        let mut keys = Vec::new();
+        let mut key = String::new();
+        for c in bare.chars() {
+            if c == ',' || (c == '/' && !key.ends_with('+')) {
+                keys.push(std::mem::take(&mut key));
+            } else {
+                key.push(c);
+            }
+        }
+        keys.push(key);
+        keys.into_iter().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect()
     }
 
     #[test]
@@ -797,9 +1063,18 @@ mod tests {
             SelectAction::Newest,
             SelectAction::Leave,
         ];
+        // Nor does it list the keys that move and delete one character.
+        let typing = [
+            EditAction::Left,
+            EditAction::Right,
+            EditAction::Backspace,
+            EditAction::Delete,
+            EditAction::Tab,
+        ];
         for binding in BINDINGS {
             assert!(readme.contains(&binding.does), "{:?} is not in the README", binding.does);
-            let a_move = matches!(binding.does, Does::Select(action) if moves.contains(&action));
+            let a_move = matches!(binding.does, Does::Select(action) if moves.contains(&action))
+                || matches!(binding.does, Does::Chat(Action::Edit(e)) if typing.contains(&e));
             assert!(
                 help.contains(&binding.does) || a_move,
                 "{:?} is not in the F1 popup",

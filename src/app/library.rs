@@ -5,11 +5,10 @@
 //! so a slow answer to an old query never replaces a newer one.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::{CursorMove, TextArea};
 
 use super::msg::Effect;
 use super::state::{Popup, State};
-use crate::app::editor::new_textarea;
+use crate::app::editor::{self, Editor};
 use crate::chat::Conversation;
 use crate::store::ConversationSummary;
 use crate::store::writer::StoreCmd;
@@ -24,13 +23,15 @@ pub struct Library {
     pub mode: Mode,
     /// A query is out and its answer has not come back.
     pub loading: bool,
+    /// The conversation on screen, marked in the list and selected when it opens.
+    pub current: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub enum Mode {
     #[default]
     Browse,
-    Rename(Box<TextArea<'static>>),
+    Rename(Box<Editor>),
     ConfirmDelete,
 }
 
@@ -44,7 +45,8 @@ impl Library {
 const PAGE: usize = 10;
 
 pub fn open(state: &mut State) -> Vec<Effect> {
-    state.popup = Some(Popup::Library(Box::default()));
+    let library = Library { current: state.conversation.stored_id, ..Library::default() };
+    state.popup = Some(Popup::Library(Box::new(library)));
     vec![Effect::Store(StoreCmd::Find { query: String::new() })]
 }
 
@@ -53,8 +55,15 @@ pub fn found(state: &mut State, query: String, items: Vec<ConversationSummary>, 
     if let Some(Popup::Library(library)) = &mut state.popup
         && library.query == query
     {
+        let first = library.items.is_empty() && library.query.is_empty();
         library.items = items;
         library.selected = library.selected.min(library.items.len().saturating_sub(1));
+        // The first list shown starts at the conversation on screen.
+        if first
+            && let Some(at) = library.items.iter().position(|item| Some(item.id) == library.current)
+        {
+            library.selected = at;
+        }
         library.now_ms = now_ms;
         library.loading = false;
     }
@@ -70,17 +79,20 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             KeyCode::Enter => {
-                let title = editor.lines().join(" ").trim().to_owned();
+                let title = editor.text().replace('\n', " ").trim().to_owned();
                 library.mode = Mode::Browse;
                 let Some(item) = library.items.get_mut(library.selected) else { return Vec::new() };
                 if title.is_empty() {
                     return Vec::new();
                 }
                 item.title = title.clone();
+                if state.conversation.stored_id == Some(item.id) {
+                    state.conversation.title = title.clone();
+                }
                 vec![Effect::Store(StoreCmd::Rename { id: item.id, title })]
             }
             _ => {
-                editor.input(key);
+                editor::on_key(editor, &key, usize::MAX);
                 Vec::new()
             }
         },
@@ -95,6 +107,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let armed = state.armed.take();
     let Some(Popup::Library(library)) = &mut state.popup else { return Vec::new() };
     let last = library.items.len().saturating_sub(1);
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -109,14 +122,16 @@ fn browse(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::End => library.selected = last,
         KeyCode::Enter => {
             let Some(id) = library.selected_item().map(|item| item.id) else { return Vec::new() };
+            let action = super::bindings::Action::Library;
+            if !super::update::confirm_leaving(state, armed, action) {
+                return Vec::new();
+            }
             state.popup = None;
             return vec![Effect::Store(StoreCmd::Load { id })];
         }
         KeyCode::F(2) => {
             if let Some(item) = library.selected_item() {
-                let mut editor = new_textarea(vec![item.title.clone()]);
-                editor.move_cursor(CursorMove::End);
-                library.mode = Mode::Rename(Box::new(editor));
+                library.mode = Mode::Rename(Box::new(Editor::with_text(&item.title)));
             }
         }
         KeyCode::Delete if library.selected_item().is_some() => library.mode = Mode::ConfirmDelete,

@@ -13,9 +13,11 @@
 pub mod advice;
 pub mod bindings;
 pub mod editor;
+pub mod history;
 pub mod library;
 pub mod meter;
 pub mod msg;
+pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;

@@ -85,6 +85,7 @@ pub fn restore(stored: StoredConversation, keys: &mut Keys) -> (Conversation, St
     let mut conversation =
         Conversation::restored(keys.fresh(), stored.id, stored.system_prompt, messages, aside);
     conversation.params = crate::chat::params::RequestParams::from_json(&stored.params);
+    conversation.title = stored.title;
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };
     (conversation, adopt)
 }
@@ -132,6 +133,7 @@ mod tests {
     #[test]
     fn an_interrupted_row_comes_back_as_a_failed_partial_with_its_reason() {
         let stored = StoredConversation {
+            draft: String::new(),
             id: 7,
             title: "t".into(),
             system_prompt: "sys".into(),

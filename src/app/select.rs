@@ -6,13 +6,12 @@
 //! message is selected no key reaches the draft.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::CursorMove;
 
 use super::bindings::{SelectAction, select_action_for};
 use super::msg::Effect;
 use super::persist;
 use super::state::{Scroll, State};
-use crate::app::editor::new_textarea;
+use crate::app::editor::Editor;
 use crate::chat::Key;
 use crate::chat::Role;
 use crate::store::writer::StoreCmd;
@@ -32,7 +31,7 @@ pub struct Editing {
     /// The prompt being replaced.
     pub key: Key,
     /// What the input held before, given back after sending or cancelling.
-    pub draft: Vec<String>,
+    pub draft: String,
 }
 
 /// Enters select mode on the newest message.
@@ -85,7 +84,8 @@ pub fn on_key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
                 selection.confirm_delete = true;
             }
             state.notice = Some(
-                "delete this message? y deletes (kept hidden in the file), any other key keeps it"
+                "delete this exchange (the prompt and its reply)? y deletes (kept hidden in the \
+                 file), any other key keeps it"
                     .into(),
             );
             Vec::new()
@@ -188,13 +188,9 @@ fn edit(state: &mut State, index: usize) -> Vec<Effect> {
         state.notice = Some("only your own prompts can be edited (Ctrl+R retries a reply)".into());
         return Vec::new();
     }
-    let draft = state.input.lines().to_vec();
-    let draft = if draft.iter().all(|line| line.is_empty()) { Vec::new() } else { draft };
+    let draft = state.input.text();
     state.editing = Some(Editing { key: message.key, draft });
-    let mut input = new_textarea(message.content.lines().map(str::to_owned).collect());
-    input.move_cursor(CursorMove::Bottom);
-    input.move_cursor(CursorMove::End);
-    state.input = input;
+    state.input = Editor::with_text(&message.content);
     state.selection = None;
     state.notice =
         Some("editing: Enter sends it as a new branch (the old one stays); Esc cancels".into());
@@ -204,9 +200,7 @@ fn edit(state: &mut State, index: usize) -> Vec<Effect> {
 /// Esc while editing: the input gets back what it held before.
 pub fn cancel_edit(state: &mut State) -> Vec<Effect> {
     if let Some(editing) = state.editing.take() {
-        state.input = new_textarea(editing.draft);
-        state.input.move_cursor(CursorMove::Bottom);
-        state.input.move_cursor(CursorMove::End);
+        state.input = Editor::with_text(&editing.draft);
         state.notice = Some("edit cancelled".into());
     }
     Vec::new()
@@ -229,7 +223,7 @@ pub fn send_edit(
         }
         None => super::turn::send_prompt(state, text, images),
     };
-    state.input = new_textarea(editing.draft);
+    state.input = Editor::with_text(&editing.draft);
     effects
 }
 
@@ -246,25 +240,50 @@ fn pin(state: &mut State, index: usize) -> Vec<Effect> {
     vec![Effect::Store(save)]
 }
 
-/// Hides the message: off the screen and out of requests, kept in the store because the
-/// rest of the conversation may hang from it.
+/// Hides the exchange the message belongs to, its prompt and the replies to it, so the
+/// requests after it still alternate user and assistant: off the screen and out of
+/// requests, kept in the store because the rest of the conversation may hang from it.
 fn delete(state: &mut State, index: usize) -> Vec<Effect> {
     if let Some(refused) = refuse_while_busy(state) {
         return refused;
     }
-    let Some(message) = state.conversation.edit(index) else { return Vec::new() };
-    message.hidden = true;
-    message.pinned = false;
-    let save = persist::update(message);
-    state.notice = Some("deleted".into());
-    let next = next_visible(state, index).or_else(|| previous_visible(state, index));
+    let exchange = exchange(state, index);
+    let mut saves = Vec::new();
+    for at in exchange.clone() {
+        let Some(message) = state.conversation.edit(at) else { continue };
+        if message.hidden {
+            continue;
+        }
+        message.hidden = true;
+        message.pinned = false;
+        saves.push(Effect::Store(persist::update(message)));
+    }
+    state.notice = Some(match saves.len() {
+        1 => "deleted".into(),
+        n => format!("deleted the exchange ({n} messages)"),
+    });
+    let last = exchange.end.saturating_sub(1);
+    let next = next_visible(state, last).or_else(|| previous_visible(state, exchange.start));
     match next {
         Some(next) => {
             move_to(state, Some(next));
         }
         None => state.selection = None,
     }
-    vec![Effect::Store(save)]
+    saves
+}
+
+/// The indices of the exchange holding message `index`: its prompt (the last visible user
+/// message at or before it) up to the next visible prompt.
+fn exchange(state: &State, index: usize) -> std::ops::Range<usize> {
+    let messages = state.conversation.messages();
+    let is_prompt = |i: usize| messages[i].role == Role::User && !messages[i].hidden;
+    let start = (0..=index.min(messages.len().saturating_sub(1)))
+        .rev()
+        .find(|&i| is_prompt(i))
+        .unwrap_or(index);
+    let end = (index + 1..messages.len()).find(|&i| is_prompt(i)).unwrap_or(messages.len());
+    start..end
 }
 
 /// `[` and `]`: shows the sibling branch before or after the one at `index`.

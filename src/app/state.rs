@@ -6,8 +6,6 @@
 
 use std::time::Instant;
 
-use ratatui_textarea::TextArea;
-
 use super::msg::RequestId;
 use crate::api::reply::ReplyText;
 use crate::chat::retry::RetryPolicy;
@@ -33,6 +31,8 @@ pub enum Stream {
         attempt: u32,
         at: Instant,
         error: String,
+        /// The server said too many requests (429): the countdown says so.
+        rate_limited: bool,
     },
     /// Text is arriving into `messages[reply]`.
     Receiving {
@@ -68,13 +68,15 @@ impl Stream {
 pub enum Popup {
     Help,
     /// Editing the conversation's system message.
-    System(Box<TextArea<'static>>),
+    System(Box<super::editor::Editor>),
     /// The list of saved conversations.
     Library(Box<super::library::Library>),
     /// The model picker.
     Models(Box<super::picker::Picker>),
     /// The conversation's request parameters (F4).
     Params(Box<super::params_form::ParamsForm>),
+    /// The command palette (`/` on an empty draft).
+    Palette(Box<super::palette::Palette>),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the
@@ -112,6 +114,8 @@ pub struct Shown {
     pub height: u16,
     /// The newest line was on screen.
     pub at_bottom: bool,
+    /// The draft's width in columns, where Up and Down move by wrapped rows.
+    pub input_width: u16,
 }
 
 /// The provider and model the next request goes to.
@@ -126,7 +130,9 @@ pub struct State {
     pub conversation: Conversation,
     /// Names every conversation and message created in this run.
     pub keys: Keys,
-    pub input: TextArea<'static>,
+    pub input: super::editor::Editor,
+    /// Earlier prompts, for Up and Down in the draft.
+    pub history: super::history::History,
     /// Images that go with the draft; sent, and cleared, with it.
     pub attachments: Vec<crate::chat::attachment::Attachment>,
     pub stream: Stream,
@@ -159,15 +165,24 @@ pub struct State {
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
     /// The config's `favorites`, resolved, for F2 and Shift+F2.
     pub favorites: Vec<Target>,
+    /// The system message a new conversation starts with, so a different one can be shown.
+    pub default_system: String,
+    /// The draft of the conversation not started yet, kept while another one is open.
+    pub fresh_draft: String,
+    /// A switch away from a conversation whose reply is still arriving, asked once; the
+    /// same key again confirms it.
+    pub armed: Option<super::bindings::Action>,
 }
 
 impl State {
     pub fn new(target: Target, system: String, mouse: bool) -> Self {
         let mut keys = Keys::default();
         Self {
-            conversation: Conversation::new(keys.fresh(), system),
+            conversation: Conversation::new(keys.fresh(), system.clone()),
+            default_system: system,
             keys,
-            input: crate::app::editor::new_textarea(Vec::new()),
+            input: super::editor::Editor::new(),
+            history: super::history::History::default(),
             attachments: Vec::new(),
             stream: Stream::Idle,
             next_id: 1,
@@ -188,6 +203,8 @@ impl State {
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
             favorites: Vec::new(),
+            fresh_draft: String::new(),
+            armed: None,
         }
     }
 

@@ -46,12 +46,13 @@ pub fn send_prompt_under(
     let conversation = &mut state.conversation;
     if !conversation.saved {
         conversation.saved = true;
+        conversation.title = match images.first() {
+            Some(image) if text.trim().is_empty() => image.name.clone(),
+            _ => persist::title_for(&text),
+        };
         effects.push(Effect::Store(StoreCmd::CreateConversation {
             key: conversation.key,
-            title: match images.first() {
-                Some(image) if text.trim().is_empty() => image.name.clone(),
-                _ => persist::title_for(&text),
-            },
+            title: conversation.title.clone(),
             system_prompt: conversation.system.clone(),
             provider: state.target.provider.clone(),
             model: state.target.model.clone(),
@@ -165,7 +166,10 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             effects.extend(retry);
         }
         ApiEvent::Failed(error) => match retry_delay(state, &error) {
-            Some(wait) => effects.extend(back_off(state, advice::full_message(&error), at + wait)),
+            Some(wait) => {
+                let limited = matches!(error, ApiError::RateLimited { .. });
+                effects.extend(back_off(state, advice::full_message(&error), at + wait, limited))
+            }
             None => {
                 if matches!(state.stream, Stream::Receiving { .. }) {
                     state.notice = Some(PARTIAL_KEPT.to_owned());
@@ -225,7 +229,7 @@ fn shrink_and_retry(
 }
 
 /// Waits before the next try; the prompt stays, and the status line counts down.
-fn back_off(state: &mut State, error: String, at: Instant) -> Vec<Effect> {
+fn back_off(state: &mut State, error: String, at: Instant, rate_limited: bool) -> Vec<Effect> {
     let Stream::Waiting { user_index, attempt, .. } = state.stream else { return Vec::new() };
     let id = state.next_id;
     state.next_id += 1;
@@ -233,7 +237,8 @@ fn back_off(state: &mut State, error: String, at: Instant) -> Vec<Effect> {
     if let Some(prompt) = state.conversation.edit(user_index) {
         prompt.status = Status::Failed(error.clone());
     }
-    state.stream = Stream::Backoff { id, user_index, attempt: attempt + 1, at, error };
+    state.stream =
+        Stream::Backoff { id, user_index, attempt: attempt + 1, at, error, rate_limited };
     vec![Effect::WakeAt { id, at }]
 }
 

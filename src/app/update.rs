@@ -4,18 +4,16 @@
 //! Its promise is that nothing is lost: a typed prompt stays until it is sent, a sent prompt
 //! stays with its error if the request fails, and a partial reply stays when stopped or cut.
 
-use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
-
-use ratatui_textarea::CursorMove;
+use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
-use super::{library, params_form, persist, picker, scroll, select, target, turn};
-use crate::app::editor::new_textarea;
+use super::{library, palette, params_form, persist, picker, scroll, select, target, turn};
+use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
-use crate::chat::{Conversation, Status};
+use crate::chat::{Conversation, FinishReason, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
@@ -84,10 +82,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             let text = text.strip_suffix('\r').unwrap_or(text).replace("\r\n", "\n");
             let text = crate::sanitize::sanitize(&text).into_owned();
-            let mut input = new_textarea(text.split('\n').map(str::to_owned).collect());
-            input.move_cursor(CursorMove::Bottom);
-            input.move_cursor(CursorMove::End);
-            state.input = input;
+            // Undo gives back the draft as it was before the editor.
+            state.input.set_text(&text);
             Vec::new()
         }
         Msg::Composed(Err(why)) | Msg::PagerFailed(why) => {
@@ -136,16 +132,38 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.notice = None;
+    // Whatever is open, Ctrl+D quits and Ctrl+C closes it.
+    if state.popup.is_some() {
+        match action_for(&key, false) {
+            Some(Action::Quit) => return quit(state),
+            Some(Action::StopOrQuit) => {
+                state.popup = None;
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
     match &state.popup {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
         Some(Popup::Params(_)) => return params_form::on_key(state, key),
+        Some(Popup::Palette(_)) => {
+            return match palette::on_key(state, key) {
+                Some(action) => on_action(state, action),
+                None => Vec::new(),
+            };
+        }
         _ => {}
     }
+    let armed = state.armed.take();
     if let Some(popup) = &mut state.popup {
         let Some(close) = on_popup_key(popup, key) else { return Vec::new() };
         state.popup = None;
         let Some(system) = close else { return Vec::new() };
+        state.notice = Some(match system.trim().is_empty() {
+            true => "system message saved: none (requests start with your prompt)".into(),
+            false => format!("system message saved ({} chars)", system.chars().count()),
+        });
         state.conversation.system = system.clone();
         if !state.conversation.saved {
             return Vec::new();
@@ -159,21 +177,27 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         // Other keys keep their meaning, except that none of them types into the draft.
         return match action_for(&key, state.input.is_empty()) {
-            None | Some(Action::Send | Action::Newline | Action::Select) => Vec::new(),
+            None | Some(Action::Send | Action::Newline | Action::Select | Action::Edit(_)) => {
+                Vec::new()
+            }
             Some(action) => on_action(state, action),
         };
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
-        if key.code == crossterm::event::KeyCode::Backspace
+        if key.code == crossterm::event::KeyCode::Char('/')
             && state.input.is_empty()
-            && let Some(image) = state.attachments.pop()
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
-            state.notice = Some(format!("removed {}", image.name));
+            palette::open(state);
             return Vec::new();
         }
-        state.input.input(key);
+        let width = input_width(state);
+        editor::on_key(&mut state.input, &key, width);
         return Vec::new();
     };
+    if action == Action::NewConversation && !confirm_leaving(state, armed, action) {
+        return Vec::new();
+    }
     on_action(state, action)
 }
 
@@ -181,16 +205,23 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => send(state),
         Action::Select => select::enter(state),
-        Action::Compose => vec![Effect::Compose { draft: state.input.lines().join("\n") }],
+        Action::Compose => vec![Effect::Compose { draft: state.input.text() }],
+        Action::Edit(action) => edit_draft(state, action),
         Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
             select::cancel_edit(state)
         }
         Action::Newline => {
-            state.input.insert_newline();
+            state.input.newline();
             Vec::new()
         }
         Action::Stop => stop(state),
         Action::StopOrQuit if state.stream.is_busy() => stop(state),
+        // A draft is never thrown away by a quit: the first Ctrl+C clears it, undoably.
+        Action::StopOrQuit if !state.input.is_empty() => {
+            state.input.clear();
+            state.notice = Some("draft cleared: Ctrl+/ brings it back · Ctrl+C again quits".into());
+            Vec::new()
+        }
         Action::StopOrQuit | Action::Quit => quit(state),
         Action::Retry => retry(state),
         Action::NewConversation => new_conversation(state),
@@ -209,10 +240,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::EditSystem => {
-            let lines = state.conversation.system.lines().map(str::to_owned).collect();
-            let mut editor = new_textarea(lines);
-            editor.move_cursor(CursorMove::Bottom);
-            editor.move_cursor(CursorMove::End);
+            let editor = Editor::with_text(&state.conversation.system);
             state.popup = Some(Popup::System(Box::new(editor)));
             Vec::new()
         }
@@ -243,20 +271,54 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help | Popup::Library(_) | Popup::Models(_) | Popup::Params(_) => Some(None),
+        Popup::Help
+        | Popup::Library(_)
+        | Popup::Models(_)
+        | Popup::Params(_)
+        | Popup::Palette(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
             Some(Action::Newline) => {
-                editor.insert_newline();
+                editor.newline();
                 None
             }
             _ => {
-                editor.input(key);
+                editor::on_key(editor, &key, usize::MAX);
                 None
             }
         },
     }
+}
+
+/// The draft's width as the last frame drew it, for moves by wrapped rows.
+fn input_width(state: &State) -> usize {
+    state.view.shown.map_or(80, |shown| usize::from(shown.input_width.max(1)))
+}
+
+/// An editing key on the draft. Up and Down past the draft's first or last row walk the
+/// prompt history; Backspace in an empty draft takes off the last image attached.
+fn edit_draft(state: &mut State, action: EditAction) -> Vec<Effect> {
+    if action == EditAction::Backspace
+        && state.input.is_empty()
+        && let Some(image) = state.attachments.pop()
+    {
+        state.notice = Some(format!("removed {}", image.name));
+        return Vec::new();
+    }
+    let width = input_width(state);
+    if state.input.apply(action, width) {
+        return Vec::new();
+    }
+    let recalled = match action {
+        EditAction::Up => state.history.older(&state.input.text()).map(str::to_owned),
+        EditAction::Down => state.history.newer().map(str::to_owned),
+        _ => None,
+    };
+    if let Some(text) = recalled {
+        state.input.set_text(&text);
+    }
+    Vec::new()
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
@@ -273,15 +335,15 @@ fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let text = crate::sanitize::sanitize(&text).into_owned();
     match &mut state.popup {
-        Some(Popup::System(editor)) => editor.insert_str(text),
-        _ => state.input.insert_str(text),
+        Some(Popup::System(editor)) => editor.insert_str(&text),
+        _ => state.input.insert_str(&text),
     };
     Vec::new()
 }
 
 fn send(state: &mut State) -> Vec<Effect> {
     // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
-    let text = state.input.lines().join("\n").trim_end().to_owned();
+    let text = state.input.text().trim_end().to_owned();
     if text.trim().is_empty() && state.attachments.is_empty() {
         return Vec::new();
     }
@@ -289,7 +351,8 @@ fn send(state: &mut State) -> Vec<Effect> {
         state.notice = Some("a reply is still arriving: Esc stops it; your text stays here".into());
         return Vec::new();
     }
-    state.input = new_textarea(Vec::new());
+    state.input = Editor::new();
+    state.history.push(text.clone());
     let images = std::mem::take(&mut state.attachments);
     match state.editing.take() {
         Some(editing) => select::send_edit(state, editing, text, images),
@@ -308,14 +371,57 @@ fn stop(state: &mut State) -> Vec<Effect> {
 
 fn quit(state: &mut State) -> Vec<Effect> {
     let mut effects = stop(state);
+    // What was typed and not sent waits with its conversation for the next start.
+    let fresh = std::mem::take(&mut state.fresh_draft);
+    let saved = state.conversation.saved;
+    effects.extend(stash_draft(state));
+    if saved && !fresh.is_empty() {
+        effects.push(Effect::Store(StoreCmd::SetDraft { conversation: None, text: fresh }));
+    }
     state.quitting = true;
     effects.push(Effect::Quit);
     effects
 }
 
-/// Ctrl+N: a fresh conversation with the same system message; the old one is already saved.
+/// Whether to leave the conversation now: yes unless a reply is still arriving, which is
+/// stopped (its partial kept) only when the same key comes twice; the first time asks.
+pub fn confirm_leaving(state: &mut State, armed: Option<Action>, action: Action) -> bool {
+    if !state.stream.is_busy() || armed == Some(action) {
+        return true;
+    }
+    state.armed = Some(action);
+    state.notice = Some(
+        "a reply is still arriving here: press the key again to stop it (the partial is kept) \
+         and leave"
+            .into(),
+    );
+    false
+}
+
+/// Keeps the draft with the conversation being left: in the store for a saved one, in
+/// memory (and the store's slot for a conversation not started) otherwise.
+fn stash_draft(state: &mut State) -> Vec<Effect> {
+    let text = match state.editing.take() {
+        Some(editing) => editing.draft,
+        None => state.input.text(),
+    };
+    state.input = Editor::new();
+    let conversation = &state.conversation;
+    if !conversation.saved {
+        state.fresh_draft = text.clone();
+    }
+    let key = conversation.saved.then_some(conversation.key);
+    vec![Effect::Store(StoreCmd::SetDraft { conversation: key, text })]
+}
+
+/// Ctrl+N: a fresh conversation with the same system message; the old one is already saved,
+/// with its draft. One not started yet is already fresh: the draft stays.
 fn new_conversation(state: &mut State) -> Vec<Effect> {
-    let effects = stop(state);
+    let mut effects = stop(state);
+    if state.conversation.saved {
+        effects.extend(stash_draft(state));
+        state.input = Editor::with_text(&std::mem::take(&mut state.fresh_draft));
+    }
     let system = state.conversation.system.clone();
     state.conversation = Conversation::new(state.keys.fresh(), system);
     state.selection = None;
@@ -326,9 +432,12 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-/// Replaces the conversation on screen with a stored one (the current one is saved).
+/// Replaces the conversation on screen with a stored one (the current one is saved, with
+/// its draft), and brings back the draft it was left with.
 fn open_conversation(state: &mut State, stored: crate::store::StoredConversation) -> Vec<Effect> {
     let mut effects = stop(state);
+    effects.extend(stash_draft(state));
+    state.input = Editor::with_text(&stored.draft);
     let title = stored.title.clone();
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
     let (conversation, adopt) = persist::restore(stored, &mut state.keys);
@@ -381,6 +490,17 @@ fn continue_reply(state: &mut State) -> Vec<Effect> {
     let can_continue = last.is_some_and(|m| m.role == Role::Assistant && m.is_sent());
     if state.stream.is_busy() || !can_continue {
         state.notice = Some("Ctrl+O continues a reply that was cut off".into());
+        return Vec::new();
+    }
+    // A reply that ended as the model meant it has nothing to continue.
+    let finished = last.is_some_and(|m| {
+        m.status == Status::Complete && matches!(m.finish, None | Some(FinishReason::Stop))
+    });
+    if finished {
+        state.notice = Some(
+            "that reply finished: Ctrl+O continues one that was cut off or stopped; Ctrl+R asks again"
+                .into(),
+        );
         return Vec::new();
     }
     turn::send_prompt(state, CONTINUE_PROMPT.to_owned(), Vec::new())

@@ -107,8 +107,56 @@ pub fn prepare_with(
             images: message.images.clone(),
         });
     }
+    mark_folded(conversation, &candidates, &keep);
     let meter = Meter { tokens, window: limits.map(|l| l.0), not_sent, exact: counter.is_exact() };
-    (Outcome::Send(messages), meter)
+    (Outcome::Send(fold_same_roles(messages)), meter)
+}
+
+/// Joins neighbours of one role into one message: a prompt that got no reply (it failed,
+/// or was stopped) goes with the prompt after it, and two replies whose prompt between them
+/// is gone become one. Servers that require alternating roles refuse anything else.
+pub fn fold_same_roles(messages: Vec<RequestMessage>) -> Vec<RequestMessage> {
+    let mut folded: Vec<RequestMessage> = Vec::with_capacity(messages.len());
+    for message in messages {
+        match folded.last_mut() {
+            Some(last) if last.role == message.role && message.role != Role::System => {
+                if !last.content.is_empty() && !message.content.is_empty() {
+                    last.content.push_str("\n\n");
+                }
+                last.content.push_str(&message.content);
+                last.images.extend(message.images);
+            }
+            _ => folded.push(message),
+        }
+    }
+    folded
+}
+
+/// Marks the prompts that go joined to the next one, so the screen can say so.
+fn mark_folded(
+    conversation: &mut Conversation,
+    candidates: &[(usize, usize, bool)],
+    keep: &[bool],
+) {
+    let sent: Vec<usize> =
+        candidates.iter().zip(keep).filter(|(_, kept)| **kept).map(|(c, _)| c.0).collect();
+    let messages = conversation.messages();
+    let mut changes = Vec::new();
+    for (position, &index) in sent.iter().enumerate() {
+        let next_is_user = sent.get(position + 1).is_some_and(|&n| messages[n].role == Role::User);
+        let folded = messages[index].role == Role::User && next_is_user;
+        if messages[index].folded != folded {
+            changes.push((index, folded));
+        }
+    }
+    for (index, folded) in changes {
+        let tokens = conversation.messages()[index].tokens;
+        if let Some(message) = conversation.edit(index) {
+            message.folded = folded;
+            // `edit` forgets the count; this change does not alter the text.
+            message.tokens = tokens;
+        }
+    }
 }
 
 /// The system message's cost, and (index, cost, starts a turn) for each message that may be

@@ -21,6 +21,8 @@ use crate::tokens::Counter;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
     pub system: String,
+    /// What the list calls it: its first prompt's first line, or the name the user gave.
+    pub title: String,
     messages: Vec<Message>,
     changes: Changes,
     /// Names this conversation to the store writer.
@@ -40,6 +42,7 @@ impl Conversation {
     pub fn new(key: Key, system: String) -> Self {
         Self {
             system,
+            title: String::new(),
             messages: Vec::new(),
             changes: Changes::default(),
             key,
@@ -61,6 +64,7 @@ impl Conversation {
     ) -> Self {
         let mut conversation = Self {
             system,
+            title: String::new(),
             messages,
             changes: Changes::default(),
             key,

@@ -129,6 +129,9 @@ pub struct Message {
     pub branch: Option<(usize, usize)>,
     /// Left out of the last request to fit the context window; still on screen, dimmed.
     pub not_sent: bool,
+    /// A prompt that got no reply, sent in the last request joined to the prompt after it,
+    /// so the request's roles still alternate.
+    pub folded: bool,
     /// This message's cost in a request, counted once for the model that counted it.
     pub tokens: Option<(Counter, usize)>,
     /// Bumped on every change so cached layout knows when to redo this message.
@@ -166,6 +169,7 @@ impl Message {
             hidden: false,
             branch: None,
             not_sent: false,
+            folded: false,
             tokens: None,
             revision: 0,
             key,

@@ -51,6 +51,8 @@ pub struct StoredConversation {
     pub model: String,
     /// The conversation's request parameters as stored (a JSON object).
     pub params: String,
+    /// What the user had typed and not sent when they left it.
+    pub draft: String,
     pub messages: Vec<StoredMessage>,
     /// The messages on other branches (edited prompts' old continuations, retried
     /// replies), oldest first.
@@ -169,7 +171,22 @@ pub fn rename_conversation(conn: &Connection, id: i64, title: &str) -> rusqlite:
 }
 
 pub fn delete_conversation(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM drafts WHERE conversation_id = ?1", [id])?;
     conn.execute("DELETE FROM conversations WHERE id = ?1", [id]).map(drop)
+}
+
+/// Keeps `text` as the draft of conversation `id` (0: the one not started); an empty text
+/// removes it.
+pub fn set_draft(conn: &Connection, id: i64, text: &str) -> rusqlite::Result<()> {
+    if text.is_empty() {
+        return conn.execute("DELETE FROM drafts WHERE conversation_id = ?1", [id]).map(drop);
+    }
+    conn.execute(
+        "INSERT INTO drafts (conversation_id, text) VALUES (?1, ?2) \
+         ON CONFLICT(conversation_id) DO UPDATE SET text = excluded.text",
+        params![id, text],
+    )
+    .map(drop)
 }
 
 pub fn set_system_prompt(conn: &Connection, conversation: i64, text: &str) -> rusqlite::Result<()> {
@@ -295,6 +312,23 @@ impl Store {
             .map_err(|e| self.fail(e))
     }
 
+    /// The user's newest `limit` prompts across every conversation, oldest first, for the
+    /// prompt history (deleted ones left out).
+    pub fn recent_prompts(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT content FROM messages WHERE role = 'user' AND hidden = 0 AND content != '' \
+                 ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map([limit as i64], |row| row.get::<_, String>(0))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<String>>>)
+            .map_err(|e| self.fail(e))?;
+        Ok(rows.into_iter().rev().collect())
+    }
+
     /// The conversation and its current branch, root first.
     pub fn load(&self, id: i64) -> Result<StoredConversation, StoreError> {
         let head = self
@@ -351,9 +385,19 @@ impl Store {
             provider,
             model,
             params,
+            draft: self.draft(id)?,
             messages,
             other_branches,
         })
+    }
+
+    /// The draft kept for conversation `id` (0: the one not started yet); empty if none.
+    pub fn draft(&self, id: i64) -> Result<String, StoreError> {
+        self.conn
+            .query_row("SELECT text FROM drafts WHERE conversation_id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.fail(e))
     }
 
     /// Deletes a conversation and all its messages; false if there was none.

@@ -4,7 +4,7 @@
 //! rockchat is refused, never touched.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -86,4 +86,13 @@ ALTER TABLE conversations ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
 const V4: &str = "
 ALTER TABLE messages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+";
+
+/// The text typed but not sent, per conversation, so quitting or switching loses no draft;
+/// conversation 0 is the one not started yet.
+const V5: &str = "
+CREATE TABLE drafts (
+    conversation_id INTEGER PRIMARY KEY,
+    text            TEXT NOT NULL
+);
 ";

@@ -331,3 +331,39 @@ fn a_version_1_file_keeps_its_conversations_and_gains_parameters_and_a_target() 
     assert_eq!((reopened.provider.as_str(), reopened.model.as_str()), ("openai", "o3"));
     assert_eq!(reopened.params, r#"{"seed":7}"#);
 }
+
+#[test]
+fn recent_prompts_come_from_every_conversation_oldest_first() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "first question", "an answer");
+    write_conversation(&path, "second question", "another answer");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.recent_prompts(10).unwrap(), ["first question", "second question"]);
+    assert_eq!(store.recent_prompts(1).unwrap(), ["second question"]);
+}
+
+#[test]
+fn drafts_are_kept_per_conversation_and_for_the_one_not_started() {
+    let (_dir, path) = temp_db();
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: "t".into(),
+        system_prompt: String::new(),
+        provider: "local".into(),
+        model: "tiny".into(),
+    });
+    writer.send(StoreCmd::SetDraft {
+        conversation: Some(1), text: "half a 日本語 thought".into()
+    });
+    writer.send(StoreCmd::SetDraft { conversation: None, text: "a fresh start".into() });
+    writer.close();
+    let store = Store::open(&path).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    assert_eq!(store.load(id).unwrap().draft, "half a 日本語 thought");
+    assert_eq!(store.draft(0).unwrap(), "a fresh start");
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
+    writer.send(StoreCmd::SetDraft { conversation: None, text: String::new() });
+    writer.close();
+    assert_eq!(Store::open(&path).unwrap().draft(0).unwrap(), "", "an empty draft is removed");
+}

@@ -71,6 +71,12 @@ pub enum StoreCmd {
         id: i64,
         title: String,
     },
+    /// Keep `text` as the draft of `conversation` (none: the conversation not started yet);
+    /// empty removes it.
+    SetDraft {
+        conversation: Option<Key>,
+        text: String,
+    },
     /// Delete a stored conversation and its messages.
     Delete {
         id: i64,
@@ -227,6 +233,15 @@ fn apply(
             }
             StoreCmd::Find { .. } | StoreCmd::Load { .. } => {}
             StoreCmd::Rename { id, title } => queries::rename_conversation(&tx, id, &title)?,
+            StoreCmd::SetDraft { conversation, text } => {
+                let id = match conversation {
+                    None => Some(0),
+                    Some(key) => rows.conversations.get(&key).copied(),
+                };
+                if let Some(id) = id {
+                    queries::set_draft(&tx, id, &text)?;
+                }
+            }
             StoreCmd::Delete { id } => {
                 queries::delete_conversation(&tx, id)?;
                 rows.conversations.retain(|_, row| *row != id);

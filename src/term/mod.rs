@@ -49,25 +49,34 @@ pub async fn run(
     crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.windows = settings.windows.clone();
-    let mut clients = Vec::new();
     for (name, provider) in &settings.providers {
         let models = state.catalog.provider_mut(name);
         models.default_model = provider.model.clone();
         models.configured = provider.models.clone();
         models.offered = provider.offered;
-        if *name != state.target.provider {
-            let client =
-                ApiClient::new(provider.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
-            clients.push((name.clone(), client));
-        }
     }
+    let clients = clients(&settings)?;
     let provider = state.target.provider.clone();
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
     });
+    // Earlier prompts for Up in the draft; a store that cannot say starts an empty history.
+    let prompts = store.recent_prompts(crate::app::history::LIMIT).unwrap_or_default();
+    state.history = crate::app::history::History::new(prompts);
     // Read before the terminal is taken over, so a bad id is a plain error message.
     let stored = resume.map(|id| store.load(id)).transpose()?;
+    // The draft left in the conversation reopened, or in the one not started yet; that slot
+    // is emptied once read, the draft being in the input from now on.
+    let fresh_draft = match stored {
+        Some(_) => None,
+        None => Some(store.draft(0).unwrap_or_default()).filter(|draft| !draft.is_empty()),
+    };
+    if let Some(draft) = &fresh_draft {
+        state.input = crate::app::editor::Editor::with_text(draft);
+        state.notice = Some("your unsent draft is back (Ctrl+C clears it)".into());
+    }
     let adopt = stored.map(|stored| {
+        state.input = crate::app::editor::Editor::with_text(&stored.draft);
         let (provider, model) = (stored.provider.clone(), stored.model.clone());
         let (conversation, adopt) = persist::restore(stored, &mut state.keys);
         state.conversation = conversation;
@@ -94,6 +103,8 @@ pub async fn run(
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    // Each provider's client under its own name: a conversation reopened on another
+    // provider must still reach the default one when the user switches back.
     app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));
     for (name, client) in clients {
         app.add_client(name, client);
@@ -114,10 +125,38 @@ pub async fn run(
     if let Some(adopt) = adopt {
         app.save(adopt);
     }
+    if fresh_draft.is_some() {
+        app.save(crate::store::writer::StoreCmd::SetDraft {
+            conversation: None,
+            text: String::new(),
+        });
+    }
     forward_signals(app.sender());
     let mut events = events;
     let result = app.run(&mut events).await;
     restore();
     app.finish();
     Ok(result?)
+}
+
+/// A client for every configured provider, each under its own name; the default provider's
+/// carries the command line's overrides (`--base-url`).
+pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> {
+    let mut clients = Vec::new();
+    for (name, provider) in &settings.providers {
+        let endpoint = match *name == settings.endpoint.provider {
+            true => settings.endpoint.clone(),
+            false => provider.endpoint.clone(),
+        };
+        clients.push((
+            name.clone(),
+            ApiClient::new(endpoint)?.with_idle_timeout(settings.idle_timeout),
+        ));
+    }
+    if !settings.providers.contains_key(&settings.endpoint.provider) {
+        let client =
+            ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+        clients.push((settings.endpoint.provider.clone(), client));
+    }
+    Ok(clients)
 }

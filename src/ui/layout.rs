@@ -1,9 +1,9 @@
-//! Where each pane goes. Shared by `render` and by `State::prepare_frame`, which needs the
-//! transcript's size to wrap and scroll before anything is drawn.
+//! Where each pane goes: the transcript above, the input (as many rows as the draft wraps
+//! to, up to a cap) and the status line below.
 
 use ratatui::layout::Rect;
 
-/// The input grows with its content up to this many rows, then scrolls.
+/// The input grows with its wrapped rows up to this many, then scrolls inside.
 const MAX_INPUT_ROWS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,8 +13,10 @@ pub struct Panes {
     pub status: Rect,
 }
 
-pub fn panes((width, height): (u16, u16), input_lines: usize) -> Panes {
-    let input_rows = input_lines.clamp(1, MAX_INPUT_ROWS) as u16 + 1; // + top border
+pub fn panes((width, height): (u16, u16), input_rows: usize) -> Panes {
+    // A short terminal keeps at least half its rows for the transcript.
+    let cap = MAX_INPUT_ROWS.min(usize::from(height / 2).saturating_sub(2)).max(1);
+    let input_rows = input_rows.clamp(1, cap) as u16 + 1; // + top border
     let status_rows = 1.min(height);
     let input_rows = input_rows.min(height.saturating_sub(status_rows));
     let transcript_rows = height.saturating_sub(input_rows + status_rows);

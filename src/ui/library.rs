@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::layout::centered;
 use super::theme::Theme;
+use super::wrap::width_of;
 use crate::app::library::{Library, Mode};
 use crate::sanitize::sanitize;
 
@@ -37,10 +38,22 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
         let selected = index == library.selected;
         let marker = if selected { "▌ " } else { "  " };
         let age = crate::format::age(library.now_ms, item.updated_at);
-        let right = format!(" {} · {age}", sanitize(&item.model));
-        let title_room = width.saturating_sub(right.chars().count() + 2);
-        let title: String = sanitize(&item.title).chars().take(title_room).collect();
-        let gap = width.saturating_sub(2 + title.chars().count() + right.chars().count());
+        let open = if Some(item.id) == library.current { "● " } else { "" };
+        // The right column loses its least useful parts whole when the title needs room.
+        let mut parts = vec![format!("#{}", item.id), age, sanitize(&item.model).into_owned()];
+        let mut right = String::new();
+        while !parts.is_empty() {
+            right = format!(" {}", parts.join(" · "));
+            if width.saturating_sub(width_of(&right) + 2 + width_of(open)) >= 16 {
+                break;
+            }
+            parts.pop();
+            right.clear();
+        }
+        // Columns, not characters: a wide title must not push the right column out.
+        let title_room = width.saturating_sub(width_of(&right) + 2 + width_of(open));
+        let title = format!("{open}{}", fit(&sanitize(&item.title), title_room));
+        let gap = width.saturating_sub(2 + width_of(&title) + width_of(&right));
         let title_style =
             if selected { theme.user.add_modifier(Modifier::REVERSED) } else { theme.user };
         lines.push(Line::from(vec![
@@ -67,7 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
             frame.render_widget(Clear, bottom);
             frame.render_widget(Span::styled("Rename: ", theme.warning), bottom);
             let field = Rect::new(bottom.x + 8, bottom.y, bottom.width.saturating_sub(8), 1);
-            frame.render_widget(&**editor, field);
+            super::input::draw_editor(frame, field, editor, theme.text, None, true);
         }
         Mode::ConfirmDelete => {
             let title = library.selected_item().map(|i| sanitize(&i.title).into_owned());
@@ -79,6 +92,25 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
             frame.render_widget(Span::styled(ask, theme.error), bottom);
         }
     }
+}
+
+/// `text` cut to `room` columns at a grapheme, with `…` when cut.
+fn fit(text: &str, room: usize) -> String {
+    if width_of(text) <= room {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for grapheme in unicode_segmentation::UnicodeSegmentation::graphemes(text, true) {
+        let width = width_of(grapheme);
+        if used + width + 1 > room {
+            break;
+        }
+        used += width;
+        out.push_str(grapheme);
+    }
+    out.push('…');
+    out
 }
 
 fn search_line<'a>(library: &'a Library, theme: &Theme) -> Line<'a> {
@@ -95,7 +127,7 @@ fn search_line<'a>(library: &'a Library, theme: &Theme) -> Line<'a> {
 /// The preview, or a search snippet whose `[match]` is shown highlighted.
 fn detail_line(text: &str, highlight: bool, width: usize, theme: &Theme) -> Line<'static> {
     let flat = sanitize(text).split_whitespace().collect::<Vec<_>>().join(" ");
-    let flat: String = flat.chars().take(width.saturating_sub(4)).collect();
+    let flat = fit(&flat, width.saturating_sub(4));
     let mut spans = vec![Span::raw("    ")];
     if !highlight {
         spans.push(Span::styled(flat, theme.dim));

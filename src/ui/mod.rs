@@ -42,7 +42,11 @@ fn render(
     }
     let selected = state.selection.as_ref().map(|s| (s.index, theme.user));
     transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
-    input::render(frame, panes.input, &state.input, &state.attachments, theme);
+    if scroll_up > 0 {
+        below(frame, panes.transcript, scroll_up, state, theme);
+    }
+    let typing = state.popup.is_none() && state.selection.is_none();
+    input::render(frame, panes.input, state, theme, typing);
     status::render(frame, panes.status, state, theme);
     match &state.popup {
         Some(Popup::Help) => popup::help(frame, area, theme),
@@ -50,8 +54,33 @@ fn render(
         Some(Popup::Library(list)) => library::render(frame, area, list, theme),
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
         Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
+        Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
         None => {}
     }
+}
+
+/// The view is scrolled up: its last row says how much is below, whether a reply is
+/// arriving there, and how to get back.
+fn below(frame: &mut Frame, pane: Rect, rows: usize, state: &State, theme: &Theme) {
+    if pane.height < 2 {
+        return;
+    }
+    let key = if state.input.is_empty() { "End" } else { "Ctrl+End" };
+    let mut parts = vec![format!("↓ {rows} more line{}", if rows == 1 { "" } else { "s" })];
+    if state.stream.is_busy() {
+        parts.push("a reply is arriving".to_owned());
+    }
+    parts.push(format!("{key} returns"));
+    let mut text = parts.join(" · ");
+    while wrap::width_of(&text) + 2 > usize::from(pane.width) && parts.len() > 1 {
+        parts.pop();
+        text = parts.join(" · ");
+    }
+    let text = format!(" {text} ");
+    // The whole row, so no half line of text shows beside it.
+    let row = Rect::new(pane.x, pane.bottom() - 1, pane.width, 1);
+    frame.render_widget(ratatui::widgets::Clear, row);
+    frame.render_widget(Line::styled(text, theme.status).right_aligned(), row);
 }
 
 fn welcome(frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -10,11 +10,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::layout::centered;
 use super::theme::Theme;
+use super::wrap::{width_of, wrap_text};
 use crate::app::picker::{Picker, candidates, provider_order};
 use crate::app::state::State;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, theme: &Theme) {
-    let rect = centered(area, 72.min(area.width), area.height.saturating_sub(4).max(5));
+    // As wide as the terminal allows (long model ids, reasons), short of a margin.
+    let width = area.width.saturating_sub(4).clamp(72.min(area.width), 160);
+    let rect = centered(area, width, area.height.saturating_sub(4).max(5));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -47,11 +50,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, the
         if group.is_empty() && (status.is_none() || !picker.query.is_empty()) {
             continue;
         }
-        let mut heading = vec![Span::styled(format!("{provider} "), theme.assistant)];
-        if let Some(status) = status {
-            heading.push(Span::styled(status, theme.dim));
+        // The list's state wraps under the provider's name rather than being cut.
+        let name = format!("{provider} ");
+        let room = usize::from(inner.width).saturating_sub(width_of(&name)).max(1);
+        let rows = status.map(|status| wrap_text(&status, room)).unwrap_or_default();
+        let mut heading = vec![Span::styled(name.clone(), theme.assistant)];
+        let mut rows = rows.into_iter();
+        if let Some(first) = rows.next() {
+            heading.push(Span::styled(first, theme.dim));
         }
         lines.push(Line::from(heading));
+        for row in rows {
+            lines.push(Line::from(Span::styled(
+                format!("{}{row}", " ".repeat(width_of(&name))),
+                theme.dim,
+            )));
+        }
         for choice in group {
             let current = *choice == state.target;
             let is_selected = index == selected;

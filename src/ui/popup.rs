@@ -4,15 +4,18 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
-use ratatui_textarea::TextArea;
 
 use super::layout::centered;
 use super::theme::Theme;
+use super::wrap::{width_of, wrap_text};
 use crate::app::bindings::{self, Mode};
+use crate::app::editor::Editor;
+use crate::app::palette::Palette;
 use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
 
 /// The key table, in two columns when one would not fit the terminal's height, and cut with
-/// a note when even two do not.
+/// a note when even two do not. Keys and words wrap within their columns at word breaks, so a
+/// narrow terminal shows every word whole.
 pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     // Select mode's keys sit under the row that enters it.
     let help: Vec<(String, &str)> = bindings::help_rows()
@@ -22,16 +25,26 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
             Mode::Select => (format!("  {}", row.keys), row.text),
         })
         .collect();
-    let key_width = help.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    let rows: Vec<Line> = help
-        .iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {keys:<key_width$}  "), theme.user),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let widest_keys = help.iter().map(|(k, _)| width_of(k)).max().unwrap_or(0);
+    let widest_text = help.iter().map(|(_, t)| width_of(t)).max().unwrap_or(0);
+    // One space, the keys, two spaces, the words, a space; inside a border.
+    let inner = (widest_keys + widest_text + 4).min(usize::from(area.width).saturating_sub(2));
+    // Long key lists wrap rather than push every description right.
+    let key_width = widest_keys.min(20).min(inner * 2 / 5).max(1);
+    let text_width = inner.saturating_sub(key_width + 4).max(1);
+    let mut rows: Vec<Line> = Vec::new();
+    for (keys, what) in &help {
+        let keys = wrap_text(keys, key_width);
+        let words = wrap_text(what, text_width);
+        for index in 0..keys.len().max(words.len()) {
+            let key = keys.get(index).map_or("", String::as_str);
+            let pad = key_width.saturating_sub(width_of(key));
+            rows.push(Line::from(vec![
+                Span::styled(format!(" {key}{}  ", " ".repeat(pad)), theme.user),
+                Span::raw(words.get(index).cloned().unwrap_or_default()),
+            ]));
+        }
+    }
     let row_width = rows.iter().map(Line::width).max().unwrap_or(0) as u16 + 1;
     let room = area.height.saturating_sub(2).max(1) as usize;
     let columns: u16 = if rows.len() > room && row_width * 2 + 3 <= area.width { 2 } else { 1 };
@@ -53,8 +66,9 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     if hidden > 0
         && let Some(last) = chunks.last_mut().and_then(|c| c.last_mut())
     {
-        *last =
-            Line::styled(format!(" … {} more: make the terminal taller", hidden + 1), theme.dim);
+        let note = format!("… {} more lines: make the terminal taller", hidden + 1);
+        let room = usize::from(inner.width).saturating_sub(1);
+        *last = Line::styled(format!(" {}", super::input::fit_words(&note, room)), theme.dim);
     }
     for (column, lines) in chunks.into_iter().enumerate() {
         let x = inner.x + column as u16 * row_width;
@@ -64,7 +78,7 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     }
 }
 
-pub fn system_editor(frame: &mut Frame, area: Rect, editor: &TextArea<'static>, theme: &Theme) {
+pub fn system_editor(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {
     let rect = centered(area, area.width.saturating_sub(8).max(20), 12);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -76,7 +90,7 @@ pub fn system_editor(frame: &mut Frame, area: Rect, editor: &TextArea<'static>, 
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    frame.render_widget(editor, inner);
+    super::input::draw_editor(frame, inner, editor, theme.text, None, true);
 }
 
 /// The request-parameters form (F4): one row per field, the focused one with a cursor,
@@ -111,4 +125,55 @@ pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &The
         .title_bottom(Line::from(" Tab next · Enter saves · Esc cancels ").right_aligned());
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The command palette, just above the input: the filter, then `/name  keys  what it does`
+/// for each match, the selected one marked; rows are cut at a word, never mid-word.
+pub fn palette(frame: &mut Frame, input: Rect, palette: &Palette, theme: &Theme) {
+    let found = crate::app::palette::matches(&palette.query);
+    let selected = palette.selected.min(found.len().saturating_sub(1));
+    let area = frame.area();
+    let height = (found.len() as u16 + 3).min(input.y).min(14);
+    if height < 3 {
+        return;
+    }
+    let rect = Rect::new(area.x, input.y - height, area.width, height);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Commands ")
+        .title_bottom(Line::from(" Enter runs · // types a slash · Esc closes ").right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/", theme.user),
+        Span::raw(palette.query.clone()),
+        Span::styled("▌", theme.cursor),
+    ])];
+    let room = usize::from(inner.height).saturating_sub(1);
+    let first = selected.saturating_sub(room.saturating_sub(1));
+    let name_width = found.iter().map(|c| c.name.len()).max().unwrap_or(0) + 1;
+    let key_width = found.iter().map(|c| width_of(&c.keys)).max().unwrap_or(0).min(18);
+    for (index, command) in found.iter().enumerate().skip(first).take(room) {
+        let marker = if index == selected { "▌" } else { " " };
+        let head = format!("{marker}/{:<name_width$} ", command.name);
+        let keys = super::input::fit_words(&command.keys, key_width);
+        let keys = format!("{keys:<key_width$}  ");
+        let rest = usize::from(inner.width).saturating_sub(width_of(&head) + width_of(&keys));
+        let style = if index == selected {
+            theme.user.add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            theme.user
+        };
+        lines.push(Line::from(vec![
+            Span::styled(head, style),
+            Span::styled(keys, theme.dim),
+            Span::raw(super::input::fit_words(command.text, rest)),
+        ]));
+    }
+    if found.is_empty() {
+        lines.push(Line::styled("no command matches", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -41,9 +41,12 @@ impl Screen {
     /// pane showed.
     pub fn draw(&mut self, state: &State, frame: &mut Frame) -> Shown {
         let area = frame.area();
-        let panes = layout::panes((area.width, area.height), state.input.lines().len());
-        let (scroll_up, shown) =
+        let input_width = super::input::text_width(area.width);
+        let input_rows = super::input::rows_needed(&state.input, input_width);
+        let panes = layout::panes((area.width, area.height), input_rows);
+        let (scroll_up, mut shown) =
             self.lay_out(state, panes.transcript.width, panes.transcript.height);
+        shown.input_width = input_width;
         super::render(state, &self.theme, &self.transcript, scroll_up, &panes, frame);
         shown
     }
@@ -73,7 +76,7 @@ impl Screen {
         let scroll_up = scroll_up.min(total.saturating_sub(rows));
         let top_row = total.saturating_sub(scroll_up + rows);
         let top = self.transcript.at_row(top_row).unwrap_or_default();
-        (scroll_up, Shown { top, height, at_bottom: scroll_up == 0 })
+        (scroll_up, Shown { top, height, at_bottom: scroll_up == 0, input_width: width })
     }
 
     /// The scroll the state's intent asks for, before it is held within the transcript.

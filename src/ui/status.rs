@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
+use super::wrap::width_of;
 use crate::app::state::{State, Stream};
 use crate::chat::Status;
 use crate::format::tokens as short;
@@ -15,14 +16,14 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (phase, failed) = phase(state);
     // Select mode needs the room for its keys more than the model's name.
-    let left = if state.selection.is_some() {
+    let mut left: Vec<(u8, String)> = if state.selection.is_some() {
         // A reply arriving meanwhile still shows its progress.
         match state.stream.is_busy() {
-            true => format!(" SELECT · {phase} "),
-            false => " SELECT ".to_owned(),
+            true => vec![(9, "SELECT".to_owned()), (8, phase)],
+            false => vec![(9, "SELECT".to_owned())],
         }
     } else {
-        format!(" {} · {} · {phase} ", state.target.provider, state.target.model)
+        vec![(3, state.target.provider.clone()), (6, state.target.model.clone()), (8, phase)]
     };
     let mode = if state.selection.is_some() {
         Some(crate::app::bindings::select_hint())
@@ -31,20 +32,49 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         None
     };
-    let right = match (&state.notice, &state.last_usage) {
-        (Some(notice), _) => format!(" {notice} "),
-        (None, _) if let Some(hint) = mode => format!(" {hint} "),
-        (None, Some(usage)) => format!(
-            " {}last turn: {} in · {} out ",
-            meter(state),
-            usage.prompt_tokens,
-            usage.completion_tokens
-        ),
-        (None, None) => format!(" {}", meter(state).trim_end_matches(" · ")),
+    // Each part with how much it matters: at a narrow width the least important go whole.
+    let mut right: Vec<(u8, String)> = match (&state.notice, &state.last_usage) {
+        (Some(notice), _) => vec![(7, notice.clone())],
+        (None, _) if let Some(hint) = mode => vec![(7, hint.to_owned())],
+        (None, usage) => {
+            let mut parts: Vec<(u8, String)> = meter(state).into_iter().map(|m| (4, m)).collect();
+            if let Some(usage) = usage {
+                parts.push((
+                    1,
+                    format!(
+                        "last turn: {} in · {} out",
+                        usage.prompt_tokens, usage.completion_tokens
+                    ),
+                ));
+            }
+            parts
+        }
     };
+    let width = usize::from(area.width);
+    let joined = |parts: &[(u8, String)]| {
+        parts.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join(" · ")
+    };
+    let used = |left: &[(u8, String)], right: &[(u8, String)]| {
+        width_of(&joined(left)) + width_of(&joined(right)) + 4
+    };
+    while used(&left, &right) > width {
+        let lowest = |parts: &[(u8, String)]| parts.iter().map(|p| p.0).min().unwrap_or(u8::MAX);
+        let (l, r) = (lowest(&left), lowest(&right));
+        // The last of the notice or hint is cut at a word rather than dropped.
+        if l.min(r) >= 7 {
+            break;
+        }
+        let parts = if l <= r { &mut left } else { &mut right };
+        if let Some(at) = parts.iter().position(|p| p.0 == l.min(r)) {
+            parts.remove(at);
+        }
+    }
+    let left = format!(" {} ", joined(&left));
+    let room = width.saturating_sub(width_of(&left) + 2);
+    let right = super::input::fit_words(&joined(&right), room);
+    let right = if right.is_empty() { String::new() } else { format!(" {right} ") };
     let style = if failed { theme.status_error } else { theme.status };
-    let used = left.chars().count() + right.chars().count();
-    let gap = (area.width as usize).saturating_sub(used);
+    let gap = width.saturating_sub(width_of(&left) + width_of(&right));
     let line = Line::from(vec![
         Span::styled(left, style),
         Span::styled(" ".repeat(gap), theme.status),
@@ -53,20 +83,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(line, area);
 }
 
-/// "1.2k/128k tok · 3 not sent · ", "≈" when estimated; empty before anything is counted.
-fn meter(state: &State) -> String {
-    let Some(meter) = state.meter else { return String::new() };
+/// The meter's parts: "1.2k/128k tok" ("≈" when estimated) and "3 not sent"; none before
+/// anything is counted.
+fn meter(state: &State) -> Vec<String> {
+    let Some(meter) = state.meter else { return Vec::new() };
     let about = if meter.exact { "" } else { "≈" };
     let tokens = short(meter.tokens);
-    let mut text = match meter.window {
+    let mut parts = vec![match meter.window {
         Some(window) => format!("{about}{tokens}/{} tok", short(window)),
         None => format!("{about}{tokens} tok"),
-    };
+    }];
     if meter.not_sent > 0 {
-        text.push_str(&format!(" · {} not sent", meter.not_sent));
+        parts.push(format!("{} not sent", meter.not_sent));
     }
-    text.push_str(" · ");
-    text
+    parts
 }
 
 /// What the request is doing, and whether the last turn failed.
@@ -84,13 +114,14 @@ fn phase(state: &State) -> (String, bool) {
                 ("streaming".to_owned(), false)
             }
         }
-        Stream::Backoff { at, attempt, .. } => {
+        Stream::Backoff { at, attempt, rate_limited, .. } => {
             // Rounded up: "in 0 s" would be a lie while the wait is not over.
             let left = state
                 .now
                 .map_or(0, |now| at.saturating_duration_since(now).as_millis().div_ceil(1000));
             let of = state.retry.max_retries;
-            (format!("retry {attempt} of {of} in {left} s · Esc cancels"), true)
+            let why = if *rate_limited { "rate limited: " } else { "" };
+            (format!("{why}retry {attempt} of {of} in {left} s · Esc cancels"), true)
         }
         Stream::Idle => {
             let last = state.conversation.messages().last().map(|m| &m.status);

@@ -9,6 +9,7 @@
 
 use ratatui::style::Style;
 use ratatui::text::Span;
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
 
 const TAB: &str = "    ";
@@ -70,13 +71,28 @@ pub fn wrap_hard(pieces: &[Piece], width: usize) -> Vec<Row> {
     rows.finish()
 }
 
+/// Whether a row may begin with `grapheme`: closing punctuation, `!`/`?` and the small kana
+/// and marks UAX #14 calls non-starters stay with what comes before them.
+fn may_start_a_row(grapheme: &str) -> bool {
+    use unicode_linebreak::BreakClass::{
+        CloseParenthesis, ClosePunctuation, Exclamation, InfixSeparator, NonStarter,
+    };
+    let Some(first) = grapheme.chars().next() else { return true };
+    !matches!(
+        unicode_linebreak::break_property(u32::from(first)),
+        ClosePunctuation | CloseParenthesis | Exclamation | InfixSeparator | NonStarter
+    )
+}
+
 /// Columns a character takes: two for wide ones, none for control and zero-width ones.
 pub fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
+/// Columns a string takes, as the terminal (and ratatui) count them: an emoji sequence
+/// joined by zero-width joiners is one wide character, not each of its parts.
 pub fn width_of(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// The one algorithm behind [`wrap`] and [`wrap_paragraph`], over runs of spaces and words.
@@ -208,18 +224,29 @@ impl<L: RowText> Rows<L> {
         }
     }
 
-    /// Places `text`, starting a new row wherever the next character would not fit (one
-    /// wider than a whole row still gets a row of its own).
+    /// Places `text`, starting a new row wherever the next grapheme would not fit (one
+    /// wider than a whole row still gets a row of its own). A grapheme that may not start a
+    /// row under UAX #14 (a closing `。`, `」` or `!`) takes the one before it along.
     fn place_broken(&mut self, text: &str, style: Style) {
         let (mut start, mut width) = (0, 0);
-        for (at, c) in text.char_indices() {
-            let char_width = char_width(c);
-            if !self.fits(width + char_width) && self.row_width + width > 0 {
-                self.place(&text[start..at], style, width);
+        // Where the previous grapheme started, and its width.
+        let mut previous: Option<(usize, usize)> = None;
+        for (at, grapheme) in text.grapheme_indices(true) {
+            let grapheme_width = width_of(grapheme);
+            if !self.fits(width + grapheme_width) && self.row_width + width > 0 {
+                let mut cut = (at, 0);
+                if let Some((before, before_width)) = previous
+                    && !may_start_a_row(grapheme)
+                    && before > start
+                {
+                    cut = (before, before_width);
+                }
+                self.place(&text[start..cut.0], style, width - cut.1);
                 self.end_row();
-                (start, width) = (at, 0);
+                (start, width) = (cut.0, cut.1);
             }
-            width += char_width;
+            width += grapheme_width;
+            previous = Some((at, grapheme_width));
         }
         self.place(&text[start..], style, width);
     }
@@ -294,6 +321,19 @@ mod tests {
         let pieces = vec![("ab  ".to_owned(), Style::new())];
         assert_eq!(plain(wrap(&pieces, 10, Flow::Typed)), ["ab  "]);
         assert_eq!(plain(wrap(&pieces, 10, Flow::Prose)), ["ab"]);
+    }
+
+    #[test]
+    fn no_row_starts_with_a_closing_full_stop_and_emoji_sequences_stay_whole() {
+        let text = "これは日本語の文章です。次の文も続きます。";
+        for width in 4..24 {
+            for row in wrap_text(text, width) {
+                assert!(!row.starts_with('。'), "{row:?} at {width}");
+                assert!(width_of(&row) <= width, "{row:?} wider than {width}");
+            }
+        }
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(wrap_text(&family.repeat(3), 4), [family.repeat(2), family.to_owned()]);
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn enter_opens_the_selected_conversation() {
 fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
     let mut state = state();
     let stored = StoredConversation {
+        draft: String::new(),
         id: 9,
         title: "old".into(),
         system_prompt: "be brief".into(),
@@ -110,7 +111,13 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         other_branches: Vec::new(),
     };
     let effects = update(&mut state, Msg::Stored(StoreEvent::Loaded(Ok(Box::new(stored)))));
-    assert!(matches!(effects[..], [Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })]));
+    assert!(matches!(
+        effects[..],
+        [
+            Effect::Store(StoreCmd::SetDraft { conversation: None, .. }),
+            Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })
+        ]
+    ));
     assert_eq!(state.conversation.system, "be brief");
     assert_eq!(state.conversation.messages()[0].content, "hello again");
     assert_eq!(state.conversation.stored_id, Some(9));

@@ -134,23 +134,23 @@ fn d_asks_first_and_only_y_deletes_which_hides_the_message_from_screen_and_reque
     press(&mut state, 'k');
     press(&mut state, 'k');
     assert!(press(&mut state, 'd').is_empty());
-    assert!(state.notice.as_deref().unwrap().contains("delete this message?"));
+    assert!(state.notice.as_deref().unwrap().contains("delete this exchange"));
     press(&mut state, 'n');
     assert_eq!(state.notice.as_deref(), Some("kept"));
     assert_eq!(shown(&state), ["q1", "a1", "q2", "a2"]);
     press(&mut state, 'd');
     let effects = press(&mut state, 'y');
-    assert_eq!(shown(&state), ["q1", "q2", "a2"]);
+    assert_eq!(shown(&state), ["q2", "a2"], "the reply goes with its prompt");
     match saves(&effects)[..] {
-        [StoreCmd::UpdateMessage { fields, .. }] => {
-            assert!(fields.hidden && fields.content == "a1")
+        [StoreCmd::UpdateMessage { fields: q, .. }, StoreCmd::UpdateMessage { fields: a, .. }] => {
+            assert!(q.hidden && q.content == "q1" && a.hidden && a.content == "a1")
         }
         ref other => panic!("{other:?}"),
     }
     assert_eq!(state.selection.as_ref().map(|s| s.index), Some(2), "moves to the next");
     key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
     let messages = turn(&mut state, "q3", "a3");
-    assert_eq!(texts(&messages), ["q1", "q2", "a2", "q3"]);
+    assert_eq!(texts(&messages), ["q2", "a2", "q3"]);
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn editing_a_prompt_makes_a_sibling_branch_and_brackets_switch_what_is_shown_and
     press(&mut state, '[');
     assert!(state.notice.as_deref().unwrap().contains("is the first"));
     key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
-    state.input = crate::app::editor::new_textarea(Vec::new());
+    state.input = crate::app::editor::Editor::new();
     let messages = turn(&mut state, "q3", "a3");
     assert_eq!(texts(&messages), ["q1", "a1", "q2", "a2", "q3"]);
 
@@ -285,4 +285,83 @@ fn moving_the_selection_lays_nothing_out_again() {
     assert_eq!(state.conversation.changed_since(generation), None);
     let after: Vec<u64> = state.conversation.messages().iter().map(|m| m.revision).collect();
     assert_eq!(revisions, after, "the selection is painted over the cached lines");
+}
+
+/// The roles of a request after its system message: user and assistant in turn, starting
+/// and ending with the user.
+fn assert_alternates(messages: &[RequestMessage]) {
+    let roles: Vec<Role> = messages.iter().map(|m| m.role).filter(|r| *r != Role::System).collect();
+    for (n, role) in roles.iter().enumerate() {
+        let want = if n % 2 == 0 { Role::User } else { Role::Assistant };
+        assert_eq!(*role, want, "message {n} of {roles:?}");
+    }
+    assert_eq!(roles.last(), Some(&Role::User));
+}
+
+fn delete_selected_after(state: &mut State, ups: usize) {
+    key(state, KeyCode::Tab, KeyModifiers::NONE);
+    for _ in 0..ups {
+        press(state, 'k');
+    }
+    press(state, 'd');
+    press(state, 'y');
+    key(state, KeyCode::Esc, KeyModifiers::NONE);
+}
+
+#[test]
+fn deleting_a_prompt_or_a_reply_takes_its_exchange_so_requests_still_alternate() {
+    for (ups, left) in [(0, ["q1", "a1"]), (1, ["q1", "a1"]), (2, ["q2", "a2"]), (3, ["q2", "a2"])]
+    {
+        let mut state = two_turns();
+        delete_selected_after(&mut state, ups);
+        assert_eq!(shown(&state), left, "deleting message {} from the end", ups + 1);
+        let messages = turn(&mut state, "q3", "a3");
+        assert_alternates(&messages);
+        assert_eq!(texts(&messages), [left[0], left[1], "q3"]);
+    }
+}
+
+#[test]
+fn a_prompt_that_got_no_reply_goes_joined_to_the_next_so_requests_still_alternate() {
+    fn auth() -> crate::api::ApiError {
+        crate::api::ApiError::Auth {
+            status: 401,
+            message: "bad key".into(),
+            key_hint: String::new(),
+        }
+    }
+    // Failed before any reply; stopped before any reply; an empty reply.
+    let endings: [fn(&mut State, u64); 3] = [
+        |state, id| api(state, id, ApiEvent::Failed(auth())),
+        |state, _| _ = key(state, KeyCode::Esc, KeyModifiers::NONE),
+        |state, id| api(state, id, ApiEvent::Done),
+    ];
+    for end in endings {
+        let mut state = two_turns();
+        let (id, _) = sent_messages(&send(&mut state, "lost"));
+        end(&mut state, id);
+        let (id, messages) = sent_messages(&send(&mut state, "again"));
+        assert_alternates(&messages);
+        assert_eq!(texts(&messages), ["q1", "a1", "q2", "a2", "lost\n\nagain"]);
+        let lost = state.conversation.messages().iter().find(|m| m.content == "lost").unwrap();
+        assert!(lost.folded, "the screen says it went with the next prompt");
+        api(&mut state, id, delta("ok"));
+        api(&mut state, id, ApiEvent::Done);
+        assert_alternates(&turn(&mut state, "then", "fine"));
+    }
+}
+
+#[test]
+fn a_retried_failure_and_a_partial_reply_keep_requests_alternating() {
+    use crate::api::ApiError;
+    let mut state = two_turns();
+    let (id, _) = sent_messages(&send(&mut state, "q3"));
+    let auth = ApiError::Auth { status: 401, message: "bad key".into(), key_hint: String::new() };
+    api(&mut state, id, ApiEvent::Failed(auth));
+    let (id, messages) = sent_messages(&key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_alternates(&messages);
+    api(&mut state, id, delta("half a rep"));
+    let broken = ApiError::Network { message: "connection reset".into() };
+    api(&mut state, id, ApiEvent::Failed(broken));
+    assert_alternates(&turn(&mut state, "q4", "a4"));
 }

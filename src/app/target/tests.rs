@@ -71,6 +71,7 @@ fn f2_without_favorites_says_how_to_add_them() {
 
 fn stored(provider: &str, model: &str) -> StoredConversation {
     StoredConversation {
+        draft: String::new(),
         id: 3,
         title: "old chat".into(),
         system_prompt: String::new(),

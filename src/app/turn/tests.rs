@@ -39,9 +39,10 @@ fn the_prompt_and_conversation_are_saved_before_the_request_is_sent() {
         other => panic!("{other:?}"),
     }
     // The second prompt reuses the conversation row.
+    api(&mut state, first, delta("an answer"));
     api(&mut state, first, ApiEvent::Done);
     let effects = send(&mut state, "second");
-    assert_eq!(sent_messages(&effects).1.len(), 3, "system, first question, second");
+    assert_eq!(sent_messages(&effects).1.len(), 4, "system, first question, its answer, second");
     assert!(!saves(&effects).iter().any(|c| matches!(c, StoreCmd::CreateConversation { .. })));
 }
 

@@ -198,6 +198,12 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         }
         None => {}
     }
+    if message.folded {
+        note(
+            "↳ it got no reply: sent joined to the prompt after it (Tab, then d deletes it)".into(),
+            theme.dim,
+        );
+    }
     if message.not_sent {
         note("⋯ not sent: older than what fits the model's context window".into(), theme.dim);
     }
