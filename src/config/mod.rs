@@ -13,11 +13,14 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use self::theme::ThemeSpec;
+
 mod check;
 pub mod cli;
 mod file;
 pub mod paths;
 pub mod settings;
+pub mod theme;
 
 pub use check::{ConfigError, exposure_warning};
 
@@ -34,6 +37,9 @@ pub struct Config {
     pub system_prompt: String,
     pub mouse: bool,
     pub theme: ThemeChoice,
+    /// The themes `auto` picks between, for a dark and for a light background.
+    pub dark_theme: ThemeSpec,
+    pub light_theme: ThemeSpec,
     /// `[colors]`: foreground colours laid over the chosen theme.
     pub colors: ColorOverrides,
     /// Retries after a failed first try (connection errors, 408, 409, 429, 5xx).
@@ -47,32 +53,17 @@ pub struct Config {
     pub favorites: Vec<String>,
 }
 
-/// `theme`: the palette, or `auto` to follow the terminal's background.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// `theme`: one theme whatever the terminal, or `auto` to follow its background.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ThemeChoice {
+    /// `dark_theme` on a dark background, or when the terminal does not say; `light_theme`
+    /// on a light one.
     #[default]
     Auto,
-    Dark,
-    Light,
+    Fixed(Box<ThemeSpec>),
 }
 
-/// Which parts of the screen `[colors]` can recolour (the foreground only).
-pub const COLOR_KEYS: [&str; 11] = [
-    "user",
-    "assistant",
-    "error",
-    "warning",
-    "border",
-    "heading",
-    "code",
-    "link",
-    "quote",
-    "marker",
-    "frame",
-];
-
-/// `[colors]` as read: a colour for some of [`COLOR_KEYS`].
+/// `[colors]` as read: a foreground colour for some of the theme's [`theme::STYLE_KEYS`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ColorOverrides(pub BTreeMap<&'static str, ratatui::style::Color>);
 
@@ -122,6 +113,8 @@ impl Config {
             system_prompt: String::new(),
             mouse: false,
             theme: ThemeChoice::Auto,
+            dark_theme: ThemeSpec::default(),
+            light_theme: ThemeSpec::default(),
             colors: ColorOverrides::default(),
             max_retries: 0,
             idle_timeout_secs: 0,
