@@ -3,10 +3,11 @@
 //!
 //! This module owns the types a config is made of and loading one; the file as written and
 //! its merging are in `file`, every check and the `path:line: key: message` a mistake is
-//! reported as are in `check`. It never writes the user's file, never reads the environment
-//! and never holds an API key: a provider only names the environment variable or the
-//! command that yields one, so nothing here (`Debug` included) can leak a secret. No input
-//! makes it panic.
+//! reported as are in `check`, and the theme files the config names are `theme`'s. It reads
+//! the config file and the theme files it names, nothing else; it never writes the user's
+//! file, never reads the environment and never holds an API key: a provider only names the
+//! environment variable or the command that yields one, so nothing here (`Debug` included)
+//! can leak a secret. No input makes it panic.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -133,7 +134,8 @@ impl Config {
         Config::from_toml(&text, path)
     }
 
-    /// The defaults merged with `text`; `path` is used only in messages.
+    /// The defaults merged with `text`; `path` names it in messages, and a theme file it
+    /// names by a relative path is looked for beside it.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         file::merged(Config::defaults()?, text, path)
     }
