@@ -94,6 +94,13 @@ fn frame_cost(c: &mut Criterion) {
                 draw(&mut terminal, &mut state, &mut screen);
             })
         });
+        // A theme that paints its own background paints every cell of every frame.
+        let mut painted = Screen::new(rockchat::ui::theme::Theme::shipped("gruvbox"));
+        c.bench_function(&format!("frame/{messages}_messages_painted_background"), |b| {
+            b.iter(|| {
+                draw(&mut terminal, &mut state, &mut painted);
+            })
+        });
     }
 }
 

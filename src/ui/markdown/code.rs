@@ -168,12 +168,20 @@ fn highlight_line(
     with_newline.push_str(source);
     with_newline.push('\n');
     let ops = state.parse.parse_line(&with_newline, &SYNTAXES).ok()?;
-    let pieces = HighlightIterator::new(&mut state.highlight, &ops, &with_newline, &HIGHLIGHTER)
-        .map(|(style, text)| {
-            (clean(text.trim_end_matches('\n')).into_owned(), class_style(style, theme))
-        })
-        .filter(|(text, _)| !text.is_empty())
-        .collect();
+    let mut pieces: Vec<(String, Style)> = Vec::new();
+    for (found, text) in
+        HighlightIterator::new(&mut state.highlight, &ops, &with_newline, &HIGHLIGHTER)
+    {
+        let text = clean(text.trim_end_matches('\n'));
+        let style = class_style(found, theme);
+        // Classes the theme styles alike (punctuation as plain, say) make one span, so a
+        // line costs as few spans to keep and draw as it has colours.
+        match pieces.last_mut() {
+            _ if text.is_empty() => {}
+            Some((last, last_style)) if *last_style == style => last.push_str(&text),
+            _ => pieces.push((text.into_owned(), style)),
+        }
+    }
     Some(pieces)
 }
 
