@@ -18,8 +18,8 @@
 //! - [`api`]: HTTP and SSE to OpenAI-compatible servers; errors carry facts, not advice.
 //! - [`store`]: SQLite: schema, the writer thread, queries, import.
 //! - [`tokens`]: counting and trimming to a window (pure; imports nothing of the crate).
-//! - [`config`]: command-line arguments, the config file, their resolution into settings,
-//!   and paths.
+//! - [`config`]: command-line arguments, the config file and the theme files it names, their
+//!   resolution into settings, and paths.
 //! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
 //! - [`files`]: reading the user's files to attach (blocking IO, for `term` and `ask`).
 //! - [`format`]: numbers and times as people read them, the same on screen and in the CLI.

@@ -409,3 +409,60 @@ fn help_wraps_whole_words_at_40_columns_and_fits_at_120() {
         insta::assert_snapshot!(format!("help_{width}x{height}"), shown);
     }
 }
+
+/// Every cell's background after drawing `state` with `theme`.
+fn backgrounds(state: &mut State, theme: rockchat::ui::theme::Theme) -> Vec<ratatui::style::Color> {
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let mut screen = Screen::new(theme);
+    terminal.draw(|frame| _ = screen.draw(state, frame)).unwrap();
+    terminal.backend().buffer().content().iter().map(|cell| cell.bg).collect()
+}
+
+#[test]
+fn a_theme_with_a_background_paints_every_cell_and_dark_and_light_paint_none() {
+    use ratatui::style::Color;
+    use rockchat::ui::theme::Theme;
+    let mut state = new_state();
+    let id = send(&mut state, "Show me some code");
+    event(&mut state, id, delta("Here:\n\n```rust\nfn main() {}\n```\n\n> quoted"), Instant::now());
+    let mut screens = vec![state];
+    // The conversation list, renaming (which clears a row of the popup), and the picker.
+    let mut library = new_state();
+    press(&mut library, KeyCode::Char('l'), KeyModifiers::CONTROL);
+    let item = rockchat::store::ConversationSummary {
+        id: 1,
+        title: "Explain ownership".into(),
+        preview: "Rust guarantees memory safety".into(),
+        model: "gpt-4o-mini".into(),
+        updated_at: 0,
+        messages: 2,
+    };
+    let found = rockchat::store::writer::StoreEvent::Found {
+        query: String::new(),
+        items: vec![item],
+        now_ms: 60_000,
+    };
+    update(&mut library, Msg::Stored(found));
+    press(&mut library, KeyCode::F(2), KeyModifiers::NONE);
+    let mut picker = new_state();
+    press(&mut picker, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    let mut help = new_state();
+    press(&mut help, KeyCode::F(1), KeyModifiers::NONE);
+    screens.extend([library, picker, help]);
+    for state in &mut screens {
+        for name in ["gruvbox", "solarized-dark", "solarized-light", "high-contrast"] {
+            let unpainted = backgrounds(state, Theme::shipped(name))
+                .into_iter()
+                .filter(|bg| *bg == Color::Reset)
+                .count();
+            assert_eq!(unpainted, 0, "{name}: {unpainted} cells in the terminal's background");
+        }
+        for name in ["dark", "light"] {
+            let painted = backgrounds(state, Theme::shipped(name))
+                .into_iter()
+                .filter(|bg| *bg != Color::Reset)
+                .count();
+            assert_eq!(painted, 0, "{name} keeps the terminal's background");
+        }
+    }
+}

@@ -2,29 +2,40 @@
 //! screen, and a reply streamed in two parts lays out exactly as the whole.
 //!
 //! The renderer, the theme, the wrapper, the sanitiser and the markdown block scanner are
-//! compiled from ../src; `config` is a stand-in for the config types the theme names, so
-//! the rest of the crate stays out of the build.
+//! compiled from ../src; `config` is a stand-in for the config types the theme names (with
+//! the theme's keys compiled from ../src too), so the rest of the crate stays out of the build.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code)]
 mod config {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
     pub enum ThemeChoice {
         #[default]
         Auto,
-        Dark,
-        Light,
+        Fixed(Box<theme::ThemeSpec>),
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Default)]
     pub struct ColorOverrides(pub std::collections::BTreeMap<&'static str, ratatui::style::Color>);
 
+    /// The theme's keys and spec as they are; no shipped file is read (the fuzzed theme is
+    /// built below).
+    pub mod theme {
+        pub use crate::theme_spec::*;
+
+        pub fn shipped(_: &str) -> Option<Result<ThemeSpec, ()>> {
+            None
+        }
+    }
+
     pub mod settings {
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct Palette {
             pub choice: super::ThemeChoice,
+            pub dark: super::theme::ThemeSpec,
+            pub light: super::theme::ThemeSpec,
             pub no_color: bool,
             pub light_background: Option<bool>,
             pub truecolor: bool,
@@ -32,6 +43,10 @@ mod config {
         }
     }
 }
+
+#[allow(dead_code)]
+#[path = "../../src/config/theme/spec.rs"]
+mod theme_spec;
 
 #[allow(dead_code)]
 #[path = "../../src/chat/markdown/mod.rs"]
@@ -68,7 +83,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let theme = if data.len() % 2 == 0 { Theme::dark() } else { Theme::monochrome() };
+    // Half the inputs with code highlighted, half (NO_COLOR's theme) without.
+    let mut theme = Theme::monochrome();
+    if data.len() % 2 == 0 {
+        theme.syntax[1] = ratatui::style::Style::new().fg(ratatui::style::Color::Indexed(244));
+    }
     let mut split = text.len() / 2;
     while !text.is_char_boundary(split) {
         split -= 1;

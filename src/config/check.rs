@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use ratatui::style::Color;
 use toml::Spanned;
 
-use super::{COLOR_KEYS, Config, RESERVED_PARAMS};
+use super::theme::STYLE_KEYS;
+use super::{Config, RESERVED_PARAMS};
+use crate::sanitize::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -85,27 +87,34 @@ impl<'a> Source<'a> {
         self.invalid(offset, key, message)
     }
 
-    /// `[colors]`: `key` must be one of [`COLOR_KEYS`] and `value` a colour; gives the key
-    /// as known and the colour.
+    /// `[colors]`: `key` must be one of the theme's [`STYLE_KEYS`] and `value` a colour;
+    /// gives the key as known and the colour.
     pub(super) fn colour(
         &self,
         key: &str,
         value: &Spanned<String>,
     ) -> Result<(&'static str, Color), ConfigError> {
-        let at = value.span().start;
-        let Some(known) = COLOR_KEYS.iter().find(|known| **known == key) else {
-            let message = format!("unknown colour; known: {}", COLOR_KEYS.join(", "));
-            return Err(self.invalid(at, Some(format!("colors.{key}")), message));
+        let Some(known) = STYLE_KEYS.iter().find(|known| **known == key) else {
+            let message = format!("unknown colour; known: {}", STYLE_KEYS.join(", "));
+            return Err(self.invalid(value.span().start, Some(format!("colors.{key}")), message));
         };
-        let colour = value.get_ref().parse().map_err(|_| {
+        Ok((known, self.colour_value(&format!("colors.{key}"), value)?))
+    }
+
+    /// A colour as written in the config or a theme file, reported under `key`.
+    pub(super) fn colour_value(
+        &self,
+        key: &str,
+        value: &Spanned<String>,
+    ) -> Result<Color, ConfigError> {
+        value.get_ref().parse().map_err(|_| {
             let message = format!(
                 "`{}` is not a colour: use a name (\"red\", \"lightblue\"), a 256-colour \
                  index (\"208\") or \"#rrggbb\"",
                 value.get_ref()
             );
-            self.invalid(at, Some(format!("colors.{key}")), message)
-        })?;
-        Ok((known, colour))
+            self.invalid(value.span().start, Some(key.to_owned()), message)
+        })
     }
 
     pub(super) fn url(&self, name: &str, url: &Spanned<String>) -> Result<(), ConfigError> {
@@ -175,7 +184,14 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn invalid(
+    /// The file being read.
+    pub(super) fn path(&self) -> &Path {
+        self.path
+    }
+
+    /// The mistake at byte `offset`. Keys and values come from the file, which may hold
+    /// anything: they are made safe for the terminal the error is printed on.
+    pub(super) fn invalid(
         &self,
         offset: usize,
         key: Option<String>,
@@ -184,8 +200,8 @@ impl<'a> Source<'a> {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line: line_of(self.text, offset),
-            key,
-            message: message.into(),
+            key: key.map(|key| sanitize(&key).into_owned()),
+            message: sanitize(&message.into()).into_owned(),
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::check::{ConfigError, Source};
-use super::{Config, ModelLimits, Provider, ThemeChoice};
+use super::{Config, ModelLimits, Provider, ThemeChoice, theme};
 
 /// A config file as written. Every key is optional because the file is merged over the
 /// defaults, and unknown keys are refused so a typo is an error rather than silently ignored.
@@ -22,7 +22,10 @@ struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
-    theme: Option<ThemeChoice>,
+    /// Spanned, like every value that names a theme, for the line of a name that is none.
+    theme: Option<Spanned<String>>,
+    dark_theme: Option<Spanned<String>>,
+    light_theme: Option<Spanned<String>>,
     colors: Option<BTreeMap<String, Spanned<String>>>,
     max_retries: Option<u32>,
     idle_timeout_secs: Option<u64>,
@@ -58,8 +61,17 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     if let Some(mouse) = file.mouse {
         config.mouse = mouse;
     }
-    if let Some(theme) = file.theme {
-        config.theme = theme;
+    if let Some(theme) = &file.theme {
+        config.theme = match theme.get_ref().as_str() {
+            "auto" => ThemeChoice::Auto,
+            _ => ThemeChoice::Fixed(Box::new(theme::load(&source, "theme", theme)?)),
+        };
+    }
+    if let Some(dark) = &file.dark_theme {
+        config.dark_theme = theme::load(&source, "dark_theme", dark)?;
+    }
+    if let Some(light) = &file.light_theme {
+        config.light_theme = theme::load(&source, "light_theme", light)?;
     }
     for (key, value) in file.colors.unwrap_or_default() {
         let (known, colour) = source.colour(&key, &value)?;

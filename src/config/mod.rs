@@ -3,21 +3,25 @@
 //!
 //! This module owns the types a config is made of and loading one; the file as written and
 //! its merging are in `file`, every check and the `path:line: key: message` a mistake is
-//! reported as are in `check`. It never writes the user's file, never reads the environment
-//! and never holds an API key: a provider only names the environment variable or the
-//! command that yields one, so nothing here (`Debug` included) can leak a secret. No input
-//! makes it panic.
+//! reported as are in `check`, and the theme files the config names are `theme`'s. It reads
+//! the config file and the theme files it names, nothing else; it never writes the user's
+//! file, never reads the environment and never holds an API key: a provider only names the
+//! environment variable or the command that yields one, so nothing here (`Debug` included)
+//! can leak a secret. No input makes it panic.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
+use self::theme::ThemeSpec;
+
 mod check;
 pub mod cli;
 mod file;
 pub mod paths;
 pub mod settings;
+pub mod theme;
 
 pub use check::{ConfigError, exposure_warning};
 
@@ -34,6 +38,9 @@ pub struct Config {
     pub system_prompt: String,
     pub mouse: bool,
     pub theme: ThemeChoice,
+    /// The themes `auto` picks between, for a dark and for a light background.
+    pub dark_theme: ThemeSpec,
+    pub light_theme: ThemeSpec,
     /// `[colors]`: foreground colours laid over the chosen theme.
     pub colors: ColorOverrides,
     /// Retries after a failed first try (connection errors, 408, 409, 429, 5xx).
@@ -49,32 +56,17 @@ pub struct Config {
     pub favorites: Vec<String>,
 }
 
-/// `theme`: the palette, or `auto` to follow the terminal's background.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// `theme`: one theme whatever the terminal, or `auto` to follow its background.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ThemeChoice {
+    /// `dark_theme` on a dark background, or when the terminal does not say; `light_theme`
+    /// on a light one.
     #[default]
     Auto,
-    Dark,
-    Light,
+    Fixed(Box<ThemeSpec>),
 }
 
-/// Which parts of the screen `[colors]` can recolour (the foreground only).
-pub const COLOR_KEYS: [&str; 11] = [
-    "user",
-    "assistant",
-    "error",
-    "warning",
-    "border",
-    "heading",
-    "code",
-    "link",
-    "quote",
-    "marker",
-    "frame",
-];
-
-/// `[colors]` as read: a colour for some of [`COLOR_KEYS`].
+/// `[colors]` as read: a foreground colour for some of the theme's [`theme::STYLE_KEYS`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ColorOverrides(pub BTreeMap<&'static str, ratatui::style::Color>);
 
@@ -124,6 +116,8 @@ impl Config {
             system_prompt: String::new(),
             mouse: false,
             theme: ThemeChoice::Auto,
+            dark_theme: ThemeSpec::default(),
+            light_theme: ThemeSpec::default(),
             colors: ColorOverrides::default(),
             max_retries: 0,
             idle_timeout_secs: 0,
@@ -143,7 +137,8 @@ impl Config {
         Config::from_toml(&text, path)
     }
 
-    /// The defaults merged with `text`; `path` is used only in messages.
+    /// The defaults merged with `text`; `path` names it in messages, and a theme file it
+    /// names by a relative path is looked for beside it.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         file::merged(Config::defaults()?, text, path)
     }

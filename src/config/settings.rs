@@ -13,6 +13,7 @@
 //! lookup function.
 
 use crate::api::Endpoint;
+use crate::config::theme::ThemeSpec;
 use crate::config::{ColorOverrides, Config, ThemeChoice, UnknownProvider};
 use crate::secret::ApiKey;
 
@@ -58,6 +59,9 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Palette {
     pub choice: ThemeChoice,
+    /// What `auto` picks between.
+    pub dark: ThemeSpec,
+    pub light: ThemeSpec,
     /// `NO_COLOR` is set: no colour at all, only bold, dim and reverse.
     pub no_color: bool,
     /// Whether the terminal's background is light, when it said (`COLORFGBG`, or its answer
@@ -129,7 +133,9 @@ pub fn resolve(
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
         palette: Palette {
-            choice: config.theme,
+            choice: config.theme.clone(),
+            dark: config.dark_theme,
+            light: config.light_theme,
             // Any non-empty value counts (no-color.org).
             no_color: env("NO_COLOR").is_some_and(|value| !value.is_empty()),
             light_background: env("COLORFGBG")

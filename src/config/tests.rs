@@ -130,7 +130,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`"
+         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`"
     );
 }
 
@@ -339,13 +339,31 @@ fn params_may_not_replace_the_fields_rockchat_sets() {
 }
 
 #[test]
-fn theme_defaults_to_auto_and_names_a_wrong_value() {
-    assert_eq!(Config::defaults().unwrap().theme, ThemeChoice::Auto);
-    assert_eq!(parse("theme = \"light\"\n").unwrap().theme, ThemeChoice::Light);
-    assert_eq!(parse("theme = \"dark\"\n").unwrap().theme, ThemeChoice::Dark);
+fn theme_defaults_to_auto_between_dark_and_light_and_names_a_wrong_value() {
+    let shipped = |name| theme::shipped(name).unwrap().unwrap();
+    let defaults = Config::defaults().unwrap();
+    assert_eq!(defaults.theme, ThemeChoice::Auto);
+    assert_eq!((defaults.dark_theme, defaults.light_theme), (shipped("dark"), shipped("light")));
+    assert_eq!(
+        parse("theme = \"light\"\n").unwrap().theme,
+        ThemeChoice::Fixed(Box::new(shipped("light")))
+    );
+    assert_eq!(
+        parse("theme = \"gruvbox\"\n").unwrap().theme,
+        ThemeChoice::Fixed(Box::new(shipped("gruvbox")))
+    );
+    let pair =
+        parse("dark_theme = \"solarized-dark\"\nlight_theme = \"solarized-light\"\n").unwrap();
+    assert_eq!(pair.theme, ThemeChoice::Auto);
+    assert_eq!(pair.dark_theme, shipped("solarized-dark"));
+    assert_eq!(pair.light_theme, shipped("solarized-light"));
     let (line, key, message) = invalid("mouse = true\ntheme = \"blue\"\n");
     assert_eq!((line, key.as_deref()), (2, Some("theme")));
-    assert!(message.contains("auto") && message.contains("light"), "{message}");
+    assert!(message.contains("gruvbox") && message.contains("path"), "{message}");
+    let (line, key, _) = invalid("\n\nlight_theme = \"Solarized\"\n");
+    assert_eq!((line, key.as_deref()), (3, Some("light_theme")));
+    let (line, key, _) = invalid("theme = 3\n");
+    assert_eq!((line, key.as_deref()), (1, Some("theme")));
 }
 
 #[test]

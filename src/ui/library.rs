@@ -3,9 +3,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::layout::centered;
 use super::theme::Theme;
@@ -17,13 +16,9 @@ const ROWS_PER_ITEM: usize = 2;
 
 pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
     let rect = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2));
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" Conversations ")
-        .title_bottom(
-            Line::from(" Enter opens · F2 renames · Del deletes · Esc closes ").right_aligned(),
-        );
+    let block = super::popup::block(" Conversations ", theme).title_bottom(
+        Line::from(" Enter opens · F2 renames · Del deletes · Esc closes ").right_aligned(),
+    );
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -54,10 +49,9 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
         let title_room = width.saturating_sub(width_of(&right) + 2 + width_of(open));
         let title = format!("{open}{}", fit(&sanitize(&item.title), title_room));
         let gap = width.saturating_sub(2 + width_of(&title) + width_of(&right));
-        let title_style =
-            if selected { theme.user.add_modifier(Modifier::REVERSED) } else { theme.user };
+        let title_style = if selected { theme.selection } else { theme.user };
         lines.push(Line::from(vec![
-            Span::styled(marker, theme.user),
+            Span::styled(marker, theme.selection_bar),
             Span::styled(title, title_style),
             Span::raw(" ".repeat(gap)),
             Span::styled(right, theme.dim),
@@ -77,7 +71,7 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
     match &library.mode {
         Mode::Browse => {}
         Mode::Rename(editor) => {
-            frame.render_widget(Clear, bottom);
+            super::popup::clear(frame, bottom, theme);
             frame.render_widget(Span::styled("Rename: ", theme.warning), bottom);
             let field = Rect::new(bottom.x + 8, bottom.y, bottom.width.saturating_sub(8), 1);
             super::input::draw_editor(frame, field, editor, theme.text, None, true);
@@ -88,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, library: &Library, theme: &Theme) {
                 "Delete \u{201c}{}\u{201d} and all its messages? y / n",
                 title.unwrap_or_default()
             );
-            frame.render_widget(Clear, bottom);
+            super::popup::clear(frame, bottom, theme);
             frame.render_widget(Span::styled(ask, theme.error), bottom);
         }
     }
@@ -133,7 +127,7 @@ fn detail_line(text: &str, highlight: bool, width: usize, theme: &Theme) -> Line
         spans.push(Span::styled(flat, theme.dim));
         return Line::from(spans);
     }
-    let hit = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let hit = theme.search_match;
     let mut rest = flat.as_str();
     while let Some(open) = rest.find('[') {
         let Some(close) = rest[open..].find(']') else { break };

@@ -37,10 +37,13 @@ fn render(
     frame: &mut Frame,
 ) {
     let area = frame.area();
+    if theme.screen != ratatui::style::Style::new() {
+        frame.buffer_mut().set_style(area, theme.screen);
+    }
     if state.conversation.messages().is_empty() {
         welcome(frame, panes.transcript, theme);
     }
-    let selected = state.selection.as_ref().map(|s| (s.index, theme.user));
+    let selected = state.selection.as_ref().map(|s| s.index);
     transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
     if scroll_up > 0 {
         below(frame, panes.transcript, scroll_up, state, theme);

@@ -4,9 +4,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::layout::centered;
 use super::theme::Theme;
@@ -18,10 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, the
     // As wide as the terminal allows (long model ids, reasons), short of a margin.
     let width = area.width.saturating_sub(4).clamp(72.min(area.width), 160);
     let rect = centered(area, width, area.height.saturating_sub(4).max(5));
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" Model ")
+    let block = super::popup::block(" Model ", theme)
         .title_bottom(Line::from(" Enter switches · Esc closes ").right_aligned());
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -73,10 +69,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, picker: &Picker, the
                 selected_line = lines.len();
             }
             let marker = if is_selected { "▌ " } else { "  " };
-            let style =
-                if is_selected { theme.user.add_modifier(Modifier::REVERSED) } else { theme.text };
-            let mut spans =
-                vec![Span::styled(marker, theme.user), Span::styled(choice.model.clone(), style)];
+            let style = if is_selected { theme.selection } else { theme.text };
+            let mut spans = vec![
+                Span::styled(marker, theme.selection_bar),
+                Span::styled(choice.model.clone(), style),
+            ];
             if current {
                 spans.push(Span::styled("  (current)", theme.dim));
             }

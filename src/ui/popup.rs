@@ -51,10 +51,7 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let per_column = rows.len().div_ceil(columns as usize);
     let height = per_column.min(room);
     let rect = centered(area, row_width * columns + 2, height as u16 + 2);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" Keys (any key closes) ");
+    let block = block(" Keys (any key closes) ", theme);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -80,13 +77,9 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 pub fn system_editor(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {
     let rect = centered(area, area.width.saturating_sub(8).max(20), 12);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" System message ")
-        .title_bottom(
-            Line::from(" Enter saves · Alt+Enter new line · Esc cancels ").right_aligned(),
-        );
+    let block = block(" System message ", theme).title_bottom(
+        Line::from(" Enter saves · Alt+Enter new line · Esc cancels ").right_aligned(),
+    );
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -118,10 +111,7 @@ pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &The
         lines.push(Line::from(Span::styled(format!(" {error}"), theme.error)));
     }
     let rect = centered(area, 58.min(area.width), lines.len() as u16 + 2);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" Parameters for this conversation ")
+    let block = block(" Parameters for this conversation ", theme)
         .title_bottom(Line::from(" Tab next · Enter saves · Esc cancels ").right_aligned());
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
@@ -138,10 +128,7 @@ pub fn palette(frame: &mut Frame, input: Rect, palette: &Palette, theme: &Theme)
         return;
     }
     let rect = Rect::new(area.x, input.y - height, area.width, height);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" Commands ")
+    let block = block(" Commands ", theme)
         .title_bottom(Line::from(" Enter runs · // types a slash · Esc closes ").right_aligned());
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -161,11 +148,7 @@ pub fn palette(frame: &mut Frame, input: Rect, palette: &Palette, theme: &Theme)
         let keys = super::input::fit_words(&command.keys, key_width);
         let keys = format!("{keys:<key_width$}  ");
         let rest = usize::from(inner.width).saturating_sub(width_of(&head) + width_of(&keys));
-        let style = if index == selected {
-            theme.user.add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            theme.user
-        };
+        let style = if index == selected { theme.selection } else { theme.user };
         lines.push(Line::from(vec![
             Span::styled(head, style),
             Span::styled(keys, theme.dim),
@@ -176,4 +159,20 @@ pub fn palette(frame: &mut Frame, input: Rect, palette: &Palette, theme: &Theme)
         lines.push(Line::styled("no command matches", theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A popup's frame: a border, `title`, and the popup's own style (over the screen's) painted
+/// over its whole area.
+pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .style(theme.screen.patch(theme.popup))
+        .title(Line::styled(title, theme.title))
+}
+
+/// Erases `rect` inside a popup, leaving it in the popup's style.
+pub fn clear(frame: &mut Frame, rect: Rect, theme: &Theme) {
+    frame.render_widget(Clear, rect);
+    frame.buffer_mut().set_style(rect, theme.screen.patch(theme.popup));
 }

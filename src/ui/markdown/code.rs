@@ -1,44 +1,97 @@
 //! Code blocks: a language label line, then the code highlighted with syntect, one source
 //! line at a time so a block still streaming can be continued from where it stopped.
 //!
-//! The syntax and theme sets are loaded once, on first use or by [`warm_up`] off the UI
-//! thread. The highlighter state is a plain value (`Highlight`), cloned to render a
-//! half-received line without disturbing it. Unknown languages, `NO_COLOR` and any
-//! highlighting error give plain code, never a failure.
+//! Colours come from the theme, by class of code (`[syntax]` in a theme file: comment,
+//! string, keyword…); syntect's grammars say which class each piece is in. The syntaxes are
+//! loaded once, on first use or by [`warm_up`] off the UI thread. The highlighter state is a
+//! plain value (`Highlight`), cloned to render a half-received line without disturbing it.
+//! Unknown languages, `NO_COLOR` and any highlighting error give plain code, never a
+//! failure.
 
+use std::str::FromStr;
 use std::sync::LazyLock;
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use syntect::highlighting::{FontStyle, HighlightIterator, HighlightState, Highlighter, ThemeSet};
+use syntect::highlighting::{
+    Color as ClassColour, HighlightIterator, HighlightState, Highlighter, ScopeSelectors,
+    StyleModifier, Theme as ClassTheme, ThemeItem, ThemeSettings,
+};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 
 use super::text::clean;
+use crate::config::theme::SYNTAX_KEYS;
 use crate::sanitize::reveal_invisible;
-use crate::ui::theme::{Syntax, Theme};
+use crate::ui::theme::Theme;
 use crate::ui::wrap::wrap_hard;
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
-static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
-static DARK: LazyLock<Option<Highlighter<'static>>> =
-    LazyLock::new(|| THEMES.themes.get(DARK_THEME).map(Highlighter::new));
-static LIGHT: LazyLock<Option<Highlighter<'static>>> =
-    LazyLock::new(|| THEMES.themes.get(LIGHT_THEME).map(Highlighter::new));
+/// A syntect theme whose only use is to say which class each piece of code is in: class
+/// `i` of [`SYNTAX_KEYS`] is "coloured" `(i, 0, 0)`, and the theme's own style for the
+/// class replaces that colour. One highlighter serves every theme.
+static CLASSES: LazyLock<ClassTheme> = LazyLock::new(classes);
+static HIGHLIGHTER: LazyLock<Highlighter<'static>> = LazyLock::new(|| Highlighter::new(&CLASSES));
 
-const DARK_THEME: &str = "base16-ocean.dark";
-const LIGHT_THEME: &str = "InspiredGitHub";
 /// A longer line (minified code, a data dump) is shown plain, with the rest of its block:
 /// regex highlighting of one huge line could stall a frame.
 const MAX_HIGHLIGHTED_LINE: usize = 2_000;
 
-/// Loads the syntax and theme sets on a background thread so the first code block drawn
-/// does not wait for them (about 20 ms in a release build, more in debug).
+/// Loads the syntaxes on a background thread so the first code block drawn does not wait
+/// for them (about 20 ms in a release build, more in debug).
 pub fn warm_up() {
     std::thread::spawn(|| {
         LazyLock::force(&SYNTAXES);
-        LazyLock::force(&DARK);
-        LazyLock::force(&LIGHT);
+        LazyLock::force(&HIGHLIGHTER);
     });
+}
+
+/// The scopes (TextMate scope selectors, as syntect's grammars name them) each class of
+/// [`SYNTAX_KEYS`] takes in. Where two match, the one nearer the text wins, then the longer,
+/// so a string's quotes are `string` and an escape inside it is `constant`.
+pub fn selectors(class: &str) -> &'static str {
+    match class {
+        "comment" => "comment, punctuation.definition.comment",
+        "string" => "string, punctuation.definition.string",
+        "number" => "constant.numeric",
+        "constant" => "constant, support.constant, variable.language",
+        "keyword" => "keyword, storage",
+        "operator" => "keyword.operator",
+        "type" => {
+            "entity.name.type, entity.name.class, entity.name.struct, entity.name.enum, \
+             entity.name.union, entity.name.trait, entity.name.interface, \
+             entity.other.inherited-class, support.type, support.class"
+        }
+        "function" => "entity.name.function, support.function, variable.function",
+        "macro" => "support.macro, entity.name.macro",
+        "attribute" => {
+            "entity.other.attribute-name, meta.annotation, variable.annotation, meta.attribute"
+        }
+        "tag" => "entity.name.tag",
+        "punctuation" => "punctuation",
+        _ => "",
+    }
+}
+
+fn class_colour(index: usize) -> ClassColour {
+    ClassColour { r: u8::try_from(index).unwrap_or(0), g: 0, b: 0, a: 0xff }
+}
+
+fn classes() -> ClassTheme {
+    let scopes = SYNTAX_KEYS
+        .iter()
+        .enumerate()
+        .filter_map(|(index, class)| {
+            let scope = ScopeSelectors::from_str(selectors(class)).ok()?;
+            let style = StyleModifier {
+                foreground: Some(class_colour(index)),
+                background: None,
+                font_style: None,
+            };
+            Some(ThemeItem { scope, style })
+        })
+        .collect();
+    let settings = ThemeSettings { foreground: Some(class_colour(0)), ..ThemeSettings::default() };
+    ClassTheme { name: None, author: None, settings, scopes }
 }
 
 /// Where highlighting of one block has got to.
@@ -46,8 +99,6 @@ pub fn warm_up() {
 pub struct Highlight {
     parse: ParseState,
     highlight: HighlightState,
-    highlighter: &'static Highlighter<'static>,
-    truecolor: bool,
 }
 
 impl PartialEq for Highlight {
@@ -58,17 +109,13 @@ impl PartialEq for Highlight {
 
 /// The highlighter for a block, or `None` to show it plain.
 pub fn start(lang: Option<&str>, theme: &Theme) -> Option<Highlight> {
-    let highlighter = match theme.syntax {
-        Syntax::Off => return None,
-        Syntax::Dark => DARK.as_ref()?,
-        Syntax::Light => LIGHT.as_ref()?,
-    };
+    if !theme.highlights_code() {
+        return None;
+    }
     let syntax = SYNTAXES.find_syntax_by_token(lang?)?;
     Some(Highlight {
         parse: ParseState::new(syntax),
-        highlight: HighlightState::new(highlighter, ScopeStack::new()),
-        highlighter,
-        truecolor: theme.truecolor,
+        highlight: HighlightState::new(&HIGHLIGHTER, ScopeStack::new()),
     })
 }
 
@@ -93,7 +140,7 @@ pub fn line(
     let width = width.saturating_sub(2).max(1);
     let pieces = match state {
         Some(highlight) if source.len() <= MAX_HIGHLIGHTED_LINE => {
-            highlight_line(highlight, source)
+            highlight_line(highlight, source, theme)
         }
         _ => None,
     };
@@ -113,59 +160,40 @@ pub fn line(
     }
 }
 
-fn highlight_line(state: &mut Highlight, source: &str) -> Option<Vec<(String, Style)>> {
+fn highlight_line(
+    state: &mut Highlight,
+    source: &str,
+    theme: &Theme,
+) -> Option<Vec<(String, Style)>> {
     let mut with_newline = String::with_capacity(source.len() + 1);
     with_newline.push_str(source);
     with_newline.push('\n');
     let ops = state.parse.parse_line(&with_newline, &SYNTAXES).ok()?;
-    let pieces =
-        HighlightIterator::new(&mut state.highlight, &ops, &with_newline, state.highlighter)
-            .map(|(style, text)| {
-                let text = clean(text.trim_end_matches('\n'));
-                (reveal_invisible(&text).into_owned(), convert(style, state.truecolor))
-            })
-            .filter(|(text, _)| !text.is_empty())
-            .collect();
+    let mut pieces: Vec<(String, Style)> = Vec::new();
+    for (found, text) in
+        HighlightIterator::new(&mut state.highlight, &ops, &with_newline, &HIGHLIGHTER)
+    {
+        let text = clean(text.trim_end_matches('\n'));
+        let text = reveal_invisible(&text);
+        let style = class_style(found, theme);
+        // Classes the theme styles alike (punctuation as plain, say) make one span, so a
+        // line costs as few spans to keep and draw as it has colours.
+        match pieces.last_mut() {
+            _ if text.is_empty() => {}
+            Some((last, last_style)) if *last_style == style => last.push_str(&text),
+            _ => pieces.push((text.into_owned(), style)),
+        }
+    }
     Some(pieces)
 }
 
-/// Foreground and font only: the terminal's own background stays, so blocks sit in the
-/// transcript rather than on a painted rectangle.
-fn convert(style: syntect::highlighting::Style, truecolor: bool) -> Style {
-    let colour = style.foreground;
-    let fg = if truecolor {
-        Color::Rgb(colour.r, colour.g, colour.b)
-    } else {
-        Color::Indexed(xterm_256(colour.r, colour.g, colour.b))
-    };
-    let mut out = Style::new().fg(fg);
-    if style.font_style.contains(FontStyle::BOLD) {
-        out = out.add_modifier(Modifier::BOLD);
-    }
-    if style.font_style.contains(FontStyle::ITALIC) {
-        out = out.add_modifier(Modifier::ITALIC);
-    }
-    out
-}
-
-/// The nearest colour of the xterm 256-colour palette: its 6x6x6 cube (levels 0, 95, 135,
-/// 175, 215, 255) or its 24-step grey ramp (8, 18, …, 238), whichever is closer.
-pub fn xterm_256(r: u8, g: u8, b: u8) -> u8 {
-    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
-    let nearest_level =
-        |v: u8| (0..6).min_by_key(|&i| (i32::from(LEVELS[i]) - i32::from(v)).abs()).unwrap_or(0);
-    let (ri, gi, bi) = (nearest_level(r), nearest_level(g), nearest_level(b));
-    let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
-    let average = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;
-    let grey_step = (average.saturating_sub(3) / 10).min(23) as u8;
-    let grey = 8 + 10 * grey_step;
-    let distance = |(x, y, z): (u8, u8, u8)| {
-        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
-        d(x, r) + d(y, g) + d(z, b)
-    };
-    if distance((grey, grey, grey)) < distance(cube) {
-        232 + grey_step
-    } else {
-        16 + 36 * ri as u8 + 6 * gi as u8 + bi as u8
+/// The theme's style for the class the highlighter found: `plain`, with the class's style
+/// over it. No background unless the theme gives one, so blocks sit in the transcript rather
+/// than on a painted rectangle.
+fn class_style(found: syntect::highlighting::Style, theme: &Theme) -> Style {
+    let plain = theme.syntax[0];
+    match usize::from(found.foreground.r) {
+        0 => plain,
+        class => theme.syntax.get(class).map_or(plain, |style| plain.patch(*style)),
     }
 }

@@ -1,4 +1,4 @@
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 
 use super::*;
 
@@ -299,22 +299,68 @@ fn without_truecolor_highlighted_code_uses_the_256_colour_palette() {
     let colours = |theme: &Theme| -> Vec<Color> {
         render(code, 60, theme)[1].spans.iter().skip(1).filter_map(|s| s.style.fg).collect()
     };
-    let full = colours(&Theme { truecolor: true, ..Theme::dark() });
+    let full = colours(&Theme::dark());
     assert!(full.iter().all(|c| matches!(c, Color::Rgb(..))), "{full:?}");
-    let indexed = colours(&Theme { truecolor: false, ..Theme::dark() });
+    let indexed = colours(&Theme::dark().in_256_colours());
     assert_eq!(indexed.len(), full.len());
     assert!(indexed.iter().all(|c| matches!(c, Color::Indexed(16..=255))), "{indexed:?}");
 }
 
 #[test]
-fn rgb_colours_map_to_the_nearest_of_the_xterm_palette() {
-    use super::code::xterm_256;
-    assert_eq!(xterm_256(0, 0, 0), 16);
-    assert_eq!(xterm_256(255, 255, 255), 231);
-    assert_eq!(xterm_256(255, 0, 0), 196);
-    assert_eq!(xterm_256(95, 135, 175), 67);
-    assert_eq!(xterm_256(128, 128, 128), 244, "greys use the grey ramp");
-    assert_eq!(xterm_256(192, 197, 206), 251, "base16-ocean's foreground, a light grey");
+fn code_takes_each_class_of_syntax_from_the_theme() {
+    use crate::config::theme::SYNTAX_KEYS;
+    use ratatui::style::Color;
+    // Every class in a colour of its own, so each piece shows which class it was put in.
+    let mut theme = Theme::dark();
+    for (index, style) in theme.syntax.iter_mut().enumerate() {
+        *style = Style::new().fg(Color::Indexed(index as u8));
+    }
+    theme.syntax[0] = theme.syntax[0].add_modifier(Modifier::ITALIC);
+    let class_of = |code: &str, lang: &str, piece: &str| -> &str {
+        let lines = render(&format!("```{lang}\n{code}\n```"), 80, &theme);
+        let spans = lines.iter().flat_map(|line| &line.spans);
+        let span = spans.clone().find(|span| span.content.contains(piece));
+        let span =
+            span.unwrap_or_else(|| panic!("no {piece:?} in {:?}", spans.collect::<Vec<_>>()));
+        assert!(span.style.add_modifier.contains(Modifier::ITALIC), "plain is under every class");
+        match span.style.fg {
+            Some(Color::Indexed(index)) => SYNTAX_KEYS[index as usize],
+            other => panic!("{piece:?}: {other:?}"),
+        }
+    };
+    let rust =
+        "#[derive(Debug)]\nfn main() { let x = 42; Vec::new(); println!(\"a\\n\"); true } // note";
+    let expected = [
+        ("derive", "attribute"),
+        ("fn", "keyword"),
+        ("main", "function"),
+        ("Vec", "type"),
+        ("42", "number"),
+        ("println!", "macro"),
+        ("\"a", "string"),
+        ("\\n", "constant"),
+        ("true", "constant"),
+        ("// note", "comment"),
+        ("=", "operator"),
+        (";", "punctuation"),
+        (" x ", "plain"),
+    ];
+    for (piece, class) in expected {
+        assert_eq!(class_of(rust, "rust", piece), class, "{piece:?}");
+    }
+    assert_eq!(class_of("<a href=\"x\">t</a>", "html", "a"), "tag");
+    assert_eq!(class_of("<a href=\"x\">t</a>", "html", "href"), "attribute");
+    assert_eq!(class_of("class A(B): pass", "python", "A"), "type");
+}
+
+#[test]
+fn every_class_of_syntax_takes_in_some_scopes() {
+    use crate::config::theme::SYNTAX_KEYS;
+    for class in &SYNTAX_KEYS[1..] {
+        let selectors = super::code::selectors(class);
+        assert!(selectors.parse::<syntect::highlighting::ScopeSelectors>().is_ok(), "{class}");
+        assert!(!selectors.is_empty(), "{class} takes in no scope");
+    }
 }
 
 #[test]

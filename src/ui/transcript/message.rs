@@ -27,7 +27,7 @@ pub(super) fn layout(
     theme: &Theme,
 ) {
     let faded = message.not_sent;
-    let base = if faded { theme.dim } else { theme.text };
+    let base = if faded { theme.text.patch(theme.not_sent) } else { theme.text };
     if entry.key != message.key
         || entry.faded != faded
         || message.content.len() < entry.body_upto.max(entry.markdown.upto)
@@ -118,7 +118,7 @@ fn indented_line(line: Line<'static>, faded: bool, theme: &Theme) -> Line<'stati
     spans.push(Span::raw(INDENT));
     for mut span in line.spans {
         if faded {
-            span.style = span.style.patch(theme.dim);
+            span.style = span.style.patch(theme.not_sent);
         }
         spans.push(span);
     }

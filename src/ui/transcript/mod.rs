@@ -11,7 +11,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 
 use super::markdown::Progress;
@@ -186,15 +185,11 @@ impl TranscriptCache {
     }
 
     /// Draws the lines that end `scroll_up` lines above the bottom; the message at
-    /// `selected` gets a bar in the gutter and a highlighted first line, painted over the
-    /// cached lines so selecting never lays anything out again.
-    pub fn render(
-        &self,
-        area: Rect,
-        buf: &mut Buffer,
-        scroll_up: usize,
-        selected: Option<(usize, Style)>,
-    ) {
+    /// `selected` gets a bar in the gutter and a highlighted first line, in the theme's
+    /// selection styles, painted over the cached lines so selecting never lays anything out
+    /// again.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, scroll_up: usize, selected: Option<usize>) {
+        let theme = self.theme.unwrap_or_default();
         let height = area.height as usize;
         let end = self.total.saturating_sub(scroll_up);
         let start = end.saturating_sub(height);
@@ -207,7 +202,7 @@ impl TranscriptCache {
         }
         let mut line_no = cursor;
         for (index, entry) in self.entries.iter().enumerate().skip(first) {
-            let mark = selected.filter(|(at, _)| *at == index).map(|(_, style)| style);
+            let mark = selected == Some(index);
             let last = entry.height().saturating_sub(1);
             // Straight to the first visible line: a long reply's earlier lines are skipped
             // without being walked, so a frame costs the same however long it grows.
@@ -219,9 +214,9 @@ impl TranscriptCache {
                 }
                 let y = area.y + (line_no - start) as u16;
                 buf.set_line(area.x, y, line, area.width);
-                if let Some(style) = mark {
+                if mark {
                     let row = Rect::new(area.x, y, area.width, 1);
-                    paint_selection(buf, row, offset == 0, offset == last, style);
+                    paint_selection(buf, row, offset == 0, offset == last, &theme);
                 }
                 line_no += 1;
             }
@@ -229,15 +224,15 @@ impl TranscriptCache {
     }
 }
 
-/// The selection's look on one row: a bar in the gutter; the header row reversed too. The
-/// blank line closing a message is left alone so neighbours stay apart.
-fn paint_selection(buf: &mut Buffer, row: Rect, header: bool, closing: bool, style: Style) {
+/// The selection's look on one row: a bar in the gutter; the header row in the selection's
+/// style too. The blank line closing a message is left alone so neighbours stay apart.
+fn paint_selection(buf: &mut Buffer, row: Rect, header: bool, closing: bool, theme: &Theme) {
     if closing || row.width == 0 {
         return;
     }
-    buf[(row.x, row.y)].set_symbol("▌").set_style(style);
+    buf[(row.x, row.y)].set_symbol("▌").set_style(theme.selection_bar);
     if header {
         let rest = Rect { x: row.x + 1, width: row.width - 1, ..row };
-        buf.set_style(rest, style.add_modifier(Modifier::REVERSED));
+        buf.set_style(rest, theme.selection);
     }
 }
