@@ -143,7 +143,7 @@ impl ApiClient {
         }
     }
 
-    fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
     }
 
@@ -152,7 +152,7 @@ impl ApiClient {
     }
 
     /// Adds the key, sends, and turns a failure or an error status into an `ApiError`.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         mut builder: reqwest::RequestBuilder,
         model: &str,
@@ -228,20 +228,23 @@ impl ApiClient {
             // llama-cpp-python does this when the prompt overflows its context: it has
             // already said 200 and has nothing else to say. Asked again without streaming,
             // it answers with the error and its numbers (or with the reply).
-            let mut again = request.clone();
-            again.stream = false;
-            again.stream_options = None;
-            let response = self.send(&again).await?;
-            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
-            if is_json(content_type.as_deref()) {
-                return self.deliver_whole(response, &mut on_event).await;
-            }
-            return Err(ApiError::Protocol {
+            let silent = || ApiError::Protocol {
                 message: format!(
                     "the server accepted the request but closed the stream without a word; its log says why. A prompt longer than the model's context is a common cause: if so, set context_window under [models.\"{}\"] in the config",
                     request.model
                 ),
-            });
+            };
+            let response = match self.ask_unstreamed(request).await {
+                Ok(response) => response,
+                // The probe's own connection failing says nothing new about the request.
+                Err(ApiError::Network { .. }) => return Err(silent()),
+                Err(error) => return Err(error),
+            };
+            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+            if is_json(content_type.as_deref()) {
+                return self.deliver_whole(response, &mut on_event).await;
+            }
+            return Err(silent());
         }
         if !decoder.saw_sse_line() {
             return Err(ApiError::Protocol {

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod key_command;
 pub mod models;
+mod probe;
 pub mod reply;
 pub mod sse;
 pub mod think;

@@ -38,6 +38,11 @@ pub enum Body {
     CloseDelimited(Vec<Vec<u8>>),
     /// These pieces spaced out in time, like a model writing, then silence.
     PacedThenHang(Vec<Vec<u8>>, std::time::Duration),
+    /// These pieces and the final chunk, with the connection left open; the next request
+    /// on it is read and the connection closed without an answer, as a server does that
+    /// closes a connection the client has already reused (llama-cpp-python after an empty
+    /// stream).
+    ChunksThenCloseOnNext(Vec<Vec<u8>>),
 }
 
 /// A request as the server saw it.
@@ -168,6 +173,7 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
         Body::ChunksThenHang(pieces) => (pieces, End::Hang),
         Body::ChunksThenDrop(pieces) => (pieces, End::Drop),
         Body::PacedThenHang(pieces, gap) => (pieces, End::PacedHang(gap)),
+        Body::ChunksThenCloseOnNext(pieces) => (pieces, End::CloseOnNext),
     };
     head.push_str("Transfer-Encoding: chunked\r\n\r\n");
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -187,6 +193,12 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) -> bool {
     }
     match end {
         End::Finish => socket.write_all(b"0\r\n\r\n").await.is_ok(),
+        End::CloseOnNext => {
+            let _ = socket.write_all(b"0\r\n\r\n").await;
+            let _ = socket.flush().await;
+            let _ = read_request(socket).await;
+            false
+        }
         End::Drop => false,
         End::Hang | End::PacedHang(_) => {
             std::future::pending::<()>().await;
@@ -202,6 +214,7 @@ enum End {
     Drop,
     /// A pause between pieces (the pace of a model writing), then silence.
     PacedHang(std::time::Duration),
+    CloseOnNext,
 }
 
 /// SSE bytes shaped like llama.cpp's: a role chunk with null content, one chunk per delta,
@@ -227,6 +240,50 @@ pub fn sse_reply(deltas: &[&str], finish: &str, usage: Option<(u64, u64)>) -> Ve
     }
     out.push_str("data: [DONE]\n\n");
     out.into_bytes()
+}
+
+/// A response captured from a real server (`tests/fixtures/{dir}/{name}.headers` and
+/// `.body`, the bytes on the wire), replayed: its status, its headers (less the framing and
+/// connection ones, which the test server writes itself) and its body, one piece per HTTP
+/// chunk when it was chunked. `Connection: close` is left out, so the client keeps the
+/// connection alive as it would with the server in normal use.
+pub fn captured(dir: &str, name: &str) -> Reply {
+    let path =
+        |ext: &str| format!("{}/tests/fixtures/{dir}/{name}.{ext}", env!("CARGO_MANIFEST_DIR"));
+    let head = std::fs::read_to_string(path("headers")).unwrap();
+    let body = std::fs::read(path("body")).unwrap();
+    let mut lines = head.split("\r\n").filter(|l| !l.is_empty());
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let mut chunked = false;
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        let lower = name.to_ascii_lowercase();
+        if lower == "transfer-encoding" {
+            chunked = value.trim().eq_ignore_ascii_case("chunked");
+        } else if !["content-length", "connection"].contains(&lower.as_str()) {
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+    }
+    let body = if chunked { Body::Chunks(dechunk(&body)) } else { Body::Whole(body) };
+    Reply { status, headers, body }
+}
+
+/// The chunks of an HTTP/1.1 chunked body, without their framing.
+fn dechunk(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut pieces = Vec::new();
+    loop {
+        let line_end = bytes.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&bytes[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        if size == 0 {
+            return pieces;
+        }
+        let start = line_end + 2;
+        pieces.push(bytes[start..start + size].to_vec());
+        bytes = &bytes[start + size + 2..];
+    }
 }
 
 /// Cuts bytes into pieces of `n`, wherever that falls.
