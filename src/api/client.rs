@@ -102,6 +102,10 @@ impl ApiClient {
         &self.endpoint
     }
 
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The request for `messages`, with the provider's streaming options.
     pub fn chat_request(
         &self,

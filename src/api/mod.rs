@@ -4,9 +4,11 @@
 
 pub mod client;
 pub mod error;
+pub mod facts;
 pub mod key_command;
 pub mod models;
 mod probe;
+pub mod refusal;
 pub mod reply;
 pub mod sse;
 pub mod think;

@@ -4,42 +4,42 @@
 //! the user types. Pure, called from `update`.
 
 use super::state::State;
-use crate::chat::Role;
 use crate::chat::context::{Meter, costs, limits};
-use crate::tokens::Counter;
 
 /// The window and reply reserve for `model` on the current provider, from the most
-/// specific source: config (or what a server's overflow error taught), then the server's
-/// model list, then the built-in table. A reserve not given is a quarter of the window, at
-/// most 4,096 tokens; the conversation's `max_tokens` (F4), when set, is the reserve.
+/// specific source: config, then what the server said (its `/props`, an overflow's
+/// numbers), then the server's model list, then the built-in table. A reserve not given is
+/// a quarter of the window, at most 4,096 tokens; the conversation's `max_tokens` (F4), when
+/// set, is the reserve.
 pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
-    let reported = state.catalog.window(&state.target.provider, model);
-    let (window, reserve) = limits(&state.windows, reported, model)?;
+    let provider = &state.target.provider;
+    let reported = state.catalog.window(provider, model);
+    let learned = state.learned.get(provider, model).window;
+    let (window, reserve) = limits(&state.windows, learned, reported, model)?;
     let asked =
         state.conversation.params.max_tokens.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
     Some((window, asked.map_or(reserve, |asked| asked.min(window))))
 }
 
-/// The meter as the user types: the history as it stands plus the draft.
+/// The meter as the user types: the history as it stands plus the draft, each part as
+/// exact as it could be counted; the window is the server's own.
 pub fn refresh_meter(state: &mut State) {
-    let model = state.target.model.clone();
-    let counter = Counter::for_model(&model);
-    let (system, candidates) = costs(&mut state.conversation, counter);
+    // Out of the state while it is counted, so the counting can read the rest of it.
+    let mut conversation = std::mem::take(&mut state.conversation);
+    let request = super::server::request(state);
+    let candidates = costs(&mut conversation, &request);
     let draft = state.input.lines().join("\n");
-    let draft_cost =
-        if draft.trim().is_empty() { 0 } else { counter.message(Role::User.as_str(), &draft) };
-    let history: usize = candidates
-        .iter()
-        .filter(|(index, ..)| !state.conversation.messages()[*index].not_sent)
-        .map(|c| c.1)
-        .sum();
-    let not_sent = state.conversation.messages().iter().filter(|m| m.not_sent).count();
-    state.meter = Some(Meter {
-        tokens: system + crate::tokens::REPLY_PRIMING + history + draft_cost,
-        window: limits_for(state, &model).map(|l| l.0),
-        not_sent,
-        exact: counter.is_exact(),
-    });
+    let mut total = request.tally.fixed() + request.tally.system(&conversation.system);
+    for (index, cost, _) in &candidates {
+        if !conversation.messages()[*index].not_sent {
+            total = total + *cost;
+        }
+    }
+    total = total + request.tally.draft(&draft);
+    let not_sent = conversation.messages().iter().filter(|m| m.not_sent).count();
+    let window = request.limits.map(|l| l.0);
+    state.conversation = conversation;
+    state.meter = Some(Meter::from_count(total, window, not_sent));
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod persist;
 pub mod picker;
 pub mod scroll;
 pub mod select;
+pub mod server;
 pub mod state;
 pub mod target;
 mod turn;

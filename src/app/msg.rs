@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::server::{Counted, CountsAnswer};
 use super::state::Shown;
+use crate::api::facts::{ServerFacts, Tokenizer};
 use crate::api::models::ModelInfo;
 use crate::api::{ApiError, StreamEvent};
 use crate::chat::RequestMessage;
@@ -52,6 +54,13 @@ pub enum Msg {
     ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
     /// A pasted image path was read: the image, or why not with the paste to keep as text.
     Attached(Result<Attachment, (String, String)>),
+    /// The app is running: the driver sends this once, before anything else happens.
+    Start,
+    /// What the server said about `model` (window, images, counting), or why it could not.
+    ServerFacts { provider: String, model: String, result: Result<ServerFacts, ApiError> },
+    /// The server's token counts for `target` (and its template's share, if asked); `None`
+    /// when it could not count.
+    Counted { target: super::state::Target, counts: Option<CountsAnswer> },
 }
 
 /// The life of one request, as the driver reports it.
@@ -101,4 +110,15 @@ pub enum Effect {
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
     /// into the input as the text it also was.
     LoadImage { path: std::path::PathBuf, paste: String },
+    /// Ask `provider` in the background about `model` and answer with `Msg::ServerFacts`.
+    AskServer { provider: String, model: String },
+    /// Have the server count `items` (and measure its chat template, if `template`) in the
+    /// background, and answer with `Msg::Counted`.
+    CountTokens {
+        provider: String,
+        model: String,
+        tokenizer: Tokenizer,
+        items: Vec<(Counted, String)>,
+        template: bool,
+    },
 }

@@ -157,6 +157,13 @@ pub struct State {
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
     /// The config's `favorites`, resolved, for F2 and Shift+F2.
     pub favorites: Vec<Target>,
+    /// What servers said about their models (window, calibration, images), kept across
+    /// restarts.
+    pub learned: crate::chat::learned::Learnings,
+    /// The current server's token counts.
+    pub server: super::server::ServerState,
+    /// What the request in flight was counted as.
+    pub sent: Option<super::server::Sent>,
 }
 
 impl State {
@@ -185,6 +192,9 @@ impl State {
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
             favorites: Vec::new(),
+            learned: crate::chat::learned::Learnings::default(),
+            server: super::server::ServerState::default(),
+            sent: None,
         }
     }
 

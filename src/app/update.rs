@@ -12,14 +12,14 @@ use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
-use super::{library, params_form, persist, picker, scroll, select, target, turn};
+use super::{library, params_form, persist, picker, scroll, select, server, target, turn};
 use crate::app::editor::new_textarea;
 use crate::chat::Role;
 use crate::chat::{Conversation, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
-pub const CONTINUE_PROMPT: &str = "Continue exactly where you stopped.";
+pub const CONTINUE_PROMPT: &str = crate::chat::context::CONTINUE_PROMPT;
 
 const MOUSE_SCROLL_ROWS: isize = 3;
 
@@ -33,8 +33,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
     );
     let recount = recount && !select::only_looks(state, &msg);
-    let effects = dispatch(state, msg);
-    if recount {
+    // What the server learns or counts changes the meter too, and a settled history is
+    // worth counting exactly.
+    let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
+    let mut effects = dispatch(state, msg);
+    if recount || learns {
+        effects.extend(server::want_counts(state));
         meter::refresh_meter(state);
     }
     effects
@@ -113,6 +117,14 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             if state.conversation.key == key {
                 state.conversation.stored_id = Some(id);
             }
+            Vec::new()
+        }
+        Msg::Start => server::ask(state),
+        Msg::ServerFacts { provider, model, result } => {
+            server::on_facts(state, provider, model, result)
+        }
+        Msg::Counted { target, counts } => {
+            server::on_counted(state, target, counts);
             Vec::new()
         }
         Msg::Shutdown => quit(state),
@@ -333,6 +345,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
         None => format!("opened: {title} · {} on {}", state.target.model, state.target.provider),
     });
     effects.push(Effect::Store(adopt));
+    effects.extend(server::ask(state));
     effects
 }
 

@@ -124,6 +124,8 @@ pub struct Message {
     pub branch: Option<(usize, usize)>,
     /// Left out of the last request to fit the context window; still on screen, dimmed.
     pub not_sent: bool,
+    /// Its images were left out of the last request: the model does not take images.
+    pub images_not_sent: bool,
     /// This message's cost in a request, counted once for the model that counted it.
     pub tokens: Option<(Counter, usize)>,
     /// Bumped on every change so cached layout knows when to redo this message.
@@ -161,6 +163,7 @@ impl Message {
             hidden: false,
             branch: None,
             not_sent: false,
+            images_not_sent: false,
             tokens: None,
             revision: 0,
             key,

@@ -11,10 +11,12 @@
 pub mod attachment;
 pub mod context;
 pub mod conversation;
+pub mod learned;
 pub mod markdown;
 pub mod message;
 pub mod params;
 pub mod retry;
+pub mod tally;
 
 pub use conversation::Conversation;
 pub use message::{FinishReason, Message, RequestMessage, Role, Status, Usage};

@@ -5,6 +5,7 @@
 //! and 3 priming the reply. Other models get a stated estimate (about 4 characters a token),
 //! shown as "≈". Pure and synchronous; the encoders load once, warmed up off the UI path.
 
+pub mod image;
 pub mod trim;
 pub mod window;
 

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use super::theme::Theme;
 use crate::app::state::{State, Stream};
 use crate::chat::Status;
+use crate::chat::tally::Precision;
 use crate::format::tokens as short;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
@@ -53,14 +54,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(line, area);
 }
 
-/// "1.2k/128k tok · 3 not sent · ", "≈" when estimated; empty before anything is counted.
+/// "1.2k/128k tok · 3 not sent · ": exact as it stands, "1.2k±60/128k" calibrated against
+/// the server's counts, "≈1.2k±300/128k" estimated; the window is the server's own, and
+/// the uncertainty stays on the count's side. Empty before anything is counted.
 fn meter(state: &State) -> String {
     let Some(meter) = state.meter else { return String::new() };
-    let about = if meter.exact { "" } else { "≈" };
-    let tokens = short(meter.tokens);
+    let count = match meter.precision {
+        Precision::Exact => short(meter.tokens),
+        Precision::Calibrated => format!("{}±{}", short(meter.tokens), short(meter.spread)),
+        Precision::Estimated => format!("≈{}±{}", short(meter.tokens), short(meter.spread)),
+    };
     let mut text = match meter.window {
-        Some(window) => format!("{about}{tokens}/{} tok", short(window)),
-        None => format!("{about}{tokens} tok"),
+        Some(window) => format!("{count}/{} tok", short(window)),
+        None => format!("{count} tok"),
     };
     if meter.not_sent > 0 {
         text.push_str(&format!(" · {} not sent", meter.not_sent));

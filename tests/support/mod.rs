@@ -66,33 +66,74 @@ pub struct TestServer {
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
+/// The paths a client asks in the background about the server (llama-server's window,
+/// tokenizer and template). They are answered from `routes`, never from the script, so a
+/// test's scripted replies stay in step with its requests; a path no route names gets a
+/// 404, as from a server that does not have it.
+pub const BACKGROUND_PATHS: &[&str] = &["/props", "/tokenize", "/apply-template"];
+
 impl TestServer {
     pub async fn start(replies: Vec<Reply>) -> TestServer {
+        TestServer::start_routed(replies, Vec::new()).await
+    }
+
+    /// A server that also answers the background paths: each route's reply is given to
+    /// every request for its path.
+    pub async fn start_routed(replies: Vec<Reply>, routes: Vec<(&str, Reply)>) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(replies.into_iter()));
+        let routes: Routes =
+            Arc::new(routes.into_iter().map(|(path, reply)| (path.to_owned(), reply)).collect());
         let recorded = requests.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 // Each piece leaves in its own segment, not held back by Nagle.
                 let _ = socket.set_nodelay(true);
-                tokio::spawn(serve(socket, script.clone(), recorded.clone()));
+                tokio::spawn(serve(socket, script.clone(), routes.clone(), recorded.clone()));
             }
         });
         TestServer { base_url, requests }
     }
 
+    /// The requests the script answered (the background ones left out).
     pub async fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().await.clone()
+        let all = self.requests.lock().await.clone();
+        all.into_iter().filter(|r| !BACKGROUND_PATHS.contains(&r.path.as_str())).collect()
+    }
+
+    /// The background requests (`BACKGROUND_PATHS`), in order.
+    pub async fn background_requests(&self) -> Vec<Recorded> {
+        let all = self.requests.lock().await.clone();
+        all.into_iter().filter(|r| BACKGROUND_PATHS.contains(&r.path.as_str())).collect()
     }
 }
 
 type Script = Arc<Mutex<std::vec::IntoIter<Reply>>>;
+type Routes = Arc<std::collections::HashMap<String, Reply>>;
 
-async fn serve(mut socket: TcpStream, script: Script, recorded: Arc<Mutex<Vec<Recorded>>>) {
+async fn serve(
+    mut socket: TcpStream,
+    script: Script,
+    routes: Routes,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+) {
     while let Some(request) = read_request(&mut socket).await {
+        let path = request.path.clone();
         recorded.lock().await.push(request);
+        if BACKGROUND_PATHS.contains(&path.as_str()) {
+            let reply = routes.get(&path).cloned().unwrap_or_else(|| {
+                json_reply(
+                    404,
+                    br#"{"error":{"code":404,"message":"File Not Found","type":"not_found_error"}}"#,
+                )
+            });
+            if !write_reply(&mut socket, reply).await {
+                return;
+            }
+            continue;
+        }
         let reply = script.lock().await.next().unwrap_or_else(|| Reply {
             status: 500,
             headers: vec![],

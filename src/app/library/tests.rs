@@ -110,7 +110,10 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         other_branches: Vec::new(),
     };
     let effects = update(&mut state, Msg::Stored(StoreEvent::Loaded(Ok(Box::new(stored)))));
-    assert!(matches!(effects[..], [Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })]));
+    assert!(matches!(
+        effects[..],
+        [Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. }), Effect::AskServer { .. }]
+    ));
     assert_eq!(state.conversation.system, "be brief");
     assert_eq!(state.conversation.messages()[0].content, "hello again");
     assert_eq!(state.conversation.stored_id, Some(9));

@@ -269,9 +269,10 @@ fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
 }
 
 /// A server whose tokenizer counts three times what rockchat estimates (a local model with
-/// an unusual vocabulary): trimming to its window alone would fail again.
+/// an unusual vocabulary): trimming to its window alone would fail again, so the estimate
+/// is calibrated by its count while the window stays the server's.
 #[test]
-fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
+fn an_overflow_from_a_tokenizer_that_counts_more_calibrates_the_count() {
     let mut state = state();
     state.target.model = "local-model".into();
     state.windows.insert("local-model".into(), (2048, Some(256)));
@@ -298,6 +299,12 @@ fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
     assert!((3..14).contains(&kept), "trimmed to about a third: {kept} messages");
     assert_eq!(second.last().unwrap().content, "last");
     let notice = state.notice.clone().unwrap();
-    assert!(notice.contains("counts 3.0x the tokens"), "{notice}");
-    assert!(state.meter.unwrap().tokens * 3 <= 2048, "what goes now fits the server's count");
+    assert!(
+        notice.contains(&format!("counted {} where rockchat counted {ours}", ours * 3)),
+        "{notice}"
+    );
+    let meter = state.meter.unwrap();
+    assert!(meter.tokens + 256 <= 2048, "what goes now fits the server's count: {meter:?}");
+    assert_eq!(meter.window, Some(2048), "the window is the server's, not scaled");
+    assert_eq!(meter.precision, crate::chat::tally::Precision::Calibrated);
 }
