@@ -308,3 +308,58 @@ fn an_overflow_from_a_tokenizer_that_counts_more_calibrates_the_count() {
     assert_eq!(meter.window, Some(2048), "the window is the server's, not scaled");
     assert_eq!(meter.precision, crate::chat::tally::Precision::Calibrated);
 }
+
+/// A reply that filled a 512-token window, then Ctrl+O: the continuation carries the
+/// reply's tail, never just the system message and "continue".
+#[test]
+fn ctrl_o_after_a_cut_off_carries_the_reply_it_continues_even_after_an_overflow() {
+    use crate::chat::FinishReason;
+    use crate::chat::context::CONTINUE_PROMPT;
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let reply: String = (0..400).map(|n| format!("w{n} ")).collect();
+    let (id, _) = sent_messages(&send(&mut state, "write a long story"));
+    api(&mut state, id, delta(&reply));
+    api(&mut state, id, ApiEvent::Stream(crate::api::StreamEvent::Finish(FinishReason::Length)));
+    api(&mut state, id, ApiEvent::Done);
+    let effects = key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    let (id, first) = sent_messages(&effects);
+    assert_eq!(first.last().unwrap().content, CONTINUE_PROMPT);
+    // The server's window is 512 and it counted more than fits.
+    let overflow = ApiError::context_overflow(
+        400,
+        "request (1400 tokens) exceeds the available context size (512 tokens), try increasing it"
+            .into(),
+    );
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    let (_, retried) = sent_messages(&effects);
+    let roles: Vec<_> = retried.iter().map(|m| m.role).collect();
+    use crate::chat::Role::{Assistant, System, User};
+    assert_eq!(roles[0], System);
+    assert_eq!(roles[roles.len() - 2..], [Assistant, User], "{retried:?}");
+    let tail = &retried[retried.len() - 2].content;
+    assert!(reply.trim_end().ends_with(tail.trim_end()), "the reply's own end: {tail}");
+    assert!(tail.len() < reply.len(), "cut to fit");
+    assert!(tail.starts_with('w'), "cut at a word: {tail}");
+    assert_eq!(retried.last().unwrap().content, CONTINUE_PROMPT);
+}
+
+/// When not even the end of the reply fits, Ctrl+O says so instead of sending a
+/// continuation that has nothing to continue.
+#[test]
+fn a_continuation_with_no_room_for_the_reply_says_it_cannot() {
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let (id, _) = sent_messages(&send(&mut state, "hi"));
+    api(&mut state, id, delta(&"word ".repeat(50)));
+    api(&mut state, id, ApiEvent::Done);
+    // A window that leaves room for the system message and "continue", not for the reply.
+    state.windows.insert("tiny-llama".into(), (60, Some(30)));
+    let effects = key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert!(sent_messages_none(&effects), "nothing sent");
+    let Status::Failed(why) = &state.conversation.messages().last().unwrap().status else {
+        panic!("the continue prompt says why")
+    };
+    assert!(why.starts_with("cannot continue"), "{why}");
+}
