@@ -59,6 +59,8 @@ pub struct Sent {
     pub precision: Precision,
     /// The calibration the count was made with (1.0: none).
     pub ratio: f64,
+    /// Some parts were counted by the server: the total is no sample of the estimate.
+    pub by_server: bool,
 }
 
 /// Asks the server about the current target, unless the config or the built-in table
@@ -211,7 +213,7 @@ pub fn request<'a>(state: &'a State) -> Request<'a> {
 /// The server reported what request `id`'s prompt cost: calibrate an estimate with it.
 pub fn on_usage(state: &mut State, id: RequestId, prompt_tokens: u64) -> Vec<Effect> {
     let Some(sent) = state.sent.filter(|s| s.id == id) else { return Vec::new() };
-    if sent.precision == Precision::Exact || sent.ratio <= 0.0 {
+    if sent.precision == Precision::Exact || sent.by_server || sent.ratio <= 0.0 {
         return Vec::new();
     }
     let ours = (sent.tokens as f64 / sent.ratio).round() as usize;

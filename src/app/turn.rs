@@ -88,9 +88,14 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
         context::Outcome::Send(messages) => {
             let id = state.next_id;
             state.next_id += 1;
-            let ratio = server::request(state).tally.ratio.unwrap_or(1.0);
-            state.sent =
-                Some(server::Sent { id, tokens: meter.tokens, precision: meter.precision, ratio });
+            let tally = server::request(state).tally;
+            state.sent = Some(server::Sent {
+                id,
+                tokens: meter.tokens,
+                precision: meter.precision,
+                ratio: tally.ratio.unwrap_or(1.0),
+                by_server: tally.server.is_some(),
+            });
             state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
             return vec![Effect::StartRequest {
                 id,
