@@ -246,3 +246,45 @@ async fn a_silent_overflow_is_learned_from_and_the_trimmed_request_goes_through(
     let notice = app.state().notice.clone().unwrap_or_default();
     assert!(notice.contains("512"), "{notice}");
 }
+
+#[tokio::test]
+async fn llama_server_counts_every_message_so_the_meter_is_exact() {
+    let server = TestServer::start_routed(
+        vec![sse(&["Hello"], "stop", Some((40, 1)))],
+        vec![
+            ("/props", captured("llama-server", "ls-props")),
+            // Every text is 12 tokens to this replay (the capture counted "Hello world, how
+            // are you?"); the template measures as adding nothing.
+            ("/tokenize", captured("llama-server", "ls-tokenize")),
+            ("/apply-template", captured("llama-server", "ls-apply-template")),
+        ],
+    )
+    .await;
+    let (_dir, path) = db();
+    let mut app = start(&server, &path);
+    send(&mut app, "hello");
+    until(&mut app, |s| {
+        idle(s)
+            && s.conversation.messages().len() == 2
+            && s.meter.is_some_and(|m| m.precision == Precision::Exact)
+    })
+    .await;
+    let meter = app.state().meter.unwrap();
+    assert_eq!((meter.tokens, meter.spread, meter.window), (36, 0, Some(512)), "{meter:?}");
+    let shown = screen(&mut app);
+    assert!(shown.contains("36/512 tok"), "{shown}");
+    let asked: Vec<String> = server
+        .background_requests()
+        .await
+        .into_iter()
+        .filter(|r| r.path == "/tokenize")
+        .map(|r| r.body["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for text in ["You are a helpful assistant", "hello", "Hello"] {
+        assert_eq!(
+            asked.iter().filter(|t| *t == text).count(),
+            1,
+            "{text} counted once: {asked:?}"
+        );
+    }
+}

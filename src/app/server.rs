@@ -25,8 +25,8 @@ use crate::tokens::Counter;
 /// Something the server is asked to count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Counted {
-    /// A message's content, as it was at this revision.
-    Message { key: Key, revision: u64 },
+    /// A message's content, as it was at this length.
+    Message { key: Key, len: usize },
     /// The system message with this text.
     System(String),
 }
@@ -149,10 +149,10 @@ pub fn want_counts(state: &mut State) -> Vec<Effect> {
     for message in state.conversation.messages() {
         let settled = message.status != crate::chat::Status::Streaming;
         let counted = server.counts.messages.get(&message.key).map(|c| c.0);
-        if !message.is_sent() || !settled || counted == Some(message.revision) {
+        if !message.is_sent() || !settled || counted == Some(message.content.len()) {
             continue;
         }
-        let item = Counted::Message { key: message.key, revision: message.revision };
+        let item = Counted::Message { key: message.key, len: message.content.len() };
         if server.asked.insert(item.clone()) {
             items.push((item, message.content.clone()));
         }
@@ -187,8 +187,8 @@ pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer
     for (item, tokens) in counts {
         server.asked.remove(&item);
         match item {
-            Counted::Message { key, revision } => {
-                server.counts.messages.insert(key, (revision, tokens));
+            Counted::Message { key, len } => {
+                server.counts.messages.insert(key, (len, tokens));
             }
             Counted::System(text) => server.counts.system = Some((text, tokens)),
         }

@@ -56,10 +56,17 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Attached(Ok(image)) => {
-            state.notice = Some(format!(
-                "attached {} (Backspace in an empty input removes it)",
-                image.label()
-            ));
+            let target = &state.target;
+            let blind = state.learned.get(&target.provider, &target.model).images == Some(false);
+            state.notice = Some(if blind {
+                format!(
+                    "attached {}, but {} does not take images: it stays here, not sent (Ctrl+P picks another model)",
+                    image.label(),
+                    target.model
+                )
+            } else {
+                format!("attached {} (Backspace in an empty input removes it)", image.label())
+            });
             state.attachments.push(image);
             Vec::new()
         }

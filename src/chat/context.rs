@@ -337,3 +337,47 @@ mod reported_window {
         assert!(messages.len() < 10 && meter.window == Some(1_000), "{meter:?}");
     }
 }
+
+#[cfg(test)]
+mod images_and_precision {
+    use super::*;
+    use crate::chat::attachment::Attachment;
+    use crate::chat::{Keys, Message};
+
+    fn with_image(model: &str) -> (Conversation, Request<'static>) {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&4u32.to_be_bytes());
+        png.extend_from_slice(&4u32.to_be_bytes());
+        png.resize(75, 0);
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        let mut prompt = Message::user(keys.fresh(), "what is this?".into());
+        prompt.images.push(Attachment::from_bytes("dot.png".into(), png).unwrap());
+        conversation.push(prompt);
+        (conversation, Request::local(model, None))
+    }
+
+    #[test]
+    fn a_small_image_costs_what_its_size_says_not_a_flat_765() {
+        let (mut conversation, request) = with_image("gpt-4o");
+        let (_, meter) = prepare(&mut conversation, &request);
+        // 3 + "user" 1 + "what is this?" 4, a 4×4 image 255, 3 priming the reply.
+        assert_eq!(meter.tokens, 3 + 1 + 4 + 255 + 3);
+        assert!(meter.is_exact(), "OpenAI documents the image's cost: {meter:?}");
+        let (mut conversation, request) = with_image("llava");
+        let (_, meter) = prepare(&mut conversation, &request);
+        assert_eq!(meter.precision, Precision::Estimated, "a guess for another model");
+    }
+
+    #[test]
+    fn a_model_without_images_gets_the_text_and_the_image_is_marked() {
+        let (mut conversation, mut request) = with_image("tiny-llama");
+        request.images = false;
+        let (Outcome::Send(messages), meter) = prepare(&mut conversation, &request) else {
+            panic!()
+        };
+        assert!(messages[0].images.is_empty());
+        assert!(meter.tokens < 20, "the image costs nothing when it does not go: {meter:?}");
+        assert!(conversation.messages()[0].images_not_sent);
+    }
+}

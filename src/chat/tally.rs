@@ -68,12 +68,14 @@ impl std::ops::Add for Count {
 }
 
 /// Counts the server's tokenizer made for the current provider and model: each message's
-/// content by key and revision (so an edited message is counted again), the system
+/// content by key and length (a message's text only ever grows while it streams, and an
+/// edit makes a new message, so a count is good while the length holds; marks such as
+/// "not sent" change a message's revision, not its text), the system
 /// message by its text, and the tokens its chat template adds (per message, and once per
 /// request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerCounts {
-    pub messages: HashMap<Key, (u64, usize)>,
+    pub messages: HashMap<Key, (usize, usize)>,
     pub system: Option<(String, usize)>,
     /// Template tokens around each message, and once per request (BOS, the reply's
     /// opening); `None` until measured, and then nothing counts as exact.
@@ -81,10 +83,10 @@ pub struct ServerCounts {
 }
 
 impl ServerCounts {
-    fn message(&self, key: Key, revision: u64) -> Option<usize> {
+    fn message(&self, key: Key, len: usize) -> Option<usize> {
         let (per_message, _) = self.template?;
         let &(counted, tokens) = self.messages.get(&key)?;
-        (counted == revision).then_some(tokens + per_message)
+        (counted == len).then_some(tokens + per_message)
     }
 
     fn system(&self, text: &str) -> Option<usize> {
@@ -149,7 +151,7 @@ impl<'a> Tally<'a> {
     /// and, when `images` go, its images.
     pub fn message(&self, conversation: &mut Conversation, index: usize, images: bool) -> Count {
         let Some(message) = conversation.messages().get(index) else { return Count::default() };
-        let text = match self.server.and_then(|s| s.message(message.key, message.revision)) {
+        let text = match self.server.and_then(|s| s.message(message.key, message.content.len())) {
             Some(exact) => Count::new(exact, Precision::Exact),
             None => {
                 let raw = match message.tokens {

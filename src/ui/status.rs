@@ -108,3 +108,23 @@ fn phase(state: &State) -> (String, bool) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::Target;
+    use crate::chat::context::Meter;
+
+    #[test]
+    fn the_meter_says_how_sure_its_count_is_and_shows_the_real_window() {
+        let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+        let mut state = State::new(target, String::new(), false);
+        let mut shown = |tokens, spread, precision| {
+            state.meter = Some(Meter { tokens, spread, window: Some(512), not_sent: 0, precision });
+            meter(&state)
+        };
+        assert_eq!(shown(312, 0, Precision::Exact), "312/512 tok · ");
+        assert_eq!(shown(312, 16, Precision::Calibrated), "312±16/512 tok · ");
+        assert_eq!(shown(312, 78, Precision::Estimated), "≈312±78/512 tok · ");
+    }
+}
