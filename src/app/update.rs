@@ -36,9 +36,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // What the server learns or counts changes the meter too, and a settled history is
     // worth counting exactly.
     let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
+    let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
     let mut effects = dispatch(state, msg);
-    if recount || learns {
+    // Not on every keystroke: only when the history may have changed.
+    let sent = effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }));
+    if (recount && !typing) || learns || sent {
         effects.extend(server::want_counts(state));
+    }
+    if recount || learns {
         meter::refresh_meter(state);
     }
     effects
