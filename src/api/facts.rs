@@ -18,6 +18,7 @@ use serde_json::json;
 use super::client::ApiClient;
 use super::error::ApiError;
 use super::models::parse_props;
+use crate::chat::tally::Template;
 
 /// A background question gives up after this long.
 pub const FACTS_TIMEOUT: Duration = Duration::from_secs(15);
@@ -132,23 +133,40 @@ impl ApiClient {
         self.tokenize(body).await
     }
 
-    /// The tokens the chat template adds: around each message, and once per request (the
-    /// start of the prompt and the reply's opening), measured from the template applied to
-    /// one and to two messages.
+    /// The tokens the chat template adds around a message of each role, and once per
+    /// request (the start of the prompt, the reply's opening), from the template applied to
+    /// short conversations that any template accepts (system first, user and assistant
+    /// taking turns, a user message last, as every request ends), less their text.
+    ///
+    /// Only the sum of a user's and an assistant's share can be told apart that way (a
+    /// conversation ending with the assistant is a prefill, rendered differently), so each
+    /// gets half and the once-per-request share takes the rest: a request whose turns
+    /// alternate, as requests do, is then counted exactly.
     pub async fn template_tokens(
         &self,
         tokenizer: Tokenizer,
         model: &str,
-    ) -> Result<(usize, usize), ApiError> {
-        let one = [json!({"role": "user", "content": "a"})];
-        let two =
-            [json!({"role": "user", "content": "a"}), json!({"role": "assistant", "content": "a"})];
+    ) -> Result<Template, ApiError> {
         let text = self.count_tokens(tokenizer, model, "a").await?;
-        let a = self.count_chat(tokenizer, model, &one).await?;
-        let b = self.count_chat(tokenizer, model, &two).await?;
-        let per_message = b.saturating_sub(a + text);
-        let fixed = a.saturating_sub(text + per_message);
-        Ok((per_message, fixed))
+        let says = |role: &str| json!({"role": role, "content": "a"});
+        let chat = |messages: Vec<serde_json::Value>| async move {
+            self.count_chat(tokenizer, model, &messages).await
+        };
+        let alone = chat(vec![says("user")]).await?;
+        let turn = chat(vec![says("user"), says("assistant"), says("user")]).await?;
+        let pair = turn.saturating_sub(alone + 2 * text);
+        let user = pair / 2;
+        // A template that refuses a system message leaves it where a user's would be.
+        let system = match chat(vec![says("system"), says("user")]).await {
+            Ok(both) => both.saturating_sub(alone + text),
+            Err(_) => user,
+        };
+        Ok(Template {
+            system,
+            user,
+            assistant: pair - user,
+            fixed: alone.saturating_sub(text + user),
+        })
     }
 
     /// The tokens of a whole chat prompt, as the server builds it for a request.

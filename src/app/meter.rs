@@ -4,7 +4,7 @@
 //! the user types. Pure, called from `update`.
 
 use super::state::State;
-use crate::chat::context::{Meter, costs, limits};
+use crate::chat::context::{limits, preview};
 
 /// The window and reply reserve for `model` on the current provider, from the most
 /// specific source: config, then what the server said (its `/props`, an overflow's
@@ -21,25 +21,16 @@ pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
     Some((window, asked.map_or(reserve, |asked| asked.min(window))))
 }
 
-/// The meter as the user types: the history as it stands plus the draft, each part as
-/// exact as it could be counted; the window is the server's own.
+/// The meter as the user types: what the next request would cost with the draft as its
+/// newest message, trimmed as it would be, each part as exact as it could be counted,
+/// against the server's own window.
 pub fn refresh_meter(state: &mut State) {
     // Out of the state while it is counted, so the counting can read the rest of it.
     let mut conversation = std::mem::take(&mut state.conversation);
-    let request = super::server::request(state);
-    let candidates = costs(&mut conversation, &request);
     let draft = state.input.lines().join("\n");
-    let mut total = request.tally.fixed() + request.tally.system(&conversation.system);
-    for (index, cost, _) in &candidates {
-        if !conversation.messages()[*index].not_sent {
-            total = total + *cost;
-        }
-    }
-    total = total + request.tally.draft(&draft);
-    let not_sent = conversation.messages().iter().filter(|m| m.not_sent).count();
-    let window = request.limits.map(|l| l.0);
+    let meter = preview(&mut conversation, &super::server::request(state), &draft);
     state.conversation = conversation;
-    state.meter = Some(Meter::from_count(total, window, not_sent));
+    state.meter = Some(meter);
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::api::facts::{ServerFacts, Tokenizer};
 use crate::chat::Key;
 use crate::chat::context::Request;
 use crate::chat::learned::Learned;
-use crate::chat::tally::{Precision, ServerCounts, Tally};
+use crate::chat::tally::{Precision, ServerCounts, Tally, Template};
 use crate::store::writer::StoreCmd;
 use crate::tokens::Counter;
 
@@ -36,7 +36,7 @@ pub enum Counted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountsAnswer {
     pub counts: Vec<(Counted, usize)>,
-    pub template: Option<(usize, usize)>,
+    pub template: Option<Template>,
 }
 
 /// The server's counting for the current provider and model.
@@ -172,13 +172,34 @@ pub fn want_counts(state: &mut State) -> Vec<Effect> {
 }
 
 /// The server's counts arrived (`None`: it could not count after all, so stop asking).
-pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer>) {
+/// They also calibrate the estimate the draft is counted with until it is sent.
+pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer>) -> Vec<Effect> {
     if state.server.target.as_ref() != Some(&target) {
-        return;
+        return Vec::new();
     }
     let Some(CountsAnswer { counts, template }) = answer else {
         state.server.tokenizer = None;
-        return;
+        return Vec::new();
+    };
+    let counter = Counter::for_model(&target.model);
+    let (mut theirs, mut ours) = (0, 0);
+    for (item, tokens) in &counts {
+        let text = match item {
+            Counted::Message { key, .. } => {
+                state.conversation.messages().iter().find(|m| m.key == *key).map(|m| &m.content)
+            }
+            Counted::System(text) => Some(text),
+        };
+        if let Some(text) = text {
+            theirs += tokens;
+            ours += counter.count(text);
+        }
+    }
+    let effects = match counter.is_exact() {
+        true => Vec::new(),
+        false => learn(state, &target.provider, &target.model, |learned| {
+            learned.calibrate(theirs, ours);
+        }),
     };
     let server = &mut state.server;
     if template.is_some() {
@@ -193,6 +214,7 @@ pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer
             Counted::System(text) => server.counts.system = Some((text, tokens)),
         }
     }
+    effects
 }
 
 /// The window and reply reserve, the counting and whether images go, for the next request

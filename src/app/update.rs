@@ -135,10 +135,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ServerFacts { provider, model, result } => {
             server::on_facts(state, provider, model, result)
         }
-        Msg::Counted { target, counts } => {
-            server::on_counted(state, target, counts);
-            Vec::new()
-        }
+        Msg::Counted { target, counts } => server::on_counted(state, target, counts),
         Msg::Shutdown => quit(state),
         Msg::RetryDue { id } => turn::retry_due(state, id),
         Msg::Tick(now) => {

@@ -204,6 +204,41 @@ pub fn prepare(conversation: &mut Conversation, request: &Request) -> (Outcome, 
     (Outcome::Send(messages), meter)
 }
 
+/// The meter as the next request would stand if `draft` were sent now: the history
+/// trimmed to the window as `prepare` would trim it, plus the draft; nothing is marked.
+pub fn preview(conversation: &mut Conversation, request: &Request, draft: &str) -> Meter {
+    let tally = &request.tally;
+    let base = tally.fixed() + tally.system(&conversation.system);
+    let mut parts = costs(conversation, request);
+    let drafted = tally.draft(draft);
+    let history = parts.len();
+    if drafted.tokens > 0 {
+        parts.push((usize::MAX, drafted, true));
+    }
+    let window = request.limits.map(|l| l.0);
+    let keep = match request.limits {
+        None => vec![true; parts.len()],
+        Some((window, reserve)) => {
+            let costs: Vec<(usize, bool)> = parts.iter().map(|p| (p.1.tokens, p.2)).collect();
+            let pinned: Vec<bool> = parts
+                .iter()
+                .map(|p| conversation.messages().get(p.0).is_some_and(|m| m.pinned))
+                .collect();
+            match plan_with_pins(base.tokens, &costs, &pinned, Budget { window, reserve }) {
+                Plan::Fits { keep, .. } => keep,
+                Plan::TooLong { needed, available } => {
+                    let precision = parts.iter().fold(base, |sum, p| sum + p.1).precision;
+                    let count = Count { tokens: needed, spread: 0, precision };
+                    return Meter::from_count(count, Some(available), 0);
+                }
+            }
+        }
+    };
+    let total = parts.iter().zip(&keep).filter(|(_, k)| **k).fold(base, |sum, (p, _)| sum + p.1);
+    let not_sent = keep[..history].iter().filter(|k| !**k).count();
+    Meter::from_count(total, window, not_sent)
+}
+
 /// (index, cost, starts a turn) for each message that may be sent, counting only
 /// messages not counted before.
 pub fn costs(conversation: &mut Conversation, request: &Request) -> Vec<(usize, Count, bool)> {
@@ -379,5 +414,32 @@ mod images_and_precision {
         assert!(messages[0].images.is_empty());
         assert!(meter.tokens < 20, "the image costs nothing when it does not go: {meter:?}");
         assert!(conversation.messages()[0].images_not_sent);
+    }
+}
+
+#[cfg(test)]
+mod meter_preview {
+    use super::*;
+    use crate::chat::{Keys, Message};
+
+    #[test]
+    fn the_meter_shows_the_next_request_as_trimmed_never_above_the_window() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), "be brief".into());
+        for turn in 0..6 {
+            conversation.push(Message::user(keys.fresh(), format!("q{turn} {}", "w ".repeat(200))));
+            let mut reply = Message::assistant(keys.fresh(), "tiny-llama".into());
+            reply.content = "a ".repeat(200);
+            reply.status = crate::chat::Status::Complete;
+            conversation.push(reply);
+        }
+        let request = Request::local("tiny-llama", Some((512, 128)));
+        let meter = preview(&mut conversation, &request, "and now?");
+        assert!(meter.tokens + 128 <= 512, "{meter:?}");
+        assert_eq!(meter.window, Some(512));
+        assert!(meter.not_sent >= 10, "the older turns would be left out: {meter:?}");
+        assert!(conversation.messages().iter().all(|m| !m.not_sent), "nothing is marked");
+        let (Outcome::Send(_), planned) = prepare(&mut conversation, &request) else { panic!() };
+        assert_eq!(planned.not_sent, meter.not_sent, "the preview is what prepare then does");
     }
 }

@@ -77,21 +77,42 @@ impl std::ops::Add for Count {
 pub struct ServerCounts {
     pub messages: HashMap<Key, (usize, usize)>,
     pub system: Option<(String, usize)>,
-    /// Template tokens around each message, and once per request (BOS, the reply's
-    /// opening); `None` until measured, and then nothing counts as exact.
-    pub template: Option<(usize, usize)>,
+    /// What the chat template adds; `None` until measured, and until then nothing the
+    /// server counted is used.
+    pub template: Option<Template>,
+}
+
+/// The tokens a chat template adds around a message of each role (its role's name and
+/// markers), and once per request (a BOS token, the reply's opening).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Template {
+    pub system: usize,
+    pub user: usize,
+    pub assistant: usize,
+    pub fixed: usize,
+}
+
+impl Template {
+    pub fn around(&self, role: Role) -> usize {
+        match role {
+            Role::System => self.system,
+            Role::User => self.user,
+            Role::Assistant => self.assistant,
+        }
+    }
 }
 
 impl ServerCounts {
-    fn message(&self, key: Key, len: usize) -> Option<usize> {
-        let (per_message, _) = self.template?;
+    fn message(&self, key: Key, len: usize, role: Role) -> Option<usize> {
+        let template = self.template?;
         let &(counted, tokens) = self.messages.get(&key)?;
-        (counted == len).then_some(tokens + per_message)
+        (counted == len).then_some(tokens + template.around(role))
     }
 
     fn system(&self, text: &str) -> Option<usize> {
-        let (per_message, _) = self.template?;
-        self.system.as_ref().filter(|(t, _)| t == text).map(|(_, n)| n + per_message)
+        let template = self.template?;
+        let around = template.around(Role::System);
+        self.system.as_ref().filter(|(t, _)| t == text).map(|(_, n)| n + around)
     }
 }
 
@@ -124,7 +145,7 @@ impl<'a> Tally<'a> {
     /// The tokens every request adds besides its messages.
     pub fn fixed(&self) -> Count {
         match self.server.and_then(|s| s.template) {
-            Some((_, fixed)) => Count::new(fixed, Precision::Exact),
+            Some(template) => Count::new(template.fixed, Precision::Exact),
             None => self.local_count(crate::tokens::REPLY_PRIMING),
         }
     }
@@ -151,7 +172,10 @@ impl<'a> Tally<'a> {
     /// and, when `images` go, its images.
     pub fn message(&self, conversation: &mut Conversation, index: usize, images: bool) -> Count {
         let Some(message) = conversation.messages().get(index) else { return Count::default() };
-        let text = match self.server.and_then(|s| s.message(message.key, message.content.len())) {
+        let text = match self
+            .server
+            .and_then(|s| s.message(message.key, message.content.len(), message.role))
+        {
             Some(exact) => Count::new(exact, Precision::Exact),
             None => {
                 let raw = match message.tokens {
