@@ -49,6 +49,8 @@ pub struct ServerState {
     /// Asked and not answered yet: each thing is asked about once.
     asked: HashSet<Counted>,
     template_asked: bool,
+    /// The last question about the current target found no server.
+    unreachable: bool,
 }
 
 /// What the request in flight was counted as, to compare with what the server reports.
@@ -78,6 +80,15 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
     vec![Effect::AskServer { provider, model }]
 }
 
+/// A reply arrived: a server that could not be reached when asked is asked again.
+pub fn ask_again_if_missed(state: &mut State) -> Vec<Effect> {
+    if !state.server.unreachable {
+        return Vec::new();
+    }
+    state.server.unreachable = false;
+    ask(state)
+}
+
 /// The server answered `ask`: keep what it said, and start counting if it can.
 pub fn on_facts(
     state: &mut State,
@@ -85,9 +96,16 @@ pub fn on_facts(
     model: String,
     result: Result<ServerFacts, crate::api::ApiError>,
 ) -> Vec<Effect> {
-    let Ok(facts) = result else {
-        // Nothing learned; what earlier runs learned stays in use.
-        return Vec::new();
+    let facts = match result {
+        Ok(facts) => facts,
+        Err(error) => {
+            // Nothing learned; what earlier runs learned stays in use. A server that was
+            // not up yet is asked again once a reply shows it is.
+            let target = Target { provider, model };
+            state.server.unreachable =
+                state.target == target && matches!(error, crate::api::ApiError::Network { .. });
+            return Vec::new();
+        }
     };
     let mut effects = learn(state, &provider, &model, |learned| {
         if facts.window.is_some() {
@@ -172,7 +190,8 @@ pub fn want_counts(state: &mut State) -> Vec<Effect> {
 }
 
 /// The server's counts arrived (`None`: it could not count after all, so stop asking).
-/// They also calibrate the estimate the draft is counted with until it is sent.
+/// What the user wrote (prompts, the system message) also calibrates the estimate the draft
+/// is counted with until it is sent: a model's replies may tokenize quite differently.
 pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer>) -> Vec<Effect> {
     if state.server.target.as_ref() != Some(&target) {
         return Vec::new();
@@ -185,9 +204,12 @@ pub fn on_counted(state: &mut State, target: Target, answer: Option<CountsAnswer
     let (mut theirs, mut ours) = (0, 0);
     for (item, tokens) in &counts {
         let text = match item {
-            Counted::Message { key, .. } => {
-                state.conversation.messages().iter().find(|m| m.key == *key).map(|m| &m.content)
-            }
+            Counted::Message { key, .. } => state
+                .conversation
+                .messages()
+                .iter()
+                .find(|m| m.key == *key && m.role == crate::chat::Role::User)
+                .map(|m| &m.content),
             Counted::System(text) => Some(text),
         };
         if let Some(text) = text {

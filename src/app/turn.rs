@@ -186,6 +186,7 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             // A reply with no text at all still gets a message, so the turn is visible.
             reply_index(state, at, &mut effects);
             effects.extend(end_stream(state, Status::Complete));
+            effects.extend(server::ask_again_if_missed(state));
         }
         ApiEvent::Failed(ApiError::ContextOverflow { window: Some(window), requested, .. })
             if let Some(retry) = shrink_and_retry(state, window, requested) =>

@@ -210,11 +210,12 @@ pub fn preview(conversation: &mut Conversation, request: &Request, draft: &str) 
     let tally = &request.tally;
     let base = tally.fixed() + tally.system(&conversation.system);
     let mut parts = costs(conversation, request);
+    // The draft goes as the newest message; an empty one stands for the prompt still to
+    // come, so the history is trimmed as it will be (a long reply never counts against the
+    // window on its own).
     let drafted = tally.draft(draft);
     let history = parts.len();
-    if drafted.tokens > 0 {
-        parts.push((usize::MAX, drafted, true));
-    }
+    parts.push((usize::MAX, drafted, true));
     let window = request.limits.map(|l| l.0);
     let keep = match request.limits {
         None => vec![true; parts.len()],

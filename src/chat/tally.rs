@@ -30,13 +30,14 @@ pub enum Precision {
 }
 
 impl Precision {
-    /// How far off a count of `tokens` may be: nothing when exact, 5% once calibrated,
-    /// a quarter when estimated.
+    /// How far off a count of `tokens` may be: nothing when exact, a tenth once
+    /// calibrated, three tenths when estimated (prose against a model's own tokenizer; code
+    /// and other scripts can be further off, and the first reply's usage calibrates them).
     pub fn spread(self, tokens: usize) -> usize {
         match self {
             Self::Exact => 0,
-            Self::Calibrated => tokens.div_ceil(20),
-            Self::Estimated => tokens.div_ceil(4),
+            Self::Calibrated => tokens.div_ceil(10),
+            Self::Estimated => (tokens * 3).div_ceil(10),
         }
     }
 }

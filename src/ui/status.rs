@@ -54,8 +54,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(line, area);
 }
 
-/// "1.2k/128k tok · 3 not sent · ": exact as it stands, "1.2k±60/128k" calibrated against
-/// the server's counts, "≈1.2k±300/128k" estimated; the window is the server's own, and
+/// "1.2k/128k tok · 3 not sent · ": exact as it stands, "1.2k±120/128k" calibrated against
+/// the server's counts, "≈1.2k±360/128k" estimated; the window is the server's own, and
 /// the uncertainty stays on the count's side. Empty before anything is counted.
 fn meter(state: &State) -> String {
     let Some(meter) = state.meter else { return String::new() };
