@@ -261,6 +261,10 @@ pub fn on_usage(state: &mut State, id: RequestId, prompt_tokens: u64) -> Vec<Eff
         return Vec::new();
     }
     let ours = (sent.tokens as f64 / sent.ratio).round() as usize;
+    // A short request is mostly the template's own tokens: a poor sample of the text's.
+    if ours < 16 {
+        return Vec::new();
+    }
     let theirs = usize::try_from(prompt_tokens).unwrap_or(usize::MAX);
     let Target { provider, model } = state.target.clone();
     learn(state, &provider, &model, |learned| {

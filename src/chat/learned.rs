@@ -26,8 +26,8 @@ impl Learned {
     /// The newest sample counts as much as everything before it, so a conversation that
     /// moves from prose to code follows within a few turns. Returns whether it changed.
     pub fn calibrate(&mut self, theirs: usize, ours: usize) -> bool {
-        // Short requests are dominated by the template's fixed tokens: a poor sample.
-        if ours < 16 || theirs == 0 {
+        // A few tokens say little about a tokenizer.
+        if ours < 4 || theirs == 0 {
             return false;
         }
         let sample = theirs as f64 / ours as f64;
@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(learned.ratio(), Some(1.5));
         assert!(learned.calibrate(100, 100));
         assert_eq!(learned.ratio(), Some(1.25));
-        assert!(!learned.calibrate(40, 10), "too short to say anything");
+        assert!(!learned.calibrate(6, 2), "too short to say anything");
         assert!(!learned.calibrate(100_000, 100), "no tokenizer counts 1000x");
         assert_eq!(learned.ratio(), Some(1.25));
     }
