@@ -217,6 +217,14 @@ pub fn preview(conversation: &mut Conversation, request: &Request, draft: &str) 
     let history = parts.len();
     parts.push((usize::MAX, drafted, true));
     let window = request.limits.map(|l| l.0);
+    let whole = parts.iter().fold(base, |sum, p| sum + p.1);
+    // Most of the time everything fits: no plan needed (the keystroke path).
+    let fits = |(window, reserve): (usize, usize)| {
+        whole.tokens + reserve <= window && parts.first().is_some_and(|p| p.2)
+    };
+    if request.limits.is_none_or(fits) {
+        return Meter::from_count(whole, window, 0);
+    }
     let keep = match request.limits {
         None => vec![true; parts.len()],
         Some((window, reserve)) => {
