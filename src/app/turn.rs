@@ -122,6 +122,9 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
             crate::format::tokens(window)
         ),
     };
+    // Nothing is in flight any more (a retry after an overflow, or after a wait, may end
+    // here).
+    state.stream = Stream::Idle;
     let mut effects = Vec::new();
     if let Some(prompt) = state.conversation.edit(user_index) {
         prompt.status = Status::Failed(why);

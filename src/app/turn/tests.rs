@@ -363,3 +363,24 @@ fn a_continuation_with_no_room_for_the_reply_says_it_cannot() {
     };
     assert!(why.starts_with("cannot continue"), "{why}");
 }
+
+/// llama-cpp-python at 512 tokens, a prompt its tokenizer counts past the window even
+/// alone: the retry is refused before it is sent, and the turn ends there, not waiting for
+/// a reply that will never come.
+#[test]
+fn an_overflow_whose_trimmed_retry_still_does_not_fit_ends_the_turn() {
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let (id, _) = sent_messages(&send(&mut state, &"word ".repeat(300)));
+    let overflow = ApiError::context_overflow(
+        400,
+        "This model's maximum context length is 512 tokens. However, you requested 640 tokens"
+            .into(),
+    );
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    assert!(sent_messages_none(&effects), "nothing that cannot fit is sent");
+    assert!(!state.stream.is_busy(), "the turn is over: {:?}", state.stream);
+    let Status::Failed(why) = &state.conversation.messages()[0].status else { panic!() };
+    assert!(why.contains("the model's window is 512"), "{why}");
+}
