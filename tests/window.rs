@@ -288,3 +288,32 @@ async fn llama_server_counts_every_message_so_the_meter_is_exact() {
         );
     }
 }
+
+#[tokio::test]
+async fn ctrl_o_after_a_cut_off_carries_the_reply_even_when_the_server_says_it_overflowed() {
+    let reply: String = (0..400).map(|n| format!("w{n} ")).collect();
+    let server = TestServer::start(vec![
+        sse(&[reply.as_str()], "length", Some((48, 464))),
+        // llama-server at -c 512: "request (3018 tokens) exceeds the available context size
+        // (512 tokens)".
+        captured("llama-server", "ls-overflow-512-stream"),
+        sse(&["and more"], "stop", None),
+    ])
+    .await;
+    let (_dir, path) = db();
+    let mut app = start(&server, &path);
+    send(&mut app, "write a long story");
+    until(&mut app, |s| idle(s) && s.conversation.messages().len() == 2).await;
+    key(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    until(&mut app, |s| idle(s) && s.conversation.messages().len() == 4).await;
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 3, "the continuation, refused, then retried once");
+    let retried = requests[2].body["messages"].as_array().unwrap().clone();
+    let n = retried.len();
+    assert_eq!(retried[n - 1]["content"], "Continue exactly where you stopped.");
+    assert_eq!(retried[n - 2]["role"], "assistant", "the reply it continues: {retried:?}");
+    let tail = retried[n - 2]["content"].as_str().unwrap();
+    assert!(reply.trim_end().ends_with(tail.trim_end()) && !tail.is_empty(), "{tail}");
+    assert_eq!(app.state().conversation.messages()[3].content, "and more");
+    assert_eq!(app.state().meter.unwrap().window, Some(512));
+}
