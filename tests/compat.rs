@@ -116,28 +116,26 @@ async fn each_servers_model_list_gives_ids_and_the_windows_it_reports() {
 
 #[tokio::test]
 async fn llama_server_window_comes_from_props_per_slot() {
-    let server = TestServer::start(vec![
-        json_reply(200, &fixture("llama-server/models.json")),
-        json_reply(200, &fixture("llama-server/props.json")),
-    ])
+    let server = TestServer::start_routed(
+        vec![json_reply(200, &fixture("llama-server/models.json"))],
+        vec![("/props", json_reply(200, &fixture("llama-server/props.json")))],
+    )
     .await;
     let models = client(&server).list_models().await.unwrap();
     assert_eq!(models[0].id, "tiny-llama");
     assert_eq!(models[0].context_window, Some(2048), "the slot's window, not the cache's 4096");
     let paths: Vec<String> = server.requests().await.into_iter().map(|r| r.path).collect();
-    assert_eq!(paths, ["/v1/models", "/props"]);
+    assert_eq!(paths, ["/v1/models"]);
+    let background = server.background_requests().await;
+    assert_eq!(background.len(), 1);
+    assert_eq!(background[0].path, "/props");
 }
 
 #[tokio::test]
 async fn llama_server_without_props_falls_back_to_the_lists_meta() {
-    let server = TestServer::start(vec![
-        json_reply(200, &fixture("llama-server/models.json")),
-        json_reply(
-            404,
-            br#"{"error":{"code":404,"message":"File Not Found","type":"not_found_error"}}"#,
-        ),
-    ])
-    .await;
+    // No route for /props: the test server answers it 404, as an older llama-server.
+    let server =
+        TestServer::start(vec![json_reply(200, &fixture("llama-server/models.json"))]).await;
     let models = client(&server).list_models().await.unwrap();
     assert_eq!(models[0].context_window, Some(4096));
 }

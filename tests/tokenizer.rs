@@ -31,7 +31,7 @@ async fn typing_and_sending_never_load_the_tokenizer_and_the_driver_loads_it_in_
     let effects = update(&mut pure, Msg::Key(KeyEvent::from(KeyCode::Enter)));
     assert!(effects.iter().any(|e| matches!(e, Effect::StartRequest { .. })), "{effects:?}");
     assert!(!Encoding::O200k.is_loaded(), "a key loaded the tokenizer");
-    assert!(!pure.meter.unwrap().exact);
+    assert!(!pure.meter.unwrap().is_exact());
 
     // The driver loads it off the loop and says so; the meter becomes exact.
     let endpoint = Endpoint {
@@ -43,9 +43,9 @@ async fn typing_and_sending_never_load_the_tokenizer_and_the_driver_loads_it_in_
     let mut app =
         App::new(state(), terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
     app.dispatch(Msg::Paste("hello world".into())).unwrap();
-    assert!(!app.state().meter.unwrap().exact);
+    assert!(!app.state().meter.unwrap().is_exact());
     let mut input = stream::pending();
-    let ready = app.run_until(&mut input, |s| s.meter.is_some_and(|m| m.exact));
+    let ready = app.run_until(&mut input, |s| s.meter.is_some_and(|m| m.is_exact()));
     tokio::time::timeout(Duration::from_secs(30), ready).await.unwrap().unwrap();
     assert!(Encoding::O200k.is_loaded());
     let exact = Counter::exact(Encoding::O200k);

@@ -127,25 +127,7 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let same_origin = attempt
-                    .previous()
-                    .first()
-                    .is_none_or(|first| same_origin(first, attempt.url()));
-                if !same_origin {
-                    // The 3xx itself comes back, and the error names where it pointed.
-                    attempt.stop()
-                } else if attempt.previous().len() > MAX_REDIRECTS {
-                    attempt.error("too many redirects")
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .build()
-            .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })?;
+        let http = http_client(reqwest::Client::builder())?;
         let key_command = endpoint.api_key_cmd.clone().map(|command| {
             KeyCommand::new(endpoint.provider.clone(), command, endpoint.api_key_cmd_timeout)
         });
@@ -167,6 +149,10 @@ impl ApiClient {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The request for `messages`, with the provider's streaming options.
@@ -232,6 +218,23 @@ impl ApiClient {
         }
     }
 
+    /// `request` without streaming, on a fresh connection closed after it: asked again
+    /// after a stream that said nothing (llama-cpp-python answers a prompt longer than its
+    /// window with `200 text/event-stream` and an empty body, then closes the connection;
+    /// without `stream` it gives the error and its numbers, or the reply itself). The kept-
+    /// alive connection of the silent stream is being closed by the server: a request on it
+    /// fails with "connection closed before message completed", which looks like a network
+    /// fault and would be retried for nothing.
+    async fn ask_unstreamed(&self, request: &ChatRequest) -> Result<reqwest::Response, ApiError> {
+        let mut again = request.clone();
+        again.stream = false;
+        again.stream_options = None;
+        let once = http_client(reqwest::Client::builder().pool_max_idle_per_host(0))?;
+        let builder =
+            once.post(self.url()).header(reqwest::header::CONNECTION, "close").json(&again);
+        self.execute(builder, &request.model).await
+    }
+
     fn url(&self) -> String {
         format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'))
     }
@@ -241,7 +244,7 @@ impl ApiClient {
     }
 
     /// Adds the key, sends, and turns a failure or an error status into an `ApiError`.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         mut builder: reqwest::RequestBuilder,
         model: &str,
@@ -317,19 +320,23 @@ impl ApiClient {
             // llama-cpp-python does this when the prompt overflows its context: it has
             // already said 200 and has nothing else to say. Asked again without streaming,
             // it answers with the error and its numbers (or with the reply).
-            let mut again = request.clone();
-            again.stream = false;
-            again.stream_options = None;
-            let response = self.send(&again).await?;
-            if is_json(header_text(response.headers(), CONTENT_TYPE.as_str()).as_deref()) {
-                return self.deliver_whole(response, &mut on_event).await;
-            }
-            return Err(ApiError::Protocol {
+            let silent = || ApiError::Protocol {
                 message: format!(
                     "the server accepted the request but closed the stream without a word; its log says why. A prompt longer than the model's context is a common cause: if so, set context_window under [models.\"{}\"] in the config",
                     request.model
                 ),
-            });
+            };
+            let response = match self.ask_unstreamed(request).await {
+                Ok(response) => response,
+                // The probe's own connection failing says nothing new about the request.
+                Err(ApiError::Network { .. }) => return Err(silent()),
+                Err(error) => return Err(error),
+            };
+            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+            if is_json(content_type.as_deref()) {
+                return self.deliver_whole(response, &mut on_event).await;
+            }
+            return Err(silent());
         }
         if !decoder.saw_sse_line() {
             return Err(ApiError::Protocol {
@@ -462,6 +469,28 @@ struct StreamProgress {
     finished: bool,
     /// Whether the body held anything at all, to tell an empty stream from a foreign one.
     received_bytes: bool,
+}
+
+/// The HTTP client every request of a provider goes out on: connect timeout, user agent,
+/// and redirects followed only within the origin (the key goes with them).
+fn http_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ApiError> {
+    builder
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin =
+                attempt.previous().first().is_none_or(|first| same_origin(first, attempt.url()));
+            if !same_origin {
+                // The 3xx itself comes back, and the error names where it pointed.
+                attempt.stop()
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()
+        .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })
 }
 
 /// Scheme, host and port all the same: where a redirect may be followed with the body, the

@@ -45,6 +45,10 @@ pub enum ApiError {
         window: Option<usize>,
         requested: Option<usize>,
     },
+    /// The model cannot take images (llama-server without a vision projector, a text-only
+    /// model refusing content parts): sending the same request again cannot help.
+    #[error("HTTP {status}: {message}")]
+    ImagesRefused { status: u16, message: String },
     /// Any other HTTP error status; a 503 may say when to come back.
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String, retry_after: Option<Duration> },
@@ -215,6 +219,9 @@ impl Exchange<'_> {
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { message, retry_after },
             _ if is_context_overflow(code, &kind, &message) => {
                 ApiError::context_overflow(code, message)
+            }
+            _ if super::refusal::refuses_images(code, &message) => {
+                ApiError::ImagesRefused { status: code, message }
             }
             _ => ApiError::Http { status: code, message, retry_after },
         }

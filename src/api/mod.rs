@@ -6,8 +6,10 @@
 pub mod body;
 pub mod client;
 pub mod error;
+pub mod facts;
 pub mod key_command;
 pub mod models;
+pub mod refusal;
 pub mod reply;
 pub mod sse;
 pub mod think;

@@ -24,6 +24,9 @@ pub fn advice(error: &ApiError) -> String {
         ApiError::ContextOverflow { .. } => {
             "The conversation is longer than the model's context window: start a new one (Ctrl+N) or use a model with a larger window.".to_owned()
         }
+        ApiError::ImagesRefused { .. } => {
+            "This model does not take images: Ctrl+R sends the text alone, or Ctrl+P picks a model that does.".to_owned()
+        }
         ApiError::Http { status, .. } if *status >= 500 => {
             "The server failed; Ctrl+R retries.".to_owned()
         }

@@ -16,7 +16,8 @@
 use super::msg::Effect;
 use super::state::State;
 use crate::chat::Role;
-use crate::chat::context::{Meter, costs, limits};
+use crate::chat::context::{self, History, Request, limits};
+use crate::chat::tally::{Count, Precision};
 use crate::tokens::{Counter, Encoding};
 
 /// Drafts up to this many bytes are counted on the key: well under a millisecond with any
@@ -31,23 +32,38 @@ pub struct Counting {
     ready: Vec<Encoding>,
     /// Tokenizers asked for (loaded or loading): each is asked for once.
     asked: Vec<Encoding>,
-    /// The history's cost for one state of the conversation.
-    history: Option<History>,
+    /// The history's cost for one state of the conversation and of its counting.
+    history: Option<(HistoryKey, History)>,
     /// The last count of a long draft, and whether one is being made.
     draft: Draft,
 }
 
-#[derive(Debug, Clone)]
-struct History {
-    /// The conversation (its key) and its generation when counted, with the counter used.
+/// What the history's cost depends on besides the messages' texts: the conversation
+/// (its key, and its generation, which moves with every change of a message), the system
+/// message and how the request is counted. What the server learns or counts clears it.
+#[derive(Debug, Clone, PartialEq)]
+struct HistoryKey {
     conversation: u64,
     generation: u64,
+    system: String,
     counter: Counter,
-    system_text: String,
-    /// The system message's cost, what is sent of the rest, and how many are not sent.
-    system: usize,
-    sent: usize,
-    not_sent: usize,
+    ratio: Option<u64>,
+    by_server: bool,
+    images: bool,
+}
+
+impl HistoryKey {
+    fn of(conversation: &crate::chat::Conversation, request: &Request) -> Self {
+        Self {
+            conversation: conversation.key,
+            generation: conversation.generation(),
+            system: conversation.system.clone(),
+            counter: request.tally.counter,
+            ratio: request.tally.ratio.map(f64::to_bits),
+            by_server: request.tally.server.is_some(),
+            images: request.images,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -80,6 +96,11 @@ impl Counting {
         }
     }
 
+    /// What the server said or counted changed how the history is counted.
+    pub fn forget_history(&mut self) {
+        self.history = None;
+    }
+
     /// Counts are exact from the start, each tokenizer loading on its first count, with no
     /// driver to load it in the background: for tests and benchmarks of the pure app.
     pub fn load_on_first_use(&mut self) {
@@ -102,25 +123,30 @@ pub fn load_tokenizer(state: &mut State) -> Option<Effect> {
 }
 
 /// The window and reply reserve for `model` on the current provider, from the most
-/// specific source: config (or what a server's overflow error taught), then the server's
-/// model list, then the built-in table. A reserve not given is a quarter of the window, at
-/// most 4,096 tokens; the conversation's `max_tokens` (F4), when set, is the reserve.
+/// specific source: config, then what the server said (its `/props`, an overflow's
+/// numbers), then the server's model list, then the built-in table. A reserve not given is
+/// a quarter of the window, at most 4,096 tokens; the conversation's `max_tokens` (F4), when
+/// set, is the reserve.
 pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
-    let reported = state.catalog.window(&state.target.provider, model);
-    let (window, reserve) = limits(&state.windows, reported, model)?;
+    let provider = &state.target.provider;
+    let reported = state.catalog.window(provider, model);
+    let learned = state.learned.get(provider, model).window;
+    let (window, reserve) = limits(&state.windows, learned, reported, model)?;
     let asked =
         state.conversation.params.max_tokens.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
     Some((window, asked.map_or(reserve, |asked| asked.min(window))))
 }
 
-/// The meter as the user types: the history as it stands plus the draft, which may have
-/// changed. Returns the background count of a long draft when one should start.
+/// The meter as the user types: what the next request would cost with the draft as its
+/// newest message, trimmed as it would be, each part as exact as it could be counted,
+/// against the server's own window. Returns the background count of a long draft when one
+/// should start.
 pub fn refresh_meter(state: &mut State) -> Option<Effect> {
     recount(state, true)
 }
 
-/// What sending `draft` as the next prompt adds (nothing while it is blank). The driver's
-/// background count uses it too.
+/// What sending `draft` as the next prompt adds before calibration (nothing while it is
+/// blank). The driver's background count uses it too.
 pub fn draft_tokens(counter: Counter, draft: &str) -> usize {
     if draft.trim().is_empty() { 0 } else { counter.message(Role::User.as_str(), draft) }
 }
@@ -135,49 +161,41 @@ pub fn draft_counted(state: &mut State, counter: Counter, tokens: usize) -> Opti
     recount(state, false)
 }
 
+/// How the draft is counted this time.
+enum Drafted {
+    /// Short enough to count on the key.
+    Inline(String),
+    /// Counted in the background by `counter`; `current` when of the draft as it is now.
+    Counted { tokens: usize, current: bool },
+}
+
 fn recount(state: &mut State, draft_changed: bool) -> Option<Effect> {
-    let model = state.target.model.clone();
-    let counter = state.counting.counter(&model);
-    let history = history(state, counter);
-    let (draft, draft_exact, effect) = draft_cost(state, counter, draft_changed);
-    state.meter = Some(Meter {
-        tokens: history.system + crate::tokens::REPLY_PRIMING + history.sent + draft,
-        window: limits_for(state, &model).map(|l| l.0),
-        not_sent: history.not_sent,
-        exact: counter.is_exact() && draft_exact,
-    });
+    let counter = state.counting.counter(&state.target.model);
+    let (drafted, effect) = draft(state, counter, draft_changed);
+    // Out of the state while it is counted, so the counting can read the rest of it.
+    let mut conversation = std::mem::take(&mut state.conversation);
+    let request = super::server::request(state);
+    let drafted = match drafted {
+        Drafted::Inline(text) => request.tally.draft(&text),
+        Drafted::Counted { tokens, current: true } => request.tally.drafted(tokens),
+        Drafted::Counted { tokens, current: false } => {
+            Count::new(request.tally.drafted(tokens).tokens, Precision::Estimated)
+        }
+    };
+    let key = HistoryKey::of(&conversation, &request);
+    let history = match &state.counting.history {
+        Some((known, history)) if *known == key => *history,
+        _ => context::history(&mut conversation, &request),
+    };
+    let meter = context::preview(&mut conversation, &request, history, drafted);
+    state.conversation = conversation;
+    state.counting.history = Some((key, history));
+    state.meter = Some(meter);
     effect
 }
 
-/// The history's cost, summed again only when the conversation (or the counter) changed.
-fn history(state: &mut State, counter: Counter) -> History {
-    let conversation = &state.conversation;
-    if let Some(known) = &state.counting.history
-        && known.conversation == conversation.key
-        && known.generation == conversation.generation()
-        && known.counter == counter
-        && known.system_text == conversation.system
-    {
-        return known.clone();
-    }
-    let (system, candidates) = costs(&mut state.conversation, counter);
-    let messages = state.conversation.messages();
-    let sent = candidates.iter().filter(|(index, ..)| !messages[*index].not_sent).map(|c| c.1);
-    let history = History {
-        conversation: state.conversation.key,
-        generation: state.conversation.generation(),
-        counter,
-        system_text: state.conversation.system.clone(),
-        system,
-        sent: sent.sum(),
-        not_sent: messages.iter().filter(|m| m.not_sent).count(),
-    };
-    state.counting.history = Some(history.clone());
-    history
-}
-
-/// The draft's cost, whether it is exact, and the background count to start if one is due.
-fn draft_cost(state: &mut State, counter: Counter, changed: bool) -> (usize, bool, Option<Effect>) {
+/// The draft's count, and the background count to start if one is due.
+fn draft(state: &mut State, counter: Counter, changed: bool) -> (Drafted, Option<Effect>) {
     let lines = state.input.lines();
     // Only as far as the inline limit: the length of a long draft is never walked whole.
     let mut bytes = 0;
@@ -193,18 +211,21 @@ fn draft_cost(state: &mut State, counter: Counter, changed: bool) -> (usize, boo
         draft.changed_since_copy |= draft.in_flight;
     }
     if bytes <= INLINE_DRAFT {
-        return (draft_tokens(counter, &lines.join("\n")), true, None);
+        return (Drafted::Inline(lines.join("\n")), None);
     }
     match draft.counted {
-        Some((by, tokens)) if draft.current && by == counter => (tokens, true, None),
+        Some((by, tokens)) if draft.current && by == counter => {
+            (Drafted::Counted { tokens, current: true }, None)
+        }
         counted => {
-            let last = counted.map_or(0, |(_, tokens)| tokens);
+            let tokens = counted.map_or(0, |(_, tokens)| tokens);
+            let stale = Drafted::Counted { tokens, current: false };
             if draft.in_flight {
-                return (last, false, None);
+                return (stale, None);
             }
             draft.in_flight = true;
             let text = lines.join("\n");
-            (last, false, Some(Effect::CountDraft { text, counter }))
+            (stale, Some(Effect::CountDraft { text, counter }))
         }
     }
 }
@@ -234,6 +255,7 @@ mod counting {
     use crate::app::msg::Msg;
     use crate::app::state::Target;
     use crate::app::update::update;
+    use crate::chat::context::Meter;
 
     fn state(model: &str) -> State {
         let target = Target { provider: "openai".into(), model: model.into() };
@@ -258,12 +280,12 @@ mod counting {
         for c in "hello world".chars() {
             assert!(key(&mut state, c).is_empty(), "asked once, and typing never loads it");
         }
-        assert!(!meter(&state).exact, "shown with ≈ while it loads");
+        assert!(!meter(&state).is_exact(), "shown with ≈ while it loads");
         update(&mut state, Msg::TokenizerReady(Encoding::O200k));
         let exact = Counter::exact(Encoding::O200k);
         let expected =
             exact.message("system", "Be brief.") + 3 + exact.message("user", "hello world");
-        assert_eq!((meter(&state).tokens, meter(&state).exact), (expected, true));
+        assert_eq!((meter(&state).tokens, meter(&state).is_exact()), (expected, true));
     }
 
     #[test]
@@ -271,7 +293,7 @@ mod counting {
         let mut state = state("llama3.2");
         assert!(update(&mut state, Msg::Resize(80, 24)).is_empty());
         assert!(key(&mut state, 'a').is_empty());
-        assert!(!meter(&state).exact);
+        assert!(!meter(&state).is_exact());
         state.target.model = "gpt-4".into();
         assert_eq!(key(&mut state, 'b'), [Effect::LoadTokenizer(Encoding::Cl100k)]);
     }
@@ -291,7 +313,7 @@ mod counting {
         // The count of the older text comes back: shown as an estimate, the newest counted.
         let effects = update(&mut state, Msg::DraftCounted { counter, tokens: 1_000 });
         assert_eq!(meter(&state).tokens, history + 1_000);
-        assert!(!meter(&state).exact);
+        assert!(!meter(&state).is_exact());
         let newest = format!("{long}xy");
         assert_eq!(effects, [Effect::CountDraft { text: newest.clone(), counter }]);
         let tokens = draft_tokens(counter, &newest);

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::server::{Counted, CountsAnswer};
 use super::state::Shown;
+use crate::api::facts::{ServerFacts, Tokenizer};
 use crate::api::models::ModelInfo;
 use crate::api::{ApiError, StreamEvent};
 use crate::chat::RequestMessage;
@@ -57,6 +59,13 @@ pub enum Msg {
     TokenizerReady(Encoding),
     /// A background count of the draft, as asked with `Effect::CountDraft`.
     DraftCounted { counter: Counter, tokens: usize },
+    /// The app is running: the driver sends this once, before anything else happens.
+    Start,
+    /// What the server said about `model` (window, images, counting), or why it could not.
+    ServerFacts { provider: String, model: String, result: Result<ServerFacts, ApiError> },
+    /// The server's token counts for `target` (and its template's share, if asked); `None`
+    /// when it could not count.
+    Counted { target: super::state::Target, counts: Option<CountsAnswer> },
 }
 
 /// The life of one request, as the driver reports it.
@@ -113,4 +122,15 @@ pub enum Effect {
     /// Count `text` (a long draft) as the next prompt off the UI thread and answer
     /// `Msg::DraftCounted`.
     CountDraft { text: String, counter: Counter },
+    /// Ask `provider` in the background about `model` and answer with `Msg::ServerFacts`.
+    AskServer { provider: String, model: String },
+    /// Have the server count `items` (and measure its chat template, if `template`) in the
+    /// background, and answer with `Msg::Counted`.
+    CountTokens {
+        provider: String,
+        model: String,
+        tokenizer: Tokenizer,
+        items: Vec<(Counted, String)>,
+        template: bool,
+    },
 }

@@ -108,6 +108,7 @@ fn short_reason(error: &ApiError) -> String {
     let text = match error {
         ApiError::Auth { status, .. }
         | ApiError::ContextOverflow { status, .. }
+        | ApiError::ImagesRefused { status, .. }
         | ApiError::Http { status, .. } => return format!("HTTP {status}"),
         ApiError::NotFound { .. } => return "HTTP 404".to_owned(),
         ApiError::RateLimited { .. } => return "HTTP 429".to_owned(),
@@ -363,11 +364,15 @@ mod tests {
         );
         assert_eq!(
             effects,
-            [Effect::Store(StoreCmd::SetTarget {
-                conversation: state.conversation.key,
-                provider: "local".into(),
-                model: "qwen-coder".into()
-            })]
+            [
+                Effect::Store(StoreCmd::SetTarget {
+                    conversation: state.conversation.key,
+                    provider: "local".into(),
+                    model: "qwen-coder".into()
+                }),
+                // The new model's window is asked of its server.
+                Effect::AskServer { provider: "local".into(), model: "qwen-coder".into() }
+            ]
         );
         update(&mut state, Msg::Paste("hi".into()));
         let effects = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);

@@ -172,6 +172,13 @@ pub struct State {
     /// A switch away from a conversation whose reply is still arriving, asked once; the
     /// same key again confirms it.
     pub armed: Option<super::bindings::Action>,
+    /// What servers said about their models (window, calibration, images), kept across
+    /// restarts.
+    pub learned: crate::chat::learned::Learnings,
+    /// The current server's token counts.
+    pub server: super::server::ServerState,
+    /// What the request in flight was counted as.
+    pub sent: Option<super::server::Sent>,
 }
 
 impl State {
@@ -205,6 +212,9 @@ impl State {
             favorites: Vec::new(),
             fresh_draft: String::new(),
             armed: None,
+            learned: crate::chat::learned::Learnings::default(),
+            server: super::server::ServerState::default(),
+            sent: None,
         }
     }
 

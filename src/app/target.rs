@@ -19,7 +19,9 @@ pub fn switch(state: &mut State, target: Target) -> Vec<Effect> {
         format!("model: {} (the next reply uses it)", target.model)
     });
     state.target = target;
-    remember(state)
+    let mut effects = remember(state);
+    effects.extend(super::server::ask(state));
+    effects
 }
 
 /// The store command that records the current target with the conversation, if stored.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::msg::{ApiEvent, Effect, RequestId};
 use super::state::{State, Stream};
-use super::{advice, meter, persist};
+use super::{advice, persist, server};
 use crate::api::reply::ReplyText;
 use crate::api::think::Split;
 use crate::api::{ApiError, StreamEvent};
@@ -83,40 +83,70 @@ pub fn send_prompt_under(
 /// Sends the history as it stands, answering the prompt at `user_index` (a retry answers
 /// an earlier prompt than the last message).
 pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<Effect> {
-    let limits = meter::limits_for(state, &state.target.model);
-    let counter = state.counting.counter(&state.target.model);
-    let (outcome, meter) = context::prepare_with(&mut state.conversation, counter, limits);
+    let (outcome, meter) = plan(state);
     state.meter = Some(meter);
-    let messages = match outcome {
-        context::Outcome::Send(messages) => messages,
+    let why = match outcome {
+        context::Outcome::Send(messages) => {
+            let id = state.next_id;
+            state.next_id += 1;
+            let tally = server::request(state).tally;
+            state.sent = Some(server::Sent {
+                id,
+                tokens: meter.tokens,
+                precision: meter.precision,
+                ratio: tally.ratio.unwrap_or(1.0),
+                by_server: tally.server.is_some(),
+            });
+            state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
+            return vec![Effect::StartRequest {
+                id,
+                provider: state.target.provider.clone(),
+                model: state.target.model.clone(),
+                messages,
+                params: state.conversation.params,
+            }];
+        }
         context::Outcome::TooLong { needed, window } => {
             // Nothing is sent: the server would refuse it. The prompt stays, with the reason.
             let pinned = state.conversation.messages().iter().any(|m| m.pinned && m.is_sent());
-            let why = format!(
-                "not sent: this message needs about {} tokens with room for the reply{}, and the model's window is {}. Shorten it{}, or pick a model with a larger window.",
-                crate::format::tokens(needed),
+            format!(
+                "not sent: this message needs {} tokens with room for the reply{}, and the model's window is {}. Shorten it{}, or pick a model with a larger window.",
+                about(&meter, needed),
                 if pinned { " and the pinned messages" } else { "" },
                 crate::format::tokens(window),
                 if pinned { ", unpin a message (Tab, then p)" } else { "" }
-            );
-            let mut effects = Vec::new();
-            if let Some(prompt) = state.conversation.edit(user_index) {
-                prompt.status = Status::Failed(why);
-                effects.push(Effect::Store(persist::update(prompt)));
-            }
-            return effects;
+            )
         }
+        context::Outcome::CannotContinue { needed, window } => format!(
+            "cannot continue: the reply needs {} tokens with the room kept for more, and the model's window is {}, which leaves no room to send even its end. Start a new conversation (Ctrl+N) and paste what you need.",
+            about(&meter, needed),
+            crate::format::tokens(window)
+        ),
     };
-    let id = state.next_id;
-    state.next_id += 1;
-    state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
-    vec![Effect::StartRequest {
-        id,
-        provider: state.target.provider.clone(),
-        model: state.target.model.clone(),
-        messages,
-        params: state.conversation.params,
-    }]
+    // Nothing is in flight any more (a retry after an overflow, or after a wait, may end
+    // here).
+    state.stream = Stream::Idle;
+    let mut effects = Vec::new();
+    if let Some(prompt) = state.conversation.edit(user_index) {
+        prompt.status = Status::Failed(why);
+        effects.push(Effect::Store(persist::update(prompt)));
+    }
+    effects
+}
+
+/// "about 1.2k" for an estimate, "1.2k" for an exact count.
+fn about(meter: &context::Meter, tokens: usize) -> String {
+    let tokens = crate::format::tokens(tokens);
+    if meter.is_exact() { tokens } else { format!("about {tokens}") }
+}
+
+/// Plans the next request with what is known of the target.
+fn plan(state: &mut State) -> (context::Outcome, context::Meter) {
+    // Out of the state while it is planned, so the plan can read the rest of it.
+    let mut conversation = std::mem::take(&mut state.conversation);
+    let planned = context::prepare(&mut conversation, &server::request(state));
+    state.conversation = conversation;
+    planned
 }
 
 pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) -> Vec<Effect> {
@@ -149,6 +179,7 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
         }
         ApiEvent::Stream(StreamEvent::Usage(usage)) => {
             state.last_usage = Some(usage);
+            effects.extend(server::on_usage(state, id, usage.prompt_tokens));
             if let Stream::Receiving { reply, .. } = state.stream
                 && let Some(message) = state.conversation.edit(reply)
             {
@@ -159,11 +190,15 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             // A reply with no text at all still gets a message, so the turn is visible.
             reply_index(state, at, &mut effects);
             effects.extend(end_stream(state, Status::Complete));
+            effects.extend(server::ask_again_if_missed(state));
         }
         ApiEvent::Failed(ApiError::ContextOverflow { window: Some(window), requested, .. })
             if let Some(retry) = shrink_and_retry(state, window, requested) =>
         {
             effects.extend(retry);
+        }
+        ApiEvent::Failed(ApiError::ImagesRefused { message, .. }) => {
+            effects.extend(images_refused(state, &message));
         }
         ApiEvent::Failed(error) => match retry_delay(state, &error) {
             Some(wait) => {
@@ -189,43 +224,56 @@ fn retry_delay(state: &State, error: &ApiError) -> Option<Duration> {
 }
 
 /// The server says the prompt is too long and how long its window is (and perhaps how
-/// many tokens it counted): learn the window from its numbers and try once more, trimmed
-/// to fit. `None` if that was tried already.
+/// many tokens it counted): keep its window, calibrate the estimate with its count, and try
+/// once more, trimmed to fit. `None` if that was tried already.
 fn shrink_and_retry(
     state: &mut State,
     server_window: usize,
     requested: Option<usize>,
 ) -> Option<Vec<Effect>> {
-    let Stream::Waiting { user_index, attempt, shrunk: false, .. } = state.stream else {
+    let Stream::Waiting { id, user_index, attempt, shrunk: false } = state.stream else {
         return None;
     };
-    let model = state.target.model.clone();
-    let limits = meter::limits_for(state, &model);
-    // What we counted for the request that failed (nothing changed since it was planned).
-    let counter = state.counting.counter(&model);
-    let ours = context::prepare_with(&mut state.conversation, counter, limits).1.tokens;
-    // The server's tokenizer may count more than ours (an estimate, or another model's
-    // vocabulary): then its window holds proportionally fewer of our tokens.
-    let (window, note) = match requested {
-        Some(theirs) if ours > 0 && theirs > ours => (
-            server_window * ours / theirs,
-            format!(
-                ", and it counts {:.1}x the tokens rockchat estimated",
-                theirs as f64 / ours as f64
-            ),
-        ),
-        _ => (server_window, String::new()),
+    let crate::app::state::Target { provider, model } = state.target.clone();
+    let mut effects = server::learn(state, &provider, &model, |learned| {
+        learned.window = Some(server_window);
+    });
+    let sent = state.sent.filter(|s| s.id == id);
+    let note = match (requested, sent) {
+        (Some(theirs), Some(sent)) => {
+            effects.extend(server::on_usage(state, id, theirs as u64));
+            format!(" and counted {theirs} where rockchat counted {}", sent.tokens)
+        }
+        _ => String::new(),
     };
-    let reserve = limits.map(|l| l.1.min(window / 4));
-    state.windows.insert(model, (window, reserve));
     state.notice = Some(format!(
         "the server's window is {server_window} tokens{note}: trimmed the history and retried"
     ));
-    let effects = start_request(state, user_index, attempt);
+    effects.extend(start_request(state, user_index, attempt));
     if let Stream::Waiting { shrunk, .. } = &mut state.stream {
         *shrunk = true;
     }
     Some(effects)
+}
+
+/// The model cannot take images: the prompt is not retried; its images stay on screen,
+/// marked, and later requests to this model go without them.
+fn images_refused(state: &mut State, said: &str) -> Vec<Effect> {
+    let crate::app::state::Target { provider, model } = state.target.clone();
+    let mut effects = server::learn(state, &provider, &model, |learned| {
+        learned.images = Some(false);
+    });
+    for index in 0..state.conversation.messages().len() {
+        let has_images = !state.conversation.messages()[index].images.is_empty();
+        if has_images && let Some(message) = state.conversation.edit(index) {
+            message.images_not_sent = true;
+        }
+    }
+    let why = format!(
+        "not sent: {model} does not take images (the server said: {said}). The image stays here and is left out of later requests to this model: Ctrl+R sends the text alone, or Ctrl+P picks a model that takes images."
+    );
+    effects.extend(end_stream(state, Status::Failed(why)));
+    effects
 }
 
 /// Waits before the next try; the prompt stays, and the status line counts down.

@@ -10,14 +10,14 @@ use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
-use super::{library, palette, params_form, persist, picker, scroll, select, target, turn};
+use super::{library, palette, params_form, persist, picker, scroll, select, server, target, turn};
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
 use crate::chat::{Conversation, FinishReason, Status};
 use crate::store::writer::{StoreCmd, StoreEvent};
 
 /// What Ctrl+O sends: visible in the transcript, so the user sees what was asked.
-pub const CONTINUE_PROMPT: &str = "Continue exactly where you stopped.";
+pub const CONTINUE_PROMPT: &str = crate::chat::context::CONTINUE_PROMPT;
 
 const MOUSE_SCROLL_ROWS: isize = 3;
 
@@ -32,8 +32,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             | Msg::TokenizerReady(_)
     );
     let recount = recount && !select::only_looks(state, &msg);
+    // What the server learns or counts changes the meter too, and a settled history is
+    // worth counting exactly.
+    let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
+    let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
     let mut effects = dispatch(state, msg);
-    if recount {
+    // Not on every keystroke: only when the history may have changed.
+    let sent = effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }));
+    if (recount && !typing) || learns || sent {
+        effects.extend(server::want_counts(state));
+    }
+    if learns {
+        state.counting.forget_history();
+    }
+    if recount || learns {
         effects.extend(meter::refresh_meter(state));
     }
     effects.extend(meter::load_tokenizer(state));
@@ -52,10 +64,17 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Attached(Ok(image)) => {
-            state.notice = Some(format!(
-                "attached {} (Backspace in an empty input removes it)",
-                image.label()
-            ));
+            let target = &state.target;
+            let blind = state.learned.get(&target.provider, &target.model).images == Some(false);
+            state.notice = Some(if blind {
+                format!(
+                    "attached {}, but {} does not take images: it stays here, not sent (Ctrl+P picks another model)",
+                    image.label(),
+                    target.model
+                )
+            } else {
+                format!("attached {} (Backspace in an empty input removes it)", image.label())
+            });
             state.attachments.push(image);
             Vec::new()
         }
@@ -120,6 +139,11 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DraftCounted { counter, tokens } => {
             meter::draft_counted(state, counter, tokens).into_iter().collect()
         }
+        Msg::Start => server::ask(state),
+        Msg::ServerFacts { provider, model, result } => {
+            server::on_facts(state, provider, model, result)
+        }
+        Msg::Counted { target, counts } => server::on_counted(state, target, counts),
         Msg::Shutdown => quit(state),
         Msg::RetryDue { id } => turn::retry_due(state, id),
         Msg::Tick(now) => {
@@ -451,6 +475,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
         None => format!("opened: {title} · {} on {}", state.target.model, state.target.provider),
     });
     effects.push(Effect::Store(adopt));
+    effects.extend(server::ask(state));
     effects
 }
 

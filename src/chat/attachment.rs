@@ -12,10 +12,6 @@ use std::sync::Arc;
 /// (OpenAI's limit is 20 MB per image).
 pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
 
-/// An image's cost in a request, estimated: OpenAI charges 765 tokens for a 1024x1024 image
-/// in high detail, and other providers are in the same range. Shown as "≈" in the meter.
-pub const IMAGE_TOKENS: usize = 765;
-
 const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
 
 #[derive(Clone, PartialEq, Eq)]

@@ -36,6 +36,9 @@ pub struct Conversation {
     pub stored_id: Option<i64>,
     /// Sampling parameters set with F4; sent with every request of this conversation.
     pub params: RequestParams,
+    /// Each branch point's last-used child (by parent; `None` for the first message), so
+    /// going back to a branch goes back down the path that was last on screen there.
+    chosen: HashMap<Option<Key>, Key>,
 }
 
 impl Conversation {
@@ -50,6 +53,7 @@ impl Conversation {
             saved: false,
             stored_id: None,
             params: RequestParams::default(),
+            chosen: HashMap::new(),
         }
     }
 
@@ -72,7 +76,9 @@ impl Conversation {
             saved: true,
             stored_id: Some(id),
             params: RequestParams::default(),
+            chosen: HashMap::new(),
         };
+        conversation.remember_path(0);
         conversation.label_branches(0);
         conversation
     }
@@ -84,6 +90,7 @@ impl Conversation {
     pub fn push(&mut self, message: Message) -> usize {
         self.messages.push(message);
         let index = self.messages.len() - 1;
+        self.remember_path(index);
         self.changes.mark(index);
         if !self.off_branch.is_empty() {
             self.label_branches(index);
@@ -144,8 +151,9 @@ impl Conversation {
         self.changes.mark(index);
     }
 
-    /// Shows the branch through `sibling` from `index` on: the sibling, then at each step its
-    /// newest child. False if `sibling` is not aside.
+    /// Shows the branch through `sibling` from `index` on: the sibling, then at each step
+    /// the child last shown there (the newest, for a branch never shown). False if
+    /// `sibling` is not aside.
     pub fn switch_to(&mut self, index: usize, sibling: Key) -> bool {
         let Some(at) = self.off_branch.iter().position(|m| m.key == sibling) else {
             return false;
@@ -156,17 +164,26 @@ impl Conversation {
             message.touch();
             let key = message.key;
             self.messages.push(message);
-            let child = self
-                .off_branch
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.parent == Some(key))
-                .max_by_key(|(_, m)| m.key)
-                .map(|(i, _)| i);
+            let children =
+                self.off_branch.iter().enumerate().filter(|(_, m)| m.parent == Some(key));
+            let child = match self.chosen.get(&Some(key)) {
+                Some(&chosen) if self.off_branch.iter().any(|m| m.key == chosen) => {
+                    self.off_branch.iter().position(|m| m.key == chosen)
+                }
+                _ => children.max_by_key(|(_, m)| m.key).map(|(i, _)| i),
+            };
             next = child.map(|i| self.off_branch.swap_remove(i));
         }
+        self.remember_path(index);
         self.label_branches(index);
         true
+    }
+
+    /// The messages from `from` on are their parents' last-used children.
+    fn remember_path(&mut self, from: usize) {
+        for message in &self.messages[from.min(self.messages.len())..] {
+            self.chosen.insert(message.parent, message.key);
+        }
     }
 
     /// The newest message on screen: the branch the store should reopen.
@@ -266,6 +283,45 @@ mod tests {
         conversation.detach_from(2);
         assert_eq!(conversation.changed_since(later), Some(2));
         assert_eq!(conversation.changed_since(0), Some(0));
+    }
+
+    /// user 1 → reply A → user 2 → (reply B, then retried: reply C); back on reply A's
+    /// sibling and back again, the path goes down to C, the reply last on screen, not to
+    /// whichever is newest.
+    #[test]
+    fn going_back_to_a_branch_follows_the_path_last_used_there() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        let first = Message::user(keys.fresh(), "1".into());
+        let first_key = first.key;
+        conversation.push(first);
+        let mut reply_a = Message::user(keys.fresh(), "A".into());
+        reply_a.parent = Some(first_key);
+        let a_key = reply_a.key;
+        conversation.push(reply_a);
+        let mut second = Message::user(keys.fresh(), "2".into());
+        second.parent = Some(a_key);
+        let second_key = second.key;
+        conversation.push(second);
+        let mut b = Message::user(keys.fresh(), "B".into());
+        b.parent = Some(second_key);
+        let b_key = b.key;
+        conversation.push(b);
+        // Retried: B moves aside, C is newer.
+        conversation.detach_from(3);
+        let mut c = Message::user(keys.fresh(), "C".into());
+        c.parent = Some(second_key);
+        conversation.push(c);
+        // The user goes back to B: B is now the last-used reply under prompt 2.
+        assert!(conversation.switch_to(3, b_key));
+        // An alternative to reply A, then back to A.
+        conversation.detach_from(1);
+        let mut other = Message::user(keys.fresh(), "A'".into());
+        other.parent = Some(first_key);
+        conversation.push(other);
+        assert!(conversation.switch_to(1, a_key));
+        let path: Vec<&str> = conversation.messages().iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(path, ["1", "A", "2", "B"], "B was last used, though C is newer");
     }
 
     #[test]

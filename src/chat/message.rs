@@ -132,6 +132,8 @@ pub struct Message {
     /// A prompt that got no reply, sent in the last request joined to the prompt after it,
     /// so the request's roles still alternate.
     pub folded: bool,
+    /// Its images were left out of the last request: the model does not take images.
+    pub images_not_sent: bool,
     /// This message's cost in a request, counted once for the model that counted it.
     pub tokens: Option<(Counter, usize)>,
     /// Bumped on every change so cached layout knows when to redo this message.
@@ -170,6 +172,7 @@ impl Message {
             branch: None,
             not_sent: false,
             folded: false,
+            images_not_sent: false,
             tokens: None,
             revision: 0,
             key,

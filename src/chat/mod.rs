@@ -1,8 +1,9 @@
 //! The domain, shared by the full-screen app and `rockchat ask`: a conversation (its system
 //! message, its tree of messages and the branch on screen), a message and its vocabulary
 //! (roles, statuses, finish reasons, usage), what of a conversation the next request carries
-//! (context planning), when a failed request is tried again (the retry policy), attached
-//! images, and a conversation's request parameters.
+//! (context planning) and how surely it is counted (`tally`), what servers taught about
+//! their models (`learned`), when a failed request is tried again (the retry policy),
+//! attached images, and a conversation's request parameters.
 //!
 //! Pure data and pure functions: nothing here does IO, reads a clock or the environment, or
 //! knows how a terminal, an HTTP server or a database spells things. `api`, `store` and
@@ -11,10 +12,12 @@
 pub mod attachment;
 pub mod context;
 pub mod conversation;
+pub mod learned;
 pub mod markdown;
 pub mod message;
 pub mod params;
 pub mod retry;
+pub mod tally;
 
 pub use conversation::Conversation;
 pub use message::{FinishReason, Message, RequestMessage, Role, Status, Usage};

@@ -55,10 +55,12 @@ pub async fn run(
         }
     }
     conversation.push(message);
-    let limits = context::limits(&settings.windows, None, &settings.model);
-    let messages = match context::prepare(&mut conversation, &settings.model, limits).0 {
+    let limits = context::limits(&settings.windows, None, None, &settings.model);
+    let request = context::Request::local(&settings.model, limits);
+    let messages = match context::prepare(&mut conversation, &request).0 {
         Outcome::Send(messages) => messages,
-        Outcome::TooLong { needed, window } => {
+        // `ask` sends one prompt: nothing before it to continue.
+        Outcome::TooLong { needed, window } | Outcome::CannotContinue { window, needed } => {
             let _ = writeln!(
                 err,
                 "rockchat: the prompt needs about {needed} tokens with room for the reply; {}'s window is {window}",
@@ -169,6 +171,10 @@ fn advice(error: &ApiError) -> Option<String> {
         }
         ApiError::ContextOverflow { .. } => {
             "The prompt is longer than the model's context window: shorten it or use a model with a larger window.".to_owned()
+        }
+        ApiError::ImagesRefused { .. } => {
+            "This model does not take images: ask without --image, or use a model that does."
+                .to_owned()
         }
         ApiError::Http { status, .. } if *status >= 500 => "The server failed.".to_owned(),
         ApiError::Http { status: 300..=399, .. } => {

@@ -6,6 +6,7 @@
 
 mod attachments;
 pub mod import;
+mod learned;
 mod queries;
 mod schema;
 mod search;

@@ -90,6 +90,12 @@ pub enum StoreCmd {
     Load {
         id: i64,
     },
+    /// What is now known of `model` on `provider` (window, calibration, images).
+    Learn {
+        provider: String,
+        model: String,
+        learned: crate::chat::learned::Learned,
+    },
 }
 
 /// What the writer reports back.
@@ -262,6 +268,9 @@ fn apply(
                 if let Some(&id) = rows.conversations.get(&conversation) {
                     queries::set_target(&tx, id, &provider, &model)?;
                 }
+            }
+            StoreCmd::Learn { provider, model, learned } => {
+                super::learned::save(&tx, &provider, &model, &learned, at)?;
             }
             StoreCmd::SetParams { conversation, json } => {
                 if let Some(&id) = rows.conversations.get(&conversation) {

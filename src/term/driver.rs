@@ -60,6 +60,8 @@ pub struct App<B: Backend> {
     /// The program (`$EDITOR`, `$PAGER`) that has the terminal: until it exits no key is
     /// read and nothing is drawn, while messages (the stream, the store) are still handled.
     away: Option<(Program, Running)>,
+    /// `Msg::Start` was sent (`run_until` may be called more than once).
+    started: bool,
 }
 
 impl<B: Backend> App<B>
@@ -89,6 +91,7 @@ where
             writer: None,
             host: Host::default(),
             away: None,
+            started: false,
         }
     }
 
@@ -182,6 +185,10 @@ where
         S: FuturesStream<Item = io::Result<Event>> + Unpin,
     {
         let size = self.terminal.size().map_err(io::Error::other)?;
+        if !self.started {
+            self.started = true;
+            self.dispatch(Msg::Start)?;
+        }
         self.dispatch(Msg::Resize(size.width, size.height))?;
         self.draw()?;
         let mut tick = interval(TICK);
@@ -364,6 +371,28 @@ where
                 }
             }
 
+            Effect::AskServer { provider, model } => {
+                let client = self.client(&provider);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = match client {
+                        Ok(client) => {
+                            crate::api::facts::ModelServer::new(&client).server_facts(&model).await
+                        }
+                        Err(error) => Err(error),
+                    };
+                    let _ = tx.send(Msg::ServerFacts { provider, model, result });
+                });
+            }
+            Effect::CountTokens { provider, model, tokenizer, items, template } => {
+                let Ok(client) = self.client(&provider) else { return Ok(()) };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let counts = count_tokens(&client, tokenizer, &model, items, template).await;
+                    let target = crate::app::state::Target { provider, model };
+                    let _ = tx.send(Msg::Counted { target, counts });
+                });
+            }
             Effect::LoadImage { path, paste } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -448,6 +477,33 @@ fn program_failed(program: Program, why: String) -> Msg {
         Program::Editor => Msg::Composed(Err(format!("{why}; your draft is unchanged"))),
         Program::Pager => Msg::PagerFailed(why),
     }
+}
+
+/// Has the server count each item, one request at a time (a local server is quick, and
+/// this never competes with a reply for more than one slot), and its template's tokens if
+/// asked. `None` if it could not count.
+async fn count_tokens(
+    client: &ApiClient,
+    tokenizer: crate::api::facts::Tokenizer,
+    model: &str,
+    items: Vec<(crate::app::server::Counted, String)>,
+    template: bool,
+) -> Option<crate::app::server::CountsAnswer> {
+    let timeout = crate::api::facts::FACTS_TIMEOUT;
+    let server = crate::api::facts::ModelServer::new(client);
+    let template = match template {
+        true => {
+            let measured = tokio::time::timeout(timeout, server.template_tokens(tokenizer, model));
+            Some(measured.await.ok()?.ok()?)
+        }
+        false => None,
+    };
+    let mut counts = Vec::with_capacity(items.len());
+    for (item, text) in items {
+        let counted = tokio::time::timeout(timeout, server.count_tokens(tokenizer, model, &text));
+        counts.push((item, counted.await.ok()?.ok()?));
+    }
+    Some(crate::app::server::CountsAnswer { counts, template })
 }
 
 fn to_msg(event: Event) -> Option<Msg> {

@@ -49,6 +49,11 @@ pub async fn run(
     crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.windows = settings.windows.clone();
+    // What servers said in earlier runs (windows, calibration): a small table, read once.
+    state.learned = store.learned().unwrap_or_else(|error| {
+        tracing::warn!(%error, "cannot read what was learned about models");
+        Default::default()
+    });
     for (name, provider) in &settings.providers {
         let models = state.catalog.provider_mut(name);
         models.default_model = provider.model.clone();

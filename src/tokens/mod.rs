@@ -9,6 +9,7 @@
 //! with [`Counter::estimate`] until [`Encoding::is_loaded`].
 
 mod bpe;
+pub mod image;
 pub mod trim;
 pub mod window;
 

@@ -9,6 +9,7 @@ use super::theme::Theme;
 use super::wrap::width_of;
 use crate::app::state::{State, Stream};
 use crate::chat::Status;
+use crate::chat::tally::Precision;
 use crate::format::tokens as short;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
@@ -83,15 +84,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(line, area);
 }
 
-/// The meter's parts: "1.2k/128k tok" ("≈" when estimated) and "3 not sent"; none before
+/// The meter's parts: "1.2k/128k tok" exact as it stands, "1.2k±120/128k tok" calibrated
+/// against the server's counts, "≈1.2k±360/128k tok" estimated (the window is the server's
+/// own, and the uncertainty stays on the count's side), and "3 not sent"; none before
 /// anything is counted.
 fn meter(state: &State) -> Vec<String> {
     let Some(meter) = state.meter else { return Vec::new() };
-    let about = if meter.exact { "" } else { "≈" };
-    let tokens = short(meter.tokens);
+    let count = match meter.precision {
+        Precision::Exact => short(meter.tokens),
+        Precision::Calibrated => format!("{}±{}", short(meter.tokens), short(meter.spread)),
+        Precision::Estimated => format!("≈{}±{}", short(meter.tokens), short(meter.spread)),
+    };
     let mut parts = vec![match meter.window {
-        Some(window) => format!("{about}{tokens}/{} tok", short(window)),
-        None => format!("{about}{tokens} tok"),
+        Some(window) => format!("{count}/{} tok", short(window)),
+        None => format!("{count} tok"),
     }];
     if meter.not_sent > 0 {
         parts.push(format!("{} not sent", meter.not_sent));
@@ -131,5 +137,25 @@ fn phase(state: &State) -> (String, bool) {
                 _ => ("idle".to_owned(), false),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::Target;
+    use crate::chat::context::Meter;
+
+    #[test]
+    fn the_meter_says_how_sure_its_count_is_and_shows_the_real_window() {
+        let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+        let mut state = State::new(target, String::new(), false);
+        let mut shown = |tokens, spread, precision| {
+            state.meter = Some(Meter { tokens, spread, window: Some(512), not_sent: 0, precision });
+            meter(&state).join(" · ")
+        };
+        assert_eq!(shown(312, 0, Precision::Exact), "312/512 tok");
+        assert_eq!(shown(312, 16, Precision::Calibrated), "312±16/512 tok");
+        assert_eq!(shown(312, 78, Precision::Estimated), "≈312±78/512 tok");
     }
 }

@@ -95,8 +95,10 @@ fn stream(
 fn turn(state: &mut State, prompt: &str, reply: &str, at: Instant) {
     let id = send(state, prompt);
     let end = stream(state, id, reply, at, Duration::from_millis(20));
+    // The server counts a little more than rockchat's estimate of the request sent.
+    let sent = state.sent.map_or(0, |sent| sent.tokens);
     let usage = Usage {
-        prompt_tokens: (prompt.len() / 4) as u64 + 20,
+        prompt_tokens: (sent * 11 / 10) as u64,
         completion_tokens: (reply.len() / 4) as u64,
         total_tokens: 0,
     };

@@ -44,6 +44,11 @@ pub enum Body {
     /// These pieces, then silence until the client closes the connection, which
     /// `TestServer::client_closed` then reports.
     ChunksThenWatch(Vec<Vec<u8>>),
+    /// These pieces and the final chunk, with the connection left open; the next request
+    /// on it is read and the connection closed without an answer, as a server does that
+    /// closes a connection the client has already reused (llama-cpp-python after an empty
+    /// stream).
+    ChunksThenCloseOnNext(Vec<Vec<u8>>),
 }
 
 /// A request as the server saw it.
@@ -75,12 +80,26 @@ struct Watch {
     closed: Notify,
 }
 
+/// The paths a client asks in the background about the server (llama-server's window,
+/// tokenizer and template). They are answered from `routes`, never from the script, so a
+/// test's scripted replies stay in step with its requests; a path no route names gets a
+/// 404, as from a server that does not have it.
+pub const BACKGROUND_PATHS: &[&str] = &["/props", "/tokenize", "/apply-template"];
+
 impl TestServer {
     pub async fn start(replies: Vec<Reply>) -> TestServer {
+        TestServer::start_routed(replies, Vec::new()).await
+    }
+
+    /// A server that also answers the background paths: each route's reply is given to
+    /// every request for its path.
+    pub async fn start_routed(replies: Vec<Reply>, routes: Vec<(&str, Reply)>) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(replies.into_iter()));
+        let routes: Routes =
+            Arc::new(routes.into_iter().map(|(path, reply)| (path.to_owned(), reply)).collect());
         let recorded = requests.clone();
         let watch = Arc::new(Watch::default());
         let watching = watch.clone();
@@ -88,14 +107,23 @@ impl TestServer {
             while let Ok((socket, _)) = listener.accept().await {
                 // Each piece leaves in its own segment, not held back by Nagle.
                 let _ = socket.set_nodelay(true);
-                tokio::spawn(serve(socket, script.clone(), recorded.clone(), watching.clone()));
+                let (script, routes) = (script.clone(), routes.clone());
+                tokio::spawn(serve(socket, script, routes, recorded.clone(), watching.clone()));
             }
         });
         TestServer { base_url, requests, watch }
     }
 
+    /// The requests the script answered (the background ones left out).
     pub async fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().await.clone()
+        let all = self.requests.lock().await.clone();
+        all.into_iter().filter(|r| !BACKGROUND_PATHS.contains(&r.path.as_str())).collect()
+    }
+
+    /// The background requests (`BACKGROUND_PATHS`), in order.
+    pub async fn background_requests(&self) -> Vec<Recorded> {
+        let all = self.requests.lock().await.clone();
+        all.into_iter().filter(|r| BACKGROUND_PATHS.contains(&r.path.as_str())).collect()
     }
 
     /// Waits until a `ChunksThenWatch` body's pieces were written.
@@ -110,15 +138,30 @@ impl TestServer {
 }
 
 type Script = Arc<Mutex<std::vec::IntoIter<Reply>>>;
+type Routes = Arc<std::collections::HashMap<String, Reply>>;
 
 async fn serve(
     mut socket: TcpStream,
     script: Script,
+    routes: Routes,
     recorded: Arc<Mutex<Vec<Recorded>>>,
     watch: Arc<Watch>,
 ) {
     while let Some(request) = read_request(&mut socket).await {
+        let path = request.path.clone();
         recorded.lock().await.push(request);
+        if BACKGROUND_PATHS.contains(&path.as_str()) {
+            let reply = routes.get(&path).cloned().unwrap_or_else(|| {
+                json_reply(
+                    404,
+                    br#"{"error":{"code":404,"message":"File Not Found","type":"not_found_error"}}"#,
+                )
+            });
+            if !write_reply(&mut socket, reply, &watch).await {
+                return;
+            }
+            continue;
+        }
         let reply = script.lock().await.next().unwrap_or_else(|| Reply {
             status: 500,
             headers: vec![],
@@ -209,6 +252,7 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply, watch: &Watch) -> boo
             }
             return false;
         }
+        Body::ChunksThenCloseOnNext(pieces) => (pieces, End::CloseOnNext),
     };
     head.push_str("Transfer-Encoding: chunked\r\n\r\n");
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -228,6 +272,12 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply, watch: &Watch) -> boo
     }
     match end {
         End::Finish => socket.write_all(b"0\r\n\r\n").await.is_ok(),
+        End::CloseOnNext => {
+            let _ = socket.write_all(b"0\r\n\r\n").await;
+            let _ = socket.flush().await;
+            let _ = read_request(socket).await;
+            false
+        }
         End::Drop => false,
         End::Hang | End::PacedHang(_) => {
             std::future::pending::<()>().await;
@@ -253,6 +303,8 @@ enum End {
     PacedHang(std::time::Duration),
     /// Silence, watching for the client to close.
     Watch,
+    /// The final chunk, then the next request read and left unanswered.
+    CloseOnNext,
 }
 
 /// SSE bytes shaped like llama.cpp's: a role chunk with null content, one chunk per delta,
@@ -278,6 +330,50 @@ pub fn sse_reply(deltas: &[&str], finish: &str, usage: Option<(u64, u64)>) -> Ve
     }
     out.push_str("data: [DONE]\n\n");
     out.into_bytes()
+}
+
+/// A response captured from a real server (`tests/fixtures/{dir}/{name}.headers` and
+/// `.body`, the bytes on the wire), replayed: its status, its headers (less the framing and
+/// connection ones, which the test server writes itself) and its body, one piece per HTTP
+/// chunk when it was chunked. `Connection: close` is left out, so the client keeps the
+/// connection alive as it would with the server in normal use.
+pub fn captured(dir: &str, name: &str) -> Reply {
+    let path =
+        |ext: &str| format!("{}/tests/fixtures/{dir}/{name}.{ext}", env!("CARGO_MANIFEST_DIR"));
+    let head = std::fs::read_to_string(path("headers")).unwrap();
+    let body = std::fs::read(path("body")).unwrap();
+    let mut lines = head.split("\r\n").filter(|l| !l.is_empty());
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let mut chunked = false;
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        let lower = name.to_ascii_lowercase();
+        if lower == "transfer-encoding" {
+            chunked = value.trim().eq_ignore_ascii_case("chunked");
+        } else if !["content-length", "connection"].contains(&lower.as_str()) {
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+    }
+    let body = if chunked { Body::Chunks(dechunk(&body)) } else { Body::Whole(body) };
+    Reply { status, headers, body }
+}
+
+/// The chunks of an HTTP/1.1 chunked body, without their framing.
+fn dechunk(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut pieces = Vec::new();
+    loop {
+        let line_end = bytes.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&bytes[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        if size == 0 {
+            return pieces;
+        }
+        let start = line_end + 2;
+        pieces.push(bytes[start..start + size].to_vec());
+        bytes = &bytes[start + size + 2..];
+    }
 }
 
 /// Cuts bytes into pieces of `n`, wherever that falls.

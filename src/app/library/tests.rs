@@ -115,7 +115,8 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         effects[..],
         [
             Effect::Store(StoreCmd::SetDraft { conversation: None, .. }),
-            Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. })
+            Effect::Store(StoreCmd::Adopt { conversation: (_, 9), .. }),
+            Effect::AskServer { .. }
         ]
     ));
     assert_eq!(state.conversation.system, "be brief");

@@ -270,9 +270,10 @@ fn a_context_overflow_shrinks_to_the_servers_window_and_retries_once() {
 }
 
 /// A server whose tokenizer counts three times what rockchat estimates (a local model with
-/// an unusual vocabulary): trimming to its window alone would fail again.
+/// an unusual vocabulary): trimming to its window alone would fail again, so the estimate
+/// is calibrated by its count while the window stays the server's.
 #[test]
-fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
+fn an_overflow_from_a_tokenizer_that_counts_more_calibrates_the_count() {
     let mut state = state();
     state.target.model = "local-model".into();
     state.windows.insert("local-model".into(), (2048, Some(256)));
@@ -299,6 +300,90 @@ fn an_overflow_from_a_tokenizer_that_counts_more_shrinks_by_the_difference() {
     assert!((3..14).contains(&kept), "trimmed to about a third: {kept} messages");
     assert_eq!(second.last().unwrap().content, "last");
     let notice = state.notice.clone().unwrap();
-    assert!(notice.contains("counts 3.0x the tokens"), "{notice}");
-    assert!(state.meter.unwrap().tokens * 3 <= 2048, "what goes now fits the server's count");
+    assert!(
+        notice.contains(&format!("counted {} where rockchat counted {ours}", ours * 3)),
+        "{notice}"
+    );
+    let meter = state.meter.unwrap();
+    assert!(meter.tokens + 256 <= 2048, "what goes now fits the server's count: {meter:?}");
+    assert_eq!(meter.window, Some(2048), "the window is the server's, not scaled");
+    assert_eq!(meter.precision, crate::chat::tally::Precision::Calibrated);
+}
+
+/// A reply that filled a 512-token window, then Ctrl+O: the continuation carries the
+/// reply's tail, never just the system message and "continue".
+#[test]
+fn ctrl_o_after_a_cut_off_carries_the_reply_it_continues_even_after_an_overflow() {
+    use crate::chat::FinishReason;
+    use crate::chat::context::CONTINUE_PROMPT;
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let reply: String = (0..400).map(|n| format!("w{n} ")).collect();
+    let (id, _) = sent_messages(&send(&mut state, "write a long story"));
+    api(&mut state, id, delta(&reply));
+    api(&mut state, id, ApiEvent::Stream(crate::api::StreamEvent::Finish(FinishReason::Length)));
+    api(&mut state, id, ApiEvent::Done);
+    let effects = key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    let (id, first) = sent_messages(&effects);
+    assert_eq!(first.last().unwrap().content, CONTINUE_PROMPT);
+    // The server's window is 512 and it counted more than fits.
+    let overflow = ApiError::context_overflow(
+        400,
+        "request (1400 tokens) exceeds the available context size (512 tokens), try increasing it"
+            .into(),
+    );
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    let (_, retried) = sent_messages(&effects);
+    let roles: Vec<_> = retried.iter().map(|m| m.role).collect();
+    use crate::chat::Role::{Assistant, System, User};
+    assert_eq!(roles[0], System);
+    assert_eq!(roles[roles.len() - 2..], [Assistant, User], "{retried:?}");
+    let tail = &retried[retried.len() - 2].content;
+    assert!(reply.trim_end().ends_with(tail.trim_end()), "the reply's own end: {tail}");
+    assert!(tail.len() < reply.len(), "cut to fit");
+    assert!(tail.starts_with('w'), "cut at a word: {tail}");
+    assert_eq!(retried.last().unwrap().content, CONTINUE_PROMPT);
+}
+
+/// When not even the end of the reply fits, Ctrl+O says so instead of sending a
+/// continuation that has nothing to continue.
+#[test]
+fn a_continuation_with_no_room_for_the_reply_says_it_cannot() {
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let (id, _) = sent_messages(&send(&mut state, "hi"));
+    api(&mut state, id, delta(&"word ".repeat(50)));
+    let cut = crate::api::StreamEvent::Finish(crate::chat::FinishReason::Length);
+    api(&mut state, id, ApiEvent::Stream(cut));
+    api(&mut state, id, ApiEvent::Done);
+    // A window that leaves room for the system message and "continue", not for the reply.
+    state.windows.insert("tiny-llama".into(), (60, Some(30)));
+    let effects = key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert!(sent_messages_none(&effects), "nothing sent");
+    let Status::Failed(why) = &state.conversation.messages().last().unwrap().status else {
+        panic!("the continue prompt says why")
+    };
+    assert!(why.starts_with("cannot continue"), "{why}");
+}
+
+/// llama-cpp-python at 512 tokens, a prompt its tokenizer counts past the window even
+/// alone: the retry is refused before it is sent, and the turn ends there, not waiting for
+/// a reply that will never come.
+#[test]
+fn an_overflow_whose_trimmed_retry_still_does_not_fit_ends_the_turn() {
+    let mut state = state();
+    state.target.model = "tiny-llama".into();
+    let (id, _) = sent_messages(&send(&mut state, &"word ".repeat(300)));
+    let overflow = ApiError::context_overflow(
+        400,
+        "This model's maximum context length is 512 tokens. However, you requested 640 tokens"
+            .into(),
+    );
+    let effects =
+        update(&mut state, Msg::Api { id, event: ApiEvent::Failed(overflow), at: Instant::now() });
+    assert!(sent_messages_none(&effects), "nothing that cannot fit is sent");
+    assert!(!state.stream.is_busy(), "the turn is over: {:?}", state.stream);
+    let Status::Failed(why) = &state.conversation.messages()[0].status else { panic!() };
+    assert!(why.contains("the model's window is 512"), "{why}");
 }

@@ -148,6 +148,9 @@ fn header(
     let mut lines = vec![title];
     for image in &message.images {
         lines.push(indented(format!("▣ image: {}", image.label()), theme.dim));
+        if message.images_not_sent {
+            lines.push(indented("  not sent: this model does not take images".into(), theme.dim));
+        }
     }
     if message.reasoning.is_empty() {
         return lines;
