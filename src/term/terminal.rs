@@ -129,15 +129,7 @@ pub(super) fn stop_until_continued() -> io::Result<()> {
 /// leader's parent is the shell when there is one (`cargo run` puts cargo in front).
 #[cfg(target_os = "linux")]
 fn job_control_available() -> bool {
-    use rustix::process::{Pid, getpgid, getpgrp, getsid};
-    let group = getpgrp();
-    let session = getsid(None).ok();
-    let Some(parent) = parent_of(group) else { return true };
-    // A parent of 0 lives outside this pid namespace (or is the kernel): no shell of ours.
-    let Some(parent) = Pid::from_raw(parent) else { return false };
-    // A parent that has gone away has neither id, and so cannot take the stop.
-    let (parent_group, parent_session) = (getpgid(Some(parent)).ok(), getsid(Some(parent)).ok());
-    parent_group != Some(group) && parent_session == session
+    job_control_in(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -145,14 +137,42 @@ fn job_control_available() -> bool {
     true
 }
 
-/// A process's parent from `/proc/PID/stat` (`pid (name) state ppid …`; the name may hold
-/// spaces and parentheses, so fields are read after the last `)`).
-#[cfg(target_os = "linux")]
-fn parent_of(pid: rustix::process::Pid) -> Option<rustix::process::RawPid> {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_pid())).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let parent: u32 = after_name.split_whitespace().nth(1)?.parse().ok()?;
-    parent.try_into().ok()
+/// `job_control_available`, reading each process's `/proc/PID/stat` through `stat`. The ids
+/// come from procfs rather than getpgrp(2) and friends: in a container the group or the
+/// session may belong to a process outside this pid namespace, and then its id reads 0.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn job_control_in(stat: impl Fn(&str) -> Option<String>) -> bool {
+    let ids = |pid: &str| stat(pid).as_deref().and_then(StatIds::parse);
+    let Some(me) = ids("self") else { return true };
+    // A group or session led from outside this namespace has no shell of ours to return to.
+    if me.group == 0 || me.session == 0 {
+        return false;
+    }
+    let Some(leader) = ids(&me.group.to_string()) else { return true };
+    if leader.parent == 0 {
+        return false;
+    }
+    // A parent that has gone away cannot take the stop either.
+    ids(&leader.parent.to_string())
+        .is_some_and(|parent| parent.group != me.group && parent.session == me.session)
+}
+
+/// A process's parent, group and session from its `/proc/PID/stat` line (`pid (name) state
+/// ppid pgrp session …`; the name may hold spaces and parentheses, so fields are read after
+/// the last `)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatIds {
+    parent: u32,
+    group: u32,
+    session: u32,
+}
+
+impl StatIds {
+    fn parse(stat: &str) -> Option<Self> {
+        let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(1);
+        let mut next = || fields.next()?.parse::<u32>().ok();
+        Some(Self { parent: next()?, group: next()?, session: next()? })
+    }
 }
 
 /// Asks the terminal for its background colour (OSC 11), for `theme = "auto"` when no
@@ -187,4 +207,43 @@ pub(super) fn install_panic_cleanup() {
         restore();
         previous(info);
     }));
+}
+
+#[cfg(test)]
+mod job_control {
+    use super::*;
+
+    /// `/proc/PID/stat` lines for a few processes: (pid, parent, group, session).
+    fn procs(list: &[(&'static str, u32, u32, u32)]) -> impl Fn(&str) -> Option<String> {
+        let list = list.to_vec();
+        move |pid| {
+            list.iter()
+                .find(|p| p.0 == pid)
+                .map(|p| format!("1 (rock chat (x)) S {} {} {} 34816 0", p.1, p.2, p.3))
+        }
+    }
+
+    #[test]
+    fn a_shell_in_another_group_of_the_session_can_take_the_stop() {
+        let shell = procs(&[("self", 100, 200, 100), ("200", 100, 200, 100), ("100", 1, 100, 100)]);
+        assert!(job_control_in(shell));
+    }
+
+    #[test]
+    fn a_terminals_own_command_has_no_shell_to_return_to() {
+        let orphan = procs(&[("self", 1, 200, 200), ("200", 1, 200, 200), ("1", 0, 1, 1)]);
+        assert!(!job_control_in(orphan));
+    }
+
+    /// In a container whose session leader lives outside its pid namespace, the ids read 0:
+    /// rockchat says there is nowhere to return to instead of failing.
+    #[test]
+    fn ids_from_outside_the_pid_namespace_mean_no_job_control() {
+        assert!(!job_control_in(procs(&[("self", 7, 0, 0)])));
+        assert!(!job_control_in(procs(&[("self", 7, 9, 0)])));
+        assert!(!job_control_in(procs(&[("self", 7, 9, 9), ("9", 0, 9, 9)])));
+        // A pty's command under a test runner whose own group and session are outside.
+        let runner = procs(&[("self", 3, 5, 5), ("5", 3, 5, 5), ("3", 1, 0, 0)]);
+        assert!(!job_control_in(runner));
+    }
 }
