@@ -76,6 +76,33 @@ fn empty_screen_shows_placeholder_and_status() {
     insta::assert_snapshot!(screen(&mut state));
 }
 
+/// The first run without a key: the variable to set, the servers found, each with its digit.
+#[test]
+fn first_run_without_a_key_names_the_variable_and_offers_the_servers_found() {
+    let mut state = new_state();
+    for (name, offered) in [("rockapi", false), ("ollama", true), ("llamacpp", true)] {
+        let models = state.catalog.provider_mut(name);
+        models.offered = offered;
+        models.default_model = "llama3.2".into();
+    }
+    state.first_run = Some(rockchat::app::first_run::FirstRun {
+        provider: "rockapi".into(),
+        variable: Some("ROCKAPI_API_KEY".into()),
+        candidates: vec!["ollama".into(), "llamacpp".into()],
+    });
+    update(&mut state, Msg::Start);
+    let probing = screen_sized(&mut state, 120, 40);
+    assert!(probing.contains("Looking for servers on this machine"), "{probing}");
+    let served = ["qwen3:4b", "llama3.2"]
+        .map(|id| rockchat::api::models::ModelInfo { id: id.into(), context_window: None });
+    let result = Ok(served.to_vec());
+    update(&mut state, Msg::ModelsListed { provider: "ollama".into(), result });
+    let refused = ApiError::Network { message: "connection refused".into() };
+    update(&mut state, Msg::ModelsListed { provider: "llamacpp".into(), result: Err(refused) });
+    insta::assert_snapshot!("first_run_120x40", screen_sized(&mut state, 120, 40));
+    insta::assert_snapshot!("first_run_40x20", screen_sized(&mut state, 40, 20));
+}
+
 #[test]
 fn streaming_reply_shows_cursor_and_rate() {
     let mut state = new_state();

@@ -243,16 +243,38 @@ impl ApiClient {
         self.execute(self.http.post(self.url()).json(request), &request.model).await
     }
 
-    /// Adds the key, sends, and turns a failure or an error status into an `ApiError`.
+    /// Adds the key (running `api_key_cmd` if no run gave one yet), sends, and turns a
+    /// failure or an error status into an `ApiError`.
     pub(super) async fn execute(
+        &self,
+        builder: reqwest::RequestBuilder,
+        model: &str,
+    ) -> Result<reqwest::Response, ApiError> {
+        let key = self.key().await?;
+        self.execute_with(builder, model, key.as_ref()).await
+    }
+
+    /// `execute` for what the user did not ask for (the server's facts, its token counts):
+    /// the key only if it is already known, so a key command (which may ask for a
+    /// passphrase) never runs in the background before the user sends anything.
+    pub(super) async fn execute_in_background(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ApiError> {
+        let key = self.endpoint.api_key.as_ref().or_else(|| self.key_command.as_ref()?.known());
+        self.execute_with(builder, "", key).await
+    }
+
+    async fn execute_with(
         &self,
         mut builder: reqwest::RequestBuilder,
         model: &str,
+        key: Option<&ApiKey>,
     ) -> Result<reqwest::Response, ApiError> {
         for (name, value) in &self.endpoint.headers {
             builder = builder.header(name, value);
         }
-        if let Some(key) = self.key().await? {
+        if let Some(key) = key {
             builder = builder.bearer_auth(key.expose());
         }
         let response = tokio::time::timeout(self.idle_timeout, builder.send())

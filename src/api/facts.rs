@@ -225,7 +225,7 @@ impl<'a> ModelServer<'a> {
             Some(body) => self.client.http().post(url).json(&body),
             None => self.client.http().get(url),
         };
-        let response = self.client.execute(builder, "").await?;
+        let response = self.client.execute_in_background(builder).await?;
         let mut bytes = Vec::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {

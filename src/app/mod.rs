@@ -13,6 +13,7 @@
 pub mod advice;
 pub mod bindings;
 pub mod editor;
+pub mod first_run;
 pub mod history;
 pub mod library;
 pub mod meter;

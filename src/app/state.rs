@@ -172,6 +172,8 @@ pub struct State {
     /// A switch away from a conversation whose reply is still arriving, asked once; the
     /// same key again confirms it.
     pub armed: Option<super::bindings::Action>,
+    /// The default provider has no key: the empty screen says so and offers other servers.
+    pub first_run: Option<super::first_run::FirstRun>,
     /// What servers said about their models (window, calibration, images), kept across
     /// restarts.
     pub learned: crate::chat::learned::Learnings,
@@ -212,6 +214,7 @@ impl State {
             favorites: Vec::new(),
             fresh_draft: String::new(),
             armed: None,
+            first_run: None,
             learned: crate::chat::learned::Learnings::default(),
             server: super::server::ServerState::default(),
             sent: None,

@@ -10,7 +10,9 @@ use super::bindings::{Action, action_for};
 use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
-use super::{library, palette, params_form, persist, picker, scroll, select, server, target, turn};
+use super::{
+    first_run, library, palette, params_form, persist, picker, scroll, select, server, target, turn,
+};
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
 use crate::chat::{Conversation, FinishReason, Status};
@@ -139,7 +141,11 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DraftCounted { counter, tokens } => {
             meter::draft_counted(state, counter, tokens).into_iter().collect()
         }
-        Msg::Start => server::ask(state),
+        Msg::Start => {
+            let mut effects = server::ask(state);
+            effects.extend(first_run::probe(state));
+            effects
+        }
         Msg::ServerFacts { provider, model, result } => {
             server::on_facts(state, provider, model, result)
         }
@@ -208,6 +214,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         };
     }
     let Some(action) = action_for(&key, state.input.is_empty()) else {
+        if let crossterm::event::KeyCode::Char(digit @ '1'..='9') = key.code
+            && first_run::showing(state)
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            // A digit not matching a server found picks nothing, and types nothing either.
+            return first_run::pick(state, digit).unwrap_or_default();
+        }
         if key.code == crossterm::event::KeyCode::Char('/')
             && state.input.is_empty()
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)

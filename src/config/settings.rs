@@ -90,6 +90,9 @@ pub struct ProviderSettings {
     pub models: Vec<String>,
     /// Whether the picker lists it: it has a key (or a command for one), or needs none.
     pub offered: bool,
+    /// It needs a key and has none: the variable it is read from is not set (named here,
+    /// for the first screen to say so) and no command prints one.
+    pub missing_key: Option<Option<String>>,
 }
 
 pub fn resolve(
@@ -192,8 +195,16 @@ fn provider_settings(
     env: &impl Fn(&str) -> Option<String>,
 ) -> ProviderSettings {
     let base_url = url.unwrap_or(&provider.base_url);
+    let variable = match route {
+        KeyRoute::Own => provider.api_key_env.clone(),
+        KeyRoute::Named(name) => Some(name.to_owned()),
+        KeyRoute::NoneForOverride => None,
+    };
+    let overridden = matches!(route, KeyRoute::NoneForOverride);
     let key = find_key(provider, route, env);
     let needs_key = provider.api_key_env.is_some() || provider.api_key_cmd.is_some();
+    let keyless = key.key.is_none() && key.command.is_none();
+    let missing_key = (needs_key && !overridden && keyless).then_some(variable);
     ProviderSettings {
         offered: !needs_key || key.key.is_some() || key.command.is_some(),
         endpoint: Endpoint {
@@ -209,6 +220,7 @@ fn provider_settings(
         },
         model: provider.model.clone(),
         models: provider.models.clone(),
+        missing_key,
     }
 }
 
@@ -400,11 +412,32 @@ mod tests {
             .map(|(name, _)| name.as_str())
             .collect();
         // openrouter has neither its variable nor a command.
-        assert_eq!(offered, ["llamacpp", "ollama", "openai", "rockapi", "vllm"]);
+        assert_eq!(offered, ["llamacpp", "lmstudio", "ollama", "openai", "rockapi", "vllm"]);
         let openai = &settings.providers["openai"].endpoint;
         assert!(openai.api_key.is_none(), "the command runs later, in the client");
         assert_eq!(openai.api_key_cmd.as_deref(), Some("pass show openai"));
         assert_eq!(openai.key_hint, "it was printed by `pass show openai` (api_key_cmd)");
         assert_eq!(settings.providers["ollama"].endpoint.base_url, "http://localhost:11434/v1");
+    }
+
+    /// What the first screen says: the default provider's variable that is not set; nothing
+    /// for a server that needs no key, a key that is there, or a URL given on the command
+    /// line.
+    #[test]
+    fn a_missing_key_names_its_variable() {
+        let config = Config::defaults().unwrap();
+        let missing = |overrides: &Overrides, env: &'static [(&'static str, &'static str)]| {
+            let settings = resolve(&config, overrides, env_of(env)).unwrap();
+            settings.providers[&settings.endpoint.provider].missing_key.clone()
+        };
+        let plain = Overrides::default();
+        assert_eq!(missing(&plain, &[]), Some(Some("ROCKAPI_API_KEY".into())));
+        assert_eq!(missing(&plain, &[("ROCKAPI_API_KEY", "rk-123456789")]), None);
+        let ollama = Overrides { provider: Some("ollama".into()), ..Overrides::default() };
+        assert_eq!(missing(&ollama, &[]), None);
+        let url = Overrides { base_url: Some("http://127.0.0.1:9/v1".into()), ..plain.clone() };
+        assert_eq!(missing(&url, &[]), None);
+        let named = Overrides { api_key_env: Some("MY_KEY".into()), ..plain };
+        assert_eq!(missing(&named, &[]), Some(Some("MY_KEY".into())));
     }
 }

@@ -24,7 +24,7 @@ fn shown(text: &str) -> String {
 }
 
 #[test]
-fn embedded_example_is_the_default_with_six_providers() {
+fn embedded_example_is_the_default_with_seven_providers() {
     let config = Config::defaults().unwrap();
     assert_eq!(config.provider, "rockapi");
     assert_eq!(config.system_prompt, "You are a helpful assistant");
@@ -32,6 +32,7 @@ fn embedded_example_is_the_default_with_six_providers() {
     let expected = [
         ("llamacpp", "http://localhost:8080/v1", "default", None),
         ("ollama", "http://localhost:11434/v1", "llama3.2", None),
+        ("lmstudio", "http://localhost:1234/v1", "default", None),
         ("openai", "https://api.openai.com/v1", "gpt-4o-mini", Some("OPENAI_API_KEY")),
         (
             "openrouter",
@@ -226,7 +227,7 @@ fn unknown_default_provider_lists_the_known_ones_at_its_line() {
     assert_eq!(
         shown("mouse = false\nprovider = \"nope\"\n"),
         "/home/u/.config/rockchat/config.toml:2: provider: unknown provider `nope`; \
-         known providers: llamacpp, ollama, openai, openrouter, rockapi, vllm"
+         known providers: llamacpp, lmstudio, ollama, openai, openrouter, rockapi, vllm"
     );
 }
 
@@ -256,8 +257,8 @@ fn unknown_provider_lookup_lists_the_known_ones() {
     let config = Config::defaults().unwrap();
     assert_eq!(
         config.provider("nope").unwrap_err().to_string(),
-        "unknown provider `nope`; known providers: llamacpp, ollama, openai, openrouter, \
-         rockapi, vllm"
+        "unknown provider `nope`; known providers: llamacpp, lmstudio, ollama, openai, \
+         openrouter, rockapi, vllm"
     );
 }
 

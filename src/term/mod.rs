@@ -95,6 +95,21 @@ pub async fn run(
         };
         adopt
     });
+    // The default provider needs a key that is not there: the first screen says which, and
+    // offers the servers that need none.
+    let provider = &state.target.provider;
+    if adopt.is_none()
+        && let Some(variable) = settings.providers.get(provider).and_then(|p| p.missing_key.clone())
+    {
+        let provider = provider.clone();
+        let candidates = settings
+            .providers
+            .iter()
+            .filter(|(_, p)| p.missing_key.is_none() && p.endpoint.api_key_cmd.is_none())
+            .map(|(name, _)| name.clone())
+            .collect();
+        state.first_run = Some(crate::app::first_run::FirstRun { provider, variable, candidates });
+    }
     // A warning about the config file outranks any other first notice.
     if notice.is_some() {
         state.notice = notice;

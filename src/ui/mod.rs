@@ -41,7 +41,7 @@ fn render(
         frame.buffer_mut().set_style(area, theme.screen);
     }
     if state.conversation.messages().is_empty() {
-        welcome(frame, panes.transcript, theme);
+        welcome(frame, panes.transcript, state, theme);
     }
     let selected = state.selection.as_ref().map(|s| s.index);
     transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
@@ -86,11 +86,67 @@ fn below(frame: &mut Frame, pane: Rect, rows: usize, state: &State, theme: &Them
     frame.render_widget(Line::styled(text, theme.status).right_aligned(), row);
 }
 
-fn welcome(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let lines = vec![
-        Line::from("rockchat").style(theme.assistant),
-        Line::from("Type below and press Enter. F1 lists the keys, Ctrl+D quits.").style(theme.dim),
-    ];
+fn welcome(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut lines = vec![Line::from("rockchat").style(theme.assistant)];
+    match &state.first_run {
+        Some(first_run) => lines.extend(first_run_lines(state, first_run, theme)),
+        None => lines.push(
+            Line::from("Type below and press Enter. F1 lists the keys, Ctrl+D quits.")
+                .style(theme.dim),
+        ),
+    }
+    // Lines wider than the pane wrap at words rather than being cut.
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|line| {
+            let style = line.style;
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            let mut rows = wrap::wrap_text(&text, usize::from(area.width.saturating_sub(2)).max(8));
+            if rows.is_empty() {
+                rows.push(String::new());
+            }
+            rows.into_iter().map(move |row| Line::from(row).style(style))
+        })
+        .collect();
     let rect = layout::centered(area, area.width, lines.len() as u16);
     frame.render_widget(Paragraph::new(lines).centered(), rect);
+}
+
+/// The default provider has no key: which variable to set, and the servers found that
+/// need none, each with the digit that picks it.
+fn first_run_lines(
+    state: &State,
+    first_run: &crate::app::first_run::FirstRun,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    use crate::app::first_run::{offers, probing};
+    let provider = &first_run.provider;
+    let mut lines = vec![Line::from("")];
+    match &first_run.variable {
+        Some(variable) => {
+            lines.push(Line::from(format!("{provider} needs a key, and {variable} is not set.")));
+            lines.push(
+                Line::from(format!("Set it and start again: export {variable}=your-key"))
+                    .style(theme.dim),
+            );
+        }
+        None => lines.push(Line::from(format!("{provider} has no key configured."))),
+    }
+    lines.push(Line::from(""));
+    let found = offers(state);
+    if found.is_empty() {
+        lines.push(Line::from(match probing(state) {
+            true => "Looking for servers on this machine (Ollama, llama-server, LM Studio, vLLM)…",
+            false => "No server found on this machine (Ollama :11434, llama-server :8080, LM Studio :1234, vLLM :8000).",
+        }).style(theme.dim));
+    } else {
+        lines.push(Line::from("Or talk to a server that needs no key: press its number."));
+        for (number, target) in found.iter().enumerate() {
+            let line = format!("{}  {} · {}", number + 1, target.provider, target.model);
+            lines.push(Line::from(line).style(theme.assistant));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from("Ctrl+P lists every model, F1 the keys, Ctrl+D quits.").style(theme.dim));
+    lines
 }
