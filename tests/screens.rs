@@ -166,6 +166,38 @@ fn help_popup_uses_two_columns_on_a_short_wide_terminal_and_says_what_a_small_on
     press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
     insta::assert_snapshot!("help_two_columns", screen_sized(&mut state, 150, 12));
     insta::assert_snapshot!("help_cut_short", screen_sized(&mut state, 72, 10));
+    // Too short for all of it: Down and End scroll it, to the last key.
+    press(&mut state, KeyCode::End, KeyModifiers::NONE);
+    let end = screen_sized(&mut state, 72, 10);
+    let last = rockchat::app::bindings::help_rows().last().unwrap().text;
+    assert!(end.contains(last), "End shows the last key ({last}): {end}");
+    press(&mut state, KeyCode::Up, KeyModifiers::NONE);
+    let up = screen_sized(&mut state, 72, 10);
+    assert_ne!(up, end, "Up after End moves at once");
+    press(&mut state, KeyCode::Home, KeyModifiers::NONE);
+    let first = rockchat::app::bindings::help_rows()[0].text;
+    assert!(screen_sized(&mut state, 72, 10).contains(first), "Home, the first");
+    press(&mut state, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert!(state.popup.is_none(), "any other key closes it");
+}
+
+/// F1 inside a popup lists that popup's keys over it; the next key only closes the list.
+#[test]
+fn f1_in_a_popup_lists_its_keys() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!("picker_keys", screen(&mut state));
+    let before = state.target.clone();
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(!state.popup_keys, "the next key closes the list of keys");
+    assert!(state.popup.is_some(), "and not the picker");
+    assert_eq!(state.target, before, "nor does it switch the model");
+    press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut state, KeyCode::F(4), KeyModifiers::NONE);
+    press(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+    let params = screen(&mut state);
+    assert!(params.contains("Parameters: keys") && params.contains("the next field"), "{params}");
 }
 
 #[test]

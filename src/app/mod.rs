@@ -22,6 +22,7 @@ pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod popup_keys;
 pub mod scroll;
 pub mod select;
 pub mod server;

@@ -66,7 +66,8 @@ impl Stream {
 /// An overlay that takes the keys while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help,
+    /// The keys (F1), scrolled down by this many rows.
+    Help { scroll: usize },
     /// Editing the conversation's system message.
     System(Box<super::editor::Editor>),
     /// The list of saved conversations.
@@ -116,6 +117,8 @@ pub struct Shown {
     pub at_bottom: bool,
     /// The draft's width in columns, where Up and Down move by wrapped rows.
     pub input_width: u16,
+    /// The row the keys list (F1) showed at its top, held within the list.
+    pub help_top: Option<usize>,
 }
 
 /// The provider and model the next request goes to.
@@ -174,6 +177,8 @@ pub struct State {
     pub armed: Option<super::bindings::Action>,
     /// The default provider has no key: the empty screen says so and offers other servers.
     pub first_run: Option<super::first_run::FirstRun>,
+    /// F1 inside a popup: its keys are shown over it until the next key.
+    pub popup_keys: bool,
     /// What servers said about their models (window, calibration, images), kept across
     /// restarts.
     pub learned: crate::chat::learned::Learnings,
@@ -215,6 +220,7 @@ impl State {
             fresh_draft: String::new(),
             armed: None,
             first_run: None,
+            popup_keys: false,
             learned: crate::chat::learned::Learnings::default(),
             server: super::server::ServerState::default(),
             sent: None,

@@ -4,7 +4,7 @@
 //! Its promise is that nothing is lost: a typed prompt stays until it is sent, a sent prompt
 //! stays with its error if the request fails, and a partial reply stays when stopped or cut.
 
-use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::bindings::{Action, action_for};
 use super::meter;
@@ -22,6 +22,9 @@ use crate::store::writer::{StoreCmd, StoreEvent};
 pub const CONTINUE_PROMPT: &str = crate::chat::context::CONTINUE_PROMPT;
 
 const MOUSE_SCROLL_ROWS: isize = 3;
+
+/// Rows a page of the keys list (F1) moves.
+const HELP_PAGE: usize = 10;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // The context meter follows the draft and the history, not every delta.
@@ -90,6 +93,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         // line it was on.
         Msg::Resize(..) => Vec::new(),
         Msg::Shown(shown) => {
+            if let (Some(Popup::Help { scroll }), Some(top)) = (&mut state.popup, shown.help_top) {
+                *scroll = top;
+            }
             scroll::shown(state, shown);
             Vec::new()
         }
@@ -168,9 +174,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Some(Action::Quit) => return quit(state),
             Some(Action::StopOrQuit) => {
                 state.popup = None;
+                state.popup_keys = false;
                 return Vec::new();
             }
             _ => {}
+        }
+        // The popup's keys, shown by F1, go with the next key.
+        if std::mem::take(&mut state.popup_keys) {
+            return Vec::new();
+        }
+        if key.code == KeyCode::F(1) && !matches!(state.popup, Some(Popup::Help { .. })) {
+            state.popup_keys = true;
+            return Vec::new();
         }
     }
     match &state.popup {
@@ -273,7 +288,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Help => {
-            state.popup = Some(Popup::Help);
+            state.popup = Some(Popup::Help { scroll: 0 });
             Vec::new()
         }
         Action::EditSystem => {
@@ -308,11 +323,20 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
 /// the system message.
 fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
     match popup {
-        Popup::Help
-        | Popup::Library(_)
-        | Popup::Models(_)
-        | Popup::Params(_)
-        | Popup::Palette(_) => Some(None),
+        Popup::Help { scroll } => {
+            // Past the end the screen shows the last page, and says where that was.
+            *scroll = match key.code {
+                KeyCode::Up => scroll.saturating_sub(1),
+                KeyCode::Down => scroll.saturating_add(1),
+                KeyCode::PageUp => scroll.saturating_sub(HELP_PAGE),
+                KeyCode::PageDown => scroll.saturating_add(HELP_PAGE),
+                KeyCode::Home => 0,
+                KeyCode::End => usize::MAX,
+                _ => return Some(None),
+            };
+            None
+        }
+        Popup::Library(_) | Popup::Models(_) | Popup::Params(_) | Popup::Palette(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),

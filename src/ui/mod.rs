@@ -27,7 +27,8 @@ use self::transcript::TranscriptCache;
 use crate::app::state::{Popup, State};
 
 /// One frame of `state`: the transcript from `transcript`'s lines with `scroll_up` rows
-/// hidden below the pane, the input, the status line, and the popup on top.
+/// hidden below the pane, the input, the status line, and the popup on top. Returns the
+/// keys list's top row when it is open.
 fn render(
     state: &State,
     theme: &Theme,
@@ -35,7 +36,7 @@ fn render(
     scroll_up: usize,
     panes: &layout::Panes,
     frame: &mut Frame,
-) {
+) -> Option<usize> {
     let area = frame.area();
     if theme.screen != ratatui::style::Style::new() {
         frame.buffer_mut().set_style(area, theme.screen);
@@ -51,8 +52,9 @@ fn render(
     let typing = state.popup.is_none() && state.selection.is_none();
     input::render(frame, panes.input, state, theme, typing);
     status::render(frame, panes.status, state, theme);
+    let mut help_top = None;
     match &state.popup {
-        Some(Popup::Help) => popup::help(frame, area, theme),
+        Some(Popup::Help { scroll }) => help_top = Some(popup::help(frame, area, *scroll, theme)),
         Some(Popup::System(editor)) => popup::system_editor(frame, area, editor, theme),
         Some(Popup::Library(list)) => library::render(frame, area, list, theme),
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
@@ -60,6 +62,12 @@ fn render(
         Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
         None => {}
     }
+    if state.popup_keys
+        && let Some(open) = &state.popup
+    {
+        popup::popup_keys(frame, area, open, theme);
+    }
+    help_top
 }
 
 /// The view is scrolled up: its last row says how much is below, whether a reply is

@@ -13,10 +13,10 @@ use crate::app::editor::Editor;
 use crate::app::palette::Palette;
 use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
 
-/// The key table, in two columns when one would not fit the terminal's height, and cut with
-/// a note when even two do not. Keys and words wrap within their columns at word breaks, so a
-/// narrow terminal shows every word whole.
-pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// The key table, in two columns when one would not fit the terminal's height, and scrolled
+/// (`scroll` rows down, at most to its last page) when even two do not. Keys and words wrap
+/// within their columns at word breaks, so a narrow terminal shows every word whole.
+pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) -> usize {
     // Select mode's keys sit under the row that enters it.
     let help: Vec<(String, &str)> = bindings::help_rows()
         .into_iter()
@@ -51,28 +51,68 @@ pub fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let per_column = rows.len().div_ceil(columns as usize);
     let height = per_column.min(room);
     let rect = centered(area, row_width * columns + 2, height as u16 + 2);
-    let block = block(" Keys (any key closes) ", theme);
+    let scrolls = per_column > height;
+    let block = match scrolls {
+        true => block(" Keys ", theme)
+            .title_bottom(Line::from(" ↑↓ PgUp PgDn · any other key closes ").right_aligned()),
+        false => block(" Keys (any key closes) ", theme),
+    };
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let hidden = rows.len().saturating_sub(height * columns as usize);
-    let mut chunks: Vec<Vec<Line>> = rows
-        .chunks(per_column.max(1))
-        .map(|chunk| chunk.iter().take(height).cloned().collect())
-        .collect();
-    if hidden > 0
-        && let Some(last) = chunks.last_mut().and_then(|c| c.last_mut())
-    {
-        let note = format!("… {} more lines: make the terminal taller", hidden + 1);
-        let room = usize::from(inner.width).saturating_sub(1);
-        *last = Line::styled(format!(" {}", super::input::fit_words(&note, room)), theme.dim);
+    if scrolls {
+        // One column, scrolled; the last row says how much is below.
+        let top = scroll.min(rows.len().saturating_sub(height));
+        let mut lines: Vec<Line> = rows[top..].iter().take(height).cloned().collect();
+        let below = rows.len() - top - lines.len();
+        if below > 0
+            && let Some(last) = lines.last_mut()
+        {
+            let note = format!("↓ {} more", below + 1);
+            let room = usize::from(inner.width).saturating_sub(1);
+            *last = Line::styled(format!(" {}", super::input::fit_words(&note, room)), theme.dim);
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+        return top;
     }
-    for (column, lines) in chunks.into_iter().enumerate() {
+    for (column, chunk) in rows.chunks(per_column.max(1)).enumerate() {
         let x = inner.x + column as u16 * row_width;
         let width = row_width.min(inner.right().saturating_sub(x));
         let cell = Rect { x, y: inner.y, width, height: inner.height };
-        frame.render_widget(Paragraph::new(lines), cell);
+        frame.render_widget(Paragraph::new(chunk.to_vec()), cell);
     }
+    0
+}
+
+/// F1 inside a popup: its keys, over it, until the next key.
+pub fn popup_keys(frame: &mut Frame, area: Rect, popup: &crate::app::state::Popup, theme: &Theme) {
+    let (name, keys) = crate::app::popup_keys::of(popup);
+    let widest_keys = keys.iter().map(|(k, _)| width_of(k)).max().unwrap_or(0);
+    let widest_text = keys.iter().map(|(_, t)| width_of(t)).max().unwrap_or(0);
+    let inner = (widest_keys + widest_text + 4).min(usize::from(area.width).saturating_sub(2));
+    let key_width = widest_keys.min(inner * 2 / 5).max(1);
+    let text_width = inner.saturating_sub(key_width + 4).max(1);
+    let mut rows: Vec<Line> = Vec::new();
+    for (keys, what) in keys {
+        let keys = wrap_text(keys, key_width);
+        let words = wrap_text(what, text_width);
+        for index in 0..keys.len().max(words.len()) {
+            let key = keys.get(index).map_or("", String::as_str);
+            let pad = key_width.saturating_sub(width_of(key));
+            rows.push(Line::from(vec![
+                Span::styled(format!(" {key}{}  ", " ".repeat(pad)), theme.user),
+                Span::raw(words.get(index).cloned().unwrap_or_default()),
+            ]));
+        }
+    }
+    let width = rows.iter().map(Line::width).max().unwrap_or(0) as u16 + 3;
+    let rect = centered(area, width, rows.len() as u16 + 2);
+    let title = format!(" {name}: keys (any key closes) ");
+    let block = block(&title, theme);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(rows), inner);
 }
 
 pub fn system_editor(frame: &mut Frame, area: Rect, editor: &Editor, theme: &Theme) {

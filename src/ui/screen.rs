@@ -47,7 +47,8 @@ impl Screen {
         let (scroll_up, mut shown) =
             self.lay_out(state, panes.transcript.width, panes.transcript.height);
         shown.input_width = input_width;
-        super::render(state, &self.theme, &self.transcript, scroll_up, &panes, frame);
+        shown.help_top =
+            super::render(state, &self.theme, &self.transcript, scroll_up, &panes, frame);
         shown
     }
 
@@ -76,7 +77,10 @@ impl Screen {
         let scroll_up = scroll_up.min(total.saturating_sub(rows));
         let top_row = total.saturating_sub(scroll_up + rows);
         let top = self.transcript.at_row(top_row).unwrap_or_default();
-        (scroll_up, Shown { top, height, at_bottom: scroll_up == 0, input_width: width })
+        (
+            scroll_up,
+            Shown { top, height, at_bottom: scroll_up == 0, input_width: width, help_top: None },
+        )
     }
 
     /// The scroll the state's intent asks for, before it is held within the transcript.

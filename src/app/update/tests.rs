@@ -328,7 +328,7 @@ fn f6_toggles_mouse_capture() {
 
 /// What a 20-row pane showed last: message 3's 5th row at the top, not at the bottom.
 fn scrolled_up() -> Shown {
-    Shown { top: (3, 5), height: 20, at_bottom: false, input_width: 80 }
+    Shown { top: (3, 5), height: 20, at_bottom: false, input_width: 80, help_top: None }
 }
 
 #[test]
@@ -336,7 +336,13 @@ fn page_up_moves_a_page_up_from_what_was_shown_and_end_follows_again() {
     let mut state = state();
     update(
         &mut state,
-        Msg::Shown(Shown { top: (7, 2), height: 20, at_bottom: true, input_width: 80 }),
+        Msg::Shown(Shown {
+            top: (7, 2),
+            height: 20,
+            at_bottom: true,
+            input_width: 80,
+            help_top: None,
+        }),
     );
     assert_eq!(state.view.scroll, Scroll::Follow);
     key(&mut state, KeyCode::PageUp, KeyModifiers::NONE);
@@ -357,7 +363,13 @@ fn a_view_scrolled_to_the_bottom_follows_the_reply_again() {
     assert_eq!(state.view.scroll, Scroll::Anchor { index: 3, line: 5 + 18 });
     update(
         &mut state,
-        Msg::Shown(Shown { top: (6, 0), height: 20, at_bottom: true, input_width: 80 }),
+        Msg::Shown(Shown {
+            top: (6, 0),
+            height: 20,
+            at_bottom: true,
+            input_width: 80,
+            help_top: None,
+        }),
     );
     assert_eq!(state.view.scroll, Scroll::Follow);
 }
