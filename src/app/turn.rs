@@ -171,6 +171,8 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             }
             effects.extend(save_if_due(state, at));
         }
+        // Tools are not offered yet, so a call is not expected; it is not run.
+        ApiEvent::Stream(StreamEvent::ToolCall(_)) => {}
         ApiEvent::Stream(StreamEvent::Finish(reason)) => {
             let reply = reply_index(state, at, &mut effects);
             if let Some(message) = reply.and_then(|i| state.conversation.edit(i)) {

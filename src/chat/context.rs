@@ -192,16 +192,19 @@ pub fn prepare(conversation: &mut Conversation, request: &Request) -> (Outcome, 
             continue;
         }
         let message = &conversation.messages()[index];
-        let (content, cost) = match &tail {
-            Some((at, text, count)) if *at == index => (text.clone(), *count),
-            _ => (message.content.clone(), cost),
-        };
-        total = total + cost;
-        messages.push(RequestMessage {
-            role: message.role,
-            content,
-            images: if request.images { message.images.clone() } else { Vec::new() },
-        });
+        let mut turn = super::tools::request_messages(message);
+        if let Some((at, text, count)) = &tail
+            && *at == index
+        {
+            turn[0].content = text.clone();
+            total = total + *count;
+        } else {
+            total = total + cost;
+        }
+        if !request.images {
+            turn[0].images.clear();
+        }
+        messages.extend(turn);
     }
     mark_folded(conversation, &candidates, &keep);
     let meter = Meter::from_count(total, request.limits.map(|l| l.0), not_sent);
@@ -215,7 +218,13 @@ pub fn fold_same_roles(messages: Vec<RequestMessage>) -> Vec<RequestMessage> {
     let mut folded: Vec<RequestMessage> = Vec::with_capacity(messages.len());
     for message in messages {
         match folded.last_mut() {
-            Some(last) if last.role == message.role && message.role != Role::System => {
+            // A turn with calls and each call's result stand alone: the API pairs them.
+            Some(last)
+                if last.role == message.role
+                    && !matches!(message.role, Role::System | Role::Tool)
+                    && last.tool_calls.is_empty()
+                    && message.tool_calls.is_empty() =>
+            {
                 if !last.content.is_empty() && !message.content.is_empty() {
                     last.content.push_str("\n\n");
                 }

@@ -104,7 +104,8 @@ pub async fn run(
                             write(&text.push(&content, &reasoning).content, out)
                         }
                         crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
-                        crate::api::StreamEvent::Usage(_) => {}
+                        crate::api::StreamEvent::Usage(_)
+                        | crate::api::StreamEvent::ToolCall(_) => {}
                     }
                 })
                 .await

@@ -97,6 +97,8 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
             role: m.role,
             content: sanitize(&m.content).into_owned(),
             images: m.attachments.clone(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
         };
         messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
         let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());

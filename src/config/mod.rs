@@ -98,7 +98,7 @@ pub struct Provider {
 }
 
 /// Request fields rockchat itself sets: `params` may not replace them.
-pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options"];
+pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options", "tools"];
 
 #[derive(Debug, thiserror::Error)]
 #[error("unknown provider `{name}`; known providers: {known}")]

@@ -240,7 +240,8 @@ fn touch_conversation(
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Assistant => "assistant",
-        Role::User | Role::System => "user",
+        // A tool's result is stored with its call, never as a row of its own.
+        Role::User | Role::System | Role::Tool => "user",
     }
 }
 

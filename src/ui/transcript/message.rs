@@ -134,6 +134,7 @@ fn header(
     let mut title = match message.role {
         Role::User => Line::from(Span::styled("● You", theme.user)),
         Role::System => Line::from(Span::styled("● System", theme.dim)),
+        Role::Tool => Line::from(Span::styled("● Tool", theme.dim)),
         Role::Assistant => {
             let model = message.model.as_deref().unwrap_or("assistant");
             Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
