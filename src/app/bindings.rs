@@ -35,6 +35,8 @@ pub enum Action {
     PreviousFavorite,
     /// F4: the conversation's request parameters.
     Params,
+    /// F7: the MCP servers and their tools, on or off for this conversation.
+    Tools,
     Continue,
     ToggleReasoning,
     Help,
@@ -364,8 +366,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Chord::ctrl(Char('t'))],
         does: Does::Chat(Action::ToggleReasoning),
-        help: row("Ctrl+T", "fold or unfold the model's reasoning"),
-        readme: row("Ctrl+T", "fold / unfold reasoning"),
+        help: row("Ctrl+T", "fold or unfold reasoning and tool results"),
+        readme: row("Ctrl+T", "fold / unfold reasoning, tool arguments and tool results"),
         hint: None,
     },
     Binding {
@@ -422,6 +424,17 @@ pub const BINDINGS: &[Binding] = &[
             "F4",
             "this conversation's temperature, top_p, max_tokens and seed (Tab moves, Enter \
              saves, empty = the provider's default)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(F(7))],
+        does: Does::Chat(Action::Tools),
+        help: row("F7", "tools: MCP servers, on/off for this chat"),
+        readme: row(
+            "F7",
+            "tools: each MCP server with its status and tools; Space turns one on or off for \
+             this conversation",
         ),
         hint: None,
     },
@@ -729,6 +742,7 @@ pub fn palette_name(action: Action) -> Option<&'static str> {
         Action::NextFavorite => "next-favorite",
         Action::PreviousFavorite => "previous-favorite",
         Action::Params => "params",
+        Action::Tools => "tools",
         Action::ToggleReasoning => "reasoning",
         Action::Help => "help",
         Action::EditSystem => "system",

@@ -1,0 +1,406 @@
+//! Tools end to end: the real driver loop with a `TestBackend` terminal, a real HTTP server on
+//! 127.0.0.1 scripted with `tool_calls` streams, a real MCP server (tests/mcp/arith_server.py,
+//! spoken to through rmcp over its stdin and stdout) and a real store file. Each case asserts
+//! the exact next request body, what the screen shows and what the store kept. Keys are fed
+//! as messages; waits are on state, never on time.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, Pending};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rockchat::api::{ApiClient, Endpoint};
+use rockchat::app::state::Target;
+use rockchat::app::tools::{Server, Tools};
+use rockchat::app::{Msg, State};
+use rockchat::chat::tools::{CallState, Outcome};
+use rockchat::config::mcp::{McpServer, McpTransport, Tools as ToolConfig};
+use rockchat::store::{Store, StoredConversation};
+use rockchat::term::driver::App;
+use serde_json::{Value, json};
+use support::{
+    Reply, TestServer, call_more, call_start, json_reply, sse_chunks, sse_reply, sse_tool_reply,
+};
+use tempfile::TempDir;
+
+type Input = Pending<io::Result<Event>>;
+
+const SYSTEM: &str = "You are a helpful assistant";
+
+fn arith(env: &[(&str, &str)]) -> McpServer {
+    McpServer {
+        transport: McpTransport::Stdio {
+            command: "python3".into(),
+            args: vec![format!("{}/tests/mcp/arith_server.py", env!("CARGO_MANIFEST_DIR"))],
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        },
+        enabled: true,
+        auto_approve: Vec::new(),
+        timeout: None,
+    }
+}
+
+struct Case {
+    app: App<TestBackend>,
+    server: TestServer,
+    data: TempDir,
+}
+
+impl Case {
+    async fn start(replies: Vec<Reply>, configure: impl FnOnce(&mut ToolConfig)) -> Case {
+        let server = TestServer::start(replies).await;
+        let endpoint = Endpoint {
+            provider: "local".into(),
+            base_url: server.base_url.clone(),
+            ..Endpoint::default()
+        };
+        let client = ApiClient::new(endpoint).unwrap();
+        let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+        let mut state = State::new(target, SYSTEM.into(), false);
+        let mut config = ToolConfig {
+            servers: BTreeMap::from([("arith".to_owned(), arith(&[]))]),
+            ..ToolConfig::default()
+        };
+        configure(&mut config);
+        state.tools = Tools::new(config);
+        let terminal = Terminal::new(TestBackend::new(100, 40)).unwrap();
+        let mut app = App::new(state, terminal, client, Box::new(|_| Ok(())));
+        let data = tempfile::tempdir().unwrap();
+        app.attach_store(Store::open(&data.path().join("rockchat.db")).unwrap()).unwrap();
+        let mut case = Case { app, server, data };
+        // The first frame starts the servers; wait until arith has listed its tools.
+        case.until(|s| {
+            !matches!(s.tools.servers.get("arith"), Some(Server::Off | Server::Starting))
+        })
+        .await;
+        case
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.app.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+    }
+
+    fn send(&mut self, text: &str) {
+        self.app.dispatch(Msg::Paste(text.into())).unwrap();
+        self.key(KeyCode::Enter);
+    }
+
+    async fn until(&mut self, done: impl Fn(&State) -> bool) {
+        let mut input: Input = stream::pending();
+        tokio::time::timeout(Duration::from_secs(20), self.app.run_until(&mut input, done))
+            .await
+            .expect("the app reached the expected state")
+            .unwrap();
+    }
+
+    /// Waits until a call asks for an answer.
+    async fn asked(&mut self) {
+        self.until(|s| rockchat::app::tools::asked(s).is_some()).await;
+    }
+
+    /// Waits until the turn is over: no request, no call waiting or running.
+    async fn settled(&mut self, messages: usize) {
+        self.until(move |s| {
+            !s.stream.is_busy()
+                && s.tools.turn.is_none()
+                && s.conversation.messages().len() == messages
+        })
+        .await;
+    }
+
+    fn screen(&mut self) -> String {
+        self.app.draw().unwrap();
+        let buffer = self.app.terminal().backend().buffer();
+        let area = buffer.area;
+        (0..area.height)
+            .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+            .map(|row| row.trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    async fn body(&self, n: usize) -> Value {
+        self.server.requests().await[n].body.clone()
+    }
+
+    fn stored(self) -> StoredConversation {
+        self.app.finish();
+        let store = Store::open(&self.data.path().join("rockchat.db")).unwrap();
+        store.load(store.latest().unwrap().expect("saved")).unwrap()
+    }
+}
+
+fn calls_reply(text: &[&str], pieces: &[Value]) -> Reply {
+    sse_chunks(&sse_tool_reply(text, pieces), 7)
+}
+
+fn text_reply(text: &str) -> Reply {
+    sse_chunks(&sse_reply(&[text], "stop", None), 11)
+}
+
+fn user(text: &str) -> Value {
+    json!({"role": "user", "content": text})
+}
+
+fn system() -> Value {
+    json!({"role": "system", "content": SYSTEM})
+}
+
+fn turn(content: Option<&str>, calls: &[(&str, &str, &str)]) -> Value {
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|(id, name, args)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": args}}))
+        .collect();
+    json!({"role": "assistant", "content": content, "tool_calls": calls})
+}
+
+fn result(id: &str, content: &str) -> Value {
+    json!({"role": "tool", "tool_call_id": id, "content": content})
+}
+
+fn outcomes(stored: &StoredConversation) -> Vec<(String, Outcome, String)> {
+    stored
+        .messages
+        .iter()
+        .flat_map(|m| &m.tool_calls)
+        .map(|c| match &c.state {
+            CallState::Done(r) => (c.name.clone(), r.outcome, r.content.clone()),
+            other => panic!("a stored call not done: {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn two_parallel_calls_with_split_arguments_run_after_approval_and_go_back_in_order() {
+    let pieces = [
+        call_start(0, "call_a", "add", "{\"a\": 2,"),
+        call_start(1, "call_b", "add", "{\"a\": 10"),
+        call_more(0, " \"b\": 3}"),
+        call_more(1, ", \"b\": 5}"),
+    ];
+    let mut case =
+        Case::start(vec![calls_reply(&["Let me add."], &pieces), text_reply("5 and 15.")], |_| {})
+            .await;
+    case.send("2+3 and 10+5?");
+    case.asked().await;
+    let screen = case.screen();
+    assert!(screen.contains("⚙ add · arith"), "{screen}");
+    assert!(screen.contains("\"a\": 2,"), "pretty JSON arguments: {screen}");
+    assert!(screen.contains("? run add? y once · a always in this chat · n refuse"), "{screen}");
+    assert_eq!(case.server.requests().await.len(), 1, "nothing runs before the user says so");
+    case.key(KeyCode::Char('y'));
+    case.asked().await;
+    case.key(KeyCode::Char('y'));
+    case.settled(3).await;
+
+    let first = case.body(0).await;
+    assert_eq!(first["tools"].as_array().unwrap().len(), 4, "{first}");
+    assert_eq!(first["tools"][0]["function"]["name"], "add");
+    assert_eq!(
+        case.body(1).await["messages"],
+        json!([
+            system(),
+            user("2+3 and 10+5?"),
+            turn(
+                Some("Let me add."),
+                &[
+                    ("call_a", "add", "{\"a\": 2, \"b\": 3}"),
+                    ("call_b", "add", "{\"a\": 10, \"b\": 5}")
+                ]
+            ),
+            result("call_a", "5"),
+            result("call_b", "15"),
+        ])
+    );
+    let screen = case.screen();
+    assert!(screen.contains("↳ 5"), "{screen}");
+    assert!(screen.contains("↳ 15"), "{screen}");
+    assert!(screen.contains("5 and 15."), "{screen}");
+    let stored = case.stored();
+    assert_eq!(
+        outcomes(&stored),
+        [("add".into(), Outcome::Ok, "5".into()), ("add".into(), Outcome::Ok, "15".into())]
+    );
+    assert_eq!(stored.messages[1].tool_calls[0].server.as_deref(), Some("arith"));
+    assert_eq!(stored.messages[2].content, "5 and 15.");
+}
+
+#[tokio::test]
+async fn a_refusal_an_unknown_tool_and_invalid_arguments_are_answered_without_running() {
+    let pieces = [
+        call_start(0, "c1", "add", "{\"a\": 1, \"b\": 1}"),
+        call_start(1, "c2", "multiply", "{\"a\": 2}"),
+        call_start(2, "c3", "add", "{\"a\": 1,"),
+    ];
+    let mut case =
+        Case::start(vec![calls_reply(&[], &pieces), text_reply("Understood.")], |_| {}).await;
+    case.send("do things");
+    case.asked().await;
+    case.key(KeyCode::Char('n'));
+    case.settled(3).await;
+    let refused = "The user refused to run this tool call.";
+    let unknown = "No tool named `multiply` is available. Available tools: add, slow, fail, crash.";
+    let invalid = "The call was not run: the arguments are not valid JSON (EOF while parsing a value at line 1 column 8). Call the tool again with a JSON object.";
+    assert_eq!(
+        case.body(1).await["messages"],
+        json!([
+            system(),
+            user("do things"),
+            turn(
+                None,
+                &[
+                    ("c1", "add", "{\"a\": 1, \"b\": 1}"),
+                    ("c2", "multiply", "{\"a\": 2}"),
+                    ("c3", "add", "{\"a\": 1,")
+                ]
+            ),
+            result("c1", refused),
+            result("c2", unknown),
+            result("c3", invalid),
+        ])
+    );
+    let screen = case.screen();
+    assert!(screen.contains("■ refused: The user refused"), "{screen}");
+    assert!(screen.contains("✗ unknown: No tool named `multiply`"), "{screen}");
+    assert!(screen.contains("✗ invalid: The call was not run"), "{screen}");
+    let stored = case.stored();
+    let kinds: Vec<Outcome> = outcomes(&stored).into_iter().map(|o| o.1).collect();
+    assert_eq!(kinds, [Outcome::Refused, Outcome::Unknown, Outcome::Invalid]);
+}
+
+#[tokio::test]
+async fn a_slow_call_times_out_and_the_model_is_told() {
+    let pieces = [call_start(0, "s1", "slow", "{\"seconds\": 30}")];
+    let mut case =
+        Case::start(vec![calls_reply(&[], &pieces), text_reply("It timed out.")], |config| {
+            config.timeout = Duration::from_millis(300);
+        })
+        .await;
+    case.send("be slow");
+    case.asked().await;
+    case.key(KeyCode::Char('a'));
+    case.until(|s| s.tools.is_running()).await;
+    assert!(case.screen().contains("◐ running… (Esc cancels)"));
+    case.settled(3).await;
+    let timed_out = "The tool did not answer within 0.3 s and was cancelled.";
+    assert_eq!(
+        case.body(1).await["messages"],
+        json!([
+            system(),
+            user("be slow"),
+            turn(None, &[("s1", "slow", "{\"seconds\": 30}")]),
+            result("s1", timed_out)
+        ])
+    );
+    assert!(case.screen().contains("✗ timeout: The tool did not answer within 0.3 s"));
+    let stored = case.stored();
+    assert_eq!(outcomes(&stored), [("slow".into(), Outcome::TimedOut, timed_out.into())]);
+}
+
+#[tokio::test]
+async fn esc_cancels_a_running_call_and_no_request_follows() {
+    let pieces = [call_start(0, "s1", "slow", "{\"seconds\": 30}")];
+    let mut case = Case::start(vec![calls_reply(&[], &pieces)], |_| {}).await;
+    case.send("be slow");
+    case.asked().await;
+    case.key(KeyCode::Char('y'));
+    case.until(|s| s.tools.is_running()).await;
+    case.key(KeyCode::Esc);
+    case.settled(2).await;
+    assert_eq!(case.server.requests().await.len(), 1);
+    let screen = case.screen();
+    assert!(screen.contains("■ cancelled: The user cancelled this tool call"), "{screen}");
+    let stored = case.stored();
+    assert_eq!(outcomes(&stored)[0].1, Outcome::Cancelled);
+}
+
+#[tokio::test]
+async fn a_server_that_dies_mid_call_is_reported_and_the_chat_goes_on_without_it() {
+    let pieces = [call_start(0, "k1", "crash", "{}")];
+    let mut case = Case::start(
+        vec![calls_reply(&[], &pieces), text_reply("The server died."), text_reply("Still here.")],
+        |_| {},
+    )
+    .await;
+    case.send("crash it");
+    case.asked().await;
+    case.key(KeyCode::Char('y'));
+    case.settled(3).await;
+    case.until(|s| matches!(s.tools.servers.get("arith"), Some(Server::Failed(_)))).await;
+    let body = case.body(1).await;
+    let answer = body["messages"][3]["content"].as_str().unwrap().to_owned();
+    assert!(answer.starts_with("The tool's server `arith`"), "{answer}");
+    assert_eq!(body["messages"][3]["tool_call_id"], "k1");
+    let screen = case.screen();
+    assert!(screen.contains("tool server `arith` stopped"), "{screen}");
+    // The chat goes on, without the dead server's tools.
+    case.send("hello?");
+    case.settled(5).await;
+    let next = case.body(2).await;
+    assert!(next.get("tools").is_none(), "{next}");
+    assert_eq!(next["messages"][5], user("hello?"));
+    let stored = case.stored();
+    assert_eq!(outcomes(&stored)[0].1, Outcome::Error);
+}
+
+#[tokio::test]
+async fn a_server_that_cannot_start_says_why_and_requests_go_without_tools() {
+    let mut case = Case::start(vec![text_reply("Hi.")], |config| {
+        config.servers.insert("arith".into(), arith(&[("ARITH_FAIL_START", "1")]));
+    })
+    .await;
+    let Some(Server::Failed(why)) = case.app.state().tools.servers.get("arith").cloned() else {
+        panic!("arith did not fail")
+    };
+    assert!(why.contains("cannot open the database"), "{why}");
+    assert!(case.screen().contains("tool server `arith` did not start"));
+    case.send("hi");
+    case.settled(2).await;
+    assert!(case.body(0).await.get("tools").is_none());
+}
+
+#[tokio::test]
+async fn auto_approved_tools_run_without_asking_until_the_round_limit_asks() {
+    let round = |n: u32| {
+        calls_reply(&[], &[call_start(0, &format!("r{n}"), "add", "{\"a\": 1, \"b\": 1}")])
+    };
+    let mut case = Case::start(vec![round(1), round(2), text_reply("Done.")], |config| {
+        config.max_rounds = 2;
+        if let Some(arith) = config.servers.get_mut("arith") {
+            arith.auto_approve = vec!["add".into()];
+        }
+    })
+    .await;
+    case.send("loop");
+    case.until(|s| s.tools.turn.as_ref().is_some_and(|t| t.asking_more)).await;
+    assert_eq!(case.server.requests().await.len(), 2, "two rounds ran without asking");
+    assert!(case.screen().contains("2 rounds of tool calls: y goes on · n stops"));
+    case.key(KeyCode::Char('y'));
+    case.settled(4).await;
+    let last = case.body(2).await;
+    assert_eq!(last["messages"][5], result("r2", "2"));
+}
+
+#[tokio::test]
+async fn a_provider_that_rejects_tools_is_asked_again_without_them() {
+    let rejection = json!({"error": {"message": "tools param requires --jinja flag", "type": "invalid_request_error", "code": 400}});
+    let mut case = Case::start(
+        vec![json_reply(400, rejection.to_string().as_bytes()), text_reply("Hello.")],
+        |_| {},
+    )
+    .await;
+    case.send("hi");
+    case.settled(2).await;
+    let requests = case.server.requests().await;
+    assert!(requests[0].body.get("tools").is_some());
+    assert!(requests[1].body.get("tools").is_none());
+    assert_eq!(requests[1].body["messages"], json!([system(), user("hi")]));
+    let screen = case.screen();
+    assert!(screen.contains("tiny-llama does not take tools"), "{screen}");
+    assert!(screen.contains("Hello."), "{screen}");
+}
