@@ -129,9 +129,15 @@ impl Case {
     }
 
     fn stored(self) -> StoredConversation {
+        self.stored_with_data().0
+    }
+
+    /// The conversation as stored, and the data dir that holds the file.
+    fn stored_with_data(self) -> (StoredConversation, TempDir) {
         self.app.finish();
         let store = Store::open(&self.data.path().join("rockchat.db")).unwrap();
-        store.load(store.latest().unwrap().expect("saved")).unwrap()
+        let stored = store.load(store.latest().unwrap().expect("saved")).unwrap();
+        (stored, self.data)
     }
 }
 
@@ -221,13 +227,45 @@ async fn two_parallel_calls_with_split_arguments_run_after_approval_and_go_back_
     assert!(screen.contains("↳ 5"), "{screen}");
     assert!(screen.contains("↳ 15"), "{screen}");
     assert!(screen.contains("5 and 15."), "{screen}");
-    let stored = case.stored();
+    let sent = case.body(1).await["messages"].clone();
+    let (stored, data) = case.stored_with_data();
+    let data = data.path().to_owned();
     assert_eq!(
         outcomes(&stored),
         [("add".into(), Outcome::Ok, "5".into()), ("add".into(), Outcome::Ok, "15".into())]
     );
     assert_eq!(stored.messages[1].tool_calls[0].server.as_deref(), Some("arith"));
     assert_eq!(stored.messages[2].content, "5 and 15.");
+
+    // Exported as the request carried it, and as markdown with each call and result.
+    let exported = rockchat::commands::saved::export_json(&stored);
+    let messages = exported["messages"].as_array().unwrap();
+    assert_eq!(messages[..5], sent.as_array().unwrap()[..]);
+    assert_eq!(messages[5], json!({"role": "assistant", "content": "5 and 15."}));
+    assert_eq!(exported["metadata"]["rockchat"]["messages"][1]["tool_calls"][1]["outcome"], "ok");
+    let store = Store::open(&data.join("rockchat.db")).unwrap();
+    let mut markdown = Vec::new();
+    rockchat::commands::saved::show(&store, stored.id, &mut markdown).unwrap();
+    let markdown = String::from_utf8(markdown).unwrap();
+    assert!(
+        markdown.contains("**⚙ add** on arith\n\n```json\n{\n  \"a\": 2,\n  \"b\": 3\n}\n```\n\n→ ok:\n\n```\n5\n```"),
+        "{markdown}"
+    );
+
+    // Reopened, the calls and results are on screen again.
+    let mut reopened = Case::start(vec![], |_| {}).await;
+    std::fs::copy(data.join("rockchat.db"), reopened.data.path().join("other.db")).unwrap();
+    let stored_again =
+        Store::open(&reopened.data.path().join("other.db")).unwrap().load(stored.id).unwrap();
+    reopened
+        .app
+        .dispatch(Msg::Stored(rockchat::store::writer::StoreEvent::Loaded(Ok(Box::new(
+            stored_again,
+        )))))
+        .unwrap();
+    let screen = reopened.screen();
+    assert!(screen.contains("⚙ add · arith"), "{screen}");
+    assert!(screen.contains("↳ 15"), "{screen}");
 }
 
 #[tokio::test]
@@ -403,4 +441,91 @@ async fn a_provider_that_rejects_tools_is_asked_again_without_them() {
     let screen = case.screen();
     assert!(screen.contains("tiny-llama does not take tools"), "{screen}");
     assert!(screen.contains("Hello."), "{screen}");
+}
+
+/// A config file naming the arith server, for the binary.
+fn config_file(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    let script = format!("{}/tests/mcp/arith_server.py", env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(
+        &path,
+        format!("[mcp.arith]\ncommand = \"python3\"\nargs = [{script:?}]\n{extra}"),
+    )
+    .unwrap();
+    path
+}
+
+/// `rockchat --config <file> --base-url <url> <args>` with its own data dir.
+async fn rockchat(base_url: &str, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .arg("--base-url")
+        .arg(base_url)
+        .args(args)
+        .env("ROCKCHAT_DATA_DIR", dir)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(30), output).await.unwrap().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn ask_runs_calls_only_when_approved_and_reports_refusals_on_stderr() {
+    let pieces = [call_start(0, "a1", "add", "{\"a\": 2, \"b\": 3}")];
+    let server = TestServer::start(vec![
+        calls_reply(&["Adding. "], &pieces),
+        text_reply("It is 5."),
+        calls_reply(&[], &pieces),
+        text_reply("I may not add."),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    config_file(dir.path(), "");
+    let (code, stdout, stderr) =
+        rockchat(&server.base_url, dir.path(), &["ask", "--approve", "add", "2+3?"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "Adding. It is 5.\n");
+    assert!(
+        stderr.contains("rockchat: running `add` on arith with {\"a\": 2, \"b\": 3}"),
+        "{stderr}"
+    );
+    let requests = server.requests().await;
+    assert_eq!(requests[1].body["messages"][3], result("a1", "5"));
+
+    let (code, stdout, stderr) = rockchat(&server.base_url, dir.path(), &["ask", "2+3?"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "I may not add.\n");
+    assert!(
+        stderr.contains("rockchat: refused a call to `add` on arith with {\"a\": 2, \"b\": 3}: run with --yes, or --approve add, to allow it"),
+        "{stderr}"
+    );
+    let requests = server.requests().await;
+    assert_eq!(
+        requests[3].body["messages"][3],
+        result("a1", "The user refused to run this tool call.")
+    );
+}
+
+#[tokio::test]
+async fn rockchat_tools_lists_each_server_with_its_tools_and_says_which_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    config_file(
+        dir.path(),
+        "auto_approve = [\"add\"]\n[mcp.broken]\ncommand = \"/nonexistent/mcp-server\"\n",
+    );
+    let (code, stdout, stderr) = rockchat("http://127.0.0.1:9/v1", dir.path(), &["tools"]).await;
+    assert_eq!(code, 1, "a server failed: {stderr}");
+    assert!(stdout.contains("arith  ready, 4 tools  python3 "), "{stdout}");
+    assert!(stdout.contains("  add  Adds two numbers  (runs without asking)"), "{stdout}");
+    assert!(stdout.contains("broken  failed: cannot start `/nonexistent/mcp-server`"), "{stdout}");
 }
