@@ -426,15 +426,17 @@ async fn auto_approved_tools_run_without_asking_until_the_round_limit_asks() {
 
 #[tokio::test]
 async fn a_provider_that_rejects_tools_is_asked_again_without_them() {
-    let rejection = json!({"error": {"message": "tools param requires --jinja flag", "type": "invalid_request_error", "code": 400}});
+    // What llama-server started without --jinja answers, byte for byte.
+    let rejection = br#"{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}"#;
     let mut case = Case::start(
-        vec![json_reply(400, rejection.to_string().as_bytes()), text_reply("Hello.")],
+        vec![json_reply(500, rejection), text_reply("Hello.")],
         |_| {},
     )
     .await;
     case.send("hi");
     case.settled(2).await;
     let requests = case.server.requests().await;
+    assert_eq!(requests.len(), 2, "asked again at once, not retried with the tools");
     assert!(requests[0].body.get("tools").is_some());
     assert!(requests[1].body.get("tools").is_none());
     assert_eq!(requests[1].body["messages"], json!([system(), user("hi")]));

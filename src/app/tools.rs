@@ -456,10 +456,12 @@ pub fn for_request(state: &State) -> Vec<ToolSpec> {
     state.tools.offered()
 }
 
-/// The server refused the request that offered tools (a 4xx naming them): remember that
-/// this model takes none, say so, and ask again without them. `None` when it was not that.
+/// The server refused the request that offered tools (an error naming them: llama-server
+/// without `--jinja` answers 500 "tools param requires --jinja flag"): remember that this
+/// model takes none, say so, and ask again without them, before any retry. `None` when it
+/// was not that.
 pub fn refused(state: &mut State, error: &crate::api::ApiError) -> Option<Vec<Effect>> {
-    let crate::api::ApiError::Http { status: 400..=499, message, .. } = error else { return None };
+    let crate::api::ApiError::Http { status: 400..=599, message, .. } = error else { return None };
     if state.stream.id().is_none() || state.stream.id() != state.tools.offered_in {
         return None;
     }
