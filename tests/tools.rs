@@ -428,11 +428,8 @@ async fn auto_approved_tools_run_without_asking_until_the_round_limit_asks() {
 async fn a_provider_that_rejects_tools_is_asked_again_without_them() {
     // What llama-server started without --jinja answers, byte for byte.
     let rejection = br#"{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}"#;
-    let mut case = Case::start(
-        vec![json_reply(500, rejection), text_reply("Hello.")],
-        |_| {},
-    )
-    .await;
+    let mut case =
+        Case::start(vec![json_reply(500, rejection), text_reply("Hello.")], |_| {}).await;
     case.send("hi");
     case.settled(2).await;
     let requests = case.server.requests().await;

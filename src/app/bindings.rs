@@ -428,6 +428,13 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Chord::key(F(6))],
+        does: Does::Chat(Action::ToggleMouse),
+        help: row("F6", "mouse on/off (off: the terminal selects text)"),
+        readme: row("F6", "mouse capture on/off"),
+        hint: None,
+    },
+    Binding {
         keys: &[Chord::key(F(7))],
         does: Does::Chat(Action::Tools),
         help: row("F7", "tools: MCP servers, on/off for this chat"),
@@ -436,13 +443,6 @@ pub const BINDINGS: &[Binding] = &[
             "tools: each MCP server with its status and tools; Space turns one on or off for \
              this conversation",
         ),
-        hint: None,
-    },
-    Binding {
-        keys: &[Chord::key(F(6))],
-        does: Does::Chat(Action::ToggleMouse),
-        help: row("F6", "mouse on/off (off: the terminal selects text)"),
-        readme: row("F6", "mouse capture on/off"),
         hint: None,
     },
     Binding {
@@ -1004,7 +1004,7 @@ mod tests {
     fn the_palette_lists_every_named_action_with_its_keys_once() {
         let commands = commands();
         let names: Vec<&str> = commands.iter().map(|c| c.name).collect();
-        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit"] {
+        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit", "tools"] {
             assert!(names.contains(&name), "/{name} is missing from {names:?}");
         }
         let mut unique = names.clone();

@@ -481,7 +481,6 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     let system = state.conversation.system.clone();
     state.conversation = Conversation::new(state.keys.fresh(), system);
     state.tools.reset_for_conversation(None);
-    let mut effects = effects;
     effects.extend(tools::start_wanted(state));
     state.selection = None;
     state.editing = None;

@@ -532,3 +532,86 @@ mod meter_preview {
         assert_eq!(planned.not_sent, meter.not_sent, "the preview is what prepare then does");
     }
 }
+
+#[cfg(test)]
+mod tool_groups {
+    use super::*;
+    use crate::chat::tools::{CallState, Outcome as CallOutcome, ToolCall, ToolResult};
+    use crate::chat::{Keys, Message, Status};
+
+    /// `turns` prompts, each answered by a reply of two calls (with results of `words`
+    /// words) and then a text reply; then one more prompt.
+    fn with_calls(turns: usize, words: usize) -> Conversation {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        for turn in 0..turns {
+            conversation.push(Message::user(keys.fresh(), format!("question {turn}")));
+            let mut calls = Message::assistant(keys.fresh(), "gpt-4".into());
+            calls.status = Status::Complete;
+            for n in 0..2 {
+                let mut call =
+                    ToolCall::new(format!("call_{turn}_{n}"), "add".into(), "{\"a\":1}".into());
+                call.state =
+                    CallState::Done(ToolResult::new(CallOutcome::Ok, "word ".repeat(words)));
+                calls.tool_calls.push(call);
+            }
+            conversation.push(calls);
+            let mut reply = Message::assistant(keys.fresh(), "gpt-4".into());
+            reply.content = format!("answer {turn}");
+            reply.status = Status::Complete;
+            conversation.push(reply);
+        }
+        conversation.push(Message::user(keys.fresh(), "the newest question".into()));
+        conversation
+    }
+
+    fn roles(messages: &[RequestMessage]) -> Vec<&'static str> {
+        messages.iter().map(|m| m.role.as_str()).collect()
+    }
+
+    #[test]
+    fn calls_and_their_results_go_in_the_order_the_api_requires_never_joined() {
+        let mut conversation = with_calls(1, 3);
+        let (Outcome::Send(messages), _) =
+            prepare(&mut conversation, &Request::local("gpt-4", None))
+        else {
+            panic!()
+        };
+        assert_eq!(roles(&messages), ["user", "assistant", "tool", "tool", "assistant", "user"]);
+        assert_eq!(messages[1].tool_calls.len(), 2);
+        assert_eq!(messages[2].tool_call_id.as_deref(), Some("call_0_0"));
+        assert_eq!(messages[3].tool_call_id.as_deref(), Some("call_0_1"));
+        assert_eq!(messages[4].content, "answer 0");
+    }
+
+    #[test]
+    fn results_are_counted_and_trimmed_with_their_calls_as_whole_turns() {
+        // Each turn's results cost about 2 x 400 tokens: a 2,000-token window with 500
+        // reserved holds one such turn, not ten.
+        let mut conversation = with_calls(10, 400);
+        let whole = history(&mut conversation, &Request::local("gpt-4", None)).whole.tokens;
+        assert!(whole > 10 * 800, "results are counted: {whole}");
+        let (Outcome::Send(messages), meter) =
+            prepare(&mut conversation, &Request::local("gpt-4", Some((2_000, 500))))
+        else {
+            panic!()
+        };
+        assert!(meter.tokens + 500 <= 2_000, "{meter:?}");
+        assert!(meter.not_sent > 0);
+        assert_eq!(messages[0].role, Role::User, "the history starts at a turn");
+        // Every tool message follows the assistant turn that made its call.
+        let mut open: Vec<String> = Vec::new();
+        for message in &messages {
+            match message.role {
+                Role::Assistant => open = message.tool_calls.iter().map(|c| c.id.clone()).collect(),
+                Role::Tool => {
+                    let id = message.tool_call_id.clone().unwrap();
+                    assert_eq!(open.first(), Some(&id), "{:?}", roles(&messages));
+                    open.remove(0);
+                }
+                _ => assert!(open.is_empty(), "a call left unanswered"),
+            }
+        }
+        assert_eq!(messages.last().unwrap().content, "the newest question");
+    }
+}
