@@ -528,3 +528,27 @@ async fn rockchat_tools_lists_each_server_with_its_tools_and_says_which_failed()
     assert!(stdout.contains("  add  Adds two numbers  (runs without asking)"), "{stdout}");
     assert!(stdout.contains("broken  failed: cannot start `/nonexistent/mcp-server`"), "{stdout}");
 }
+
+#[tokio::test]
+async fn ask_goes_on_without_tools_when_the_server_refuses_them() {
+    // llama-server started with --no-jinja answers a request with `tools` this way.
+    let rejection = br#"{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}"#;
+    let server = TestServer::start(vec![json_reply(500, rejection), text_reply("It is 5.")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    config_file(dir.path(), "");
+    let (code, stdout, stderr) = rockchat(&server.base_url, dir.path(), &["ask", "2+3?"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "It is 5.\n");
+    assert!(
+        stderr.contains(
+            "does not take tools (the server said: tools param requires --jinja flag (server_error, 500)); asking without them"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("retrying"), "not retried with the tools: {stderr}");
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 2);
+    assert!(requests[0].body.get("tools").is_some());
+    assert!(requests[1].body.get("tools").is_none());
+    assert_eq!(requests[1].body["messages"], requests[0].body["messages"]);
+}

@@ -461,11 +461,8 @@ pub fn for_request(state: &State) -> Vec<ToolSpec> {
 /// model takes none, say so, and ask again without them, before any retry. `None` when it
 /// was not that.
 pub fn refused(state: &mut State, error: &crate::api::ApiError) -> Option<Vec<Effect>> {
-    let crate::api::ApiError::Http { status: 400..=599, message, .. } = error else { return None };
+    let message = error.refusing_tools()?;
     if state.stream.id().is_none() || state.stream.id() != state.tools.offered_in {
-        return None;
-    }
-    if !message.to_ascii_lowercase().contains("tool") {
         return None;
     }
     let super::state::Stream::Waiting { user_index, attempt, .. } = state.stream else {

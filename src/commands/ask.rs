@@ -58,7 +58,7 @@ pub async fn run(
     conversation.push(message);
     let tools =
         if args.no_tools { Vec::new() } else { super::tools::connect_all(settings, err).await };
-    let offered: Vec<ToolSpec> = tools.iter().flat_map(|(_, _, specs)| specs.clone()).collect();
+    let mut offered: Vec<ToolSpec> = tools.iter().flat_map(|(_, _, specs)| specs.clone()).collect();
     let limits = context::limits(&settings.windows, None, None, &settings.model);
     let plan = context::Request::local(&settings.model, limits);
     let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
@@ -130,6 +130,19 @@ pub async fn run(
                     })
                     .await
             };
+            if let Err(error) = &result
+                && !offered.is_empty()
+                && let Some(said) = error.refusing_tools()
+            {
+                // A model or server without tool support: the question goes on without them.
+                let _ = writeln!(
+                    err,
+                    "rockchat: {} does not take tools (the server said: {}); asking without them",
+                    settings.model,
+                    crate::sanitize::one_line(said, 200)
+                );
+                break result;
+            }
             let wait = match &result {
                 Err(error) if !answered => {
                     policy.wait(error.failure(), attempt, u64::from(std::process::id()))
@@ -150,6 +163,14 @@ pub async fn run(
         let rest = text.finish().content;
         reply.push_str(&rest);
         write(&rest, out);
+        if let Err(error) = &result
+            && !offered.is_empty()
+            && reply.is_empty()
+            && error.refusing_tools().is_some()
+        {
+            offered.clear();
+            continue;
+        }
         if result.is_err() || calls.is_empty() {
             break (result, finish);
         }
