@@ -16,6 +16,9 @@
 //! - [`ui`]: drawing. A `Screen` owned by the driver holds the layout caches; rendering
 //!   reads the app's state and never changes it.
 //! - [`api`]: HTTP and SSE to OpenAI-compatible servers; errors carry facts, not advice.
+//! - [`mcp`]: MCP servers and their tools, through the official SDK `rmcp`: starting them
+//!   in the background, listing, calling, and reporting a server that fails or dies. IO,
+//!   like `api`; it never decides what runs.
 //! - [`store`]: SQLite: schema, the writer thread, queries, import.
 //! - [`tokens`]: counting and trimming to a window (pure; imports nothing of the crate).
 //! - [`config`]: command-line arguments, the config file and the theme files it names, their
@@ -37,6 +40,7 @@ pub mod commands;
 pub mod config;
 pub mod files;
 pub mod format;
+pub mod mcp;
 pub mod sanitize;
 pub mod secret;
 pub mod store;

@@ -126,6 +126,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
         Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Tools) => {
+            let ok = runtime.block_on(rockchat::commands::tools::list(&settings, &mut out))?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Some(Command::Backup { file }) => {
             open_store()?.backup(&file)?;
             writeln!(out, "backed up to {}", file.display())?;

@@ -23,6 +23,7 @@ use super::error::{ApiError, Exchange, header_text, preview, quoted_header};
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
+use crate::chat::tools::CallDelta;
 use crate::chat::{FinishReason, RequestMessage, Usage};
 use crate::secret::{ApiKey, redact_url_credentials};
 
@@ -95,6 +96,8 @@ pub enum StreamEvent {
         content: String,
         reasoning: String,
     },
+    /// A piece of a tool call; the caller assembles them (`chat::tools::Assembly`).
+    ToolCall(CallDelta),
     Finish(FinishReason),
     Usage(Usage),
 }
@@ -106,6 +109,8 @@ pub struct Reply {
     pub reasoning: String,
     pub finish: Option<FinishReason>,
     pub usage: Option<Usage>,
+    /// The calls the model made, one whole call a piece.
+    pub tool_calls: Vec<CallDelta>,
 }
 
 /// A stream that sends nothing (not even a `: ping`) for this long is given up on.
@@ -171,6 +176,7 @@ impl ApiClient {
             stream,
             stream_options: (stream && self.endpoint.stream_usage)
                 .then_some(StreamOptions { include_usage: true }),
+            tools: Vec::new(),
             extra,
         }
     }
@@ -382,6 +388,9 @@ impl ApiClient {
         if !reply.content.is_empty() || !reply.reasoning.is_empty() {
             on_event(StreamEvent::Delta { content: reply.content, reasoning: reply.reasoning });
         }
+        for call in reply.tool_calls {
+            on_event(StreamEvent::ToolCall(call));
+        }
         if let Some(reason) = reply.finish {
             on_event(StreamEvent::Finish(reason));
         }
@@ -426,6 +435,9 @@ impl ApiClient {
                 let reasoning = delta.reasoning_content.or(delta.reasoning).unwrap_or_default();
                 if !content.is_empty() || !reasoning.is_empty() {
                     on_event(StreamEvent::Delta { content, reasoning });
+                }
+                for call in delta.tool_calls {
+                    on_event(StreamEvent::ToolCall(call.into_delta(None)));
                 }
             }
             if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
@@ -482,6 +494,13 @@ impl ApiClient {
             reasoning: message.reasoning_content.or(message.reasoning).unwrap_or_default(),
             finish: choice.finish_reason.map(|r| FinishReason::parse(&r)),
             usage: completion.usage,
+            // Each entry is a whole call: its position is its index when it gives none.
+            tool_calls: message
+                .tool_calls
+                .into_iter()
+                .zip(0u32..)
+                .map(|(call, position)| call.into_delta(Some(position)))
+                .collect(),
         })
     }
 }

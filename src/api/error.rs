@@ -75,6 +75,20 @@ impl ApiError {
         Self::ContextOverflow { status, message, window, requested }
     }
 
+    /// The server's words when it refused a request for offering `tools` (an error naming
+    /// them: llama-server without Jinja templates answers 500 "tools param requires --jinja
+    /// flag", others a 400); only meaningful for a request that offered tools.
+    pub fn refusing_tools(&self) -> Option<&str> {
+        match self {
+            Self::Http { status: 400..=599, message, .. }
+                if message.to_ascii_lowercase().contains("tool") =>
+            {
+                Some(message)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether waiting could help, as the retry policy needs to know: connection errors,
     /// 408, 409, 429, 5xx and an error object before any text may pass; the rest cannot.
     pub fn failure(&self) -> Failure {

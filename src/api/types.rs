@@ -7,16 +7,30 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chat::tools::{CallDelta, ToolCall, ToolSpec};
 use crate::chat::{RequestMessage, Usage};
 
 /// A text-only message keeps `content` a string, which every server takes; with images it
-/// becomes the array of parts that vision models read.
+/// becomes the array of parts that vision models read. An assistant turn that called tools
+/// carries them as `tool_calls` (its `content` null when it wrote nothing else), and a
+/// `tool` message names the call it answers.
 impl Serialize for RequestMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut message = serializer.serialize_struct("RequestMessage", 2)?;
+        let mut message = serializer.serialize_struct("RequestMessage", 4)?;
         message.serialize_field("role", &self.role)?;
-        if self.images.is_empty() {
+        if let Some(id) = &self.tool_call_id {
+            message.serialize_field("tool_call_id", id)?;
+        }
+        if !self.tool_calls.is_empty() {
+            let calls: Vec<WireCall<'_>> = self.tool_calls.iter().map(WireCall::from).collect();
+            if self.content.is_empty() {
+                message.serialize_field("content", &Option::<&str>::None)?;
+            } else {
+                message.serialize_field("content", &self.content)?;
+            }
+            message.serialize_field("tool_calls", &calls)?;
+        } else if self.images.is_empty() {
             message.serialize_field("content", &self.content)?;
         } else {
             let text = (!self.content.is_empty()).then(|| Part::Text { text: &self.content });
@@ -43,6 +57,59 @@ struct ImageUrl<'a> {
     url: &'a str,
 }
 
+/// A call in an assistant turn, as the API spells it.
+#[derive(Serialize)]
+struct WireCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireFunction<'a>,
+}
+
+#[derive(Serialize)]
+struct WireFunction<'a> {
+    name: &'a str,
+    arguments: &'a str,
+}
+
+impl<'a> From<&'a ToolCall> for WireCall<'a> {
+    fn from(call: &'a ToolCall) -> Self {
+        WireCall {
+            id: &call.id,
+            kind: "function",
+            function: WireFunction { name: &call.name, arguments: &call.arguments },
+        }
+    }
+}
+
+/// A function offered in `tools`: `{"type": "function", "function": {...}}`.
+fn serialize_tools<S: serde::Serializer>(
+    tools: &[ToolSpec],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Tool<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        function: Function<'a>,
+    }
+    #[derive(Serialize)]
+    struct Function<'a> {
+        name: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        description: &'a str,
+        parameters: &'a serde_json::Value,
+    }
+    serializer.collect_seq(tools.iter().map(|tool| Tool {
+        kind: "function",
+        function: Function {
+            name: &tool.name,
+            description: &tool.description,
+            parameters: &tool.parameters,
+        },
+    }))
+}
+
 /// `stream_options`, sent only to providers that accept it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamOptions {
@@ -57,6 +124,9 @@ pub struct ChatRequest {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    /// The functions the model may call; none is no `tools` field at all.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "serialize_tools")]
+    pub tools: Vec<ToolSpec>,
     /// The provider's `params` with the conversation's over them; never holds a field
     /// named above (the client leaves those out).
     #[serde(flatten)]
@@ -67,6 +137,12 @@ impl ChatRequest {
     /// The conversation's parameters over the provider's.
     pub fn with_params(mut self, params: &crate::chat::params::RequestParams) -> Self {
         params.apply(&mut self.extra);
+        self
+    }
+
+    /// Offers `tools` to the model.
+    pub fn with_tools(mut self, tools: Vec<ToolSpec>) -> Self {
+        self.tools = tools;
         self
     }
 }
@@ -102,6 +178,48 @@ pub struct Delta {
     pub reasoning_content: Option<String>,
     #[serde(default)]
     pub reasoning: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tool_calls: Vec<WireCallDelta>,
+}
+
+/// A piece of a call in `delta.tool_calls`, or a whole call in a non-streamed reply. Read
+/// leniently: a missing or odd index, arguments sent as an object rather than JSON text.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireCallDelta {
+    #[serde(default)]
+    pub index: Option<serde_json::Value>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub function: Option<WireFunctionDelta>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireFunctionDelta {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub arguments: Option<serde_json::Value>,
+}
+
+impl WireCallDelta {
+    /// The piece as the domain assembles it; `position` stands in for a missing index in a
+    /// whole reply, where each entry is a call of its own.
+    pub fn into_delta(self, position: Option<u32>) -> CallDelta {
+        let index = self
+            .index
+            .as_ref()
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|i| u32::try_from(i).ok())
+            .or(position);
+        let function = self.function.unwrap_or_default();
+        let arguments = match function.arguments {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(text)) => text,
+            Some(other) => other.to_string(),
+        };
+        CallDelta { index, id: self.id, name: function.name, arguments }
+    }
 }
 
 /// A whole, non-streamed response.
@@ -134,6 +252,8 @@ pub struct CompletionMessage {
     pub reasoning_content: Option<String>,
     #[serde(default)]
     pub reasoning: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tool_calls: Vec<WireCallDelta>,
 }
 
 /// `{"error": {...}}` as OpenAI, llama.cpp, vLLM and OpenRouter send it; some send a bare string.
@@ -286,6 +406,7 @@ mod tests {
             messages: vec![RequestMessage::text(Role::System, "s")],
             stream: true,
             stream_options: None,
+            tools: Vec::new(),
             extra: serde_json::Map::new(),
         };
         let json = serde_json::to_string(&request).unwrap();
@@ -296,5 +417,55 @@ mod tests {
         request.stream_options = Some(StreamOptions { include_usage: true });
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(json["stream_options"]["include_usage"], true);
+    }
+
+    #[test]
+    fn a_turn_with_calls_and_its_results_serialise_as_the_api_expects() {
+        let mut call = ToolCall::new("call_1".into(), "add".into(), "{\"a\":1}".into());
+        call.server = Some("arith".into());
+        let mut turn = RequestMessage::text(Role::Assistant, "");
+        turn.tool_calls = vec![call];
+        let mut result = RequestMessage::text(Role::Tool, "2");
+        result.tool_call_id = Some("call_1".into());
+        let request = ChatRequest {
+            model: "m".into(),
+            messages: vec![turn, result],
+            stream: true,
+            stream_options: None,
+            tools: vec![ToolSpec {
+                name: "add".into(),
+                description: "Adds".into(),
+                parameters: serde_json::json!({"type": "object"}),
+                server: "arith".into(),
+            }],
+            extra: serde_json::Map::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({
+                "model": "m",
+                "messages": [
+                    {"role": "assistant", "content": null, "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "add", "arguments": "{\"a\":1}"}}
+                    ]},
+                    {"role": "tool", "tool_call_id": "call_1", "content": "2"}
+                ],
+                "stream": true,
+                "tools": [{"type": "function", "function": {"name": "add", "description": "Adds", "parameters": {"type": "object"}}}]
+            })
+        );
+    }
+
+    #[test]
+    fn call_pieces_read_leniently() {
+        let raw = r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","type":"function","function":{"name":"add","arguments":{"a":1}}},{"function":{"arguments":null}}]}}]}"#;
+        let chunk: StreamChunk = serde_json::from_str(raw).unwrap();
+        let mut calls = chunk.choices[0].delta.clone().unwrap().tool_calls.into_iter();
+        let first = calls.next().unwrap().into_delta(None);
+        assert_eq!((first.index, first.arguments.as_str()), (Some(0), "{\"a\":1}"));
+        assert_eq!(calls.next().unwrap().into_delta(Some(3)).index, Some(3));
+        let none: StreamChunk =
+            serde_json::from_str(r#"{"choices":[{"delta":{"tool_calls":null}}]}"#).unwrap();
+        assert!(none.choices[0].delta.as_ref().unwrap().tool_calls.is_empty());
     }
 }

@@ -35,6 +35,8 @@ pub enum Action {
     PreviousFavorite,
     /// F4: the conversation's request parameters.
     Params,
+    /// F7: the MCP servers and their tools, on or off for this conversation.
+    Tools,
     Continue,
     ToggleReasoning,
     Help,
@@ -364,8 +366,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Chord::ctrl(Char('t'))],
         does: Does::Chat(Action::ToggleReasoning),
-        help: row("Ctrl+T", "fold or unfold the model's reasoning"),
-        readme: row("Ctrl+T", "fold / unfold reasoning"),
+        help: row("Ctrl+T", "fold or unfold reasoning and tool results"),
+        readme: row("Ctrl+T", "fold / unfold reasoning, tool arguments and tool results"),
         hint: None,
     },
     Binding {
@@ -430,6 +432,17 @@ pub const BINDINGS: &[Binding] = &[
         does: Does::Chat(Action::ToggleMouse),
         help: row("F6", "mouse on/off (off: the terminal selects text)"),
         readme: row("F6", "mouse capture on/off"),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(F(7))],
+        does: Does::Chat(Action::Tools),
+        help: row("F7", "tools: MCP servers, on/off for this chat"),
+        readme: row(
+            "F7",
+            "tools: each MCP server with its status and tools; Space turns one on or off for \
+             this conversation",
+        ),
         hint: None,
     },
     Binding {
@@ -729,6 +742,7 @@ pub fn palette_name(action: Action) -> Option<&'static str> {
         Action::NextFavorite => "next-favorite",
         Action::PreviousFavorite => "previous-favorite",
         Action::Params => "params",
+        Action::Tools => "tools",
         Action::ToggleReasoning => "reasoning",
         Action::Help => "help",
         Action::EditSystem => "system",
@@ -990,7 +1004,7 @@ mod tests {
     fn the_palette_lists_every_named_action_with_its_keys_once() {
         let commands = commands();
         let names: Vec<&str> = commands.iter().map(|c| c.name).collect();
-        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit"] {
+        for name in ["model", "new", "system", "params", "retry", "help", "open", "quit", "tools"] {
             assert!(names.contains(&name), "/{name} is missing from {names:?}");
         }
         let mut unique = names.clone();

@@ -3,9 +3,10 @@
 //! table (`bindings`: every key, and the words the help, the status line and the README
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
-//! the parameters form (`params_form`), the target model (`target`), the context meter
-//! (`meter`), what the server says about its model and how it counts (`server`), what goes
-//! to the store (`persist`), and the advice shown under a failed request (`advice`).
+//! the parameters form (`params_form`), tools and their calls (`tools`), the target model
+//! (`target`), the context meter (`meter`), what the server says about its model and how
+//! it counts (`server`), what goes to the store (`persist`), and the advice shown under a
+//! failed request (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
@@ -28,6 +29,7 @@ pub mod select;
 pub mod server;
 pub mod state;
 pub mod target;
+pub mod tools;
 mod turn;
 pub mod update;
 

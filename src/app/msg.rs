@@ -66,6 +66,12 @@ pub enum Msg {
     /// The server's token counts for `target` (and its template's share, if asked); `None`
     /// when it could not count.
     Counted { target: super::state::Target, counts: Option<CountsAnswer> },
+    /// The first frame is on screen: what waits for it (tool servers) may start.
+    Started,
+    /// An MCP server started, could not, or stopped.
+    ToolServer { name: String, event: crate::mcp::ServerEvent },
+    /// A tool call ended with this result.
+    ToolResult { id: crate::mcp::CallId, result: crate::chat::tools::ToolResult },
 }
 
 /// The life of one request, as the driver reports it.
@@ -89,6 +95,8 @@ pub enum Effect {
         model: String,
         messages: Vec<RequestMessage>,
         params: RequestParams,
+        /// The functions the model may call (none: no `tools` field).
+        tools: Vec<crate::chat::tools::ToolSpec>,
     },
     /// Abort request `id`; the state already holds its partial reply.
     CancelRequest { id: RequestId },
@@ -133,4 +141,16 @@ pub enum Effect {
         items: Vec<(Counted, String)>,
         template: bool,
     },
+    /// Start MCP server `name` in the background; it answers with `Msg::ToolServer`.
+    StartToolServer { name: String, server: crate::config::mcp::McpServer },
+    /// Call `tool` on `server`, for at most `timeout`; the answer is `Msg::ToolResult`.
+    CallTool {
+        id: crate::mcp::CallId,
+        server: String,
+        tool: String,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        timeout: std::time::Duration,
+    },
+    /// Cancel call `id` on `server`; the state already holds it as cancelled.
+    CancelToolCall { id: crate::mcp::CallId, server: String },
 }

@@ -100,6 +100,7 @@ fn message_from(row: StoredMessage, keys: &HashMap<i64, Key>) -> Message {
     message.parent = row.parent_id.and_then(|p| keys.get(&p).copied());
     message.content = row.content;
     message.images = row.attachments;
+    message.tool_calls = row.tool_calls;
     message.reasoning = row.reasoning;
     message.model = row.model;
     message.pinned = row.pinned;
@@ -140,6 +141,7 @@ mod tests {
             provider: String::new(),
             model: String::new(),
             params: "{}".into(),
+            tools: None,
             messages: vec![crate::store::StoredMessage {
                 id: 70,
                 parent_id: None,
@@ -156,6 +158,7 @@ mod tests {
                 attachments: Vec::new(),
                 pinned: false,
                 hidden: false,
+                tool_calls: Vec::new(),
             }],
             other_branches: Vec::new(),
         };

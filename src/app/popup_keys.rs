@@ -16,6 +16,7 @@ pub fn of(popup: &Popup) -> (&'static str, &'static [KeyRow]) {
         Popup::Models(_) => ("Model", MODELS),
         Popup::Params(_) => ("Parameters", PARAMS),
         Popup::Palette(_) => ("Commands", PALETTE),
+        Popup::Tools(_) => ("Tool servers", TOOLS),
     }
 }
 
@@ -74,6 +75,14 @@ const PALETTE: &[KeyRow] = &[
     ("Enter", "runs the command"),
     ("/ (first)", "types a slash in the draft instead"),
     ("Esc, Backspace when empty", "closes the list"),
+    EVERYWHERE[0],
+    EVERYWHERE[1],
+];
+
+const TOOLS: &[KeyRow] = &[
+    ("Up / Down, k / j", "moves"),
+    ("Space, Enter", "turns the server on or off for this conversation"),
+    ("any other key", "closes the list"),
     EVERYWHERE[0],
     EVERYWHERE[1],
 ];

@@ -45,6 +45,8 @@ pub enum Stream {
         saved_at: Instant,
         unsaved: bool,
         deltas: u64,
+        /// Puts the reply's tool call pieces together.
+        calls: Box<crate::chat::tools::Assembly>,
     },
 }
 
@@ -78,6 +80,8 @@ pub enum Popup {
     Params(Box<super::params_form::ParamsForm>),
     /// The command palette (`/` on an empty draft).
     Palette(Box<super::palette::Palette>),
+    /// The MCP servers and their tools (F7).
+    Tools(super::tools::ToolsPopup),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the
@@ -186,6 +190,8 @@ pub struct State {
     pub server: super::server::ServerState,
     /// What the request in flight was counted as.
     pub sent: Option<super::server::Sent>,
+    /// MCP servers, the conversation's choice of them, and the calls being dealt with.
+    pub tools: super::tools::Tools,
 }
 
 impl State {
@@ -224,6 +230,7 @@ impl State {
             learned: crate::chat::learned::Learnings::default(),
             server: super::server::ServerState::default(),
             sent: None,
+            tools: super::tools::Tools::default(),
         }
     }
 
@@ -235,6 +242,6 @@ impl State {
 
     /// True while something on screen moves by itself.
     pub fn is_animating(&self) -> bool {
-        self.stream.is_busy()
+        self.stream.is_busy() || self.tools.is_running()
     }
 }

@@ -63,7 +63,17 @@ pub fn send_prompt_under(
                 json: conversation.params.to_json(),
             }));
         }
+        if !state.tools.servers.is_empty() {
+            effects.push(Effect::Store(StoreCmd::SetTools {
+                conversation: conversation.key,
+                enabled: state.tools.enabled.iter().cloned().collect(),
+            }));
+        }
     }
+    // A prompt of the user's starts the count of tool rounds again.
+    state.tools.round = 0;
+    state.tools.turn = None;
+    let conversation = &mut state.conversation;
     let mut prompt = Message::user(key, text);
     prompt.images = images;
     prompt.parent = parent;
@@ -98,12 +108,15 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
                 by_server: tally.server.is_some(),
             });
             state.stream = Stream::Waiting { id, user_index, attempt, shrunk: false };
+            let tools = super::tools::for_request(state);
+            state.tools.offered_in = (!tools.is_empty()).then_some(id);
             return vec![Effect::StartRequest {
                 id,
                 provider: state.target.provider.clone(),
                 model: state.target.model.clone(),
                 messages,
                 params: state.conversation.params,
+                tools,
             }];
         }
         context::Outcome::TooLong { needed, window } => {
@@ -171,6 +184,17 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             }
             effects.extend(save_if_due(state, at));
         }
+        ApiEvent::Stream(StreamEvent::ToolCall(delta)) => {
+            reply_index(state, at, &mut effects);
+            if let Stream::Receiving { reply, calls, last_at, unsaved, .. } = &mut state.stream {
+                *last_at = at;
+                *unsaved = true;
+                if let Some(message) = state.conversation.edit(*reply) {
+                    calls.push(&mut message.tool_calls, delta);
+                }
+            }
+            effects.extend(save_if_due(state, at));
+        }
         ApiEvent::Stream(StreamEvent::Finish(reason)) => {
             let reply = reply_index(state, at, &mut effects);
             if let Some(message) = reply.and_then(|i| state.conversation.edit(i)) {
@@ -196,6 +220,9 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
             if let Some(retry) = shrink_and_retry(state, window, requested) =>
         {
             effects.extend(retry);
+        }
+        ApiEvent::Failed(error) if let Some(again) = super::tools::refused(state, &error) => {
+            effects.extend(again);
         }
         ApiEvent::Failed(ApiError::ImagesRefused { message, .. }) => {
             effects.extend(images_refused(state, &message));
@@ -339,6 +366,7 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
         saved_at: at,
         unsaved: false,
         deltas: 0,
+        calls: Box::default(),
     };
     Some(reply)
 }
@@ -373,12 +401,19 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
                 &*prompt
             })
         }
-        Stream::Receiving { reply, mut text, .. } => {
-            state.conversation.edit(reply).map(|message| {
+        Stream::Receiving { id, reply, mut text, mut calls, .. } => {
+            let edited = state.conversation.edit(reply).map(|message| {
                 append(message, text.finish());
+                calls.finish(&mut message.tool_calls, id);
                 message.status = status;
                 &*message
-            })
+            });
+            let mut effects: Vec<Effect> =
+                edited.map(|message| Effect::Store(persist::update(message))).into_iter().collect();
+            // The reply's calls: asked about, run, or (when it broke off) not run.
+            let round = state.tools.round;
+            effects.extend(super::tools::after_reply(state, reply, round));
+            return effects;
         }
     };
     edited.map(|message| Effect::Store(persist::update(message))).into_iter().collect()

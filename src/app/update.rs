@@ -11,7 +11,8 @@ use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{
-    first_run, library, palette, params_form, persist, picker, scroll, select, server, target, turn,
+    first_run, library, palette, params_form, persist, picker, scroll, select, server, target,
+    tools, turn,
 };
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
@@ -35,6 +36,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             | Msg::Stored(StoreEvent::Loaded(_))
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
             | Msg::TokenizerReady(_)
+            | Msg::ToolResult { .. }
     );
     let recount = recount && !select::only_looks(state, &msg);
     // What the server learns or counts changes the meter too, and a settled history is
@@ -157,6 +159,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Counted { target, counts } => server::on_counted(state, target, counts),
         Msg::Shutdown => quit(state),
+        Msg::Started => tools::start_wanted(state),
+        Msg::ToolServer { name, event } => tools::on_server(state, name, event),
+        Msg::ToolResult { id, result } => tools::on_result(state, id, result),
         Msg::RetryDue { id } => turn::retry_due(state, id),
         Msg::Tick(now) => {
             state.frame = state.frame.wrapping_add(1);
@@ -198,6 +203,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Some(Popup::Tools(_)) => return tools::on_popup_key(state, key),
         _ => {}
     }
     let armed = state.armed.take();
@@ -215,6 +221,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         let conversation = state.conversation.key;
         return vec![Effect::Store(StoreCmd::SetSystemPrompt { conversation, text: system })];
+    }
+    // Tool calls waiting for an answer, or running, take y, a, n and Esc first.
+    if state.selection.is_none()
+        && let Some(effects) = tools::on_key(state, &key)
+    {
+        return effects;
     }
     if state.selection.is_some() {
         if let Some(effects) = select::on_key(state, &key) {
@@ -282,6 +294,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextFavorite => target::cycle_favorites(state, true),
         Action::PreviousFavorite => target::cycle_favorites(state, false),
         Action::Params => params_form::open(state),
+        Action::Tools => tools::open(state),
         Action::Continue => continue_reply(state),
         Action::ToggleReasoning => {
             state.view.show_reasoning = !state.view.show_reasoning;
@@ -336,7 +349,11 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
             };
             None
         }
-        Popup::Library(_) | Popup::Models(_) | Popup::Params(_) | Popup::Palette(_) => Some(None),
+        Popup::Library(_)
+        | Popup::Models(_)
+        | Popup::Params(_)
+        | Popup::Palette(_)
+        | Popup::Tools(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
             Some(Action::Stop) => Some(None),
             Some(Action::Send) => Some(Some(editor.lines().join("\n"))),
@@ -412,6 +429,11 @@ fn send(state: &mut State) -> Vec<Effect> {
         state.notice = Some("a reply is still arriving: Esc stops it; your text stays here".into());
         return Vec::new();
     }
+    if state.tools.is_busy() {
+        state.notice =
+            Some("tool calls are waiting: answer them (y/a/n) or Esc; your text stays here".into());
+        return Vec::new();
+    }
     state.input = Editor::new();
     state.history.push(text.clone());
     let images = std::mem::take(&mut state.attachments);
@@ -423,7 +445,7 @@ fn send(state: &mut State) -> Vec<Effect> {
 
 fn stop(state: &mut State) -> Vec<Effect> {
     let Some(id) = state.stream.id() else {
-        return Vec::new();
+        return tools::stop(state);
     };
     let mut effects = turn::end_stream(state, Status::Stopped);
     effects.push(Effect::CancelRequest { id });
@@ -485,6 +507,8 @@ fn new_conversation(state: &mut State) -> Vec<Effect> {
     }
     let system = state.conversation.system.clone();
     state.conversation = Conversation::new(state.keys.fresh(), system);
+    state.tools.reset_for_conversation(None);
+    effects.extend(tools::start_wanted(state));
     state.selection = None;
     state.editing = None;
     state.view.scroll = Scroll::Follow;
@@ -501,8 +525,11 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     state.input = Editor::with_text(&stored.draft);
     let title = stored.title.clone();
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
+    let enabled = stored.tools.clone();
     let (conversation, adopt) = persist::restore(stored, &mut state.keys);
     state.conversation = conversation;
+    tools::restore_enabled(state, enabled.as_deref());
+    effects.extend(tools::start_wanted(state));
     state.selection = None;
     state.editing = None;
     state.view.scroll = Scroll::Follow;

@@ -192,16 +192,19 @@ pub fn prepare(conversation: &mut Conversation, request: &Request) -> (Outcome, 
             continue;
         }
         let message = &conversation.messages()[index];
-        let (content, cost) = match &tail {
-            Some((at, text, count)) if *at == index => (text.clone(), *count),
-            _ => (message.content.clone(), cost),
-        };
-        total = total + cost;
-        messages.push(RequestMessage {
-            role: message.role,
-            content,
-            images: if request.images { message.images.clone() } else { Vec::new() },
-        });
+        let mut turn = super::tools::request_messages(message);
+        if let Some((at, text, count)) = &tail
+            && *at == index
+        {
+            turn[0].content = text.clone();
+            total = total + *count;
+        } else {
+            total = total + cost;
+        }
+        if !request.images {
+            turn[0].images.clear();
+        }
+        messages.extend(turn);
     }
     mark_folded(conversation, &candidates, &keep);
     let meter = Meter::from_count(total, request.limits.map(|l| l.0), not_sent);
@@ -215,7 +218,13 @@ pub fn fold_same_roles(messages: Vec<RequestMessage>) -> Vec<RequestMessage> {
     let mut folded: Vec<RequestMessage> = Vec::with_capacity(messages.len());
     for message in messages {
         match folded.last_mut() {
-            Some(last) if last.role == message.role && message.role != Role::System => {
+            // A turn with calls and each call's result stand alone: the API pairs them.
+            Some(last)
+                if last.role == message.role
+                    && !matches!(message.role, Role::System | Role::Tool)
+                    && last.tool_calls.is_empty()
+                    && message.tool_calls.is_empty() =>
+            {
                 if !last.content.is_empty() && !message.content.is_empty() {
                     last.content.push_str("\n\n");
                 }
@@ -521,5 +530,88 @@ mod meter_preview {
         assert!(conversation.messages().iter().all(|m| !m.not_sent), "nothing is marked");
         let (Outcome::Send(_), planned) = prepare(&mut conversation, &request) else { panic!() };
         assert_eq!(planned.not_sent, meter.not_sent, "the preview is what prepare then does");
+    }
+}
+
+#[cfg(test)]
+mod tool_groups {
+    use super::*;
+    use crate::chat::tools::{CallState, Outcome as CallOutcome, ToolCall, ToolResult};
+    use crate::chat::{Keys, Message, Status};
+
+    /// `turns` prompts, each answered by a reply of two calls (with results of `words`
+    /// words) and then a text reply; then one more prompt.
+    fn with_calls(turns: usize, words: usize) -> Conversation {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        for turn in 0..turns {
+            conversation.push(Message::user(keys.fresh(), format!("question {turn}")));
+            let mut calls = Message::assistant(keys.fresh(), "gpt-4".into());
+            calls.status = Status::Complete;
+            for n in 0..2 {
+                let mut call =
+                    ToolCall::new(format!("call_{turn}_{n}"), "add".into(), "{\"a\":1}".into());
+                call.state =
+                    CallState::Done(ToolResult::new(CallOutcome::Ok, "word ".repeat(words)));
+                calls.tool_calls.push(call);
+            }
+            conversation.push(calls);
+            let mut reply = Message::assistant(keys.fresh(), "gpt-4".into());
+            reply.content = format!("answer {turn}");
+            reply.status = Status::Complete;
+            conversation.push(reply);
+        }
+        conversation.push(Message::user(keys.fresh(), "the newest question".into()));
+        conversation
+    }
+
+    fn roles(messages: &[RequestMessage]) -> Vec<&'static str> {
+        messages.iter().map(|m| m.role.as_str()).collect()
+    }
+
+    #[test]
+    fn calls_and_their_results_go_in_the_order_the_api_requires_never_joined() {
+        let mut conversation = with_calls(1, 3);
+        let (Outcome::Send(messages), _) =
+            prepare(&mut conversation, &Request::local("gpt-4", None))
+        else {
+            panic!()
+        };
+        assert_eq!(roles(&messages), ["user", "assistant", "tool", "tool", "assistant", "user"]);
+        assert_eq!(messages[1].tool_calls.len(), 2);
+        assert_eq!(messages[2].tool_call_id.as_deref(), Some("call_0_0"));
+        assert_eq!(messages[3].tool_call_id.as_deref(), Some("call_0_1"));
+        assert_eq!(messages[4].content, "answer 0");
+    }
+
+    #[test]
+    fn results_are_counted_and_trimmed_with_their_calls_as_whole_turns() {
+        // Each turn's results cost about 2 x 400 tokens: a 2,000-token window with 500
+        // reserved holds one such turn, not ten.
+        let mut conversation = with_calls(10, 400);
+        let whole = history(&mut conversation, &Request::local("gpt-4", None)).whole.tokens;
+        assert!(whole > 10 * 800, "results are counted: {whole}");
+        let (Outcome::Send(messages), meter) =
+            prepare(&mut conversation, &Request::local("gpt-4", Some((2_000, 500))))
+        else {
+            panic!()
+        };
+        assert!(meter.tokens + 500 <= 2_000, "{meter:?}");
+        assert!(meter.not_sent > 0);
+        assert_eq!(messages[0].role, Role::User, "the history starts at a turn");
+        // Every tool message follows the assistant turn that made its call.
+        let mut open: Vec<String> = Vec::new();
+        for message in &messages {
+            match message.role {
+                Role::Assistant => open = message.tool_calls.iter().map(|c| c.id.clone()).collect(),
+                Role::Tool => {
+                    let id = message.tool_call_id.clone().unwrap();
+                    assert_eq!(open.first(), Some(&id), "{:?}", roles(&messages));
+                    open.remove(0);
+                }
+                _ => assert!(open.is_empty(), "a call left unanswered"),
+            }
+        }
+        assert_eq!(messages.last().unwrap().content, "the newest question");
     }
 }

@@ -17,6 +17,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A tool's result, answering one call of the assistant turn before it.
+    Tool,
 }
 
 impl Role {
@@ -26,6 +28,7 @@ impl Role {
             Self::System => "system",
             Self::User => "user",
             Self::Assistant => "assistant",
+            Self::Tool => "tool",
         }
     }
 }
@@ -73,25 +76,34 @@ impl FinishReason {
             Self::Stop => None,
             Self::Length => Some("cut off at the token limit".to_owned()),
             Self::ContentFilter => Some("stopped by the provider's content filter".to_owned()),
-            Self::ToolCalls => {
-                Some("the model asked to call a tool, which rockchat does not run".to_owned())
-            }
+            // The calls themselves are shown, with what became of each.
+            Self::ToolCalls => None,
             Self::Other(raw) => Some(format!("finished: {raw}")),
         }
     }
 }
 
-/// One message of a request: text, or text plus images, which go out as content parts.
+/// One message of a request: text, or text plus images, which go out as content parts; an
+/// assistant turn may carry tool calls, and a `tool` message answers one of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestMessage {
     pub role: Role,
     pub content: String,
     pub images: Vec<Attachment>,
+    pub tool_calls: Vec<super::tools::ToolCall>,
+    /// The call a `tool` message answers.
+    pub tool_call_id: Option<String>,
 }
 
 impl RequestMessage {
     pub fn text(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), images: Vec::new() }
+        Self {
+            role,
+            content: content.into(),
+            images: Vec::new(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
     }
 }
 
@@ -115,6 +127,8 @@ pub struct Message {
     pub images: Vec<Attachment>,
     /// Model reasoning: shown folded, never sent back.
     pub reasoning: String,
+    /// The tools a reply called, each with its result once it has one.
+    pub tool_calls: Vec<super::tools::ToolCall>,
     /// The model that wrote an assistant message.
     pub model: Option<String>,
     pub status: Status,
@@ -163,6 +177,7 @@ impl Message {
             content,
             images: Vec::new(),
             reasoning: String::new(),
+            tool_calls: Vec::new(),
             model,
             status: Status::Complete,
             finish: None,
@@ -187,9 +202,13 @@ impl Message {
         }
         match self.role {
             Role::User => true,
-            Role::System => false,
-            // A stopped or broken-off partial was seen by the user, so it is context too.
-            Role::Assistant => !self.content.is_empty() && self.status != Status::Streaming,
+            Role::System | Role::Tool => false,
+            // A stopped or broken-off partial was seen by the user, so it is context too;
+            // calls go with their results (every call is answered, run or not).
+            Role::Assistant => {
+                (!self.content.is_empty() || !self.tool_calls.is_empty())
+                    && self.status != Status::Streaming
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 //! (roles, statuses, finish reasons, usage), what of a conversation the next request carries
 //! (context planning) and how surely it is counted (`tally`), what servers taught about
 //! their models (`learned`), when a failed request is tried again (the retry policy),
-//! attached images, and a conversation's request parameters.
+//! attached images, a conversation's request parameters, and the tools a model may call
+//! (the calls, their results, and how they go into a request).
 //!
 //! Pure data and pure functions: nothing here does IO, reads a clock or the environment, or
 //! knows how a terminal, an HTTP server or a database spells things. `api`, `store` and
@@ -18,6 +19,7 @@ pub mod message;
 pub mod params;
 pub mod retry;
 pub mod tally;
+pub mod tools;
 
 pub use conversation::Conversation;
 pub use message::{FinishReason, Message, RequestMessage, Role, Status, Usage};

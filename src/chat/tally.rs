@@ -98,7 +98,8 @@ impl Template {
         match role {
             Role::System => self.system,
             Role::User => self.user,
-            Role::Assistant => self.assistant,
+            // A tool result is wrapped much as a reply is.
+            Role::Assistant | Role::Tool => self.assistant,
         }
     }
 }
@@ -179,16 +180,21 @@ impl<'a> Tally<'a> {
     /// and, when `images` go, its images.
     pub fn message(&self, conversation: &mut Conversation, index: usize, images: bool) -> Count {
         let Some(message) = conversation.messages().get(index) else { return Count::default() };
-        let text = match self
-            .server
-            .and_then(|s| s.message(message.key, message.content.len(), message.role))
-        {
+        // The server counts a message's text; calls and their results are counted here.
+        let exact = match message.tool_calls.is_empty() {
+            true => self
+                .server
+                .and_then(|s| s.message(message.key, message.content.len(), message.role)),
+            false => None,
+        };
+        let text = match exact {
             Some(exact) => Count::new(exact, Precision::Exact),
             None => {
                 let raw = match message.tokens {
                     Some((by, raw)) if by == self.counter => raw,
                     _ => {
-                        let raw = self.counter.message(message.role.as_str(), &message.content);
+                        let raw = self.counter.message(message.role.as_str(), &message.content)
+                            + super::tools::cost(self.counter, message);
                         conversation.cache_tokens(index, self.counter, raw);
                         raw
                     }

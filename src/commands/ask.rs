@@ -13,6 +13,7 @@ use crate::api::{ApiClient, ApiError};
 use crate::chat::FinishReason;
 use crate::chat::context::{self, Outcome};
 use crate::chat::retry::RetryPolicy;
+use crate::chat::tools::{Assembly, ToolSpec};
 use crate::chat::{Conversation, Keys, Message};
 use crate::config::cli::AskArgs;
 use crate::config::settings::Settings;
@@ -55,26 +56,11 @@ pub async fn run(
         }
     }
     conversation.push(message);
+    let tools =
+        if args.no_tools { Vec::new() } else { super::tools::connect_all(settings, err).await };
+    let mut offered: Vec<ToolSpec> = tools.iter().flat_map(|(_, _, specs)| specs.clone()).collect();
     let limits = context::limits(&settings.windows, None, None, &settings.model);
-    let request = context::Request::local(&settings.model, limits);
-    let messages = match context::prepare(&mut conversation, &request).0 {
-        Outcome::Send(messages) => messages,
-        // `ask` sends one prompt: nothing before it to continue.
-        Outcome::TooLong { needed, window } | Outcome::CannotContinue { window, needed } => {
-            let _ = writeln!(
-                err,
-                "rockchat: the prompt needs about {needed} tokens with room for the reply; {}'s window is {window}",
-                settings.model
-            );
-            return 1;
-        }
-    };
-    let request = client.chat_request(&settings.model, messages, !args.no_stream);
-    if args.dry_run {
-        let json = serde_json::to_string_pretty(&request).unwrap_or_default();
-        let _ = writeln!(out, "{json}");
-        return 0;
-    }
+    let plan = context::Request::local(&settings.model, limits);
     let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
     let mut ends_with_newline = true;
     let mut write = |content: &str, out: &mut (dyn Write + Send)| {
@@ -84,49 +70,125 @@ pub async fn run(
             let _ = out.write_all(content.as_bytes()).and_then(|()| out.flush());
         }
     };
-    let mut finish = None;
     let policy = RetryPolicy { max_retries: settings.max_retries, ..RetryPolicy::default() };
-    let mut attempt = 0;
-    let result = loop {
-        // Whether the server answered at all: after that a retry could print text twice.
-        let mut answered = false;
-        let result = if args.no_stream {
-            client.complete(&request).await.map(|reply| {
-                write(&text.push(&reply.content, "").content, out);
-                finish = reply.finish;
-            })
-        } else {
-            client
-                .stream(&request, |event| {
-                    answered = true;
-                    match event {
-                        crate::api::StreamEvent::Delta { content, reasoning } => {
-                            write(&text.push(&content, &reasoning).content, out)
-                        }
-                        crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
-                        crate::api::StreamEvent::Usage(_) => {}
+    let mut round = 0;
+    let (result, finish) = loop {
+        let messages = match context::prepare(&mut conversation, &plan).0 {
+            Outcome::Send(messages) => messages,
+            // `ask` sends one prompt: nothing before it to continue.
+            Outcome::TooLong { needed, window } | Outcome::CannotContinue { window, needed } => {
+                let _ = writeln!(
+                    err,
+                    "rockchat: the prompt needs about {needed} tokens with room for the reply; {}'s window is {window}",
+                    settings.model
+                );
+                return 1;
+            }
+        };
+        let request = client
+            .chat_request(&settings.model, messages, !args.no_stream)
+            .with_tools(offered.clone());
+        if args.dry_run {
+            let json = serde_json::to_string_pretty(&request).unwrap_or_default();
+            let _ = writeln!(out, "{json}");
+            return 0;
+        }
+        let mut finish = None;
+        let mut calls = Vec::new();
+        let mut assembly = Assembly::default();
+        let mut reply = String::new();
+        let mut attempt = 0;
+        let result = loop {
+            // Whether the server answered at all: after that a retry could print text twice.
+            let mut answered = false;
+            let result = if args.no_stream {
+                client.complete(&request).await.map(|whole| {
+                    let shown = text.push(&whole.content, "").content;
+                    reply.push_str(&shown);
+                    write(&shown, out);
+                    finish = whole.finish;
+                    for delta in whole.tool_calls {
+                        assembly.push(&mut calls, delta);
                     }
                 })
-                .await
-        };
-        let wait = match &result {
-            Err(error) if !answered => {
-                policy.wait(error.failure(), attempt, u64::from(std::process::id()))
+            } else {
+                client
+                    .stream(&request, |event| {
+                        answered = true;
+                        match event {
+                            crate::api::StreamEvent::Delta { content, reasoning } => {
+                                let shown = text.push(&content, &reasoning).content;
+                                reply.push_str(&shown);
+                                write(&shown, out)
+                            }
+                            crate::api::StreamEvent::Finish(reason) => finish = Some(reason),
+                            crate::api::StreamEvent::ToolCall(delta) => {
+                                assembly.push(&mut calls, delta);
+                            }
+                            crate::api::StreamEvent::Usage(_) => {}
+                        }
+                    })
+                    .await
+            };
+            if let Err(error) = &result
+                && !offered.is_empty()
+                && let Some(said) = error.refusing_tools()
+            {
+                // A model or server without tool support: the question goes on without them.
+                let _ = writeln!(
+                    err,
+                    "rockchat: {} does not take tools (the server said: {}); asking without them",
+                    settings.model,
+                    crate::sanitize::one_line(said, 200)
+                );
+                break result;
             }
-            _ => None,
+            let wait = match &result {
+                Err(error) if !answered => {
+                    policy.wait(error.failure(), attempt, u64::from(std::process::id()))
+                }
+                _ => None,
+            };
+            let (Some(wait), Err(error)) = (wait, &result) else { break result };
+            attempt += 1;
+            tracing::info!(%error, attempt, "ask retrying");
+            let _ = writeln!(
+                err,
+                "rockchat: {error}; retrying in {:.1} s ({attempt} of {})",
+                wait.as_secs_f64(),
+                policy.max_retries
+            );
+            tokio::time::sleep(wait).await;
         };
-        let (Some(wait), Err(error)) = (wait, &result) else { break result };
-        attempt += 1;
-        tracing::info!(%error, attempt, "ask retrying");
-        let _ = writeln!(
-            err,
-            "rockchat: {error}; retrying in {:.1} s ({attempt} of {})",
-            wait.as_secs_f64(),
-            policy.max_retries
-        );
-        tokio::time::sleep(wait).await;
+        let rest = text.finish().content;
+        reply.push_str(&rest);
+        write(&rest, out);
+        if let Err(error) = &result
+            && !offered.is_empty()
+            && reply.is_empty()
+            && error.refusing_tools().is_some()
+        {
+            offered.clear();
+            continue;
+        }
+        if result.is_err() || calls.is_empty() {
+            break (result, finish);
+        }
+        assembly.finish(&mut calls, round as u64);
+        round += 1;
+        let mut message = Message::assistant(keys.fresh(), settings.model.clone());
+        message.content = reply;
+        message.status = crate::chat::Status::Complete;
+        message.tool_calls = super::tools::run_calls(calls, &tools, settings, args, err).await;
+        conversation.push(message);
+        if round >= settings.tools.max_rounds {
+            let _ = writeln!(
+                err,
+                "rockchat: stopped after {round} rounds of tool calls (max_tool_rounds)"
+            );
+            break (result, finish);
+        }
     };
-    write(&text.finish().content, out);
     if !ends_with_newline {
         let _ = out.write_all(b"\n");
     }

@@ -92,13 +92,24 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
     // A message the user deleted is not part of the conversation they see or replay.
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
-        // The same shape the request had, so the export replays with curl.
-        let wire = crate::chat::RequestMessage {
-            role: m.role,
-            content: sanitize(&m.content).into_owned(),
-            images: m.attachments.clone(),
-        };
-        messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
+        // The same shape the request had, so the export replays with curl: a reply's calls,
+        // then one `tool` message per call with its result.
+        let mut message = crate::chat::Message::user(0, sanitize(&m.content).into_owned());
+        message.role = m.role;
+        message.images = m.attachments.clone();
+        message.tool_calls = m.tool_calls.iter().map(clean_call).collect();
+        for wire in crate::chat::tools::request_messages(&message) {
+            messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
+        }
+        let calls: Vec<serde_json::Value> = m
+            .tool_calls
+            .iter()
+            .map(|c| {
+                json!({"id": field(&c.id), "name": field(&c.name),
+                       "server": c.server.as_deref().map(|s| field(s).into_owned()),
+                       "outcome": c.result().map(|r| r.outcome.as_str())})
+            })
+            .collect();
         let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());
         let one = |text: &Option<String>| text.as_deref().map(|t| field(t).into_owned());
         details.push(json!({
@@ -106,6 +117,7 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
             "error": text(&m.error), "finish_reason": one(&m.finish_reason),
             "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
             "completion_tokens": m.completion_tokens, "created_at": m.created_at,
+            "tool_calls": calls,
         }));
     }
     json!({
@@ -129,6 +141,17 @@ fn markdown(conversation: &StoredConversation) -> String {
         text.push_str(&format!("## {}\n\n{}\n\n", field(&who), sanitize(m.content.trim_end())));
         for image in &m.attachments {
             text.push_str(&format!("_(image: {})_\n\n", field(&image.label())));
+        }
+        for call in m.tool_calls.iter().map(clean_call) {
+            let server =
+                call.server.as_deref().map(|s| format!(" on {}", field(s))).unwrap_or_default();
+            text.push_str(&format!(
+                "**⚙ {}**{server}\n\n```json\n{}\n```\n\n",
+                field(&call.name),
+                call.pretty_arguments()
+            ));
+            let outcome = call.result().map_or("not run", |r| r.outcome.as_str());
+            text.push_str(&format!("→ {outcome}:\n\n```\n{}\n```\n\n", call.reply().trim_end()));
         }
         if m.status != "complete" {
             let why = m.error.as_deref().unwrap_or(&m.status);
@@ -204,4 +227,15 @@ pub fn delete(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()
     }
     writeln!(out, "deleted conversation {id}")?;
     Ok(())
+}
+
+/// A stored call as it may be exported: its result sanitised (it came from a server), its
+/// arguments stripped of terminal control (valid JSON holds none; broken JSON might).
+fn clean_call(call: &crate::chat::tools::ToolCall) -> crate::chat::tools::ToolCall {
+    let mut call = call.clone();
+    call.arguments = sanitize(&call.arguments).into_owned();
+    if let crate::chat::tools::CallState::Done(result) = &mut call.state {
+        result.content = sanitize(&result.content).into_owned();
+    }
+    call
 }

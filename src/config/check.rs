@@ -175,6 +175,46 @@ impl<'a> Source<'a> {
         Ok(())
     }
 
+    /// `[mcp.NAME]` names exactly one way to reach the server: a `command`, or an http(s)
+    /// `url`. `header` is where the table starts.
+    pub(super) fn mcp_transport(
+        &self,
+        name: &str,
+        header: usize,
+        has_command: bool,
+        url: Option<&Spanned<String>>,
+    ) -> Result<(), ConfigError> {
+        let key = Some(format!("mcp.{name}"));
+        match (has_command, url) {
+            (true, Some(_)) => Err(self.invalid(
+                header,
+                key,
+                "give either command (a program speaking MCP on stdin and stdout) or url (a streamable HTTP endpoint), not both",
+            )),
+            (false, None) => Err(self.invalid(
+                header,
+                key,
+                "missing command (a program speaking MCP on stdin and stdout) or url (a streamable HTTP endpoint)",
+            )),
+            (false, Some(url)) => {
+                let lower = url.get_ref().to_ascii_lowercase();
+                if lower.starts_with("http://") || lower.starts_with("https://") {
+                    Ok(())
+                } else {
+                    Err(self.invalid(
+                        url.span().start,
+                        Some(format!("mcp.{name}.url")),
+                        format!(
+                            "`{}` does not start with http:// or https://",
+                            crate::secret::redact_url_credentials(url.get_ref())
+                        ),
+                    ))
+                }
+            }
+            (true, None) => Ok(()),
+        }
+    }
+
     /// After the merge: `provider` names one of the providers. `at` is where the file set
     /// it, 0 (line 1) when it was inherited.
     pub(super) fn default_provider(&self, config: &Config, at: usize) -> Result<(), ConfigError> {

@@ -74,6 +74,8 @@ pub enum Command {
     Delete { id: i64 },
     /// Write a consistent copy of the whole database to FILE.
     Backup { file: PathBuf },
+    /// Start each configured MCP server and list its tools (exits 1 if one fails).
+    Tools,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -98,4 +100,13 @@ pub struct AskArgs {
     /// Attach an image (PNG, JPEG, GIF or WebP) to the prompt; repeat for more.
     #[arg(long = "image", short = 'i', value_name = "FILE")]
     pub images: Vec<std::path::PathBuf>,
+    /// Run every tool call the model makes, without asking.
+    #[arg(long, conflicts_with = "no_tools")]
+    pub yes: bool,
+    /// Run calls to this tool without asking; repeat for more. Other calls are refused.
+    #[arg(long, value_name = "TOOL")]
+    pub approve: Vec<String>,
+    /// Offer no tools (start no MCP server).
+    #[arg(long)]
+    pub no_tools: bool,
 }

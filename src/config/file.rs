@@ -34,6 +34,10 @@ struct FileConfig {
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
     models: Option<BTreeMap<String, ModelLimits>>,
     favorites: Option<Vec<String>>,
+    tool_timeout_secs: Option<u64>,
+    max_tool_rounds: Option<u32>,
+    /// Spanned for the line of each `[mcp.NAME]` header.
+    mcp: Option<BTreeMap<String, Spanned<super::mcp::FileMcp>>>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +94,13 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     if let Some(favorites) = file.favorites {
         config.favorites = favorites;
     }
+    if let Some(seconds) = file.tool_timeout_secs {
+        config.tools.timeout = std::time::Duration::from_secs(seconds.max(1));
+    }
+    if let Some(rounds) = file.max_tool_rounds {
+        config.tools.max_rounds = rounds.max(1);
+    }
+    super::mcp::merge(&mut config.tools, file.mcp.unwrap_or_default(), &source)?;
     for (name, table) in file.providers.unwrap_or_default() {
         let header = table.span().start;
         let given = table.into_inner();

@@ -19,6 +19,7 @@ use self::theme::ThemeSpec;
 mod check;
 pub mod cli;
 mod file;
+pub mod mcp;
 pub mod paths;
 pub mod settings;
 pub mod theme;
@@ -54,6 +55,8 @@ pub struct Config {
     pub models: BTreeMap<String, ModelLimits>,
     /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
     pub favorites: Vec<String>,
+    /// `[mcp.NAME]` servers, `tool_timeout_secs` and `max_tool_rounds`.
+    pub tools: mcp::Tools,
 }
 
 /// `theme`: one theme whatever the terminal, or `auto` to follow its background.
@@ -98,7 +101,7 @@ pub struct Provider {
 }
 
 /// Request fields rockchat itself sets: `params` may not replace them.
-pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options"];
+pub const RESERVED_PARAMS: &[&str] = &["model", "messages", "stream", "stream_options", "tools"];
 
 #[derive(Debug, thiserror::Error)]
 #[error("unknown provider `{name}`; known providers: {known}")]
@@ -125,6 +128,7 @@ impl Config {
             providers: BTreeMap::new(),
             models: BTreeMap::new(),
             favorites: Vec::new(),
+            tools: mcp::Tools::default(),
         };
         file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }

@@ -53,6 +53,8 @@ pub struct Settings {
     /// The provider or model was given on the command line: a reopened conversation keeps
     /// it instead of going back to the one it used.
     pub target_from_flags: bool,
+    /// MCP servers and the limits on calling their tools.
+    pub tools: crate::config::mcp::Tools,
 }
 
 /// What decides the screen's colours; `ui::theme` turns it into a theme.
@@ -129,6 +131,7 @@ pub fn resolve(
     providers.insert(label, current);
     Ok(Settings {
         target_from_flags: overrides.provider.is_some() || overrides.model.is_some(),
+        tools: config.tools.clone(),
         endpoint,
         providers,
         favorites: config.favorites.clone(),

@@ -10,6 +10,7 @@ mod learned;
 mod queries;
 mod schema;
 mod search;
+mod tool_calls;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -123,6 +124,7 @@ impl Store {
                  WHERE status = 'streaming'",
                 [],
             )
+            .and_then(|_| tool_calls::recover_interrupted(&self.conn))
             .map(drop)
             .map_err(|e| classify(&self.path, &e))
     }

@@ -39,6 +39,8 @@ pub struct StoredMessage {
     pub pinned: bool,
     /// Deleted by the user: kept, since later messages may follow it, but not shown.
     pub hidden: bool,
+    /// The tools a reply called, each with its result as stored.
+    pub tool_calls: Vec<crate::chat::tools::ToolCall>,
 }
 
 /// A conversation with the branch on screen: root to current leaf.
@@ -53,6 +55,8 @@ pub struct StoredConversation {
     pub params: String,
     /// What the user had typed and not sent when they left it.
     pub draft: String,
+    /// The MCP servers it uses, as a JSON list; `None`: the config's choice.
+    pub tools: Option<String>,
     pub messages: Vec<StoredMessage>,
     /// The messages on other branches (edited prompts' old continuations, retried
     /// replies), oldest first.
@@ -240,7 +244,8 @@ fn touch_conversation(
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Assistant => "assistant",
-        Role::User | Role::System => "user",
+        // A tool's result is stored with its call, never as a row of its own.
+        Role::User | Role::System | Role::Tool => "user",
     }
 }
 
@@ -262,6 +267,7 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         attachments: Vec::new(),
         pinned: row.get("pinned")?,
         hidden: row.get("hidden")?,
+        tool_calls: Vec::new(),
     })
 }
 
@@ -334,20 +340,20 @@ impl Store {
         let head = self
             .conn
             .query_row(
-                "SELECT title, system_prompt, provider, model, leaf_id, params
+                "SELECT title, system_prompt, provider, model, leaf_id, params, tools
                  FROM conversations WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
                         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
                         r.get::<_, Option<i64>>(4)?,
-                        r.get(5)?,
+                        (r.get(5)?, r.get::<_, Option<String>>(6)?),
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.fail(e))?;
-        let Some(((title, system_prompt, provider, model), leaf, params)) = head else {
+        let Some(((title, system_prompt, provider, model), leaf, (params, tools))) = head else {
             return Err(StoreError::NotFound(id));
         };
         // One indexed scan of the conversation, then a walk from the leaf in memory: far
@@ -373,9 +379,12 @@ impl Store {
         let mut messages: Vec<StoredMessage> =
             branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
         super::attachments::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
+        super::tool_calls::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
         let mut other_branches: Vec<StoredMessage> = slots.into_iter().flatten().collect();
         if !other_branches.is_empty() {
             super::attachments::fill(&self.conn, id, &mut other_branches)
+                .map_err(|e| self.fail(e))?;
+            super::tool_calls::fill(&self.conn, id, &mut other_branches)
                 .map_err(|e| self.fail(e))?;
         }
         Ok(StoredConversation {
@@ -386,6 +395,7 @@ impl Store {
             model,
             params,
             draft: self.draft(id)?,
+            tools,
             messages,
             other_branches,
         })

@@ -4,7 +4,7 @@
 //! rockchat is refused, never touched.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -95,4 +95,23 @@ CREATE TABLE drafts (
     conversation_id INTEGER PRIMARY KEY,
     text            TEXT NOT NULL
 );
+";
+
+/// Tool calls, in a side table keyed on the reply that made them: a call and its result
+/// are one row, so they are kept, trimmed and exported together. A conversation remembers
+/// which MCP servers it uses (a JSON list; NULL: the config's choice).
+const V7: &str = "
+CREATE TABLE tool_calls (
+    id         INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    call_id    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    server     TEXT,
+    arguments  TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    result     TEXT,
+    UNIQUE (message_id, position)
+);
+ALTER TABLE conversations ADD COLUMN tools TEXT;
 ";

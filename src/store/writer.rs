@@ -61,6 +61,16 @@ pub enum StoreCmd {
         conversation: Key,
         json: String,
     },
+    /// Message `message`'s tool calls as they stand now (replacing what was stored).
+    SetToolCalls {
+        message: Key,
+        calls: Vec<crate::chat::tools::ToolCall>,
+    },
+    /// The MCP servers the conversation uses.
+    SetTools {
+        conversation: Key,
+        enabled: Vec<String>,
+    },
     /// The branch on screen now ends at message `leaf`: the conversation reopens on it.
     SetLeaf {
         conversation: Key,
@@ -193,9 +203,16 @@ fn apply(
 ) -> rusqlite::Result<()> {
     // Only the last update of a message in a batch matters.
     let mut last_update: HashMap<Key, usize> = HashMap::new();
+    let mut last_calls: HashMap<Key, usize> = HashMap::new();
     for (index, command) in batch.iter().enumerate() {
-        if let StoreCmd::UpdateMessage { key, .. } = command {
-            last_update.insert(*key, index);
+        match command {
+            StoreCmd::UpdateMessage { key, .. } => {
+                last_update.insert(*key, index);
+            }
+            StoreCmd::SetToolCalls { message, .. } => {
+                last_calls.insert(*message, index);
+            }
+            _ => {}
         }
     }
     let at = now_ms();
@@ -235,6 +252,19 @@ fn apply(
             StoreCmd::Attach { message, images } => {
                 if let Some(&id) = rows.messages.get(&message) {
                     super::attachments::insert(&tx, id, &images)?;
+                }
+            }
+            StoreCmd::SetToolCalls { message, calls } => {
+                if last_calls.get(&message) != Some(&index) {
+                    continue;
+                }
+                if let Some(&id) = rows.messages.get(&message) {
+                    super::tool_calls::replace(&tx, id, &calls)?;
+                }
+            }
+            StoreCmd::SetTools { conversation, enabled } => {
+                if let Some(&id) = rows.conversations.get(&conversation) {
+                    super::tool_calls::set_enabled(&tx, id, &enabled)?;
                 }
             }
             StoreCmd::Find { .. } | StoreCmd::Load { .. } => {}

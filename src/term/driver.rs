@@ -60,8 +60,12 @@ pub struct App<B: Backend> {
     /// The program (`$EDITOR`, `$PAGER`) that has the terminal: until it exits no key is
     /// read and nothing is drawn, while messages (the stream, the store) are still handled.
     away: Option<(Program, Running)>,
+    /// The MCP servers, one task each; their reports come back as messages.
+    hub: crate::mcp::Hub,
     /// `Msg::Start` was sent (`run_until` may be called more than once).
     started: bool,
+    /// Whether `Msg::Started` went out (after the first frame).
+    tools_started: bool,
 }
 
 impl<B: Backend> App<B>
@@ -76,6 +80,15 @@ where
     ) -> Self {
         let (tx, rx) = unbounded_channel();
         let clients = HashMap::from([(state.target.provider.clone(), client)]);
+        let reports = tx.clone();
+        let hub = crate::mcp::Hub::new(move |report| {
+            let msg = match report {
+                crate::mcp::Report::Server { name, event } => Msg::ToolServer { name, event },
+                crate::mcp::Report::Result { id, result } => Msg::ToolResult { id, result },
+            };
+            // The receiver is gone only when the app is shutting down.
+            let _ = reports.send(msg);
+        });
         Self {
             state,
             terminal,
@@ -91,6 +104,8 @@ where
             writer: None,
             host: Host::default(),
             away: None,
+            hub,
+            tools_started: false,
             started: false,
         }
     }
@@ -191,6 +206,11 @@ where
         }
         self.dispatch(Msg::Resize(size.width, size.height))?;
         self.draw()?;
+        if !self.tools_started {
+            // Tool servers start now, never before the first frame.
+            self.tools_started = true;
+            self.dispatch(Msg::Started)?;
+        }
         let mut tick = interval(TICK);
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut input_open = true;
@@ -301,7 +321,7 @@ where
 
     fn execute(&mut self, effect: Effect) -> io::Result<()> {
         match effect {
-            Effect::StartRequest { id, provider, model, messages, params } => {
+            Effect::StartRequest { id, provider, model, messages, params, tools } => {
                 tracing::info!(id, %provider, %model, messages = messages.len(), "request started");
                 let client = self.client(&provider);
                 let tx = self.tx.clone();
@@ -312,8 +332,10 @@ where
                     };
                     let result = match client {
                         Ok(client) => {
-                            let request =
-                                client.chat_request(&model, messages, true).with_params(&params);
+                            let request = client
+                                .chat_request(&model, messages, true)
+                                .with_params(&params)
+                                .with_tools(tools);
                             client.stream(&request, |event| send(ApiEvent::Stream(event))).await
                         }
                         Err(error) => Err(error),
@@ -418,6 +440,18 @@ where
             Effect::Compose { draft } => self.hand_over(Program::Editor, &draft)?,
             Effect::Page { text } => self.hand_over(Program::Pager, &text)?,
             Effect::Quit => self.stop_tasks(),
+            Effect::StartToolServer { name, server } => {
+                tracing::info!(%name, "starting MCP server");
+                self.hub.start(&name, &server);
+            }
+            Effect::CallTool { id, server, tool, arguments, timeout } => {
+                tracing::info!(id, %server, %tool, "tool call started");
+                self.hub.call(&server, id, tool, arguments, timeout);
+            }
+            Effect::CancelToolCall { id, server } => {
+                tracing::info!(id, %server, "tool call cancelled");
+                self.hub.cancel(&server, id);
+            }
         }
         Ok(())
     }
@@ -425,6 +459,7 @@ where
     /// Aborts every request and fetch: their connections close, and a key command one of
     /// them was waiting on is killed, so quitting waits on nothing.
     fn stop_tasks(&mut self) {
+        self.hub.stop_all();
         let requests = self.requests.drain().map(|(_, task)| task);
         for task in requests.chain(self.fetches.drain().map(|(_, task)| task)) {
             task.abort();

@@ -48,6 +48,7 @@ pub async fn run(
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
     crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
+    state.tools = crate::app::tools::Tools::new(settings.tools.clone());
     state.windows = settings.windows.clone();
     // What servers said in earlier runs (windows, calibration): a small table, read once.
     state.learned = store.learned().unwrap_or_else(|error| {
@@ -83,7 +84,10 @@ pub async fn run(
     let adopt = stored.map(|stored| {
         state.input = crate::app::editor::Editor::with_text(&stored.draft);
         let (provider, model) = (stored.provider.clone(), stored.model.clone());
+        let enabled = stored.tools.clone();
         let (conversation, adopt) = persist::restore(stored, &mut state.keys);
+        // Its servers start with the others, after the first frame.
+        crate::app::tools::restore_enabled(&mut state, enabled.as_deref());
         state.conversation = conversation;
         state.notice = if settings.target_from_flags {
             let asked = &state.target.model;

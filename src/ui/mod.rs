@@ -12,6 +12,7 @@ pub mod popup;
 mod screen;
 pub mod status;
 pub mod theme;
+pub mod tools;
 pub mod transcript;
 pub mod wrap;
 
@@ -60,6 +61,7 @@ fn render(
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
         Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
         Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
+        Some(Popup::Tools(popup)) => tools::render(frame, area, state, popup, theme),
         None => {}
     }
     if state.popup_keys

@@ -129,6 +129,22 @@ fn phase(state: &State) -> (String, bool) {
             let why = if *rate_limited { "rate limited: " } else { "" };
             (format!("{why}retry {attempt} of {of} in {left} s · Esc cancels"), true)
         }
+        Stream::Idle if let Some(turn) = &state.tools.turn => {
+            if turn.asking_more {
+                let rounds = state.tools.config.max_rounds;
+                return (format!("{rounds} rounds of tool calls: y goes on · n stops"), false);
+            }
+            match crate::app::tools::asked(state) {
+                Some((_, call)) => {
+                    let name = crate::sanitize::one_line(&call.name, 40);
+                    (format!("run {name}? y · a always · n · Esc"), false)
+                }
+                None => {
+                    let spin = SPINNER[(state.frame % SPINNER.len() as u64) as usize];
+                    (format!("running tools {spin} · Esc cancels"), false)
+                }
+            }
+        }
         Stream::Idle => {
             let last = state.conversation.messages().last().map(|m| &m.status);
             match last {

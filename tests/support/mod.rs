@@ -424,3 +424,39 @@ pub async fn collect_stream(
     .expect("the stream ended");
     (text, others, result)
 }
+
+/// SSE bytes of a reply that calls tools, shaped like llama-server's with `--jinja`: a role
+/// chunk, text deltas, then one chunk per entry of `pieces` (each the inside of a
+/// `delta.tool_calls` array), then a `tool_calls` finish and `[DONE]`.
+pub fn sse_tool_reply(text: &[&str], pieces: &[serde_json::Value]) -> Vec<u8> {
+    let mut out = String::new();
+    let mut event = |value: serde_json::Value| out.push_str(&format!("data: {value}\n\n"));
+    event(
+        serde_json::json!({"choices":[{"index":0,"finish_reason":null,"delta":{"role":"assistant","content":null}}],"model":"tiny-llama"}),
+    );
+    for delta in text {
+        event(
+            serde_json::json!({"choices":[{"index":0,"finish_reason":null,"delta":{"content":delta}}],"model":"tiny-llama"}),
+        );
+    }
+    for piece in pieces {
+        event(
+            serde_json::json!({"choices":[{"index":0,"finish_reason":null,"delta":{"tool_calls":[piece]}}],"model":"tiny-llama"}),
+        );
+    }
+    event(
+        serde_json::json!({"choices":[{"index":0,"finish_reason":"tool_calls","delta":{}}],"model":"tiny-llama"}),
+    );
+    out.push_str("data: [DONE]\n\n");
+    out.into_bytes()
+}
+
+/// The first piece of a call: its index, id, name and the start of its arguments.
+pub fn call_start(index: u32, id: &str, name: &str, arguments: &str) -> serde_json::Value {
+    serde_json::json!({"index":index,"id":id,"type":"function","function":{"name":name,"arguments":arguments}})
+}
+
+/// A later piece of call `index`: more of its arguments.
+pub fn call_more(index: u32, arguments: &str) -> serde_json::Value {
+    serde_json::json!({"index":index,"function":{"arguments":arguments}})
+}

@@ -91,6 +91,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         provider: String::new(),
         model: String::new(),
         params: "{}".into(),
+        tools: None,
         messages: vec![StoredMessage {
             id: 90,
             parent_id: None,
@@ -107,6 +108,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             attachments: Vec::new(),
             pinned: false,
             hidden: false,
+            tool_calls: Vec::new(),
         }],
         other_branches: Vec::new(),
     };

@@ -78,6 +78,7 @@ fn stored(provider: &str, model: &str) -> StoredConversation {
         provider: provider.into(),
         model: model.into(),
         params: r#"{"temperature":0.2}"#.into(),
+        tools: None,
         messages: vec![],
         other_branches: vec![],
     }

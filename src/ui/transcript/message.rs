@@ -82,10 +82,11 @@ pub(super) fn layout(
         message.role == Role::Assistant && content.is_empty() && message.status == Status::Complete;
     if content.is_empty() && message.status != Status::Streaming {
         tail.clear();
-        if empty_reply {
+        if empty_reply && message.tool_calls.is_empty() {
             tail.push(indented("(empty reply)".to_owned(), theme.dim));
         }
     }
+    super::calls::layout(message, width, show_reasoning, theme, &mut tail);
     footer(message, width, theme, &mut tail);
     tail.push(Line::default());
     entry.tail = tail;
@@ -134,6 +135,7 @@ fn header(
     let mut title = match message.role {
         Role::User => Line::from(Span::styled("● You", theme.user)),
         Role::System => Line::from(Span::styled("● System", theme.dim)),
+        Role::Tool => Line::from(Span::styled("● Tool", theme.dim)),
         Role::Assistant => {
             let model = message.model.as_deref().unwrap_or("assistant");
             Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
@@ -194,6 +196,10 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
         Some(FinishReason::Length) => {
             note("⚠ cut off at the token limit; Ctrl+O continues".into(), theme.warning)
         }
+        Some(FinishReason::ToolCalls) if message.tool_calls.is_empty() => note(
+            "⚠ the model said it called a tool, but sent no call rockchat could read".into(),
+            theme.warning,
+        ),
         Some(reason) => {
             if let Some(text) = reason.notice() {
                 note(format!("⚠ {text}"), theme.warning);
@@ -212,7 +218,7 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
     }
 }
 
-fn indented(row: String, style: ratatui::style::Style) -> Line<'static> {
+pub(super) fn indented(row: String, style: ratatui::style::Style) -> Line<'static> {
     Line::from(vec![Span::raw(INDENT), Span::styled(row, style)])
 }
 

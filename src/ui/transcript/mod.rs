@@ -17,6 +17,7 @@ use super::markdown::Progress;
 use super::theme::Theme;
 use crate::chat::Message;
 
+mod calls;
 mod message;
 
 use message::layout;
