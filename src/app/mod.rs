@@ -3,9 +3,10 @@
 //! table (`bindings`: every key, and the words the help, the status line and the README
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
-//! the parameters form (`params_form`), the target model (`target`), the context meter
-//! (`meter`), what the server says about its model and how it counts (`server`), what goes
-//! to the store (`persist`), and the advice shown under a failed request (`advice`).
+//! the parameters form (`params_form`), the target model (`target`), the prompts waiting
+//! for the reply in flight (`queue`), the context meter (`meter`), what the server says
+//! about its model and how it counts (`server`), what goes to the store (`persist`), and
+//! the advice shown under a failed request (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
@@ -22,6 +23,7 @@ pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod queue;
 pub mod scroll;
 pub mod select;
 pub mod server;

@@ -181,6 +181,8 @@ pub struct State {
     pub server: super::server::ServerState,
     /// What the request in flight was counted as.
     pub sent: Option<super::server::Sent>,
+    /// Prompts sent while a reply streamed, waiting their turn.
+    pub queue: super::queue::Queue,
 }
 
 impl State {
@@ -218,6 +220,7 @@ impl State {
             learned: crate::chat::learned::Learnings::default(),
             server: super::server::ServerState::default(),
             sent: None,
+            queue: super::queue::Queue::default(),
         }
     }
 

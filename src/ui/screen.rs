@@ -43,7 +43,10 @@ impl Screen {
         let area = frame.area();
         let input_width = super::input::text_width(area.width);
         let input_rows = super::input::rows_needed(&state.input, input_width);
-        let panes = layout::panes((area.width, area.height), input_rows);
+        let mut panes = layout::panes((area.width, area.height), input_rows);
+        // Queued prompts take rows above the input, from the transcript.
+        let queued = super::queued::rows(&state.queue).min(panes.transcript.height / 2);
+        panes.transcript.height -= queued;
         let (scroll_up, mut shown) =
             self.lay_out(state, panes.transcript.width, panes.transcript.height);
         shown.input_width = input_width;
