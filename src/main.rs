@@ -74,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         model: cli.model.clone(),
         system: cli.system.clone(),
         terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
+        inline: cli.inline,
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
@@ -126,6 +127,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
         Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Keys) => {
+            for command in rockchat::app::bindings::commands() {
+                writeln!(out, "{:<18} {:<22} {}", command.name, command.keys, command.text)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Backup { file }) => {
             open_store()?.backup(&file)?;
             writeln!(out, "backed up to {}", file.display())?;

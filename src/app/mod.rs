@@ -4,9 +4,10 @@
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
 //! the parameters form (`params_form`), the target model (`target`), the prompts waiting
-//! for the reply in flight (`queue`), the context meter (`meter`), what the server says
-//! about its model and how it counts (`server`), what goes to the store (`persist`), and
-//! the advice shown under a failed request (`advice`).
+//! for the reply in flight (`queue`), the ping when a reply ends unseen (`ping`), the
+//! context meter (`meter`), what the server says about its model and how it counts
+//! (`server`), what goes to the store (`persist`), and the advice shown under a failed
+//! request (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
@@ -23,6 +24,7 @@ pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod ping;
 pub mod queue;
 pub mod scroll;
 pub mod select;

@@ -77,6 +77,11 @@ pub fn turn_ended(state: &mut State) -> Vec<Effect> {
 pub fn send_next(state: &mut State) -> Vec<Effect> {
     let Some(next) = state.queue.prompts.pop_front() else { return Vec::new() };
     state.queue.held = false;
+    // What the notice said of the queue is out of date now.
+    state.notice = match state.queue.len() {
+        0 => None,
+        left => Some(format!("sent the next queued prompt; {left} still queued")),
+    };
     let effects = turn::send_prompt(state, next.text, next.images);
     // Refused before it was sent (too long for the window): the rest wait for the user.
     if !state.stream.is_busy() && !state.queue.is_empty() {

@@ -183,6 +183,10 @@ pub struct State {
     pub sent: Option<super::server::Sent>,
     /// Prompts sent while a reply streamed, waiting their turn.
     pub queue: super::queue::Queue,
+    /// The terminal has the user's focus (as its focus events say; true until one does).
+    pub focused: bool,
+    /// How a reply that ends while the terminal is unfocused is told.
+    pub notify: super::ping::Notify,
 }
 
 impl State {
@@ -221,6 +225,8 @@ impl State {
             server: super::server::ServerState::default(),
             sent: None,
             queue: super::queue::Queue::default(),
+            focused: true,
+            notify: super::ping::Notify::default(),
         }
     }
 

@@ -11,7 +11,7 @@ use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{
-    first_run, library, palette, params_form, persist, picker, queue, scroll, select, server,
+    first_run, library, palette, params_form, persist, picker, ping, queue, scroll, select, server,
     target, turn,
 };
 use crate::app::editor::{self, EditAction, Editor};
@@ -42,6 +42,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
     if was_busy && !state.stream.is_busy() {
+        effects.extend(ping::turn_ended(state));
         effects.extend(queue::turn_ended(state));
     }
     // Not on every keystroke: only when the history may have changed.
@@ -94,6 +95,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         // The screen lays out for the new size when it draws; an anchored view stays on the
         // line it was on.
         Msg::Resize(..) => Vec::new(),
+        Msg::Focus(focused) => {
+            ping::focus(state, focused);
+            Vec::new()
+        }
         Msg::Shown(shown) => {
             scroll::shown(state, shown);
             Vec::new()

@@ -38,6 +38,10 @@ pub struct Cli {
     /// Reopen the conversation with this id (see `rockchat list`).
     #[arg(long, value_name = "ID", conflicts_with = "resume_latest")]
     pub open: Option<i64>,
+    /// Run inline: no alternate screen; finished messages go into the terminal's own
+    /// scrollback and stay there after quitting (config: `screen = "inline"`).
+    #[arg(long)]
+    pub inline: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -74,6 +78,9 @@ pub enum Command {
     Delete { id: i64 },
     /// Write a consistent copy of the whole database to FILE.
     Backup { file: PathBuf },
+    /// Print the keys in effect: every action's name (as `[keys]` and the command palette
+    /// name it), its keys, and what it does.
+    Keys,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

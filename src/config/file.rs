@@ -34,6 +34,10 @@ struct FileConfig {
     providers: Option<BTreeMap<String, Spanned<FileProvider>>>,
     models: Option<BTreeMap<String, ModelLimits>>,
     favorites: Option<Vec<String>>,
+    screen: Option<super::ScreenMode>,
+    notify: Option<super::Notify>,
+    /// Spanned for the line of each key, checked against the actions by the app.
+    keys: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +93,21 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     config.models.extend(file.models.unwrap_or_default());
     if let Some(favorites) = file.favorites {
         config.favorites = favorites;
+    }
+    if let Some(screen) = file.screen {
+        config.screen = screen;
+    }
+    if let Some(notify) = file.notify {
+        config.notify = notify;
+    }
+    for (action, key) in file.keys.unwrap_or_default() {
+        let line = text[..key.span().start.min(text.len())].matches('\n').count() + 1;
+        config.keys.push(super::KeySetting {
+            action,
+            key: key.into_inner(),
+            path: path.to_path_buf(),
+            line,
+        });
     }
     for (name, table) in file.providers.unwrap_or_default() {
         let header = table.span().start;

@@ -54,6 +54,36 @@ pub struct Config {
     pub models: BTreeMap<String, ModelLimits>,
     /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
     pub favorites: Vec<String>,
+    /// `screen`: the alternate screen, or inline in the terminal's own scrollback.
+    pub screen: ScreenMode,
+    /// `notify`: how a reply finishing in an unfocused terminal is told.
+    pub notify: Notify,
+    /// `[keys]`: action name to key, as written, with where each was written.
+    pub keys: Vec<KeySetting>,
+}
+
+/// `screen = "full" | "inline"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScreenMode {
+    /// The alternate screen, as most full-screen programs do.
+    #[default]
+    Full,
+    /// No alternate screen: finished messages go into the terminal's scrollback.
+    Inline,
+}
+
+/// `notify = "auto" | "off" | "bell"`: the app's own setting, read as written.
+pub use crate::app::ping::Notify;
+
+/// One `[keys]` entry: an action's name and the key it is to have, and the line it is on,
+/// so a mistake found later (an unknown name, a clash) names the file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetting {
+    pub action: String,
+    pub key: String,
+    pub path: std::path::PathBuf,
+    pub line: usize,
 }
 
 /// `theme`: one theme whatever the terminal, or `auto` to follow its background.
@@ -125,6 +155,9 @@ impl Config {
             providers: BTreeMap::new(),
             models: BTreeMap::new(),
             favorites: Vec::new(),
+            screen: ScreenMode::Full,
+            notify: Notify::Auto,
+            keys: Vec::new(),
         };
         file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }

@@ -188,3 +188,57 @@ mod tests {
         assert!(!path.exists());
     }
 }
+
+/// A desktop notification through the terminal: OSC 777 where the terminal is known to
+/// take it (foot, urxvt), else OSC 9 (iTerm2, kitty, WezTerm, Ghostty, Windows Terminal);
+/// inside tmux wrapped for its passthrough (`set -g allow-passthrough on`), and the bell
+/// after it with `bell`. Control characters are taken out of `title` and `body`.
+pub fn notification(title: &str, body: &str, bell: bool) -> String {
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    notification_for(title, body, bell, &env("TERM"), !env("TMUX").is_empty())
+}
+
+fn notification_for(title: &str, body: &str, bell: bool, term: &str, tmux: bool) -> String {
+    let clean =
+        |text: &str| text.chars().filter(|c| !c.is_control() && *c != ';').collect::<String>();
+    let (title, body) = (clean(title), clean(body));
+    let osc = match term.starts_with("foot") || term.starts_with("rxvt") {
+        true => format!("\x1b]777;notify;{title};{body}\x1b\\"),
+        false => format!("\x1b]9;{title}: {body}\x1b\\"),
+    };
+    let mut out = match tmux {
+        // DCS passthrough: every ESC inside is doubled.
+        true => format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+        false => osc,
+    };
+    if bell {
+        out.push('\x07');
+    }
+    out
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::notification_for;
+
+    #[test]
+    fn osc_9_by_default_777_for_foot_wrapped_in_tmux_and_the_bell_when_asked() {
+        assert_eq!(
+            notification_for("rockchat", "done", false, "xterm-256color", false),
+            "\x1b]9;rockchat: done\x1b\\"
+        );
+        assert_eq!(
+            notification_for("rockchat", "done", true, "foot", false),
+            "\x1b]777;notify;rockchat;done\x1b\\\x07"
+        );
+        assert_eq!(
+            notification_for("rockchat", "done", false, "screen-256color", true),
+            "\x1bPtmux;\x1b\x1b]9;rockchat: done\x1b\x1b\\\x1b\\"
+        );
+        // Nothing from the text can end the sequence early.
+        assert_eq!(
+            notification_for("a\x07b", "c\x1b\\d;e", false, "xterm", false),
+            "\x1b]9;ab: c\\de\x1b\\"
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod picker;
 pub mod popup;
 pub mod queued;
 mod screen;
+mod scrollback;
 pub mod status;
 pub mod theme;
 pub mod transcript;
