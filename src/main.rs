@@ -58,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::defaults()?,
     };
+    rockchat::app::keymap::install(config.keymap()?);
     let mut notice = None;
     if let Some(path) = &config_path
         && let Some(warning) = config::exposure_warning(path)
@@ -128,8 +129,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
         Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
         Some(Command::Keys) => {
-            for command in rockchat::app::bindings::commands() {
-                writeln!(out, "{:<18} {:<22} {}", command.name, command.keys, command.text)?;
+            // Names and words are the table's; keys as the labels name them.
+            for (name, keys, text) in rockchat::app::keymap::effective_table() {
+                writeln!(out, "{name:<20} {keys:<28} {text}")?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -17,6 +17,7 @@ pub mod bindings;
 pub mod editor;
 pub mod first_run;
 pub mod history;
+pub mod keymap;
 pub mod library;
 pub mod meter;
 pub mod msg;

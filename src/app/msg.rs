@@ -119,6 +119,9 @@ pub enum Effect {
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
     /// into the input as the text it also was.
     LoadImage { path: std::path::PathBuf, paste: String },
+    /// Read the image on the system clipboard and answer with `Msg::Attached` (an error
+    /// with no paste when there is none).
+    PasteImage,
     /// Load this tokenizer off the UI thread and answer `Msg::TokenizerReady`.
     LoadTokenizer(Encoding),
     /// Tell the user a reply ended while they looked elsewhere: a desktop notification

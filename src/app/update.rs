@@ -253,6 +253,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Send => send(state),
         Action::Select => select::enter(state),
         Action::Compose => vec![Effect::Compose { draft: state.input.text() }],
+        Action::PasteImage => vec![Effect::PasteImage],
         Action::Edit(action) => edit_draft(state, action),
         Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
             select::cancel_edit(state)

@@ -176,6 +176,22 @@ impl Config {
         file::merged(Config::defaults()?, text, path)
     }
 
+    /// The keys in effect: `[keys]` over the binding table, or the first entry that cannot
+    /// be taken, reported at its file and line as `keys.NAME`.
+    pub fn keymap(&self) -> Result<crate::app::keymap::Keymap, ConfigError> {
+        let entries: Vec<(&str, &str)> =
+            self.keys.iter().map(|k| (k.action.as_str(), k.key.as_str())).collect();
+        crate::app::keymap::Keymap::new(&entries).map_err(|error| {
+            let setting = &self.keys[error.entry];
+            ConfigError::Invalid {
+                path: setting.path.clone(),
+                line: setting.line,
+                key: Some(format!("keys.{}", crate::sanitize::sanitize(&setting.action))),
+                message: crate::sanitize::sanitize(&error.message).into_owned(),
+            }
+        })
+    }
+
     pub fn provider(&self, name: &str) -> Result<&Provider, UnknownProvider> {
         self.providers.get(name).ok_or_else(|| UnknownProvider {
             name: name.to_owned(),

@@ -433,6 +433,14 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
+            Effect::PasteImage => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        super::programs::clipboard_image().map_err(|why| (why, String::new()));
+                    let _ = tx.send(Msg::Attached(result));
+                });
+            }
             Effect::LoadTokenizer(encoding) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {

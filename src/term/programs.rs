@@ -72,6 +72,40 @@ impl SystemClipboard {
     }
 }
 
+/// The image on the system clipboard (a screenshot, an image copied in a browser), as a
+/// PNG attachment; why not when there is no clipboard or no image on it. Blocking.
+pub fn clipboard_image() -> Result<crate::chat::attachment::Attachment, String> {
+    let mut clipboard =
+        arboard::Clipboard::new().map_err(|error| format!("no system clipboard here ({error})"))?;
+    let image = clipboard.get_image().map_err(|error| match error {
+        arboard::Error::ContentNotAvailable => {
+            "no image on the clipboard (text pastes with the terminal's paste key)".to_owned()
+        }
+        error => format!("cannot read the clipboard: {error}"),
+    })?;
+    let png = png_of(image.width, image.height, &image.bytes)?;
+    crate::chat::attachment::Attachment::from_bytes("clipboard.png".to_owned(), png)
+}
+
+/// RGBA pixels as a PNG file.
+pub fn png_of(width: usize, height: usize, rgba: &[u8]) -> Result<Vec<u8>, String> {
+    let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
+        return Err("the clipboard's image is too large".to_owned());
+    };
+    if rgba.len() != width.saturating_mul(height).saturating_mul(4) {
+        return Err("the clipboard's image is not RGBA".to_owned());
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let fail = |error: png::EncodingError| format!("cannot encode the clipboard's image: {error}");
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgba).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(out)
+}
+
 /// A program (`$EDITOR`, `$PAGER`) running in the terminal on a temp file that holds the
 /// text it was given. It runs while the driver's loop goes on (the stream is still read, the
 /// store still written); the driver awaits [`Running::wait`] and reads the file back after.
@@ -220,6 +254,15 @@ fn notification_for(title: &str, body: &str, bell: bool, term: &str, tmux: bool)
 #[cfg(test)]
 mod notification_tests {
     use super::notification_for;
+
+    #[test]
+    fn clipboard_pixels_become_a_png_the_attachment_takes() {
+        let png = super::png_of(2, 1, &[255, 0, 0, 255, 0, 0, 255, 255]).unwrap();
+        let image =
+            crate::chat::attachment::Attachment::from_bytes("clipboard.png".into(), png).unwrap();
+        assert!(image.data_url().starts_with("data:image/png;base64,"));
+        assert!(super::png_of(2, 2, &[0; 4]).is_err(), "too few pixels");
+    }
 
     #[test]
     fn osc_9_by_default_777_for_foot_wrapped_in_tmux_and_the_bell_when_asked() {
