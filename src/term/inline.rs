@@ -66,9 +66,14 @@ impl Inline {
         Ok(inline)
     }
 
-    /// Whether the state wants the whole screen: a popup, select mode, or scrolling back.
+    /// Whether the state wants the whole screen: a popup, select mode, scrolling back, or
+    /// the first run's offer of servers (it fills the empty transcript pane).
     fn wants_full(state: &State) -> bool {
-        state.popup.is_some() || state.selection.is_some() || state.view.scroll != Scroll::Follow
+        let offer = state.first_run.is_some() && state.conversation.messages().is_empty();
+        state.popup.is_some()
+            || state.selection.is_some()
+            || state.view.scroll != Scroll::Follow
+            || offer
     }
 
     pub fn is_full(&self) -> bool {
