@@ -71,6 +71,11 @@ impl Grid {
                     i += 1;
                 }
                 b'\n' => {
+                    // On the last row a line feed scrolls (inline mode writes so).
+                    if self.row + 1 == ROWS as usize {
+                        self.rows.remove(0);
+                        self.rows.push(vec![' '; COLS as usize]);
+                    }
                     self.row = (self.row + 1).min(ROWS as usize - 1);
                     i += 1;
                 }
@@ -102,8 +107,16 @@ impl Grid {
                     let mut parts = params.split(';').map(|p| p.parse::<usize>().unwrap_or(1));
                     self.row = parts.next().unwrap_or(1).saturating_sub(1).min(ROWS as usize - 1);
                     self.col = parts.next().unwrap_or(1).saturating_sub(1);
-                } else if data[end] == b'J' {
+                } else if data[end] == b'J' && matches!(&data[2..end], b"2" | b"3") {
                     *self = Grid { pending: Vec::new(), ..Grid::new() };
+                } else if data[end] == b'J' {
+                    // From the cursor down (inline mode clears its live part so).
+                    let (row, col) = (self.row, self.col);
+                    self.rows[row].iter_mut().skip(col).for_each(|cell| *cell = ' ');
+                    self.rows.iter_mut().skip(row + 1).for_each(|line| line.fill(' '));
+                } else if data[end] == b'K' {
+                    let (row, col) = (self.row, self.col);
+                    self.rows[row].iter_mut().skip(col).for_each(|cell| *cell = ' ');
                 }
                 Some(end + 1)
             }
