@@ -58,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::defaults()?,
     };
+    rockchat::app::keymap::install(config.keymap()?);
     let mut notice = None;
     if let Some(path) = &config_path
         && let Some(warning) = config::exposure_warning(path)
@@ -74,6 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         model: cli.model.clone(),
         system: cli.system.clone(),
         terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
+        inline: cli.inline,
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
@@ -129,6 +131,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Tools) => {
             let ok = runtime.block_on(rockchat::commands::tools::list(&settings, &mut out))?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Some(Command::Keys) => {
+            // Names and words are the table's; keys as the labels name them.
+            for (name, keys, text) in rockchat::app::keymap::effective_table() {
+                writeln!(out, "{name:<20} {keys:<28} {text}")?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { file }) => {
             open_store()?.backup(&file)?;

@@ -71,6 +71,11 @@ impl Grid {
                     i += 1;
                 }
                 b'\n' => {
+                    // On the last row a line feed scrolls (inline mode writes so).
+                    if self.row + 1 == ROWS as usize {
+                        self.rows.remove(0);
+                        self.rows.push(vec![' '; COLS as usize]);
+                    }
                     self.row = (self.row + 1).min(ROWS as usize - 1);
                     i += 1;
                 }
@@ -102,8 +107,16 @@ impl Grid {
                     let mut parts = params.split(';').map(|p| p.parse::<usize>().unwrap_or(1));
                     self.row = parts.next().unwrap_or(1).saturating_sub(1).min(ROWS as usize - 1);
                     self.col = parts.next().unwrap_or(1).saturating_sub(1);
-                } else if data[end] == b'J' {
+                } else if data[end] == b'J' && matches!(&data[2..end], b"2" | b"3") {
                     *self = Grid { pending: Vec::new(), ..Grid::new() };
+                } else if data[end] == b'J' {
+                    // From the cursor down (inline mode clears its live part so).
+                    let (row, col) = (self.row, self.col);
+                    self.rows[row].iter_mut().skip(col).for_each(|cell| *cell = ' ');
+                    self.rows.iter_mut().skip(row + 1).for_each(|line| line.fill(' '));
+                } else if data[end] == b'K' {
+                    let (row, col) = (self.row, self.col);
+                    self.rows[row].iter_mut().skip(col).for_each(|cell| *cell = ' ');
                 }
                 Some(end + 1)
             }
@@ -183,6 +196,10 @@ impl Session {
                 // for its query's timeout, which no user sees.
                 if contains(bytes, b"\x1b]11;?") {
                     let _ = answers.send(b"\x1b]11;rgb:0000/0000/0000\x1b\\".to_vec());
+                }
+                // Where the cursor is (inline mode starts under it): the top-left corner.
+                if contains(bytes, b"\x1b[6n") {
+                    let _ = answers.send(b"\x1b[1;1R".to_vec());
                 }
                 if contains(bytes, b"\x1b[c") || contains(bytes, b"\x1b[0c") {
                     let _ = answers.send(b"\x1b[?62;22c".to_vec());
@@ -440,12 +457,16 @@ fn typing_and_first_delta() {
 
 /// CPU spent by the whole process while a reply of `tokens` tokens streams in as fast as
 /// the server sends it, from Enter to the last token on screen.
-fn cpu_for_reply(tokens: usize) -> Duration {
+fn cpu_for_reply(tokens: usize, inline: bool) -> Duration {
     let runtime = runtime();
     let reply = streamed(&markdown_tokens(tokens, "START", "THEEND"));
     let server = runtime.block_on(TestServer::start(vec![reply]));
     let dir = tempfile::tempdir().unwrap();
-    let mut session = Session::spawn(&["--base-url", &server.base_url, "-m", "tiny"], dir.path());
+    let mut args = vec!["--base-url", server.base_url.as_str(), "-m", "tiny"];
+    if inline {
+        args.push("--inline");
+    }
+    let mut session = Session::spawn(&args, dir.path());
     session.wait_for("F1 help");
     session.press(b"write a long answer");
     // Let the echo of the prompt settle before counting.
@@ -464,23 +485,35 @@ fn cpu_for_reply(tokens: usize) -> Duration {
 #[test]
 #[ignore = "a measurement: run with --ignored --nocapture on a release build"]
 fn streaming_cpu() {
-    let runs = |tokens| (0..3).map(|_| cpu_for_reply(tokens)).collect::<Vec<_>>();
+    streaming_cpu_in(false, "");
+}
+
+/// The same reply streamed in inline mode (`--inline`): only the live part is redrawn, and
+/// the finished reply is written once into the scrollback.
+#[test]
+#[ignore = "a measurement: run with --ignored --nocapture on a release build"]
+fn streaming_cpu_inline() {
+    streaming_cpu_in(true, " (inline)");
+}
+
+fn streaming_cpu_in(inline: bool, mode: &str) {
+    let runs = |tokens| (0..3).map(|_| cpu_for_reply(tokens, inline)).collect::<Vec<_>>();
     let two = median(runs(2_000)).1;
     let twenty = runs(20_000);
-    report("CPU, a 20,000-token markdown reply at full speed", twenty.clone());
+    report(&format!("CPU, a 20,000-token markdown reply{mode}"), twenty.clone());
     let twenty = median(twenty).1;
     let eighty = median(runs(80_000)).1;
     let per_token = |a: Duration, b: Duration, n: f64| (b.as_secs_f64() - a.as_secs_f64()) / n;
     println!(
         "{:<52} {:>9.1} ms / {:.1} ms / {:.1} ms",
-        "CPU for 2k / 20k / 80k tokens",
+        format!("CPU for 2k / 20k / 80k tokens{mode}"),
         two.as_secs_f64() * 1e3,
         twenty.as_secs_f64() * 1e3,
         eighty.as_secs_f64() * 1e3
     );
     println!(
         "{:<52} {:>9.2} us between 2k and 20k, {:.2} us between 20k and 80k",
-        "CPU per token as the reply grows",
+        format!("CPU per token as the reply grows{mode}"),
         per_token(two, twenty, 18_000.0) * 1e6,
         per_token(twenty, eighty, 60_000.0) * 1e6
     );

@@ -525,3 +525,16 @@ fn a_theme_with_a_background_paints_every_cell_and_dark_and_light_paint_none() {
         }
     }
 }
+
+#[test]
+fn prompts_sent_while_a_reply_streams_wait_above_the_input() {
+    let mut state = new_state();
+    let start = Instant::now();
+    let id = send(&mut state, "Write a haiku about Rust");
+    event(&mut state, id, delta("Borrowed, never lost —\n"), start);
+    update(&mut state, Msg::Paste("and one about C".into()));
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    update(&mut state, Msg::Paste("then compare them, line by line, in a table please".into()));
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&mut state));
+}

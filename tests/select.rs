@@ -73,6 +73,7 @@ fn app_with(
         clipboard: None,
         programs,
         stop: Box::new(|| Ok(())),
+        cursor: Box::new(|| None),
     });
     app
 }

@@ -52,6 +52,8 @@ pub enum Action {
     Compose,
     /// Ctrl+Z: back to the shell; `fg` returns.
     Suspend,
+    /// Ctrl+V: attach the image on the system clipboard.
+    PasteImage,
     /// A key that edits the text being typed (the draft, or the editor of a popup).
     Edit(EditAction),
 }
@@ -458,6 +460,17 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Chord::ctrl(Char('v'))],
+        does: Does::Chat(Action::PasteImage),
+        help: row("Ctrl+V", "attach the image on the clipboard"),
+        readme: row(
+            "Ctrl+V",
+            "attach the image on the system clipboard (a screenshot), as a dropped image file is; \
+             text pastes with the terminal's own paste key",
+        ),
+        hint: None,
+    },
+    Binding {
         // Tab only with the input empty: while typing it is the editor's.
         keys: &[Chord::key(Tab).without(CTRL.union(ALT)).if_input_empty(), Chord::ctrl(Up)],
         does: Does::Chat(Action::Select),
@@ -750,6 +763,7 @@ pub fn palette_name(action: Action) -> Option<&'static str> {
         Action::Compose => "editor",
         Action::Select => "select",
         Action::Suspend => "suspend",
+        Action::PasteImage => "paste-image",
         Action::Quit => "quit",
         Action::ScrollTop => "top",
         Action::ScrollBottom => "bottom",
@@ -780,13 +794,16 @@ pub fn commands() -> Vec<Command> {
     for binding in BINDINGS {
         let Does::Chat(action) = binding.does else { continue };
         let Some(name) = palette_name(action) else { continue };
-        let keys: Vec<String> =
-            binding.keys.iter().filter(|chord| chord.shown).map(|chord| chord.label()).collect();
+        let keys = super::keymap::active().keys_label(action).unwrap_or_else(|| {
+            let keys: Vec<String> =
+                binding.keys.iter().filter(|chord| chord.shown).map(Chord::label).collect();
+            keys.join(", ")
+        });
         let text = match (binding.help, binding.readme) {
             (Doc::Row { text, .. }, _) | (_, Doc::Row { text, .. }) => text,
             _ => commands.last().map_or("", |c| c.text),
         };
-        commands.push(Command { name, keys: keys.join(", "), text, action });
+        commands.push(Command { name, keys, text, action });
     }
     commands
 }
@@ -823,12 +840,10 @@ fn lookup(mode: Mode, key: &KeyEvent, input_is_empty: bool) -> Option<&'static B
         .find(|binding| binding.keys.iter().any(|chord| chord.matches(key, input_is_empty)))
 }
 
-/// The action bound to `key`, or `None` to pass it to the editor.
+/// The action bound to `key` by the keys in effect (the table, with the user's `[keys]`
+/// over it), or `None` to pass it to the editor.
 pub fn action_for(key: &KeyEvent, input_is_empty: bool) -> Option<Action> {
-    match lookup(Mode::Chat, key, input_is_empty)?.does {
-        Does::Chat(action) => Some(action),
-        Does::Select(_) | Does::CopyCode => None,
-    }
+    super::keymap::active().action_for(key, input_is_empty)
 }
 
 /// The select-mode action bound to `key`; `None` for keys that mean nothing there (Ctrl
@@ -848,14 +863,44 @@ pub fn select_action_for(key: &KeyEvent) -> Option<SelectAction> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub mode: Mode,
-    pub keys: &'static str,
+    pub keys: String,
     pub text: &'static str,
     pub bindings: Vec<&'static Binding>,
 }
 
-/// The F1 popup's rows, in table order.
+/// The F1 popup's rows, in table order, with the keys in effect: a row holding an action
+/// the user rebound names the keys as they are now.
 pub fn help_rows() -> Vec<Row> {
-    rows(|binding| binding.help)
+    let keymap = super::keymap::active();
+    let mut rows = rows(|binding| binding.help);
+    if keymap.is_default() {
+        return rows;
+    }
+    for row in &mut rows {
+        let rebound = row.bindings.iter().any(|binding| {
+            matches!(binding.does, Does::Chat(action) if keymap.keys_label(action).is_some())
+        });
+        if !rebound {
+            continue;
+        }
+        let keys: Vec<String> = row
+            .bindings
+            .iter()
+            .map(|binding| {
+                match binding.does {
+                    Does::Chat(action) => keymap.keys_label(action),
+                    _ => None,
+                }
+                .unwrap_or_else(|| {
+                    let labels: Vec<String> =
+                        binding.keys.iter().filter(|chord| chord.shown).map(Chord::label).collect();
+                    labels.join(", ")
+                })
+            })
+            .collect();
+        row.keys = keys.join(" / ");
+    }
+    rows
 }
 
 /// README.md's rows, in table order; each mode is a table of its own there.
@@ -868,6 +913,7 @@ fn rows(doc: fn(&Binding) -> Doc) -> Vec<Row> {
     for binding in BINDINGS {
         match doc(binding) {
             Doc::Row { keys, text } => {
+                let keys = keys.to_owned();
                 rows.push(Row { mode: binding.mode(), keys, text, bindings: vec![binding] });
             }
             Doc::Above => {
@@ -1051,7 +1097,7 @@ mod tests {
                 .filter(|chord| chord.shown)
                 .map(name)
                 .collect();
-            assert_eq!(named_in(row.keys), keys, "the row {:?}", row.keys);
+            assert_eq!(named_in(&row.keys), keys, "the row {:?}", row.keys);
             for binding in &row.bindings {
                 assert_eq!(
                     binding.mode(),

@@ -4,9 +4,10 @@
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
 //! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
 //! the parameters form (`params_form`), tools and their calls (`tools`), the target model
-//! (`target`), the context meter (`meter`), what the server says about its model and how
-//! it counts (`server`), what goes to the store (`persist`), and the advice shown under a
-//! failed request (`advice`).
+//! (`target`), the prompts waiting for the reply in flight (`queue`), the ping when a reply
+//! ends unseen (`ping`), the context meter (`meter`), what the server says about its model
+//! and how it counts (`server`), what goes to the store (`persist`), and the advice shown
+//! under a failed request (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
@@ -16,6 +17,7 @@ pub mod bindings;
 pub mod editor;
 pub mod first_run;
 pub mod history;
+pub mod keymap;
 pub mod library;
 pub mod meter;
 pub mod msg;
@@ -23,7 +25,9 @@ pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod ping;
 pub mod popup_keys;
+pub mod queue;
 pub mod scroll;
 pub mod select;
 pub mod server;

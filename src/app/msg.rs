@@ -32,6 +32,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     /// The terminal now has this many columns and rows.
     Resize(u16, u16),
+    /// The terminal gained (true) or lost the user's focus.
+    Focus(bool),
     /// A frame was drawn and its transcript pane showed this: relative scrolling starts
     /// here, and a scroll intent that reached the bottom follows the text again.
     Shown(Shown),
@@ -125,8 +127,14 @@ pub enum Effect {
     /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
     /// into the input as the text it also was.
     LoadImage { path: std::path::PathBuf, paste: String },
+    /// Read the image on the system clipboard and answer with `Msg::Attached` (an error
+    /// with no paste when there is none).
+    PasteImage,
     /// Load this tokenizer off the UI thread and answer `Msg::TokenizerReady`.
     LoadTokenizer(Encoding),
+    /// Tell the user a reply ended while they looked elsewhere: a desktop notification
+    /// through the terminal saying `body`, and the bell with `bell`.
+    Notify { body: String, bell: bool },
     /// Count `text` (a long draft) as the next prompt off the UI thread and answer
     /// `Msg::DraftCounted`.
     CountDraft { text: String, counter: Counter },

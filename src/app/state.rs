@@ -192,6 +192,12 @@ pub struct State {
     pub sent: Option<super::server::Sent>,
     /// MCP servers, the conversation's choice of them, and the calls being dealt with.
     pub tools: super::tools::Tools,
+    /// Prompts sent while a reply streamed, waiting their turn.
+    pub queue: super::queue::Queue,
+    /// The terminal has the user's focus (as its focus events say; true until one does).
+    pub focused: bool,
+    /// How a reply that ends while the terminal is unfocused is told.
+    pub notify: super::ping::Notify,
 }
 
 impl State {
@@ -231,6 +237,9 @@ impl State {
             server: super::server::ServerState::default(),
             sent: None,
             tools: super::tools::Tools::default(),
+            queue: super::queue::Queue::default(),
+            focused: true,
+            notify: super::ping::Notify::default(),
         }
     }
 

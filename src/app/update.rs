@@ -11,8 +11,8 @@ use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{
-    first_run, library, palette, params_form, persist, picker, scroll, select, server, target,
-    tools, turn,
+    first_run, library, palette, params_form, persist, picker, ping, queue, scroll, select, server,
+    target, tools, turn,
 };
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
@@ -43,7 +43,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // worth counting exactly.
     let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
     let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+    let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
+    if was_busy && !state.stream.is_busy() {
+        effects.extend(ping::turn_ended(state));
+        effects.extend(queue::turn_ended(state));
+    }
     // Not on every keystroke: only when the history may have changed.
     let sent = effects.iter().any(|e| matches!(e, Effect::StartRequest { .. }));
     if (recount && !typing) || learns || sent {
@@ -94,6 +99,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         // The screen lays out for the new size when it draws; an anchored view stays on the
         // line it was on.
         Msg::Resize(..) => Vec::new(),
+        Msg::Focus(focused) => {
+            ping::focus(state, focused);
+            Vec::new()
+        }
         Msg::Shown(shown) => {
             if let (Some(Popup::Help { scroll }), Some(top)) = (&mut state.popup, shown.help_top) {
                 *scroll = top;
@@ -270,6 +279,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Send => send(state),
         Action::Select => select::enter(state),
         Action::Compose => vec![Effect::Compose { draft: state.input.text() }],
+        Action::PasteImage => vec![Effect::PasteImage],
         Action::Edit(action) => edit_draft(state, action),
         Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
             select::cancel_edit(state)
@@ -384,6 +394,10 @@ fn edit_draft(state: &mut State, action: EditAction) -> Vec<Effect> {
         state.notice = Some(format!("removed {}", image.name));
         return Vec::new();
     }
+    // Up in an empty draft takes back the newest queued prompt before the history.
+    if action == EditAction::Up && state.input.is_empty() && queue::take_back_last(state) {
+        return Vec::new();
+    }
     let width = input_width(state);
     if state.input.apply(action, width) {
         return Vec::new();
@@ -423,9 +437,13 @@ fn send(state: &mut State) -> Vec<Effect> {
     // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
     let text = state.input.text().trim_end().to_owned();
     if text.trim().is_empty() && state.attachments.is_empty() {
+        // Enter on an empty draft sends a queue the last turn held.
+        if !state.stream.is_busy() && state.editing.is_none() {
+            return queue::send_next(state);
+        }
         return Vec::new();
     }
-    if state.stream.is_busy() {
+    if state.stream.is_busy() && state.editing.is_some() {
         state.notice = Some("a reply is still arriving: Esc stops it; your text stays here".into());
         return Vec::new();
     }
@@ -437,6 +455,10 @@ fn send(state: &mut State) -> Vec<Effect> {
     state.input = Editor::new();
     state.history.push(text.clone());
     let images = std::mem::take(&mut state.attachments);
+    if state.stream.is_busy() {
+        queue::push(state, text, images);
+        return Vec::new();
+    }
     match state.editing.take() {
         Some(editing) => select::send_edit(state, editing, text, images),
         None => turn::send_prompt(state, text, images),
@@ -488,6 +510,7 @@ fn stash_draft(state: &mut State) -> Vec<Effect> {
         Some(editing) => editing.draft,
         None => state.input.text(),
     };
+    let text = queue::fold_into(state, text);
     state.input = Editor::new();
     let conversation = &state.conversation;
     if !conversation.saved {

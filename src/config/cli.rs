@@ -38,6 +38,10 @@ pub struct Cli {
     /// Reopen the conversation with this id (see `rockchat list`).
     #[arg(long, value_name = "ID", conflicts_with = "resume_latest")]
     pub open: Option<i64>,
+    /// Run inline: no alternate screen; finished messages go into the terminal's own
+    /// scrollback and stay there after quitting (config: `screen = "inline"`).
+    #[arg(long)]
+    pub inline: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -76,6 +80,9 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Start each configured MCP server and list its tools (exits 1 if one fails).
     Tools,
+    /// Print the keys in effect: every action's name (as `[keys]` and the command palette
+    /// name it), its keys, and what it does.
+    Keys,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -38,6 +38,10 @@ struct FileConfig {
     max_tool_rounds: Option<u32>,
     /// Spanned for the line of each `[mcp.NAME]` header.
     mcp: Option<BTreeMap<String, Spanned<super::mcp::FileMcp>>>,
+    screen: Option<super::ScreenMode>,
+    notify: Option<super::Notify>,
+    /// Spanned for the line of each key, checked against the actions by the app.
+    keys: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +105,21 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
         config.tools.max_rounds = rounds.max(1);
     }
     super::mcp::merge(&mut config.tools, file.mcp.unwrap_or_default(), &source)?;
+    if let Some(screen) = file.screen {
+        config.screen = screen;
+    }
+    if let Some(notify) = file.notify {
+        config.notify = notify;
+    }
+    for (action, key) in file.keys.unwrap_or_default() {
+        let line = text[..key.span().start.min(text.len())].matches('\n').count() + 1;
+        config.keys.push(super::KeySetting {
+            action,
+            key: key.into_inner(),
+            path: path.to_path_buf(),
+            line,
+        });
+    }
     for (name, table) in file.providers.unwrap_or_default() {
         let header = table.span().start;
         let given = table.into_inner();

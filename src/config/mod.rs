@@ -57,6 +57,36 @@ pub struct Config {
     pub favorites: Vec<String>,
     /// `[mcp.NAME]` servers, `tool_timeout_secs` and `max_tool_rounds`.
     pub tools: mcp::Tools,
+    /// `screen`: the alternate screen, or inline in the terminal's own scrollback.
+    pub screen: ScreenMode,
+    /// `notify`: how a reply finishing in an unfocused terminal is told.
+    pub notify: Notify,
+    /// `[keys]`: action name to key, as written, with where each was written.
+    pub keys: Vec<KeySetting>,
+}
+
+/// `screen = "full" | "inline"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScreenMode {
+    /// The alternate screen, as most full-screen programs do.
+    #[default]
+    Full,
+    /// No alternate screen: finished messages go into the terminal's scrollback.
+    Inline,
+}
+
+/// `notify = "auto" | "off" | "bell"`: the app's own setting, read as written.
+pub use crate::app::ping::Notify;
+
+/// One `[keys]` entry: an action's name and the key it is to have, and the line it is on,
+/// so a mistake found later (an unknown name, a clash) names the file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetting {
+    pub action: String,
+    pub key: String,
+    pub path: std::path::PathBuf,
+    pub line: usize,
 }
 
 /// `theme`: one theme whatever the terminal, or `auto` to follow its background.
@@ -129,6 +159,9 @@ impl Config {
             models: BTreeMap::new(),
             favorites: Vec::new(),
             tools: mcp::Tools::default(),
+            screen: ScreenMode::Full,
+            notify: Notify::Auto,
+            keys: Vec::new(),
         };
         file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }
@@ -145,6 +178,22 @@ impl Config {
     /// names by a relative path is looked for beside it.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         file::merged(Config::defaults()?, text, path)
+    }
+
+    /// The keys in effect: `[keys]` over the binding table, or the first entry that cannot
+    /// be taken, reported at its file and line as `keys.NAME`.
+    pub fn keymap(&self) -> Result<crate::app::keymap::Keymap, ConfigError> {
+        let entries: Vec<(&str, &str)> =
+            self.keys.iter().map(|k| (k.action.as_str(), k.key.as_str())).collect();
+        crate::app::keymap::Keymap::new(&entries).map_err(|error| {
+            let setting = &self.keys[error.entry];
+            ConfigError::Invalid {
+                path: setting.path.clone(),
+                line: setting.line,
+                key: Some(format!("keys.{}", crate::sanitize::sanitize(&setting.action))),
+                message: crate::sanitize::sanitize(&error.message).into_owned(),
+            }
+        })
     }
 
     pub fn provider(&self, name: &str) -> Result<&Provider, UnknownProvider> {

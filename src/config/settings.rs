@@ -30,6 +30,8 @@ pub struct Overrides {
     /// The terminal's answer to a background-colour query, asked only for the full-screen
     /// app (the variables above it win).
     pub terminal_is_light: Option<bool>,
+    /// `--inline`: no alternate screen, whatever the config says.
+    pub inline: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,11 @@ pub struct Settings {
     pub target_from_flags: bool,
     /// MCP servers and the limits on calling their tools.
     pub tools: crate::config::mcp::Tools,
+    /// Full screen or inline (`screen`, `--inline`).
+    pub screen: crate::config::ScreenMode,
+    pub notify: crate::config::Notify,
+    /// `[keys]`, as written; the app checks them against its actions.
+    pub keys: Vec<crate::config::KeySetting>,
 }
 
 /// What decides the screen's colours; `ui::theme` turns it into a theme.
@@ -135,6 +142,12 @@ pub fn resolve(
         endpoint,
         providers,
         favorites: config.favorites.clone(),
+        screen: match overrides.inline {
+            true => crate::config::ScreenMode::Inline,
+            false => config.screen,
+        },
+        notify: config.notify,
+        keys: config.keys.clone(),
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,

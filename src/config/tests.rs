@@ -132,7 +132,7 @@ fn unknown_key_names_file_line_and_key() {
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
          expected one of `provider`, `system_prompt`, `mouse`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
-         `tool_timeout_secs`, `max_tool_rounds`, `mcp`"
+         `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`"
     );
 }
 
@@ -382,4 +382,26 @@ fn colours_are_checked_and_name_their_key() {
     let (line, key, message) = invalid("[colors]\n\nbackground = \"red\"\n");
     assert_eq!((line, key.as_deref()), (3, Some("colors.background")));
     assert!(message.contains("heading"), "{message}");
+}
+
+#[test]
+fn keys_are_read_with_their_lines_and_a_bad_one_is_reported_at_file_line_and_key() {
+    let text = "mouse = false\n[keys]\nmodel = \"ctrl+k\"\ndelete-to-end = \"alt+k\"\n";
+    let config = Config::from_toml(text, Path::new("/home/u/config.toml")).unwrap();
+    let model = config.keys.iter().find(|k| k.action == "model").unwrap();
+    assert_eq!((model.key.as_str(), model.line), ("ctrl+k", 3));
+    assert!(config.keymap().is_ok());
+    let bad = "mouse = false\n[keys]\nmodel = \"ctrl+k\"\n";
+    let config = Config::from_toml(bad, Path::new("/home/u/config.toml")).unwrap();
+    let error = config.keymap().unwrap_err().to_string();
+    assert!(
+        error.starts_with(
+            "/home/u/config.toml:3: keys.model: `ctrl+k` is already `delete-to-end`'s key"
+        ),
+        "{error}"
+    );
+    let unknown = "[keys]\nmodels = \"f5\"\n";
+    let config = Config::from_toml(unknown, Path::new("/home/u/config.toml")).unwrap();
+    let error = config.keymap().unwrap_err().to_string();
+    assert!(error.starts_with("/home/u/config.toml:2: keys.models: no action is called `models`"));
 }

@@ -66,6 +66,8 @@ pub struct App<B: Backend> {
     started: bool,
     /// Whether `Msg::Started` went out (after the first frame).
     tools_started: bool,
+    /// Inline mode: where the live part sits on the main screen; `None` in full-screen mode.
+    inline: Option<super::inline::Inline>,
 }
 
 impl<B: Backend> App<B>
@@ -107,7 +109,22 @@ where
             hub,
             tools_started: false,
             started: false,
+            inline: None,
         }
+    }
+
+    /// Inline mode from now on: no alternate screen, finished messages go into the
+    /// terminal's scrollback. Starts under the terminal's cursor.
+    pub fn set_inline(&mut self) -> io::Result<()> {
+        self.inline = Some(super::inline::Inline::start(&mut self.terminal)?);
+        Ok(())
+    }
+
+    /// Inline mode's last act: what is not printed yet goes into the scrollback and the live
+    /// part is cleared, so the conversation stays in the terminal.
+    pub fn finish_inline(&mut self) -> io::Result<()> {
+        let Some(inline) = &mut self.inline else { return Ok(()) };
+        inline.finish(&mut self.terminal, &mut self.screen, &self.state, &mut self.host.raw)
     }
 
     /// Frames are drawn with this screen (its theme) from now on.
@@ -267,9 +284,15 @@ where
             // Keys are not read while a program runs, so nothing asks for a second one.
             return Ok(());
         }
+        if let Some(inline) = &mut self.inline {
+            inline.release(&mut self.terminal, &mut self.host.raw)?;
+        }
         match self.host.hand_over(program, text, self.state.mouse)? {
             Ok(running) => self.away = Some((program, running)),
             Err(why) => {
+                if let Some(inline) = &mut self.inline {
+                    inline.reclaim(&mut self.terminal, None)?;
+                }
                 self.repaint();
                 self.dispatch(program_failed(program, why))?;
             }
@@ -282,6 +305,9 @@ where
     fn come_back(&mut self, exit: Result<(), String>) -> io::Result<()> {
         let Some((program, running)) = self.away.take() else { return Ok(()) };
         self.host.take_back(self.state.mouse)?;
+        if let Some(inline) = &mut self.inline {
+            inline.reclaim(&mut self.terminal, None)?;
+        }
         self.repaint();
         let size = self.terminal.size().map_err(io::Error::other)?;
         self.dispatch(Msg::Resize(size.width, size.height))?;
@@ -364,7 +390,14 @@ where
             }
             Effect::SetMouseCapture(on) => (self.mouse_switch)(on)?,
             Effect::Suspend => {
+                if let Some(inline) = &mut self.inline {
+                    inline.release(&mut self.terminal, &mut self.host.raw)?;
+                }
                 let stopped = self.host.suspend(self.state.mouse)?;
+                if let Some(inline) = &mut self.inline {
+                    let cursor = (self.host.cursor)();
+                    inline.reclaim(&mut self.terminal, Some(cursor))?;
+                }
                 self.repaint();
                 if let Err(why) = stopped {
                     let _ = self.tx.send(Msg::SuspendFailed(why));
@@ -422,6 +455,14 @@ where
                     let _ = tx.send(Msg::Attached(result));
                 });
             }
+            Effect::PasteImage => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        super::programs::clipboard_image().map_err(|why| (why, String::new()));
+                    let _ = tx.send(Msg::Attached(result));
+                });
+            }
             Effect::LoadTokenizer(encoding) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -437,6 +478,12 @@ where
                 });
             }
             Effect::Copy { text } => self.host.copy(&text),
+            Effect::Notify { body, bell } => {
+                let sequence = super::programs::notification("rockchat", &body, bell);
+                if let Err(error) = (self.host.raw)(&sequence) {
+                    tracing::warn!(%error, "could not write the notification");
+                }
+            }
             Effect::Compose { draft } => self.hand_over(Program::Editor, &draft)?,
             Effect::Page { text } => self.hand_over(Program::Pager, &text)?,
             Effect::Quit => self.stop_tasks(),
@@ -483,9 +530,24 @@ where
     pub fn draw(&mut self) -> io::Result<()> {
         let (state, screen) = (&self.state, &mut self.screen);
         let mut shown = None;
+        let live = match &mut self.inline {
+            Some(inline) => {
+                inline.prepare(&mut self.terminal, screen, state, &mut self.host.raw)?;
+                !inline.is_full()
+            }
+            None => false,
+        };
         self.terminal
-            .draw(|frame| shown = Some(screen.draw(state, frame)))
+            .draw(|frame| {
+                shown = Some(match live {
+                    true => screen.draw_inline(state, frame),
+                    false => screen.draw(state, frame),
+                })
+            })
             .map_err(io::Error::other)?;
+        if let Some(inline) = &mut self.inline {
+            inline.drawn(self.screen.inline_cursor());
+        }
         self.last_draw = Some(Instant::now());
         self.dirty = false;
         // What was drawn is what the report describes, so it needs no frame of its own.
@@ -547,6 +609,7 @@ fn to_msg(event: Event) -> Option<Msg> {
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
         Event::Resize(width, height) => Some(Msg::Resize(width, height)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::FocusGained => Some(Msg::Focus(true)),
+        Event::FocusLost => Some(Msg::Focus(false)),
     }
 }

@@ -47,6 +47,10 @@ pub struct Host {
     /// Stops the process until the shell continues it (Ctrl+Z, then `fg`); a no-op in
     /// tests, which have no shell to return to.
     pub stop: Box<dyn FnMut() -> io::Result<()> + Send>,
+    /// Asks the terminal where its cursor is, with the key reader paused so the answer is
+    /// not taken for keys; `None` when it cannot say (tests, a terminal that does not
+    /// answer). Inline mode finds its viewport again with it after a resize or `fg`.
+    pub cursor: Box<dyn FnMut() -> Option<(u16, u16)> + Send>,
 }
 
 impl Default for Host {
@@ -57,6 +61,7 @@ impl Default for Host {
             clipboard: None,
             programs: programs::Programs::from_env(),
             stop: Box::new(|| Ok(())),
+            cursor: Box::new(|| None),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod driver;
 pub mod host;
+mod inline;
 pub mod programs;
 mod terminal;
 
@@ -14,7 +15,7 @@ pub use terminal::terminal_is_light;
 
 use std::io::stdout;
 
-use crossterm::event::EnableBracketedPaste;
+use crossterm::event::{EnableBracketedPaste, EnableFocusChange};
 use crossterm::execute;
 
 use self::driver::App;
@@ -49,6 +50,7 @@ pub async fn run(
     crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.tools = crate::app::tools::Tools::new(settings.tools.clone());
+    state.notify = settings.notify;
     state.windows = settings.windows.clone();
     // What servers said in earlier runs (windows, calibration): a small table, read once.
     state.learned = store.learned().unwrap_or_else(|error| {
@@ -119,14 +121,26 @@ pub async fn run(
         state.notice = notice;
     }
 
-    let terminal = ratatui::try_init()?;
+    let inline = settings.screen == crate::config::ScreenMode::Inline;
     install_panic_cleanup();
-    let setup = execute!(stdout(), EnableBracketedPaste).and_then(|()| set_mouse(settings.mouse));
+    let terminal = match open_terminal(inline) {
+        Ok(terminal) => terminal,
+        Err(error) => {
+            restore();
+            return Err(error.into());
+        }
+    };
+    let setup = execute!(stdout(), EnableBracketedPaste, EnableFocusChange)
+        .and_then(|()| set_mouse(settings.mouse));
     if let Err(error) = setup {
         restore();
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    if inline && let Err(error) = app.set_inline() {
+        restore();
+        return Err(error.into());
+    }
     // Each provider's client under its own name: a conversation reopened on another
     // provider must still reach the default one when the user switches back.
     app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));
@@ -135,7 +149,9 @@ pub async fn run(
     }
     let events = TerminalEvents::default();
     let reader = events.clone();
+    let asker = events.clone();
     app.set_host(Host {
+        cursor: Box::new(move || terminal::cursor_position(&asker)),
         screen: Box::new(move |screen| switch_screen(screen, &reader)),
         raw: Box::new(write_raw),
         clipboard: Some(SystemClipboard::default()),
@@ -158,9 +174,29 @@ pub async fn run(
     forward_signals(app.sender());
     let mut events = events;
     let result = app.run(&mut events).await;
+    // The conversation goes into the scrollback even when the loop failed.
+    let printed = app.finish_inline();
     restore();
+    if let Err(error) = printed {
+        tracing::warn!(%error, "could not print the conversation on leaving");
+    }
     app.finish();
     Ok(result?)
+}
+
+/// The terminal in raw mode: the alternate screen, or for `inline` the main screen with a
+/// viewport the inline surface places.
+fn open_terminal(
+    inline: bool,
+) -> std::io::Result<ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>> {
+    terminal::take(inline)?;
+    let backend = ratatui::backend::CrosstermBackend::new(stdout());
+    let viewport = match inline {
+        // Placed for real by the inline surface before the first frame.
+        true => ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 1, 1)),
+        false => ratatui::Viewport::Fullscreen,
+    };
+    ratatui::Terminal::with_options(backend, ratatui::TerminalOptions { viewport })
 }
 
 /// A client for every configured provider, each under its own name; the default provider's

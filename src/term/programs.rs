@@ -72,6 +72,40 @@ impl SystemClipboard {
     }
 }
 
+/// The image on the system clipboard (a screenshot, an image copied in a browser), as a
+/// PNG attachment; why not when there is no clipboard or no image on it. Blocking.
+pub fn clipboard_image() -> Result<crate::chat::attachment::Attachment, String> {
+    let mut clipboard =
+        arboard::Clipboard::new().map_err(|error| format!("no system clipboard here ({error})"))?;
+    let image = clipboard.get_image().map_err(|error| match error {
+        arboard::Error::ContentNotAvailable => {
+            "no image on the clipboard (text pastes with the terminal's paste key)".to_owned()
+        }
+        error => format!("cannot read the clipboard: {error}"),
+    })?;
+    let png = png_of(image.width, image.height, &image.bytes)?;
+    crate::chat::attachment::Attachment::from_bytes("clipboard.png".to_owned(), png)
+}
+
+/// RGBA pixels as a PNG file.
+pub fn png_of(width: usize, height: usize, rgba: &[u8]) -> Result<Vec<u8>, String> {
+    let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
+        return Err("the clipboard's image is too large".to_owned());
+    };
+    if rgba.len() != width.saturating_mul(height).saturating_mul(4) {
+        return Err("the clipboard's image is not RGBA".to_owned());
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let fail = |error: png::EncodingError| format!("cannot encode the clipboard's image: {error}");
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgba).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(out)
+}
+
 /// A program (`$EDITOR`, `$PAGER`) running in the terminal on a temp file that holds the
 /// text it was given. It runs while the driver's loop goes on (the stream is still read, the
 /// store still written); the driver awaits [`Running::wait`] and reads the file back after.
@@ -186,5 +220,68 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret draft");
         drop(running);
         assert!(!path.exists());
+    }
+}
+
+/// A desktop notification through the terminal: OSC 777 where the terminal is known to
+/// take it (foot, urxvt), else OSC 9 (iTerm2, kitty, WezTerm, Ghostty, Windows Terminal);
+/// inside tmux wrapped for its passthrough (`set -g allow-passthrough on`), and the bell
+/// after it with `bell`. Control characters are taken out of `title` and `body`.
+pub fn notification(title: &str, body: &str, bell: bool) -> String {
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    notification_for(title, body, bell, &env("TERM"), !env("TMUX").is_empty())
+}
+
+fn notification_for(title: &str, body: &str, bell: bool, term: &str, tmux: bool) -> String {
+    let clean =
+        |text: &str| text.chars().filter(|c| !c.is_control() && *c != ';').collect::<String>();
+    let (title, body) = (clean(title), clean(body));
+    let osc = match term.starts_with("foot") || term.starts_with("rxvt") {
+        true => format!("\x1b]777;notify;{title};{body}\x1b\\"),
+        false => format!("\x1b]9;{title}: {body}\x1b\\"),
+    };
+    let mut out = match tmux {
+        // DCS passthrough: every ESC inside is doubled.
+        true => format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+        false => osc,
+    };
+    if bell {
+        out.push('\x07');
+    }
+    out
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::notification_for;
+
+    #[test]
+    fn clipboard_pixels_become_a_png_the_attachment_takes() {
+        let png = super::png_of(2, 1, &[255, 0, 0, 255, 0, 0, 255, 255]).unwrap();
+        let image =
+            crate::chat::attachment::Attachment::from_bytes("clipboard.png".into(), png).unwrap();
+        assert!(image.data_url().starts_with("data:image/png;base64,"));
+        assert!(super::png_of(2, 2, &[0; 4]).is_err(), "too few pixels");
+    }
+
+    #[test]
+    fn osc_9_by_default_777_for_foot_wrapped_in_tmux_and_the_bell_when_asked() {
+        assert_eq!(
+            notification_for("rockchat", "done", false, "xterm-256color", false),
+            "\x1b]9;rockchat: done\x1b\\"
+        );
+        assert_eq!(
+            notification_for("rockchat", "done", true, "foot", false),
+            "\x1b]777;notify;rockchat;done\x1b\\\x07"
+        );
+        assert_eq!(
+            notification_for("rockchat", "done", false, "screen-256color", true),
+            "\x1bPtmux;\x1b\x1b]9;rockchat: done\x1b\x1b\\\x1b\\"
+        );
+        // Nothing from the text can end the sequence early.
+        assert_eq!(
+            notification_for("a\x07b", "c\x1b\\d;e", false, "xterm", false),
+            "\x1b]9;ab: c\\de\x1b\\"
+        );
     }
 }

@@ -14,6 +14,24 @@ use crossterm::execute;
 use super::host::Handover;
 use crate::app::Msg;
 
+/// Inline mode: the alternate screen is never entered, so restoring must not leave it (on
+/// most terminals leaving it also moves the cursor to where entering it last saved it).
+static INLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Takes the terminal: raw mode, and the alternate screen unless `inline`.
+pub(super) fn take(inline: bool) -> io::Result<()> {
+    INLINE.store(inline, std::sync::atomic::Ordering::SeqCst);
+    crossterm::terminal::enable_raw_mode()?;
+    if !inline {
+        execute!(stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    }
+    Ok(())
+}
+
+fn inline() -> bool {
+    INLINE.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// SIGTERM and SIGHUP end the app through the normal path, so the terminal is restored.
 pub(super) fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
     use tokio::signal::unix::{SignalKind, signal};
@@ -83,23 +101,44 @@ pub(super) fn switch_screen(screen: Handover, events: &TerminalEvents) -> io::Re
     match screen {
         Handover::Release => {
             events.pause();
-            let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
-            execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show)?;
+            let _ = execute!(
+                stdout(),
+                DisableMouseCapture,
+                DisableBracketedPaste,
+                crossterm::event::DisableFocusChange
+            );
+            if !inline() {
+                execute!(stdout(), LeaveAlternateScreen)?;
+            }
+            execute!(stdout(), crossterm::cursor::Show)?;
             disable_raw_mode()
         }
         Handover::Reclaim { mouse } => {
             enable_raw_mode()?;
-            execute!(
-                stdout(),
-                EnterAlternateScreen,
-                crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
-                EnableBracketedPaste
-            )?;
+            if !inline() {
+                execute!(
+                    stdout(),
+                    EnterAlternateScreen,
+                    crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                )?;
+            }
+            execute!(stdout(), EnableBracketedPaste, crossterm::event::EnableFocusChange)?;
             set_mouse(mouse)?;
             events.resume();
             Ok(())
         }
     }
+}
+
+/// Where the terminal's cursor is, asked with the key reader stopped: crossterm's reader
+/// thread would otherwise hold the input while the answer arrives, and the question time out.
+pub(super) fn cursor_position(events: &TerminalEvents) -> Option<(u16, u16)> {
+    events.pause();
+    let position = crossterm::cursor::position();
+    events.resume();
+    position
+        .map_err(|error| tracing::debug!(%error, "the terminal did not say where its cursor is"))
+        .ok()
 }
 
 /// Writes a control sequence straight to the terminal (OSC 52), outside ratatui's buffer.
@@ -195,8 +234,18 @@ pub fn terminal_is_light() -> Option<bool> {
 
 pub(super) fn restore() {
     // Each step is attempted even if one fails: a half-restored terminal is the worst case.
-    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
-    ratatui::restore();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        crossterm::event::DisableFocusChange
+    );
+    if inline() {
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = execute!(stdout(), crossterm::cursor::Show);
+    } else {
+        ratatui::restore();
+    }
 }
 
 /// ratatui's own hook restores raw mode and the screen; this one also turns off paste and

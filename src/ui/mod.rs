@@ -9,7 +9,9 @@ pub mod library;
 pub mod markdown;
 pub mod picker;
 pub mod popup;
+pub mod queued;
 mod screen;
+mod scrollback;
 pub mod status;
 pub mod theme;
 pub mod tools;
@@ -49,6 +51,12 @@ fn render(
     transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
     if scroll_up > 0 {
         below(frame, panes.transcript, scroll_up, state, theme);
+    }
+    // The rows the screen left between the transcript and the input.
+    let queue_rows = panes.input.y.saturating_sub(panes.transcript.bottom());
+    if queue_rows > 0 {
+        let area = Rect { y: panes.transcript.bottom(), height: queue_rows, ..panes.input };
+        queued::render(frame, area, &state.queue, theme);
     }
     let typing = state.popup.is_none() && state.selection.is_none();
     input::render(frame, panes.input, state, theme, typing);

@@ -16,11 +16,15 @@ use crate::chat::{Key, Message};
 
 #[derive(Debug, Clone, Default)]
 pub struct Screen {
-    theme: Theme,
-    transcript: TranscriptCache,
+    pub(super) theme: Theme,
+    pub(super) transcript: TranscriptCache,
     /// The conversation whose lines the cache holds, and its generation when they were
     /// last brought up to date.
     seen: Option<(Key, u64)>,
+    /// Inline mode: what has gone into the terminal's scrollback.
+    pub(super) printed: Option<super::scrollback::Printed>,
+    /// Inline mode: the terminal's cursor in the last live part drawn, rows from its top.
+    pub(super) inline_cursor: u16,
 }
 
 impl Screen {
@@ -43,7 +47,10 @@ impl Screen {
         let area = frame.area();
         let input_width = super::input::text_width(area.width);
         let input_rows = super::input::rows_needed(&state.input, input_width);
-        let panes = layout::panes((area.width, area.height), input_rows);
+        let mut panes = layout::panes((area.width, area.height), input_rows);
+        // Queued prompts take rows above the input, from the transcript.
+        let queued = super::queued::rows(&state.queue).min(panes.transcript.height / 2);
+        panes.transcript.height -= queued;
         let (scroll_up, mut shown) =
             self.lay_out(state, panes.transcript.width, panes.transcript.height);
         shown.input_width = input_width;
@@ -55,16 +62,8 @@ impl Screen {
     /// Brings the cache up to date for a pane of `width` × `height` and works out the
     /// scroll: rows hidden below the pane.
     fn lay_out(&mut self, state: &State, width: u16, height: u16) -> (usize, Shown) {
-        let conversation = &state.conversation;
-        let messages = conversation.messages();
-        let changed_from = match self.seen {
-            Some((key, generation)) if key == conversation.key => {
-                conversation.changed_since(generation).unwrap_or(messages.len())
-            }
-            _ => 0,
-        };
-        self.seen = Some((conversation.key, conversation.generation()));
-        self.transcript.sync(messages, changed_from, width, state.view.show_reasoning, &self.theme);
+        self.sync(state, width);
+        let messages = state.conversation.messages();
         let rows = height as usize;
         let scroll_up = self.resolve(state, rows);
         // Older messages are laid out on demand: what is shown, two pages above it so paging
@@ -81,6 +80,20 @@ impl Screen {
             scroll_up,
             Shown { top, height, at_bottom: scroll_up == 0, input_width: width, help_top: None },
         )
+    }
+
+    /// Lays out the messages that changed since the last call, at `width`.
+    pub(super) fn sync(&mut self, state: &State, width: u16) {
+        let conversation = &state.conversation;
+        let messages = conversation.messages();
+        let changed_from = match self.seen {
+            Some((key, generation)) if key == conversation.key => {
+                conversation.changed_since(generation).unwrap_or(messages.len())
+            }
+            _ => 0,
+        };
+        self.seen = Some((conversation.key, conversation.generation()));
+        self.transcript.sync(messages, changed_from, width, state.view.show_reasoning, &self.theme);
     }
 
     /// The scroll the state's intent asks for, before it is held within the transcript.

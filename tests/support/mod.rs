@@ -9,6 +9,7 @@
 
 pub mod pty;
 pub mod tui;
+pub mod vt;
 
 use std::sync::Arc;
 

@@ -43,6 +43,8 @@ impl Session {
         command.env("XDG_CONFIG_HOME", data_dir);
         command.env("TERM", "xterm-256color");
         command.env_remove("ROCKCHAT_CONFIG");
+        // Inside tmux notifications are wrapped for it; the tests read them bare.
+        command.env_remove("TMUX");
         for (name, value) in env {
             command.env(name, value);
         }
@@ -90,6 +92,36 @@ impl Session {
             }
         }
         seen
+    }
+
+    /// Ctrl+D, then everything rockchat wrote until it exited (what it leaves in the
+    /// terminal on the way out included).
+    pub fn quit_and_read(mut self) -> Vec<u8> {
+        self.press(b"\x04");
+        let mut killer = self.child.clone_killer();
+        let mut child = self.child;
+        let (tx, exited) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait().map(|status| status.success()));
+        });
+        match exited.recv_timeout(Duration::from_secs(15)) {
+            Ok(status) => assert!(status.unwrap(), "rockchat failed"),
+            Err(_) => {
+                let _ = killer.kill();
+                panic!("rockchat did not exit after Ctrl+D");
+            }
+        }
+        // The reader ends when the pty reports the other side closed.
+        drop(self._pty);
+        while let Ok(bytes) = self.output.recv_timeout(Duration::from_secs(5)) {
+            self.seen.extend(bytes);
+        }
+        self.seen
+    }
+
+    /// Resizes the pseudo-terminal, as a user resizing the window: rockchat gets SIGWINCH.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self._pty.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
     }
 
     /// Everything drawn so far, as text.

@@ -189,14 +189,15 @@ fn error_mid_reply_keeps_the_partial_and_retry_keeps_it_as_another_branch_unsent
 }
 
 #[test]
-fn typing_continues_while_a_reply_streams_and_enter_does_not_lose_it() {
+fn typing_continues_while_a_reply_streams_and_enter_queues_it() {
     let mut state = state();
     let (id, _) = sent_messages(&send(&mut state, "first"));
     api(&mut state, id, delta("..."));
     let effects = send(&mut state, "second");
     assert!(effects.is_empty());
-    assert_eq!(state.input.lines(), ["second"]);
-    assert!(state.notice.as_deref().unwrap().contains("Esc stops it"));
+    assert!(state.input.is_empty());
+    assert_eq!(state.queue.prompts[0].text, "second");
+    assert!(state.notice.as_deref().unwrap().contains("queued"));
 }
 
 #[test]

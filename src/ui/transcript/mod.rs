@@ -146,6 +146,17 @@ impl TranscriptCache {
         }
     }
 
+    /// The first message laid out: older ones count no lines yet.
+    pub fn laid_from(&self) -> usize {
+        self.laid_from
+    }
+
+    /// Message `index`'s lines, none when it is not laid out (inline mode prints them).
+    pub fn lines_of(&self, index: usize) -> impl Iterator<Item = &Line<'static>> {
+        let laid = index >= self.laid_from;
+        self.entries.get(index).filter(|_| laid).into_iter().flat_map(Entry::lines)
+    }
+
     /// True when every message is laid out.
     pub fn is_complete(&self) -> bool {
         self.laid_from == 0
