@@ -1,6 +1,9 @@
 //! The store on real files in a temporary directory.
 
-use super::writer::{StoreCmd, Writer};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::writer::{StoreCmd, StoreEvent, Writer};
 use super::*;
 use crate::chat::Role;
 
@@ -88,13 +91,7 @@ fn a_reply_left_streaming_by_a_crash_is_marked_interrupted_on_open() {
         assert!(!matches!(e, writer::StoreEvent::Failed(_)), "{e:?}")
     })
     .unwrap();
-    writer.send(StoreCmd::CreateConversation {
-        key: 1,
-        title: "t".into(),
-        system_prompt: String::new(),
-        provider: String::new(),
-        model: String::new(),
-    });
+    create(&writer, 1);
     writer.send(StoreCmd::AddMessage {
         key: 2,
         conversation: 1,
@@ -174,7 +171,7 @@ fn a_file_that_is_not_a_database_is_refused_and_untouched() {
     let junk = b"this is not sqlite, it is someone's notes\n".repeat(200);
     std::fs::write(&path, &junk).unwrap();
     let error = Store::open(&path).unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, StoreError::NotADatabase { .. }), "{error:?}");
     assert!(error.to_string().contains("left untouched"));
     assert!(std::fs::read(&path).unwrap() == junk, "the file changed");
 }
@@ -366,4 +363,119 @@ fn drafts_are_kept_per_conversation_and_for_the_one_not_started() {
     writer.send(StoreCmd::SetDraft { conversation: None, text: String::new() });
     writer.close();
     assert_eq!(Store::open(&path).unwrap().draft(0).unwrap(), "", "an empty draft is removed");
+}
+
+/// A writer whose events arrive on a channel, for tests that wait on them.
+fn writer_with_events(store: Store) -> (Writer, mpsc::Receiver<StoreEvent>) {
+    let (tx, rx) = mpsc::channel();
+    let writer = Writer::spawn(store, move |event| {
+        let _ = tx.send(event);
+    })
+    .unwrap();
+    (writer, rx)
+}
+
+/// The next event that `wanted` accepts; the ones before it are returned too.
+fn wait_for(
+    events: &mpsc::Receiver<StoreEvent>,
+    wanted: impl Fn(&StoreEvent) -> bool,
+) -> Vec<StoreEvent> {
+    let mut seen = Vec::new();
+    loop {
+        // Only a guard against a hang: the writer's own retries run in real time.
+        let event = events.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+            panic!("the writer never sent the expected event; it sent {seen:?}")
+        });
+        let done = wanted(&event);
+        seen.push(event);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// Creates conversation `key` (as the app does at its first prompt).
+fn create(writer: &Writer, key: u64) {
+    writer.send(StoreCmd::CreateConversation {
+        key,
+        title: "first".into(),
+        system_prompt: String::new(),
+        provider: "local".into(),
+        model: "tiny".into(),
+    });
+}
+
+#[test]
+fn ids_of_deleted_conversations_and_messages_are_never_handed_out_again() {
+    let (_dir, path) = temp_db();
+    // A file from before the fix, whose highest conversation is then deleted.
+    let old = Connection::open(&path).unwrap();
+    for step in &schema::MIGRATIONS[..4] {
+        old.execute_batch(step).unwrap();
+    }
+    old.execute_batch(
+        "PRAGMA user_version = 4;
+         INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'one', 0, 0),
+                                                                          (2, 'two', 0, 0);
+         INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at)
+         VALUES (1, 1, 'user', 'kept', 'complete', 0, 0), (2, 2, 'user', 'gone', 'complete', 0, 0);
+         UPDATE conversations SET leaf_id = id;",
+    )
+    .unwrap();
+    drop(old);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.load(1).unwrap().messages[0].content, "kept", "the upgrade keeps rows");
+    assert!(store.search("gone", 5).unwrap().len() == 1, "and the search index");
+    assert!(store.delete(2).unwrap());
+    drop(store);
+    write_conversation(&path, "new", "words");
+    let store = Store::open(&path).unwrap();
+    let new = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert_eq!(new.title, "new");
+    assert_eq!(new.id, 3, "not the deleted conversation's id");
+    assert!(new.messages.iter().all(|m| m.id > 2), "nor a deleted message's id");
+    assert!(store.search("gone", 5).unwrap().is_empty());
+}
+
+#[test]
+fn a_reply_another_process_is_streaming_is_not_marked_interrupted_on_open() {
+    let (_dir, path) = temp_db();
+    let (writer, events) = writer_with_events(Store::open(&path).unwrap());
+    create(&writer, 1);
+    writer.send(StoreCmd::AddMessage {
+        key: 2,
+        conversation: 1,
+        parent: None,
+        fields: fields(Role::Assistant, "still coming", "streaming"),
+    });
+    wait_for(&events, |e| matches!(e, StoreEvent::Created { .. }));
+    // Another opener (`rockchat list` in another terminal) while the writer lives.
+    let reply = Store::open(&path).unwrap().load(1).unwrap().messages.pop().unwrap();
+    assert_eq!(reply.status, "streaming");
+    writer.close();
+    // The writer is gone now and the row was left streaming: that one is marked.
+    let reply = Store::open(&path).unwrap().load(1).unwrap().messages.pop().unwrap();
+    assert_eq!(reply.status, "interrupted");
+}
+
+#[test]
+fn an_import_is_one_transaction_a_conversation_and_the_same_file_twice_adds_nothing() {
+    let (_dir, path) = temp_db();
+    let file = r#"[{"id":"c-1","title":"One","current_node":"b","mapping":{
+        "a":{"message":{"author":{"role":"user"},"content":{"parts":["Hi"]}},"parent":null},
+        "b":{"message":{"author":{"role":"assistant"},"content":{"parts":["Hello"]}},"parent":"a"}}},
+        {"id":"c-2","title":"Two","current_node":"a","mapping":{
+        "a":{"message":{"author":{"role":"user"},"content":{"parts":["Hi"]}},"parent":null}}}]"#;
+    let mut store = Store::open(&path).unwrap();
+    let mut added = Vec::new();
+    for _ in 0..2 {
+        import::read(file.as_bytes(), |conversation| {
+            added.push(store.add_imported(&conversation)?.is_some());
+            Ok::<(), StoreError>(())
+        })
+        .unwrap();
+    }
+    assert_eq!(added, [true, true, false, false]);
+    let titles: Vec<String> = store.list(10).unwrap().into_iter().map(|c| c.title).collect();
+    assert_eq!(titles, ["Two", "One"]);
 }

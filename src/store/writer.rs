@@ -157,7 +157,8 @@ fn run(mut store: Store, rx: Receiver<StoreCmd>, on_event: impl Fn(StoreEvent)) 
             .into_iter()
             .partition(|c| matches!(c, StoreCmd::Find { .. } | StoreCmd::Load { .. }));
         let mut created = Vec::new();
-        let outcome = apply(&mut store, &mut rows, writes, &mut created);
+        let lease = writes.iter().any(streams).then(|| store.lease_token()).flatten();
+        let outcome = apply(&mut store, &mut rows, writes, lease.as_deref(), &mut created);
         for read in reads {
             on_event(answer(&store, read));
         }
@@ -172,12 +173,23 @@ fn run(mut store: Store, rx: Receiver<StoreCmd>, on_event: impl Fn(StoreEvent)) 
     }
 }
 
+/// Whether the command saves a reply as it streams (its row then names this writer's lease).
+fn streams(command: &StoreCmd) -> bool {
+    match command {
+        StoreCmd::AddMessage { fields, .. } | StoreCmd::UpdateMessage { fields, .. } => {
+            fields.status == "streaming"
+        }
+        _ => false,
+    }
+}
+
 fn answer(store: &Store, read: StoreCmd) -> StoreEvent {
     match read {
-        StoreCmd::Find { query } => {
-            let items = store.find(&query, 500).unwrap_or_default();
-            StoreEvent::Found { query, items, now_ms: now_ms() }
-        }
+        // A read that fails (a damaged file) says so, never "no conversations".
+        StoreCmd::Find { query } => match store.find(&query, 500) {
+            Ok(items) => StoreEvent::Found { query, items, now_ms: now_ms() },
+            Err(error) => StoreEvent::Failed(format!("cannot list conversations: {error}")),
+        },
         StoreCmd::Load { id } => {
             StoreEvent::Loaded(store.load(id).map(Box::new).map_err(|e| e.to_string()))
         }
@@ -189,6 +201,7 @@ fn apply(
     store: &mut Store,
     rows: &mut Rows,
     batch: Vec<StoreCmd>,
+    lease: Option<&str>,
     created: &mut Vec<StoreEvent>,
 ) -> rusqlite::Result<()> {
     // Only the last update of a message in a batch matters.
@@ -221,7 +234,7 @@ fn apply(
             StoreCmd::AddMessage { key, conversation, parent, fields } => {
                 let Some(&conversation) = rows.conversations.get(&conversation) else { continue };
                 let parent = parent.and_then(|p| rows.messages.get(&p).copied());
-                let id = queries::insert_message(&tx, conversation, parent, &fields, at)?;
+                let id = queries::insert_message(&tx, conversation, parent, &fields, at, lease)?;
                 rows.messages.insert(key, id);
             }
             StoreCmd::UpdateMessage { key, fields } => {
@@ -229,7 +242,7 @@ fn apply(
                     continue;
                 }
                 if let Some(&id) = rows.messages.get(&key) {
-                    queries::update_message(&tx, id, &fields, at)?;
+                    queries::update_message(&tx, id, &fields, at, lease)?;
                 }
             }
             StoreCmd::Attach { message, images } => {
