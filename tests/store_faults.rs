@@ -1,11 +1,12 @@
-//! The store when something goes wrong around it, on real database files: a second rockchat
-//! reading or starting at the same moment, a damaged file, a data dir that cannot be written,
-//! an import killed halfway or run twice, and an import of a very large export. The other
-//! programs are real processes: the `rockchat` binary.
+//! The store when something goes wrong around it, on real database files: a lock held by
+//! another program, a second rockchat deleting, reading or starting at the same moment, a
+//! damaged file, a data dir that cannot be written, an import killed halfway or run twice, and
+//! an import of a very large export. The other programs are real processes: the `rockchat`
+//! binary, and Python's `sqlite3` to hold a lock.
 
 mod support;
 
-use std::io;
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ use rockchat::app::state::{Popup, Target};
 use rockchat::app::{Msg, State};
 use rockchat::store::Store;
 use rockchat::term::driver::App;
-use support::{Body, Reply, TestServer, split_every, sse_reply};
+use support::{Body, Reply, TestServer, split_every, sse_chunks, sse_reply};
 
 fn app(server: &TestServer, db: &Path) -> App<TestBackend> {
     let endpoint = Endpoint {
@@ -53,6 +54,10 @@ async fn until(app: &mut App<TestBackend>, done: impl Fn(&State) -> bool) {
         .unwrap();
 }
 
+fn idle(state: &State) -> bool {
+    !state.stream.is_busy()
+}
+
 /// The screen as drawn now, rows joined.
 fn screen(app: &mut App<TestBackend>) -> String {
     app.draw().unwrap();
@@ -63,6 +68,10 @@ fn screen(app: &mut App<TestBackend>) -> String {
         .map(|row| row.trim().to_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn reply(text: &str) -> Reply {
+    sse_chunks(&sse_reply(&[text], "stop", None), 7)
 }
 
 /// Runs the `rockchat` binary on the data dir `data`: (succeeded, stdout, stderr).
@@ -89,6 +98,122 @@ fn rockchat(args: &[&str], data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rockchat"));
     command.args(args).env("ROCKCHAT_DATA_DIR", data).env_remove("ROCKCHAT_CONFIG");
     command
+}
+
+/// Another program (Python's sqlite3) holding the database's write lock until dropped.
+struct LockHolder(std::process::Child);
+
+impl LockHolder {
+    fn take(db: &Path) -> LockHolder {
+        let script = "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+c.execute('BEGIN EXCLUSIVE')
+print('locked', flush=True)
+sys.stdin.read()
+c.execute('COMMIT')";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "locked");
+        LockHolder(child)
+    }
+
+    fn release(mut self) {
+        drop(self.0.stdin.take());
+        assert!(self.0.wait().unwrap().success());
+    }
+}
+
+#[tokio::test]
+async fn turns_sent_while_another_program_holds_the_lock_are_saved_in_order_once_it_lets_go() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server =
+        TestServer::start(vec![reply("First answer"), reply("Second answer"), reply("Third")])
+            .await;
+    let mut app = app(&server, &db);
+    send(&mut app, "first");
+    until(&mut app, idle).await;
+
+    let lock = LockHolder::take(&db);
+    send(&mut app, "second");
+    until(&mut app, |s| idle(s) && s.unsaved.is_some()).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("not saved yet: database locked by another program, retrying"),
+        "{shown}"
+    );
+    lock.release();
+    until(&mut app, |s| s.unsaved.is_none()).await;
+    assert!(!screen(&mut app).contains("not saved yet"));
+    send(&mut app, "third");
+    until(&mut app, idle).await;
+    assert!(app.finish().is_none(), "everything was written");
+
+    let expected = ["first", "First answer", "second", "Second answer", "third", "Third"];
+    let (ok, shown, err) = run(&["show", "1"], data.path());
+    assert!(ok, "{err}");
+    let mut at = 0;
+    for text in expected {
+        let found = shown[at..].find(&format!("\n{text}\n")).unwrap_or_else(|| {
+            panic!("{text:?} missing or out of order in `show`:\n{shown}");
+        });
+        at += found + text.len();
+    }
+    let (_, exported, _) = run(&["export", "1", "--format", "json"], data.path());
+    let body: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    let texts: Vec<&str> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, expected);
+    // `-c` reopens the same branch, root to leaf.
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.list(10).unwrap().len(), 1, "no stray conversation");
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    let texts: Vec<&str> = stored.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, expected);
+    for pair in stored.messages.windows(2) {
+        assert_eq!(pair[1].parent_id, Some(pair[0].id), "{:?}", pair[1].content);
+    }
+}
+
+#[tokio::test]
+async fn a_conversation_deleted_by_another_rockchat_is_saved_again_as_a_new_one() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server = TestServer::start(vec![reply("A1"), reply("A2")]).await;
+    let mut app = app(&server, &db);
+    send(&mut app, "first");
+    until(&mut app, |s| idle(s) && s.conversation.stored_id == Some(1)).await;
+
+    // Another terminal deletes it, then imports something.
+    assert!(run(&["delete", "1"], data.path()).0);
+    import_a_small_export(data.path(), data.path());
+
+    send(&mut app, "second");
+    until(&mut app, |s| idle(s) && s.conversation.stored_id.is_some_and(|id| id != 1 && id != 2))
+        .await;
+    let notice = app.state().notice.clone().unwrap_or_default();
+    assert!(notice.contains("deleted by another program"), "{notice}");
+    let id = app.state().conversation.stored_id.unwrap();
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let texts = |id| -> Vec<String> {
+        store.load(id).unwrap().messages.into_iter().map(|m| m.content).collect()
+    };
+    assert_eq!(texts(2), ["Capital of France?", "Paris."], "the import got a new id, untouched");
+    assert_eq!(texts(id), ["first", "A1", "second", "A2"], "every turn, in a new conversation");
+    assert_eq!(store.list(10).unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -177,6 +177,14 @@ fn writer_of<'a>(fields: &MessageFields, writer: Option<&'a str>) -> Option<&'a 
     writer.filter(|_| fields.status == "streaming")
 }
 
+/// Whether the conversation row is still there (another program may have deleted it).
+pub fn conversation_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()
+        .map(|row| row.is_some())
+}
+
 /// Which message ends the branch a conversation reopens on.
 pub fn set_leaf(conn: &Connection, conversation: i64, leaf: i64) -> rusqlite::Result<()> {
     conn.execute("UPDATE conversations SET leaf_id = ?2 WHERE id = ?1", params![conversation, leaf])

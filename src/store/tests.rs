@@ -64,7 +64,7 @@ fn write_conversation(path: &Path, title: &str, words: &str) {
         key: 11,
         fields: fields(Role::Assistant, words, "complete"),
     });
-    writer.close();
+    writer.close().unwrap();
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn a_reply_left_streaming_by_a_crash_is_marked_interrupted_on_open() {
         parent: Some(2),
         fields: fields(Role::Assistant, "half a rep", "streaming"),
     });
-    writer.close();
+    writer.close().unwrap();
     let store = Store::open(&path).unwrap();
     let reply = store.load(1).unwrap().messages.pop().unwrap();
     assert_eq!((reply.content.as_str(), reply.status.as_str()), ("half a rep", "interrupted"));
@@ -267,7 +267,7 @@ fn images_are_stored_beside_their_message_and_come_back_on_open() {
         fields: fields(Role::User, "what is this?", "complete"),
     });
     writer.send(StoreCmd::Attach { message: 10, images: vec![image.clone()] });
-    writer.close();
+    writer.close().unwrap();
     let store = Store::open(&path).unwrap();
     let loaded = store.load(store.latest().unwrap().unwrap()).unwrap();
     assert_eq!(loaded.messages[0].attachments, [image]);
@@ -323,7 +323,7 @@ fn a_version_1_file_keeps_its_conversations_and_gains_parameters_and_a_target() 
         model: "o3".into(),
     });
     writer.send(StoreCmd::SetParams { conversation: 5, json: r#"{"seed":7}"#.into() });
-    writer.close();
+    writer.close().unwrap();
     let reopened = Store::open(&path).unwrap().load(1).unwrap();
     assert_eq!((reopened.provider.as_str(), reopened.model.as_str()), ("openai", "o3"));
     assert_eq!(reopened.params, r#"{"seed":7}"#);
@@ -354,14 +354,14 @@ fn drafts_are_kept_per_conversation_and_for_the_one_not_started() {
         conversation: Some(1), text: "half a 日本語 thought".into()
     });
     writer.send(StoreCmd::SetDraft { conversation: None, text: "a fresh start".into() });
-    writer.close();
+    writer.close().unwrap();
     let store = Store::open(&path).unwrap();
     let id = store.latest().unwrap().unwrap();
     assert_eq!(store.load(id).unwrap().draft, "half a 日本語 thought");
     assert_eq!(store.draft(0).unwrap(), "a fresh start");
     let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
     writer.send(StoreCmd::SetDraft { conversation: None, text: String::new() });
-    writer.close();
+    writer.close().unwrap();
     assert_eq!(Store::open(&path).unwrap().draft(0).unwrap(), "", "an empty draft is removed");
 }
 
@@ -405,6 +405,142 @@ fn create(writer: &Writer, key: u64) {
     });
 }
 
+/// Sends one turn of conversation 1 (prompt under `parent`, reply streamed then complete).
+fn send_turn(writer: &Writer, keys: (u64, u64), parent: Option<u64>, prompt: &str, reply: &str) {
+    let (user, assistant) = keys;
+    writer.send(StoreCmd::AddMessage {
+        key: user,
+        conversation: 1,
+        parent,
+        fields: fields(Role::User, prompt, "complete"),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: assistant,
+        conversation: 1,
+        parent: Some(user),
+        fields: fields(Role::Assistant, "", "streaming"),
+    });
+    for end in [reply.len() / 2, reply.len()] {
+        writer.send(StoreCmd::UpdateMessage {
+            key: assistant,
+            fields: fields(Role::Assistant, &reply[..end], "streaming"),
+        });
+    }
+    writer.send(StoreCmd::UpdateMessage {
+        key: assistant,
+        fields: fields(Role::Assistant, reply, "complete"),
+    });
+    writer.send(StoreCmd::SetLeaf { conversation: 1, leaf: assistant });
+}
+
+/// The branch on screen of the only conversation, as (text, parent is the one before).
+fn stored_turns(path: &Path) -> Vec<String> {
+    let store = Store::open(path).unwrap();
+    let list = store.list(10).unwrap();
+    assert_eq!(list.len(), 1, "one conversation, no stray copies: {list:?}");
+    let loaded = store.load(list[0].id).unwrap();
+    let mut parent = None;
+    for message in &loaded.messages {
+        assert_eq!(message.parent_id, parent, "{:?} hangs from the one before", message.content);
+        assert_eq!(message.status, "complete");
+        parent = Some(message.id);
+    }
+    let total: i64 =
+        store.conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+    assert_eq!(total as usize, loaded.messages.len(), "no parentless or stray rows");
+    loaded.messages.iter().map(|m| m.content.clone()).collect()
+}
+
+#[test]
+fn a_write_that_finds_the_disk_full_is_kept_and_lands_in_order_once_there_is_room() {
+    let (_dir, path) = temp_db();
+    // Something big on the disk, which "the user" deletes later to make room.
+    let store = Store::open(&path).unwrap();
+    store
+        .conn
+        .execute_batch(&format!(
+            "INSERT INTO conversations (title, created_at, updated_at) VALUES ('filler', 0, 0);
+             INSERT INTO messages (conversation_id, role, content, status, created_at, updated_at)
+             VALUES (last_insert_rowid(), 'user', '{}', 'complete', 0, 0);",
+            "filler words ".repeat(40_000)
+        ))
+        .unwrap();
+    let filler: i64 =
+        store.conn.query_row("SELECT max(id) FROM conversations", [], |r| r.get(0)).unwrap();
+    // The disk is full: the file may not grow by a single page.
+    let pages: i64 = store.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+    store.conn.pragma_update(None, "max_page_count", pages).unwrap();
+    let (writer, events) = writer_with_events(store);
+    create(&writer, 1);
+    let long = "a long answer ".repeat(2_000);
+    send_turn(&writer, (10, 11), None, "first", &long);
+    let seen = wait_for(&events, |e| matches!(e, StoreEvent::Unsaved(_)));
+    assert_eq!(seen.last(), Some(&StoreEvent::Unsaved("disk full".into())), "{seen:?}");
+    assert!(
+        !seen.iter().any(|e| matches!(e, StoreEvent::Created { .. })),
+        "no row id is reported for a batch that did not commit: {seen:?}"
+    );
+    // More is typed and received while the disk is full.
+    send_turn(&writer, (12, 13), Some(11), "second", "second answer");
+    // Room again: another program deletes the filler.
+    Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM conversations WHERE id = ?1", [filler])
+        .unwrap();
+    let seen = wait_for(&events, |e| *e == StoreEvent::Saved);
+    assert!(seen.iter().any(|e| matches!(e, StoreEvent::Created { key: 1, .. })), "{seen:?}");
+    send_turn(&writer, (14, 15), Some(13), "third", "third answer");
+    writer.close().unwrap();
+    assert_eq!(
+        stored_turns(&path),
+        ["first", long.as_str(), "second", "second answer", "third", "third answer"]
+    );
+}
+
+#[test]
+fn a_write_that_finds_the_database_locked_waits_for_the_lock_and_loses_nothing() {
+    let (_dir, path) = temp_db();
+    let (writer, events) = writer_with_events(Store::open(&path).unwrap());
+    create(&writer, 1);
+    send_turn(&writer, (10, 11), None, "first", "first answer");
+    wait_for(&events, |e| matches!(e, StoreEvent::Created { .. }));
+    // Another program takes the write lock and holds it past the busy timeout.
+    let other = Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    send_turn(&writer, (12, 13), Some(11), "second", "second answer");
+    let seen = wait_for(&events, |e| matches!(e, StoreEvent::Unsaved(_)));
+    assert_eq!(
+        seen.last(),
+        Some(&StoreEvent::Unsaved("database locked by another program".into()))
+    );
+    send_turn(&writer, (14, 15), Some(13), "third", "third answer");
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+    wait_for(&events, |e| *e == StoreEvent::Saved);
+    writer.close().unwrap();
+    assert_eq!(
+        stored_turns(&path),
+        ["first", "first answer", "second", "second answer", "third", "third answer"]
+    );
+}
+
+#[test]
+fn closing_while_the_disk_stays_full_hands_back_what_was_not_written() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let pages: i64 = store.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+    store.conn.pragma_update(None, "max_page_count", pages).unwrap();
+    let (writer, events) = writer_with_events(store);
+    create(&writer, 1);
+    let prompt = "my long prompt ".repeat(2_000);
+    send_turn(&writer, (10, 11), None, &prompt, "its answer");
+    wait_for(&events, |e| matches!(e, StoreEvent::Unsaved(_)));
+    let unwritten = writer.close_within(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(unwritten.reason, "disk full");
+    let texts: Vec<&str> = unwritten.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, [prompt.as_str(), "its answer"]);
+}
+
 #[test]
 fn ids_of_deleted_conversations_and_messages_are_never_handed_out_again() {
     let (_dir, path) = temp_db();
@@ -438,6 +574,27 @@ fn ids_of_deleted_conversations_and_messages_are_never_handed_out_again() {
 }
 
 #[test]
+fn a_conversation_deleted_by_another_program_is_reported_and_not_written_into() {
+    let (_dir, path) = temp_db();
+    let (writer, events) = writer_with_events(Store::open(&path).unwrap());
+    create(&writer, 1);
+    send_turn(&writer, (10, 11), None, "first", "first answer");
+    wait_for(&events, |e| matches!(e, StoreEvent::Created { .. }));
+    Connection::open(&path).unwrap().execute("DELETE FROM conversations", []).unwrap();
+    send_turn(&writer, (12, 13), Some(11), "second", "second answer");
+    let seen = wait_for(&events, |e| matches!(e, StoreEvent::Deleted { .. }));
+    assert_eq!(seen.last(), Some(&StoreEvent::Deleted { key: 1 }));
+    // The app saves it again under the same key: a new row, every message in it.
+    create(&writer, 1);
+    send_turn(&writer, (10, 11), None, "first", "first answer");
+    send_turn(&writer, (12, 13), Some(11), "second", "second answer");
+    let seen = wait_for(&events, |e| matches!(e, StoreEvent::Created { .. }));
+    assert_eq!(seen.last(), Some(&StoreEvent::Created { key: 1, id: 2 }));
+    writer.close().unwrap();
+    assert_eq!(stored_turns(&path), ["first", "first answer", "second", "second answer"]);
+}
+
+#[test]
 fn a_reply_another_process_is_streaming_is_not_marked_interrupted_on_open() {
     let (_dir, path) = temp_db();
     let (writer, events) = writer_with_events(Store::open(&path).unwrap());
@@ -452,7 +609,7 @@ fn a_reply_another_process_is_streaming_is_not_marked_interrupted_on_open() {
     // Another opener (`rockchat list` in another terminal) while the writer lives.
     let reply = Store::open(&path).unwrap().load(1).unwrap().messages.pop().unwrap();
     assert_eq!(reply.status, "streaming");
-    writer.close();
+    writer.close().unwrap();
     // The writer is gone now and the row was left streaming: that one is marked.
     let reply = Store::open(&path).unwrap().load(1).unwrap().messages.pop().unwrap();
     assert_eq!(reply.status, "interrupted");
