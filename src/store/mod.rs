@@ -277,7 +277,9 @@ impl Store {
         if verdict == "ok" {
             return Ok(());
         }
-        Err(StoreError::Corrupt { path: self.path.clone(), message: verdict })
+        // "*** in database main ***\nPage 14: never used": the finding, on one line.
+        let finding: Vec<&str> = verdict.lines().filter(|l| !l.starts_with("***")).collect();
+        Err(StoreError::Corrupt { path: self.path.clone(), message: finding.join("; ") })
     }
 }
 
