@@ -32,8 +32,18 @@ impl Lease {
             .map_or(0, |d| d.as_nanos());
         let token = format!("{}-{nanos}", std::process::id());
         let path = dir.join(&token);
-        let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
-        flock(&file, FlockOperation::NonBlockingLockExclusive)?;
+        // Locked under a name no sweep looks at, then renamed into place (the lock goes with
+        // the file): a lease file is never seen unlocked while its writer lives, which
+        // another rockchat's sweep would take for a gone writer's and remove.
+        let pending = dir.join(format!(".{token}"));
+        let file = OpenOptions::new().write(true).create_new(true).open(&pending)?;
+        let placed = flock(&file, FlockOperation::NonBlockingLockExclusive)
+            .map_err(io::Error::from)
+            .and_then(|()| std::fs::rename(&pending, &path));
+        if let Err(error) = placed {
+            let _ = std::fs::remove_file(&pending);
+            return Err(error);
+        }
         Ok(Lease { token, path, _file: file })
     }
 
@@ -96,6 +106,29 @@ fn is_token(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_being_taken_is_never_swept_as_a_gone_writers() {
+        // Writers taking leases at the same moment, each sweeping the others' files: each
+        // one's own lease must stay alive for as long as it holds it.
+        let dir = tempfile::tempdir().unwrap();
+        let lost: usize = std::thread::scope(|scope| {
+            let takers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..300)
+                            .filter(|_| {
+                                let lease = Lease::take(dir.path()).unwrap();
+                                is_gone(dir.path(), Some(lease.token()))
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            takers.into_iter().map(|taker| taker.join().unwrap()).sum()
+        });
+        assert_eq!(lost, 0, "leases of live writers were taken for gone ones");
+    }
 
     #[test]
     fn a_held_lease_is_alive_and_a_dropped_one_is_gone() {
