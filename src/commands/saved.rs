@@ -27,11 +27,7 @@ fn field(text: &str) -> std::borrow::Cow<'_, str> {
 
 pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result<()> {
     let now = now_ms();
-    let items = store.list(limit)?;
-    if items.is_empty() {
-        store.check_intact()?;
-    }
-    for c in items {
+    for c in store.list(limit)? {
         writeln!(
             out,
             "{:>5}  {:>8}  {:<16}  {}  ({} messages)",

@@ -322,19 +322,29 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.fail(e))?;
+        // A damaged file can read as empty without an error: "no conversations" is only said
+        // of a whole one (cheap, as a file with nothing listed is small unless damaged).
+        if rows.is_empty() {
+            self.check_intact()?;
+        }
         Ok(rows)
     }
 
     /// The most recently updated conversation, for `--continue`.
     pub fn latest(&self) -> Result<Option<i64>, StoreError> {
-        self.conn
+        let latest = self
+            .conn
             .query_row(
                 "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.fail(e))
+            .map_err(|e| self.fail(e))?;
+        if latest.is_none() {
+            self.check_intact()?;
+        }
+        Ok(latest)
     }
 
     /// The user's newest `limit` prompts across every conversation, oldest first, for the

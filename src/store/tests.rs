@@ -636,3 +636,70 @@ fn an_import_is_one_transaction_a_conversation_and_the_same_file_twice_adds_noth
     let titles: Vec<String> = store.list(10).unwrap().into_iter().map(|c| c.title).collect();
     assert_eq!(titles, ["Two", "One"]);
 }
+
+/// Empties the b-trees named (tables or indexes) in place, as damage does: their root page
+/// becomes an empty leaf, and the pages under it are cut off. SQLite reads such a table as
+/// empty, without an error.
+fn empty_btrees(path: &Path, names: &[&str]) {
+    let (roots, page_size) = {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let roots: Vec<(i64, String)> = names
+            .iter()
+            .map(|name| {
+                conn.query_row(
+                    "SELECT rootpage, type FROM sqlite_master WHERE name = ?1",
+                    [name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+            })
+            .collect();
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (roots, page_size)
+    };
+    let mut bytes = std::fs::read(path).unwrap();
+    for (root, kind) in roots {
+        let page = &mut bytes[((root - 1) * page_size) as usize..(root * page_size) as usize];
+        page.fill(0);
+        // A leaf with no cells: 13 for a table, 10 for an index; content from the page's end.
+        page[0] = if kind == "table" { 13 } else { 10 };
+        page[5..7].copy_from_slice(&(page_size as u16).to_be_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_file_whose_list_reads_empty_is_reported_as_damage_not_as_no_conversations() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let title = "a title long enough to fill a few pages ".repeat(3);
+    for n in 0..300 {
+        store
+            .conn
+            .execute(
+                "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
+                rusqlite::params![format!("{title}{n}"), n],
+            )
+            .unwrap();
+    }
+    drop(store);
+    empty_btrees(&path, &["conversations", "conversations_by_update"]);
+    let store = Store::open(&path).unwrap();
+    for (what, error) in [
+        ("the list", store.list(10).map(drop).unwrap_err()),
+        ("the latest (-c)", store.latest().map(drop).unwrap_err()),
+    ] {
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{what}: {error:?}");
+        assert!(error.to_string().contains("rockchat backup"), "{what}: {error}");
+    }
+    // The app's list (Ctrl+L) hears the same, not "No saved conversations yet".
+    let (writer, events) = writer_with_events(store);
+    writer.send(StoreCmd::Find { query: String::new() });
+    let seen = wait_for(&events, |e| matches!(e, StoreEvent::Failed(_) | StoreEvent::Found { .. }));
+    assert!(
+        matches!(seen.last(), Some(StoreEvent::Failed(why)) if why.contains("is damaged")),
+        "{seen:?}"
+    );
+    writer.close().unwrap();
+}
