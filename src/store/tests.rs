@@ -542,6 +542,67 @@ fn closing_while_the_disk_stays_full_hands_back_what_was_not_written() {
 }
 
 #[test]
+fn a_file_made_by_the_schema_before_this_one_keeps_every_row_and_gains_unreused_ids() {
+    let (_dir, path) = temp_db();
+    // Schema 6 as the previous rockchat made it: drafts and what was learned included.
+    let before = CURRENT_VERSION as usize - 1;
+    let old = Connection::open(&path).unwrap();
+    for step in &schema::MIGRATIONS[..before] {
+        old.execute_batch(step).unwrap();
+    }
+    old.pragma_update(None, "user_version", before as i64).unwrap();
+    old.execute_batch(
+        "INSERT INTO conversations (id, title, params, created_at, updated_at)
+         VALUES (1, 'kept', '{\"seed\":7}', 0, 1), (2, 'highest', '{}', 0, 0);
+         INSERT INTO messages (id, conversation_id, parent_id, role, content, status, pinned,
+                               created_at, updated_at)
+         VALUES (1, 1, NULL, 'user', 'a lantern question', 'complete', 1, 0, 0),
+                (2, 1, 1, 'assistant', 'an answer', 'complete', 0, 0, 0),
+                (3, 2, NULL, 'user', 'the highest', 'complete', 0, 0, 0);
+         UPDATE conversations SET leaf_id = CASE id WHEN 1 THEN 2 ELSE 3 END;
+         INSERT INTO attachments (message_id, position, name, mime, data)
+         VALUES (1, 0, 'cat.png', 'image/png', x'89504e47');
+         INSERT INTO drafts (conversation_id, text) VALUES (1, 'half typed'), (0, 'fresh');
+         INSERT INTO learned (provider, model, window, ratio_milli, images, updated_at)
+         VALUES ('local', 'tiny', 4096, 1100, 1, 0);",
+    )
+    .unwrap();
+    drop(old);
+
+    let store = Store::open(&path).unwrap();
+    let check: String = store.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let dangling: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(dangling, 0);
+    let kept = store.load(1).unwrap();
+    let texts: Vec<&str> = kept.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["a lantern question", "an answer"]);
+    assert!(kept.messages[0].pinned);
+    assert_eq!((kept.params.as_str(), kept.draft.as_str()), (r#"{"seed":7}"#, "half typed"));
+    assert_eq!(store.draft(0).unwrap(), "fresh");
+    assert_eq!(store.learned().unwrap().get("local", "tiny").window, Some(4096));
+    assert_eq!(store.search("lantern", 5).unwrap()[0].conversation_id, 1, "the index kept");
+    let images = |store: &Store| -> i64 {
+        store.conn.query_row("SELECT count(*) FROM attachments", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(images(&store), 1);
+    // The highest ids go, and are not handed out again; deleting still cascades.
+    assert!(store.delete(2).unwrap());
+    assert!(store.delete(1).unwrap());
+    assert_eq!(images(&store), 0, "a deleted message's images go with it");
+    drop(store);
+    write_conversation(&path, "new", "words");
+    let store = Store::open(&path).unwrap();
+    let new = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert_eq!(new.id, 3);
+    assert!(new.messages.iter().all(|m| m.id > 3), "{:?}", new.messages);
+    assert_eq!(new.draft, "", "no deleted conversation's draft comes back");
+}
+
+#[test]
 fn ids_of_deleted_conversations_and_messages_are_never_handed_out_again() {
     let (_dir, path) = temp_db();
     // A file from before the fix, whose highest conversation is then deleted.
