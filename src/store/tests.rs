@@ -535,10 +535,19 @@ fn closing_while_the_disk_stays_full_hands_back_what_was_not_written() {
     let prompt = "my long prompt ".repeat(2_000);
     send_turn(&writer, (10, 11), None, &prompt, "its answer");
     wait_for(&events, |e| matches!(e, StoreEvent::Unsaved(_)));
+    // Quitting keeps what was typed and not sent.
+    for text in ["my next", "my next question"] {
+        writer.send(StoreCmd::SetDraft { conversation: Some(1), text: text.into() });
+    }
     let unwritten = writer.close_within(Duration::from_millis(300)).unwrap_err();
     assert_eq!(unwritten.reason, "disk full");
     let texts: Vec<&str> = unwritten.messages.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, [prompt.as_str(), "its answer"]);
+    assert_eq!(unwritten.drafts, ["my next question"]);
+    assert!(
+        unwritten.to_string().contains("2 messages and a draft are not on disk"),
+        "{unwritten}"
+    );
 }
 
 #[test]

@@ -139,13 +139,17 @@ pub struct Unwritten {
     pub reason: String,
     /// The messages not on disk, in the state they were last sent in, oldest first.
     pub messages: Vec<MessageFields>,
+    /// Drafts (typed, not sent) not on disk, each as last kept.
+    pub drafts: Vec<String>,
 }
 
 impl std::fmt::Display for Unwritten {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = match self.messages.len() {
-            1 => "1 message is".to_owned(),
-            n => format!("{n} messages are"),
+        let count = match (self.messages.len(), self.drafts.len()) {
+            (1, 0) => "1 message is".to_owned(),
+            (n, 0) => format!("{n} messages are"),
+            (n, 1) => format!("{n} messages and a draft are"),
+            (n, d) => format!("{n} messages and {d} drafts are"),
         };
         let (path, reason) = (self.path.display(), &self.reason);
         write!(f, "could not save to {path} ({reason}): {count} not on disk")
@@ -272,6 +276,20 @@ impl Queue {
         }
         latest.into_iter().map(|(_, fields)| fields).collect()
     }
+
+    /// The drafts in the queue, each conversation's as last kept (an empty one is none).
+    fn drafts(&self) -> Vec<String> {
+        let mut latest: Vec<(Option<Key>, &str)> = Vec::new();
+        for command in &self.commands {
+            if let StoreCmd::SetDraft { conversation, text } = command {
+                match latest.iter_mut().find(|(c, _)| c == conversation) {
+                    Some(slot) => slot.1 = text,
+                    None => latest.push((*conversation, text)),
+                }
+            }
+        }
+        latest.into_iter().filter(|(_, text)| !text.is_empty()).map(|(_, t)| t.into()).collect()
+    }
 }
 
 /// A write that failed: why, and when to try again.
@@ -362,6 +380,7 @@ fn run(
                     path: store.path().to_owned(),
                     reason,
                     messages: queue.messages(),
+                    drafts: queue.drafts(),
                 });
             }
         }
