@@ -93,7 +93,7 @@ fn fill(path: &Path, conversations: u64, messages: u64) {
             parent = Some(key);
         }
     }
-    writer.close();
+    writer.close().expect("written");
 }
 
 fn reads(c: &mut Criterion) {
@@ -142,7 +142,7 @@ fn writer(c: &mut Criterion) {
                 let fields = fields(Role::Assistant, text.clone());
                 writer.send(StoreCmd::UpdateMessage { key: 7, fields });
             }
-            writer.close();
+            writer.close().expect("written");
         })
     });
 }

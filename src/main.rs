@@ -80,10 +80,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
     init_logging();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let open_store = || -> anyhow::Result<Store> {
+    let db = || -> anyhow::Result<std::path::PathBuf> {
         let dir = paths::data_dir().context("no data directory: set ROCKCHAT_DATA_DIR")?;
-        Ok(Store::open(&dir.join("rockchat.db"))?)
+        Ok(dir.join("rockchat.db"))
     };
+    let open_store = || -> anyhow::Result<Store> { Ok(Store::open(&db()?)?) };
+    // The reading commands still work where the data dir cannot be written.
+    let read_store = || -> anyhow::Result<Store> { Ok(Store::open_for_reading(&db()?)?) };
     let mut out = std::io::stdout().lock();
     match cli.command {
         None => {
@@ -118,13 +121,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::List { limit }) => saved::list(&open_store()?, limit, &mut out).map(ok),
+        Some(Command::List { limit }) => saved::list(&read_store()?, limit, &mut out).map(ok),
         Some(Command::Search { query, limit }) => {
-            saved::search(&open_store()?, &query.join(" "), limit, &mut out).map(ok)
+            saved::search(&read_store()?, &query.join(" "), limit, &mut out).map(ok)
         }
-        Some(Command::Show { id }) => saved::show(&open_store()?, id, &mut out).map(ok),
+        Some(Command::Show { id }) => saved::show(&read_store()?, id, &mut out).map(ok),
         Some(Command::Export { id, format }) => {
-            saved::export(&open_store()?, id, format, &mut out).map(ok)
+            saved::export(&read_store()?, id, format, &mut out).map(ok)
         }
         Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
         Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
@@ -140,7 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { file }) => {
-            open_store()?.backup(&file)?;
+            read_store()?.backup(&file)?;
             writeln!(out, "backed up to {}", file.display())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -20,7 +20,7 @@ fn rockchat(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 }
 
 const KEYS: &str =
-    "mouse = false\n\n[keys]\nmodel = \"ctrl+k\"\ndelete-to-end = \"alt+k\"\nnew = \"f7\"\n";
+    "mouse = false\n\n[keys]\nmodel = \"ctrl+k\"\ndelete-to-end = \"alt+k\"\nnew = \"f9\"\n";
 
 #[test]
 fn rockchat_keys_prints_the_keys_in_effect() {
@@ -39,7 +39,7 @@ fn rockchat_keys_prints_the_keys_in_effect() {
     };
     assert!(row("model").contains("Ctrl+K") && !row("model").contains("Ctrl+P"), "{table}");
     assert!(row("delete-to-end").contains("Alt+K"), "{table}");
-    assert!(row("new").contains("F7") && !row("new").contains("Ctrl+N"), "{table}");
+    assert!(row("new").contains("F9") && !row("new").contains("Ctrl+N"), "{table}");
     // The others keep the table's keys and words.
     assert!(row("quit").contains("Ctrl+D"), "{table}");
     assert!(row("send").contains("Enter"), "{table}");
@@ -81,7 +81,7 @@ async fn the_help_and_the_rebound_key_itself_follow_the_table() {
         session.press(b"\x1bOP");
         // The rows name the keys in effect.
         session.wait_for("Ctrl+K                ");
-        session.wait_for("F7                    ");
+        session.wait_for("F9                    ");
         session.wait_for("Ctrl+U / Alt+K /");
         session.press(b"q");
         // Ctrl+K opens the model picker now.

@@ -45,7 +45,10 @@ impl Library {
 const PAGE: usize = 10;
 
 pub fn open(state: &mut State) -> Vec<Effect> {
-    let library = Library { current: state.conversation.stored_id, ..Library::default() };
+    // Loading until the answer comes: a read that fails (a damaged file) must not look like
+    // an empty list.
+    let library =
+        Library { current: state.conversation.stored_id, loading: true, ..Library::default() };
     state.popup = Some(Popup::Library(Box::new(library)));
     vec![Effect::Store(StoreCmd::Find { query: String::new() })]
 }

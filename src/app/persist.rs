@@ -55,6 +55,41 @@ pub fn update(message: &Message) -> StoreCmd {
     StoreCmd::UpdateMessage { key: message.key, fields: fields(message) }
 }
 
+/// Everything needed to save `conversation` anew, as it is now, under its key: for a
+/// conversation another program deleted while it was open. Parents come before children (keys
+/// are handed out in the order messages are made), and images and the branch on screen go
+/// with them.
+pub fn save_again(conversation: &Conversation, provider: &str, model: &str) -> Vec<StoreCmd> {
+    let mut all: Vec<&Message> =
+        conversation.messages().iter().chain(conversation.off_branch()).collect();
+    all.sort_by_key(|message| message.key);
+    let first_prompt = conversation.messages().iter().find(|m| m.role == Role::User);
+    let mut commands = vec![StoreCmd::CreateConversation {
+        key: conversation.key,
+        title: first_prompt.map(|m| title_for(&m.content)).unwrap_or_default(),
+        system_prompt: conversation.system.clone(),
+        provider: provider.to_owned(),
+        model: model.to_owned(),
+    }];
+    if !conversation.params.is_empty() {
+        commands.push(StoreCmd::SetParams {
+            conversation: conversation.key,
+            json: conversation.params.to_json(),
+        });
+    }
+    for message in all {
+        commands.push(add(conversation, message));
+        if !message.images.is_empty() {
+            commands
+                .push(StoreCmd::Attach { message: message.key, images: message.images.clone() });
+        }
+    }
+    if let Some(leaf) = conversation.leaf() {
+        commands.push(StoreCmd::SetLeaf { conversation: conversation.key, leaf });
+    }
+    commands
+}
+
 fn finish_name(reason: &FinishReason) -> String {
     match reason {
         FinishReason::Stop => "stop".into(),
@@ -176,6 +211,48 @@ mod tests {
                 conversation: (conversation.key, 7),
                 messages: vec![(message.key, 70)]
             }
+        );
+    }
+
+    #[test]
+    fn a_conversation_saved_again_takes_every_message_parents_first_and_its_branch() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), "Be brief".into());
+        let question = conversation.push(Message::user(keys.fresh(), "Why?".into()));
+        let question_key = conversation.messages()[question].key;
+        let mut old = Message::assistant(keys.fresh(), "m".into());
+        old.parent = Some(question_key);
+        old.content = "old reply".into();
+        conversation.push(old);
+        // A retry: the old reply goes aside, a new one takes its place.
+        conversation.detach_from(1);
+        let mut new = Message::assistant(keys.fresh(), "m".into());
+        new.parent = Some(question_key);
+        new.content = "new reply".into();
+        let leaf = new.key;
+        conversation.push(new);
+        let commands = save_again(&conversation, "local", "m");
+        assert!(matches!(
+            &commands[0],
+            StoreCmd::CreateConversation { key, title, system_prompt, .. }
+                if *key == conversation.key && title == "Why?" && system_prompt == "Be brief"
+        ));
+        let added: Vec<(&str, Option<Key>)> = commands
+            .iter()
+            .filter_map(|command| match command {
+                StoreCmd::AddMessage { fields, parent, .. } => {
+                    Some((fields.content.as_str(), *parent))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            added,
+            [("Why?", None), ("old reply", Some(question_key)), ("new reply", Some(question_key))]
+        );
+        assert_eq!(
+            commands.last(),
+            Some(&StoreCmd::SetLeaf { conversation: conversation.key, leaf })
         );
     }
 }

@@ -153,6 +153,9 @@ pub struct State {
     pub editing: Option<super::select::Editing>,
     /// A one-line hint shown in the status line until the next key.
     pub notice: Option<String>,
+    /// Writes are waiting on the store ("not saved yet: disk full, retrying"): shown in the
+    /// status line until the store says they are on disk.
+    pub unsaved: Option<String>,
     pub last_usage: Option<Usage>,
     pub mouse: bool,
     /// Advances on each tick, for the waiting spinner.
@@ -218,6 +221,7 @@ impl State {
             selection: None,
             editing: None,
             notice: None,
+            unsaved: None,
             last_usage: None,
             mouse,
             frame: 0,

@@ -115,6 +115,15 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.notice = Some(error);
             Vec::new()
         }
+        Msg::Stored(StoreEvent::Unsaved(reason)) => {
+            state.unsaved = Some(format!("not saved yet: {reason}, retrying"));
+            Vec::new()
+        }
+        Msg::Stored(StoreEvent::Saved) => {
+            state.unsaved = None;
+            Vec::new()
+        }
+        Msg::Stored(StoreEvent::Deleted { key }) => deleted_elsewhere(state, key),
         Msg::Composed(Ok(text)) => {
             // Editors end a file with a newline; the prompt does not.
             let text = text.strip_suffix('\n').unwrap_or(&text);
@@ -564,6 +573,23 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     effects.push(Effect::Store(adopt));
     effects.extend(server::ask(state));
     effects
+}
+
+/// Another program deleted the conversation on screen: it is saved again, whole, as a new
+/// one, so the turns on screen (and those still to come) are not lost, and the user is told.
+fn deleted_elsewhere(state: &mut State, key: crate::chat::Key) -> Vec<Effect> {
+    if state.conversation.key != key {
+        return Vec::new();
+    }
+    let conversation = &mut state.conversation;
+    let old = conversation.stored_id.take();
+    let target = &state.target;
+    let commands = persist::save_again(conversation, &target.provider, &target.model);
+    let was = old.map(|id| format!(" {id}")).unwrap_or_default();
+    state.notice = Some(format!(
+        "conversation{was} was deleted by another program; what is on screen is saved again as a new conversation"
+    ));
+    commands.into_iter().map(Effect::Store).collect()
 }
 
 /// Sends the last prompt again; the replies after it move to another branch, which `[` at

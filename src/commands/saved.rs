@@ -14,6 +14,8 @@ use crate::chat::Role;
 use crate::config::cli::ExportFormat;
 use crate::format;
 use crate::sanitize::{one_line, sanitize};
+use crate::store::import::{self, ReadError};
+use crate::store::{Store, StoreError, StoredConversation, now_ms};
 
 /// A title or a model name is cut to this many chars where it is printed.
 const MAX_FIELD: usize = 200;
@@ -22,8 +24,6 @@ const MAX_FIELD: usize = 200;
 fn field(text: &str) -> std::borrow::Cow<'_, str> {
     one_line(text, MAX_FIELD)
 }
-use crate::store::writer::{StoreCmd, StoreEvent, Writer};
-use crate::store::{MessageFields, Store, StoredConversation, import, now_ms};
 
 pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result<()> {
     let now = now_ms();
@@ -47,7 +47,11 @@ pub fn search(
     limit: usize,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    for hit in store.search(query, limit)? {
+    let hits = store.search(query, limit)?;
+    if hits.is_empty() {
+        store.check_intact()?;
+    }
+    for hit in hits {
         let snippet = hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         writeln!(
             out,
@@ -161,68 +165,46 @@ fn markdown(conversation: &StoredConversation) -> String {
     text
 }
 
-/// Imports every conversation in `file`; returns how many conversations and messages.
-pub fn import(store: Store, file: &std::path::Path, out: &mut impl Write) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let conversations =
-        import::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let seen = failure.clone();
-    let writer = Writer::spawn(store, move |event| {
-        if let StoreEvent::Failed(error) = event
-            && let Ok(mut slot) = seen.lock()
-        {
-            *slot = Some(error);
+/// Imports every conversation in `file`, one transaction each, as it reads them: a kill
+/// halfway leaves whole conversations only, and running it again adds only what is missing.
+pub fn import(
+    mut store: Store,
+    file: &std::path::Path,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let opened =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (mut added, mut messages, mut skipped) = (0, 0, 0);
+    let read = import::read(opened, |conversation| {
+        match store.add_imported(&conversation)? {
+            Some(_) => {
+                added += 1;
+                messages += conversation.messages.len();
+            }
+            None => skipped += 1,
         }
-    })?;
-    let (mut key, mut messages) = (0, 0);
-    for conversation in &conversations {
-        key += 1;
-        let conversation_key = key;
-        writer.send(StoreCmd::CreateConversation {
-            key: conversation_key,
-            title: conversation.title.clone(),
-            system_prompt: conversation.system_prompt.clone(),
-            provider: "import".into(),
-            model: conversation.model.clone(),
-        });
-        let mut parent = None;
-        for (role, content, model) in &conversation.messages {
-            key += 1;
-            let fields = MessageFields {
-                role: *role,
-                content: content.clone(),
-                reasoning: String::new(),
-                model: model.clone(),
-                status: "complete",
-                error: None,
-                finish_reason: None,
-                prompt_tokens: None,
-                completion_tokens: None,
-                pinned: false,
-                hidden: false,
-            };
-            writer.send(StoreCmd::AddMessage {
-                key,
-                conversation: conversation_key,
-                parent,
-                fields,
-            });
-            parent = Some(key);
-            messages += 1;
-        }
+        Ok::<(), StoreError>(())
+    });
+    let so_far = || match (added, skipped) {
+        (0, 0) => String::new(),
+        _ => format!(" (after importing {added} conversations; run it again to add the rest)"),
+    };
+    match read {
+        Ok(()) => {}
+        Err(ReadError::File(why)) => anyhow::bail!("{}: {why}{}", file.display(), so_far()),
+        Err(ReadError::Stopped(error)) => anyhow::bail!("{error}{}", so_far()),
     }
-    writer.close();
-    if let Some(error) = failure.lock().ok().and_then(|mut slot| slot.take()) {
-        anyhow::bail!(error);
+    write!(out, "imported {added} conversations ({messages} messages)")?;
+    if skipped > 0 {
+        write!(out, "; skipped {skipped} imported before")?;
     }
-    writeln!(out, "imported {} conversations ({messages} messages)", conversations.len())?;
+    writeln!(out)?;
     Ok(())
 }
 
 pub fn delete(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()> {
     if !store.delete(id)? {
+        store.check_intact()?;
         anyhow::bail!("no conversation with id {id}");
     }
     writeln!(out, "deleted conversation {id}")?;

@@ -1,9 +1,19 @@
 //! Reading conversations from files: rockchat's own JSON export (any OpenAI request body
 //! with `messages`), and the `conversations.json` of a ChatGPT data export.
 //!
-//! Pure parsing into plain values; the caller writes them. Imported text is untrusted, so
-//! terminal control is stripped here, before it can reach the database or a screen.
+//! Pure reading into plain values; the caller writes them. A ChatGPT export (hundreds of
+//! megabytes) is read as a stream: each conversation is handed over as soon as it is parsed,
+//! so memory holds one conversation, never the file. Imported text is untrusted, so terminal
+//! control is stripped here, before it can reach the database or a screen.
+//!
+//! Each conversation carries a `source`: where it came from, so importing the same file again
+//! adds nothing twice. For ChatGPT it is the conversation's id with a fingerprint of the
+//! imported text (a conversation continued in ChatGPT since the last export is imported again,
+//! as the longer conversation it now is); for a JSON export, the fingerprint alone.
 
+use std::io::{BufRead, BufReader, Read};
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::chat::Role;
@@ -16,20 +26,121 @@ pub struct Imported {
     pub model: String,
     /// Role, text and the model that wrote it, oldest first.
     pub messages: Vec<(Role, String, Option<String>)>,
+    /// Where it came from (see the module's doc): equal sources are the same conversation.
+    pub source: String,
 }
 
-/// Every conversation in `text`, or why the file is not one rockchat can read.
-pub fn parse(text: &str) -> Result<Vec<Imported>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    match &value {
-        Value::Array(items) => items.iter().map(chatgpt_conversation).collect(),
-        Value::Object(object) if object.contains_key("messages") => Ok(vec![request_body(&value)]),
-        Value::Object(object) if object.contains_key("mapping") => {
-            Ok(vec![chatgpt_conversation(&value)?])
+/// Why a file could not be read to the end.
+#[derive(Debug)]
+pub enum ReadError<E> {
+    /// The file is not one rockchat can read; the text says why.
+    File(String),
+    /// The caller stopped the reading with its own error.
+    Stopped(E),
+}
+
+/// Every conversation in `reader`, each handed to `each` as soon as it is read; reading stops
+/// at the first error `each` returns.
+pub fn read<E>(
+    reader: impl Read,
+    mut each: impl FnMut(Imported) -> Result<(), E>,
+) -> Result<(), ReadError<E>> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let file = |e: std::io::Error| ReadError::File(format!("cannot read it: {e}"));
+    let first = loop {
+        let buffer = reader.fill_buf().map_err(file)?;
+        let Some(&byte) = buffer.first() else { return Err(ReadError::File(expected())) };
+        // Whitespace, and the byte order mark some editors write.
+        if byte.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(&byte) {
+            reader.consume(1);
+            continue;
         }
-        _ => Err("expected rockchat's JSON export (an object with `messages`) or a ChatGPT \
-                  conversations.json (a list of conversations)"
-            .into()),
+        break byte;
+    };
+    match first {
+        b'[' => {
+            let mut stopped = None;
+            let mut json = serde_json::Deserializer::from_reader(reader);
+            let read = json.deserialize_seq(Each { each: &mut each, stopped: &mut stopped });
+            if let Some(error) = stopped {
+                return Err(ReadError::Stopped(error));
+            }
+            read.and_then(|()| json.end()).map_err(|e| ReadError::File(not_json(&e)))
+        }
+        b'{' => {
+            let value: Value =
+                serde_json::from_reader(reader).map_err(|e| ReadError::File(not_json(&e)))?;
+            each(object(&value).map_err(ReadError::File)?).map_err(ReadError::Stopped)
+        }
+        _ => Err(ReadError::File(expected())),
+    }
+}
+
+/// Every conversation in `text` (the whole file in memory: for tests and small inputs).
+pub fn parse(text: &str) -> Result<Vec<Imported>, String> {
+    let mut all = Vec::new();
+    read(text.as_bytes(), |imported| {
+        all.push(imported);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map_err(|error| match error {
+        ReadError::File(why) => why,
+        ReadError::Stopped(never) => match never {},
+    })?;
+    Ok(all)
+}
+
+fn expected() -> String {
+    "expected rockchat's JSON export (an object with `messages`) or a ChatGPT \
+     conversations.json (a list of conversations)"
+        .into()
+}
+
+fn not_json(error: &serde_json::Error) -> String {
+    if error.is_io() {
+        return format!("cannot read it: {error}");
+    }
+    format!("not valid JSON: {error}")
+}
+
+/// One object: rockchat's export (a request body) or a single ChatGPT conversation.
+fn object(value: &Value) -> Result<Imported, String> {
+    match value {
+        Value::Object(object) if object.contains_key("messages") => Ok(request_body(value)),
+        Value::Object(object) if object.contains_key("mapping") => chatgpt_conversation(value),
+        _ => Err(expected()),
+    }
+}
+
+/// The elements of a ChatGPT export's list, one at a time: each is parsed, converted and
+/// handed over before the next is read.
+struct Each<'a, F, E> {
+    each: &'a mut F,
+    stopped: &'a mut Option<E>,
+}
+
+impl<'de, F, E> Visitor<'de> for Each<'_, F, E>
+where
+    F: FnMut(Imported) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of conversations")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut number = 0;
+        while let Some(value) = seq.next_element::<Value>()? {
+            number += 1;
+            let imported = chatgpt_conversation(&value)
+                .map_err(|why| de::Error::custom(format!("conversation {number}: {why}")))?;
+            if let Err(error) = (self.each)(imported) {
+                *self.stopped = Some(error);
+                return Err(de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -61,6 +172,7 @@ fn request_body(value: &Value) -> Imported {
         system_prompt: String::new(),
         model: clean(value["model"].as_str().unwrap_or_default()),
         messages: Vec::new(),
+        source: String::new(),
     };
     let details = meta["messages"].as_array();
     let mut answered = 0;
@@ -83,6 +195,7 @@ fn request_body(value: &Value) -> Imported {
     if imported.title.is_empty() {
         imported.title = first_user_line(&imported);
     }
+    imported.source = format!("json:{}", fingerprint(&imported));
     imported
 }
 
@@ -106,6 +219,7 @@ fn chatgpt_conversation(value: &Value) -> Result<Imported, String> {
         system_prompt: String::new(),
         model: clean(value["default_model_slug"].as_str().unwrap_or_default()),
         messages: Vec::new(),
+        source: String::new(),
     };
     for entry in branch {
         let message = &entry["message"];
@@ -124,7 +238,34 @@ fn chatgpt_conversation(value: &Value) -> Result<Imported, String> {
     if imported.title.is_empty() {
         imported.title = first_user_line(&imported);
     }
+    let id = value["id"].as_str().or_else(|| value["conversation_id"].as_str()).unwrap_or("");
+    // Only ever compared, never shown; still kept to the characters an id has.
+    let id: String =
+        id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
+    imported.source = format!("chatgpt:{id}:{}", fingerprint(&imported));
     Ok(imported)
+}
+
+/// A fingerprint of what is imported (FNV-1a, 128 bits: stable across builds and platforms,
+/// which a stored key needs and `std`'s hashers do not promise). Each field is length-prefixed
+/// so no two different conversations run together into the same bytes.
+fn fingerprint(imported: &Imported) -> String {
+    let mut hash: u128 = 0x6c62272e07bb014262b821756295c58d;
+    let mut feed = |bytes: &[u8]| {
+        for &byte in (bytes.len() as u64).to_le_bytes().iter().chain(bytes) {
+            hash ^= u128::from(byte);
+            hash = hash.wrapping_mul(0x0000000001000000000000000000013B);
+        }
+    };
+    feed(imported.title.as_bytes());
+    feed(imported.system_prompt.as_bytes());
+    feed(imported.model.as_bytes());
+    for (role, text, model) in &imported.messages {
+        feed(if *role == Role::Assistant { b"assistant" } else { b"user" });
+        feed(text.as_bytes());
+        feed(model.as_deref().unwrap_or("").as_bytes());
+    }
+    format!("{hash:032x}")
 }
 
 fn first_user_line(imported: &Imported) -> String {

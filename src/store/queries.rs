@@ -2,8 +2,9 @@
 //! into one transaction; reads are methods on `Store` for the CLI and for loading. Finding
 //! text is `search`'s.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::import::Imported;
 use super::{Store, StoreError, classify};
 use crate::chat::Role;
 
@@ -95,73 +96,97 @@ pub fn insert_conversation(
     Ok(conn.last_insert_rowid())
 }
 
+/// Adds a message; `writer` is the lease of the process streaming it, if it is streaming.
 pub fn insert_message(
     conn: &Connection,
     conversation_id: i64,
     parent_id: Option<i64>,
     fields: &MessageFields,
     at: i64,
+    writer: Option<&str>,
 ) -> rusqlite::Result<i64> {
-    conn.execute(
+    let mut statement = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model, status,
                                error, finish_reason, prompt_tokens, completion_tokens,
-                               created_at, updated_at, pinned, hidden)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
-        params![
-            conversation_id,
-            parent_id,
-            role_name(fields.role),
-            fields.content,
-            fields.reasoning,
-            fields.model,
-            fields.status,
-            fields.error,
-            fields.finish_reason,
-            fields.prompt_tokens,
-            fields.completion_tokens,
-            at,
-            fields.pinned,
-            fields.hidden
-        ],
+                               created_at, updated_at, pinned, hidden, writer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15)",
     )?;
+    statement.execute(params![
+        conversation_id,
+        parent_id,
+        role_name(fields.role),
+        fields.content,
+        fields.reasoning,
+        fields.model,
+        fields.status,
+        fields.error,
+        fields.finish_reason,
+        fields.prompt_tokens,
+        fields.completion_tokens,
+        at,
+        fields.pinned,
+        fields.hidden,
+        writer_of(fields, writer)
+    ])?;
     let id = conn.last_insert_rowid();
     touch_conversation(conn, conversation_id, Some(id), fields, at)?;
     Ok(id)
 }
 
+/// New text or state of message `id`; false if there is no such row (its conversation was
+/// deleted meanwhile).
 pub fn update_message(
     conn: &Connection,
     id: i64,
     fields: &MessageFields,
     at: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
+    writer: Option<&str>,
+) -> rusqlite::Result<bool> {
+    let mut statement = conn.prepare_cached(
         "UPDATE messages SET content = ?2, reasoning = ?3, model = ?4, status = ?5, error = ?6,
                 finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10,
-                pinned = ?11, hidden = ?12
+                pinned = ?11, hidden = ?12, writer = ?13
          WHERE id = ?1",
-        params![
-            id,
-            fields.content,
-            fields.reasoning,
-            fields.model,
-            fields.status,
-            fields.error,
-            fields.finish_reason,
-            fields.prompt_tokens,
-            fields.completion_tokens,
-            at,
-            fields.pinned,
-            fields.hidden
-        ],
     )?;
+    let changed = statement.execute(params![
+        id,
+        fields.content,
+        fields.reasoning,
+        fields.model,
+        fields.status,
+        fields.error,
+        fields.finish_reason,
+        fields.prompt_tokens,
+        fields.completion_tokens,
+        at,
+        fields.pinned,
+        fields.hidden,
+        writer_of(fields, writer)
+    ])?;
+    if changed == 0 {
+        return Ok(false);
+    }
     let conversation: Option<i64> = conn
-        .query_row("SELECT conversation_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     if let Some(conversation) = conversation {
         touch_conversation(conn, conversation, None, fields, at)?;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Only a row being streamed names its writer; a finished one names none.
+fn writer_of<'a>(fields: &MessageFields, writer: Option<&'a str>) -> Option<&'a str> {
+    writer.filter(|_| fields.status == "streaming")
+}
+
+/// Whether the conversation row is still there (another program may have deleted it).
+pub fn conversation_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()
+        .map(|row| row.is_some())
 }
 
 /// Which message ends the branch a conversation reopens on.
@@ -230,14 +255,14 @@ fn touch_conversation(
 ) -> rusqlite::Result<()> {
     let preview: String = fields.content.split_whitespace().collect::<Vec<_>>().join(" ");
     let preview: String = preview.chars().take(120).collect();
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET updated_at = ?2,
                 preview = CASE WHEN ?3 = '' THEN preview ELSE ?3 END,
                 model = COALESCE(?4, model),
                 leaf_id = COALESCE(?5, leaf_id)
          WHERE id = ?1",
-        params![conversation, at, preview, fields.model, leaf],
-    )
+    )?
+    .execute(params![conversation, at, preview, fields.model, leaf])
     .map(drop)
 }
 
@@ -303,19 +328,29 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.fail(e))?;
+        // A damaged file can read as empty without an error: "no conversations" is only said
+        // of a whole one (cheap, as a file with nothing listed is small unless damaged).
+        if rows.is_empty() {
+            self.check_intact()?;
+        }
         Ok(rows)
     }
 
     /// The most recently updated conversation, for `--continue`.
     pub fn latest(&self) -> Result<Option<i64>, StoreError> {
-        self.conn
+        let latest = self
+            .conn
             .query_row(
                 "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.fail(e))
+            .map_err(|e| self.fail(e))?;
+        if latest.is_none() {
+            self.check_intact()?;
+        }
+        Ok(latest)
     }
 
     /// The user's newest `limit` prompts across every conversation, oldest first, for the
@@ -354,6 +389,8 @@ impl Store {
             .optional()
             .map_err(|e| self.fail(e))?;
         let Some(((title, system_prompt, provider, model), leaf, (params, tools))) = head else {
+            // A damaged file can lose a row without an error; absence is only said of a whole one.
+            self.check_intact()?;
             return Err(StoreError::NotFound(id));
         };
         // One indexed scan of the conversation, then a walk from the leaf in memory: far
@@ -416,6 +453,52 @@ impl Store {
             .execute("DELETE FROM conversations WHERE id = ?1", [id])
             .map(|n| n > 0)
             .map_err(|e| self.fail(e))
+    }
+
+    /// Adds an imported conversation whole, in one transaction (a kill halfway leaves none of
+    /// it), unless one from the same source is there already: then `None`.
+    pub fn add_imported(&mut self, imported: &Imported) -> Result<Option<i64>, StoreError> {
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| classify(&path, &e);
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let there = tx
+            .query_row("SELECT 1 FROM conversations WHERE source = ?1", [&imported.source], |_| {
+                Ok(())
+            })
+            .optional()
+            .map_err(fail)?;
+        if there.is_some() {
+            return Ok(None);
+        }
+        let at = super::now_ms();
+        tx.execute(
+            "INSERT INTO conversations (title, system_prompt, provider, model, source, created_at,
+                                        updated_at)
+             VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?5)",
+            params![imported.title, imported.system_prompt, imported.model, imported.source, at],
+        )
+        .map_err(fail)?;
+        let id = tx.last_insert_rowid();
+        let mut parent = None;
+        for (role, content, model) in &imported.messages {
+            let fields = MessageFields {
+                role: *role,
+                content: content.clone(),
+                reasoning: String::new(),
+                model: model.clone(),
+                status: "complete",
+                error: None,
+                finish_reason: None,
+                prompt_tokens: None,
+                completion_tokens: None,
+                pinned: false,
+                hidden: false,
+            };
+            parent = Some(insert_message(&tx, id, parent, &fields, at, None).map_err(fail)?);
+        }
+        tx.commit().map_err(fail)?;
+        Ok(Some(id))
     }
 
     /// A consistent copy of the whole database (`VACUUM INTO`).

@@ -1,10 +1,11 @@
 //! The database schema and its migrations, keyed on `PRAGMA user_version`.
 //!
 //! Each step moves the file from version N to N+1 inside one transaction; a file from a newer
-//! rockchat is refused, never touched.
+//! rockchat is refused, never touched. Steps run with foreign keys off (a step may rebuild a
+//! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -97,10 +98,87 @@ CREATE TABLE drafts (
 );
 ";
 
+/// Ids are never reused: a deleted conversation's id (or a message's) is never handed out
+/// again, so nothing that still names it (an open window, a script, a user's note) can reach
+/// another conversation. SQLite reuses the highest id unless a table is `AUTOINCREMENT`, which
+/// needs the table rebuilt; the rows, their ids, the full-text index (keyed by message id) and
+/// every index and trigger are kept. Ids deleted before this step cannot be known: the
+/// sequence starts at the highest id now in use.
+///
+/// Two columns come with the rebuild: `messages.writer`, the lease of the process streaming a
+/// row (see `lease`), so an open marks interrupted only the replies whose writer is gone; and
+/// `conversations.source`, where an imported conversation came from, so importing a file again
+/// adds nothing twice.
+const V7: &str = "
+CREATE TABLE conversations_v7 (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    title         TEXT NOT NULL DEFAULT '',
+    system_prompt TEXT NOT NULL DEFAULT '',
+    provider      TEXT NOT NULL DEFAULT '',
+    model         TEXT NOT NULL DEFAULT '',
+    preview       TEXT NOT NULL DEFAULT '',
+    leaf_id       INTEGER,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    params        TEXT NOT NULL DEFAULT '{}',
+    source        TEXT
+);
+INSERT INTO conversations_v7 (id, title, system_prompt, provider, model, preview, leaf_id,
+                              created_at, updated_at, params)
+SELECT id, title, system_prompt, provider, model, preview, leaf_id, created_at, updated_at, params
+FROM conversations;
+DROP TABLE conversations;
+ALTER TABLE conversations_v7 RENAME TO conversations;
+CREATE INDEX conversations_by_update ON conversations(updated_at DESC, id DESC);
+CREATE UNIQUE INDEX conversations_by_source ON conversations(source) WHERE source IS NOT NULL;
+
+CREATE TABLE messages_v7 (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id         INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    role              TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content           TEXT NOT NULL DEFAULT '',
+    reasoning         TEXT NOT NULL DEFAULT '',
+    model             TEXT,
+    status            TEXT NOT NULL
+                      CHECK (status IN ('complete', 'streaming', 'stopped', 'error', 'interrupted')),
+    error             TEXT,
+    finish_reason     TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    pinned            INTEGER NOT NULL DEFAULT 0,
+    hidden            INTEGER NOT NULL DEFAULT 0,
+    writer            TEXT
+);
+INSERT INTO messages_v7 (id, conversation_id, parent_id, role, content, reasoning, model, status,
+                         error, finish_reason, prompt_tokens, completion_tokens, created_at,
+                         updated_at, pinned, hidden)
+SELECT id, conversation_id, parent_id, role, content, reasoning, model, status, error,
+       finish_reason, prompt_tokens, completion_tokens, created_at, updated_at, pinned, hidden
+FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v7 RENAME TO messages;
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_streaming ON messages(writer) WHERE status = 'streaming';
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+";
+
 /// Tool calls, in a side table keyed on the reply that made them: a call and its result
 /// are one row, so they are kept, trimmed and exported together. A conversation remembers
 /// which MCP servers it uses (a JSON list; NULL: the config's choice).
-const V7: &str = "
+const V8: &str = "
 CREATE TABLE tool_calls (
     id         INTEGER PRIMARY KEY,
     message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,

@@ -167,12 +167,11 @@ where
         }
     }
 
-    /// Ends the app: everything still queued for the store is written first.
-    pub fn finish(mut self) {
+    /// Ends the app: everything still queued for the store is written first; what could
+    /// not be (the disk still full) comes back, for the caller to show.
+    pub fn finish(mut self) -> Option<crate::store::writer::Unwritten> {
         self.stop_tasks();
-        if let Some(writer) = self.writer.take() {
-            writer.close();
-        }
+        self.writer.take().and_then(|writer| writer.close().err())
     }
 
     /// A sender for messages from outside the loop (signals).

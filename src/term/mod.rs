@@ -180,7 +180,12 @@ pub async fn run(
     if let Err(error) = printed {
         tracing::warn!(%error, "could not print the conversation on leaving");
     }
-    app.finish();
+    if let Some(waiting) = &app.state().unsaved {
+        eprintln!("rockchat: {waiting}; trying a few more seconds before quitting");
+    }
+    if let Some(unwritten) = app.finish() {
+        print_unwritten(&unwritten);
+    }
     Ok(result?)
 }
 
@@ -219,4 +224,21 @@ pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> 
         clients.push((settings.endpoint.provider.clone(), client));
     }
     Ok(clients)
+}
+
+/// The last resort for writes the store never took: the messages go to stderr, after the
+/// terminal is restored, so they are in the scrollback rather than nowhere.
+fn print_unwritten(unwritten: &crate::store::writer::Unwritten) {
+    use crate::sanitize::{one_line, sanitize};
+    eprintln!("rockchat: {unwritten}; here they are:\n");
+    for message in &unwritten.messages {
+        let who = match message.role {
+            crate::chat::Role::Assistant => message.model.as_deref().unwrap_or("assistant"),
+            _ => "You",
+        };
+        eprintln!("## {}\n\n{}\n", one_line(who, 200), sanitize(message.content.trim_end()));
+    }
+    for draft in &unwritten.drafts {
+        eprintln!("## Typed, not sent\n\n{}\n", sanitize(draft.trim_end()));
+    }
 }

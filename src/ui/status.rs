@@ -1,5 +1,5 @@
-//! The status line: provider, model, what the request is doing, the context meter and the
-//! last turn's usage.
+//! The status line: provider, model, what the request is doing, writes waiting on the store,
+//! the context meter and the last turn's usage.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -51,12 +51,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             parts
         }
     };
+    // Writes waiting on the store outrank everything but the request's own state: they are
+    // never dropped for room.
+    let unsaved = state.unsaved.as_deref().map(|text| format!("· {text} ")).unwrap_or_default();
     let width = usize::from(area.width);
     let joined = |parts: &[(u8, String)]| {
         parts.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join(" · ")
     };
     let used = |left: &[(u8, String)], right: &[(u8, String)]| {
-        width_of(&joined(left)) + width_of(&joined(right)) + 4
+        width_of(&joined(left)) + width_of(&unsaved) + width_of(&joined(right)) + 4
     };
     while used(&left, &right) > width {
         let lowest = |parts: &[(u8, String)]| parts.iter().map(|p| p.0).min().unwrap_or(u8::MAX);
@@ -71,13 +74,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     }
     let left = format!(" {} ", joined(&left));
-    let room = width.saturating_sub(width_of(&left) + 2);
+    let room = width.saturating_sub(width_of(&left) + width_of(&unsaved) + 2);
     let right = super::input::fit_words(&joined(&right), room);
     let right = if right.is_empty() { String::new() } else { format!(" {right} ") };
     let style = if failed { theme.status_error } else { theme.status };
-    let gap = width.saturating_sub(width_of(&left) + width_of(&right));
+    let gap = width.saturating_sub(width_of(&left) + width_of(&unsaved) + width_of(&right));
     let line = Line::from(vec![
         Span::styled(left, style),
+        Span::styled(unsaved, theme.status_error),
         Span::styled(" ".repeat(gap), theme.status),
         Span::styled(right, theme.status),
     ]);

@@ -497,3 +497,40 @@ fn quitting_keeps_the_draft_for_the_next_start() {
         ]
     );
 }
+
+#[test]
+fn writes_waiting_on_the_store_show_until_it_catches_up_and_keys_do_not_hide_it() {
+    let mut state = state();
+    update(&mut state, Msg::Stored(StoreEvent::Unsaved("disk full".into())));
+    type_text(&mut state, "x");
+    assert_eq!(state.unsaved.as_deref(), Some("not saved yet: disk full, retrying"));
+    update(&mut state, Msg::Stored(StoreEvent::Saved));
+    assert_eq!(state.unsaved, None);
+}
+
+#[test]
+fn the_open_conversation_deleted_elsewhere_is_saved_again_and_the_user_told() {
+    let mut state = state();
+    send(&mut state, "hello");
+    let id = state.stream.id().unwrap();
+    api(&mut state, id, delta("hi there"));
+    let key = state.conversation.key;
+    state.conversation.stored_id = Some(4);
+    // Another conversation's key: not this one.
+    assert!(update(&mut state, Msg::Stored(StoreEvent::Deleted { key: key + 1000 })).is_empty());
+    let effects = update(&mut state, Msg::Stored(StoreEvent::Deleted { key }));
+    let saves = saves(&effects);
+    assert!(matches!(saves[0], StoreCmd::CreateConversation { key: k, .. } if *k == key));
+    let added: Vec<&str> = saves
+        .iter()
+        .filter_map(|c| match c {
+            StoreCmd::AddMessage { fields, .. } => Some(fields.content.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(added, ["hello", "hi there"]);
+    assert_eq!(state.conversation.stored_id, None, "the new row's id comes with `Created`");
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.contains("conversation 4 was deleted by another program"), "{notice}");
+    assert!(state.stream.is_busy(), "the reply goes on streaming into the new one");
+}
