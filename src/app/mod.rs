@@ -2,7 +2,7 @@
 //! the IO it asks for (`Effect`), `update` (the only place `State` changes), the binding
 //! table (`bindings`: every key, and the words the help, the status line and the README
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
-//! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
+//! select mode (`select`), turns written by the user (`few_shot`), attaching files (`attach`), the conversation list (`library`), the model picker (`picker`), presets (`presets`),
 //! the parameters form (`params_form`), the target model (`target`), the context meter
 //! (`meter`), what the server says about its model and how it counts (`server`), what goes
 //! to the store (`persist`), and the advice shown under a failed request (`advice`).
@@ -11,8 +11,10 @@
 //! arrive inside messages, and `term` carries out the effects.
 
 pub mod advice;
+pub mod attach;
 pub mod bindings;
 pub mod editor;
+pub mod few_shot;
 pub mod history;
 pub mod library;
 pub mod meter;
@@ -21,6 +23,7 @@ pub mod palette;
 pub mod params_form;
 pub mod persist;
 pub mod picker;
+pub mod presets;
 pub mod scroll;
 pub mod select;
 pub mod server;

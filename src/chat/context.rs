@@ -194,7 +194,8 @@ pub fn prepare(conversation: &mut Conversation, request: &Request) -> (Outcome, 
         let message = &conversation.messages()[index];
         let (content, cost) = match &tail {
             Some((at, text, count)) if *at == index => (text.clone(), *count),
-            _ => (message.content.clone(), cost),
+            // Files go with their prompt, each a fenced block under its name.
+            _ => (super::attachment::with_files(&message.content, &message.files), cost),
         };
         total = total + cost;
         messages.push(RequestMessage {

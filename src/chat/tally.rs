@@ -179,16 +179,16 @@ impl<'a> Tally<'a> {
     /// and, when `images` go, its images.
     pub fn message(&self, conversation: &mut Conversation, index: usize, images: bool) -> Count {
         let Some(message) = conversation.messages().get(index) else { return Count::default() };
-        let text = match self
-            .server
-            .and_then(|s| s.message(message.key, message.content.len(), message.role))
+        // With its files, as it is sent.
+        let sent = message.sent_text();
+        let text = match self.server.and_then(|s| s.message(message.key, sent.len(), message.role))
         {
             Some(exact) => Count::new(exact, Precision::Exact),
             None => {
                 let raw = match message.tokens {
                     Some((by, raw)) if by == self.counter => raw,
                     _ => {
-                        let raw = self.counter.message(message.role.as_str(), &message.content);
+                        let raw = self.counter.message(message.role.as_str(), &sent);
                         conversation.cache_tokens(index, self.counter, raw);
                         raw
                     }

@@ -93,10 +93,13 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
         // The same shape the request had, so the export replays with curl.
+        let (images, files): (Vec<_>, Vec<_>) =
+            m.attachments.iter().cloned().partition(|a| a.is_image());
         let wire = crate::chat::RequestMessage {
             role: m.role,
-            content: sanitize(&m.content).into_owned(),
-            images: m.attachments.clone(),
+            content: sanitize(&crate::chat::attachment::with_files(&m.content, &files))
+                .into_owned(),
+            images,
         };
         messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
         let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());
@@ -106,6 +109,12 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
             "error": text(&m.error), "finish_reason": one(&m.finish_reason),
             "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
             "completion_tokens": m.completion_tokens, "created_at": m.created_at,
+            "written_by_you": m.authored,
+            "files": files.iter().map(|f| field(&f.name).into_owned()).collect::<Vec<_>>(),
+            "json_check": m.json_check.as_deref().map(|why| match why {
+                "" => "valid".to_owned(),
+                why => sanitize(why).into_owned(),
+            }),
         }));
     }
     json!({
@@ -123,12 +132,24 @@ fn markdown(conversation: &StoredConversation) -> String {
     }
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let who = match m.role {
+            Role::Assistant if m.authored => "Assistant (written by you)".into(),
             Role::Assistant => m.model.clone().unwrap_or_else(|| "assistant".into()),
             _ => "You".into(),
         };
         text.push_str(&format!("## {}\n\n{}\n\n", field(&who), sanitize(m.content.trim_end())));
-        for image in &m.attachments {
-            text.push_str(&format!("_(image: {})_\n\n", field(&image.label())));
+        for attached in &m.attachments {
+            match attached.text() {
+                // A file goes as the model read it: named, fenced.
+                Some(_) => {
+                    let block =
+                        crate::chat::attachment::with_files("", std::slice::from_ref(attached));
+                    text.push_str(&format!("{}\n\n", sanitize(&block)));
+                }
+                None => text.push_str(&format!("_(image: {})_\n\n", field(&attached.label()))),
+            }
+        }
+        if let Some(why) = m.json_check.as_deref().filter(|why| !why.is_empty()) {
+            text.push_str(&format!("_(JSON check: {})_\n\n", one_line(why, usize::MAX)));
         }
         if m.status != "complete" {
             let why = m.error.as_deref().unwrap_or(&m.status);
@@ -179,6 +200,8 @@ pub fn import(store: Store, file: &std::path::Path, out: &mut impl Write) -> any
                 completion_tokens: None,
                 pinned: false,
                 hidden: false,
+                authored: false,
+                json_check: None,
             };
             writer.send(StoreCmd::AddMessage {
                 key,

@@ -54,6 +54,8 @@ pub struct Config {
     pub models: BTreeMap<String, ModelLimits>,
     /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
     pub favorites: Vec<String>,
+    /// `[presets.NAME]`: ways to start a conversation (Ctrl+N, `--preset NAME`).
+    pub presets: BTreeMap<String, crate::chat::preset::Preset>,
 }
 
 /// `theme`: one theme whatever the terminal, or `auto` to follow its background.
@@ -125,6 +127,7 @@ impl Config {
             providers: BTreeMap::new(),
             models: BTreeMap::new(),
             favorites: Vec::new(),
+            presets: BTreeMap::new(),
         };
         file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }

@@ -53,6 +53,8 @@ pub struct Settings {
     /// The provider or model was given on the command line: a reopened conversation keeps
     /// it instead of going back to the one it used.
     pub target_from_flags: bool,
+    /// `[presets.NAME]` from the config (saved ones are in the store).
+    pub presets: std::collections::BTreeMap<String, crate::chat::preset::Preset>,
 }
 
 /// What decides the screen's colours; `ui::theme` turns it into a theme.
@@ -129,6 +131,7 @@ pub fn resolve(
         endpoint,
         providers,
         favorites: config.favorites.clone(),
+        presets: config.presets.clone(),
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,

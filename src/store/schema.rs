@@ -4,7 +4,7 @@
 //! rockchat is refused, never touched.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -94,5 +94,18 @@ const V5: &str = "
 CREATE TABLE drafts (
     conversation_id INTEGER PRIMARY KEY,
     text            TEXT NOT NULL
+);
+";
+
+/// An assistant turn the user wrote (a few-shot example, a rewritten reply), and how a reply
+/// asked for as JSON checked out: NULL not checked, '' valid, else what failed and where.
+/// Saved presets (system message, few-shot turns, model, parameters) by name, as JSON.
+const V7: &str = "
+ALTER TABLE messages ADD COLUMN authored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN json_check TEXT;
+CREATE TABLE presets (
+    name       TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
 );
 ";

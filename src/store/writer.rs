@@ -77,6 +77,11 @@ pub enum StoreCmd {
         conversation: Option<Key>,
         text: String,
     },
+    /// Save a preset (`Preset::to_json`) under `name`, replacing one so named.
+    SavePreset {
+        name: String,
+        body: String,
+    },
     /// Delete a stored conversation and its messages.
     Delete {
         id: i64,
@@ -248,6 +253,7 @@ fn apply(
                     queries::set_draft(&tx, id, &text)?;
                 }
             }
+            StoreCmd::SavePreset { name, body } => queries::save_preset(&tx, &name, &body)?,
             StoreCmd::Delete { id } => {
                 queries::delete_conversation(&tx, id)?;
                 rows.conversations.retain(|_, row| *row != id);

@@ -49,6 +49,7 @@ fn render(
         below(frame, panes.transcript, scroll_up, state, theme);
     }
     let typing = state.popup.is_none() && state.selection.is_none();
+    input::attachments(frame, panes.attachments, state, theme);
     input::render(frame, panes.input, state, theme, typing);
     status::render(frame, panes.status, state, theme);
     match &state.popup {
@@ -58,6 +59,8 @@ fn render(
         Some(Popup::Models(picker)) => picker::render(frame, area, state, picker, theme),
         Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
         Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
+        Some(Popup::Presets(picker)) => popup::presets(frame, area, state, picker, theme),
+        Some(Popup::SavePreset(name)) => popup::save_preset(frame, area, name, theme),
         None => {}
     }
 }

@@ -43,7 +43,11 @@ impl Screen {
         let area = frame.area();
         let input_width = super::input::text_width(area.width);
         let input_rows = super::input::rows_needed(&state.input, input_width);
-        let panes = layout::panes((area.width, area.height), input_rows);
+        let panes = layout::with_attachments(
+            (area.width, area.height),
+            input_rows,
+            state.attachments.len(),
+        );
         let (scroll_up, mut shown) =
             self.lay_out(state, panes.transcript.width, panes.transcript.height);
         shown.input_width = input_width;

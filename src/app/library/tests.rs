@@ -107,6 +107,8 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             attachments: Vec::new(),
             pinned: false,
             hidden: false,
+            authored: false,
+            json_check: None,
         }],
         other_branches: Vec::new(),
     };
