@@ -65,13 +65,20 @@ impl Preset {
     /// ones, prompts and replies alike, as examples), `provider`/`model`, and its parameters.
     pub fn from_conversation(conversation: &Conversation, provider: &str, model: &str) -> Self {
         let mut turns: Vec<Turn> = Vec::new();
-        for message in conversation.messages().iter().filter(|m| m.is_sent()) {
+        // Only what came out whole: a failed or stopped reply is no example to follow.
+        let whole = |m: &&Message| m.is_sent() && m.status == super::message::Status::Complete;
+        for message in conversation.messages().iter().filter(whole) {
             let text = Some(message.content.clone());
             match (message.role, turns.last_mut()) {
                 (Role::Assistant, Some(last)) if last.assistant.is_none() => last.assistant = text,
                 (Role::Assistant, _) => turns.push(Turn { user: None, assistant: text }),
                 (_, _) => turns.push(Turn { user: text, assistant: None }),
             }
+        }
+        // A last question without its answer is the one the conversation was at, not an
+        // example.
+        if turns.last().is_some_and(|t| t.assistant.is_none()) {
+            turns.pop();
         }
         Self {
             description: None,
@@ -197,5 +204,21 @@ mod tests {
         assert_eq!(saved.model.as_deref(), Some("tiny-llama"));
         assert_eq!(Preset::from_json(&saved.to_json()), Ok(saved.clone()));
         assert_eq!(saved.summary(), "4 example turns · tiny-llama on local · temperature 0");
+    }
+
+    #[test]
+    fn a_failed_reply_and_the_question_left_open_are_not_examples() {
+        let mut keys = Keys::default();
+        let mut conversation = Conversation::new(keys.fresh(), String::new());
+        for message in translator().messages(&mut keys) {
+            conversation.push(message);
+        }
+        conversation.push(Message::user(keys.fresh(), "Good night".into()));
+        let mut failed = Message::assistant(keys.fresh(), "tiny-llama".into());
+        failed.content = "Bonne nu".into();
+        failed.status = Status::Failed("the server failed".into());
+        conversation.push(failed);
+        let saved = Preset::from_conversation(&conversation, "local", "tiny-llama");
+        assert_eq!(saved.turns, translator().turns);
     }
 }
