@@ -44,6 +44,8 @@ fn fields(role: Role, content: String) -> MessageFields {
         completion_tokens: None,
         pinned: false,
         hidden: false,
+        authored: false,
+        json_check: None,
     }
 }
 

@@ -10,6 +10,7 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 use clap::Parser;
+use rockchat::chat::preset::Preset;
 use rockchat::commands::{ask, saved};
 use rockchat::config::cli::{Cli, Command};
 use rockchat::config::settings::{Overrides, resolve};
@@ -68,18 +69,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         eprintln!("rockchat: warning: {warning}");
         notice = Some(format!("⚠ chmod go-w {}: others can change it", path.display()));
     }
-    let overrides = Overrides {
-        provider: cli.provider.clone(),
-        base_url: cli.base_url.clone(),
-        api_key_env: cli.api_key_env.clone(),
-        model: cli.model.clone(),
-        system: cli.system.clone(),
-        terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
-        inline: cli.inline,
-    };
-    let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
-    init_logging();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let db = || -> anyhow::Result<std::path::PathBuf> {
         let dir = paths::data_dir().context("no data directory: set ROCKCHAT_DATA_DIR")?;
         Ok(dir.join("rockchat.db"))
@@ -87,6 +76,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let open_store = || -> anyhow::Result<Store> { Ok(Store::open(&db()?)?) };
     // The reading commands still work where the data dir cannot be written.
     let read_store = || -> anyhow::Result<Store> { Ok(Store::open_for_reading(&db()?)?) };
+    // A preset's provider, model and system message stand where the config's would; the
+    // flags still win over it.
+    let preset = match &cli.preset {
+        Some(name) => {
+            let saved = match config.presets.contains_key(name) {
+                true => Vec::new(),
+                false => open_store()?.presets()?,
+            };
+            let found = rockchat::chat::preset::find(name, &config.presets, &saved);
+            Some((name.clone(), found.map_err(anyhow::Error::msg)?))
+        }
+        None => None,
+    };
+    let from_preset = |pick: fn(&Preset) -> &Option<String>| {
+        preset.as_ref().and_then(|(_, preset)| pick(preset).clone())
+    };
+    // A saved preset can name a provider this config no longer has: the default stands in.
+    let preset_provider = from_preset(|p| &p.provider).filter(|name| {
+        let known = config.provider(name).is_ok();
+        if !known && cli.provider.is_none() {
+            eprintln!("rockchat: note: the preset's provider `{name}` is not configured; using the default");
+        }
+        known
+    });
+    let overrides = Overrides {
+        provider: cli.provider.clone().or(preset_provider),
+        base_url: cli.base_url.clone(),
+        api_key_env: cli.api_key_env.clone(),
+        model: cli.model.clone().or_else(|| from_preset(|p| &p.model)),
+        system: cli.system.clone().or_else(|| from_preset(|p| &p.system_prompt)),
+        terminal_is_light: asks_the_terminal(&cli, &config).then(term::terminal_is_light).flatten(),
+        inline: cli.inline,
+    };
+    let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut out = std::io::stdout().lock();
     match cli.command {
         None => {
@@ -105,7 +130,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, false) => None,
             };
             drop(out);
-            runtime.block_on(term::run(settings, store, resume, notice))?;
+            let preset = preset.map(|(name, _)| name);
+            runtime.block_on(term::run(settings, store, resume, preset, notice))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Models) => {
@@ -150,15 +176,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Ask(args)) => {
             let stdin = read_piped_stdin()?;
             let prompt = ask::compose_prompt(&args.prompt, stdin.as_deref());
-            // An image alone is a question too ("what is this?" is implied).
-            let Some(prompt) = prompt.or_else(|| (!args.images.is_empty()).then(String::new))
-            else {
+            // An image or a file alone is a question too ("what is this?" is implied).
+            let attached = !args.images.is_empty() || !args.files.is_empty();
+            let Some(prompt) = prompt.or_else(|| attached.then(String::new)) else {
                 anyhow::bail!("no prompt: give it as an argument or on stdin");
             };
             drop(out);
             let mut out = std::io::stdout();
             let mut err = std::io::stderr();
-            let code = runtime.block_on(ask::run(&settings, &args, prompt, &mut out, &mut err));
+            let preset = preset.map(|(_, preset)| preset);
+            let run = ask::run(&settings, &args, preset.as_ref(), prompt, &mut out, &mut err);
+            let code = runtime.block_on(run);
             Ok(ExitCode::from(code as u8))
         }
     }

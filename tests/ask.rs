@@ -503,3 +503,182 @@ fn without_a_terminal_rockchat_points_to_ask() {
     assert!(stderr.contains("rockchat ask"), "{stderr}");
     assert!(!stderr.contains("os error"), "{stderr}");
 }
+
+/// A captured llama-server body with its chunked framing taken off: the SSE bytes.
+fn dechunked(name: &str) -> Vec<u8> {
+    let raw =
+        std::fs::read(format!("{}/tests/fixtures/llama-server/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let mut out = Vec::new();
+    let mut rest = &raw[..];
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap(), 16).unwrap();
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
+fn schema_file(dir: &std::path::Path) -> String {
+    let path = dir.join("answer.json");
+    std::fs::write(
+        &path,
+        r#"{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]}"#,
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn json_asked_for_prints_only_the_json_and_exits_zero() {
+    let server = TestServer::start(vec![reply(&["\n{\"a\":", " [1, 2]}", "\n"])]).await;
+    let run = ask(&server, &["--json", "give me a list"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "{\"a\": [1, 2]}\n"), "{}", run.stderr);
+    let body = &server.requests().await[0].body;
+    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+}
+
+#[tokio::test]
+async fn a_reply_that_is_not_json_prints_nothing_on_stdout_and_exits_three() {
+    let server = TestServer::start(vec![reply(&["Sure! Here is ", "{\"a\": 1"])]).await;
+    let run = ask(&server, &["--json", "x"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("not valid JSON: line 1, column 1"), "{}", run.stderr);
+    assert!(run.stderr.contains("the reply was: Sure! Here is {\"a\": 1"), "{}", run.stderr);
+    assert!(run.stderr.contains("ignores response_format"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn a_schema_violation_names_where_and_exits_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = schema_file(dir.path());
+    let server = TestServer::start(vec![reply(&["{\"answer\": ", "\"four\"}"])]).await;
+    let run = ask(&server, &["--schema", &schema, "2+2?"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "does not match the schema answer: at /answer: \"four\" is not of type \"integer\""
+        ),
+        "{}",
+        run.stderr
+    );
+    let body = &server.requests().await[0].body;
+    assert_eq!(body["response_format"]["type"], "json_schema");
+    assert_eq!(body["response_format"]["json_schema"]["name"], "answer");
+    assert_eq!(body["response_format"]["json_schema"]["schema"]["required"], json!(["answer"]));
+}
+
+#[tokio::test]
+async fn llama_servers_grammar_constrained_reply_passes_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = schema_file(dir.path());
+    let bytes = dechunked("ls-json-schema-stream.body");
+    let server = TestServer::start(vec![sse_chunks(&bytes, 5)]).await;
+    let run = ask(&server, &["--schema", &schema, "answer"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(value["answer"].is_i64(), "{}", run.stdout);
+    assert!(run.stdout.starts_with("{\"answer\""), "only the JSON: {:?}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_bad_schema_file_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, r#"{"type": 12}"#).unwrap();
+    let server = TestServer::start(vec![]).await;
+    let run = ask(&server, &["--schema", &path.display().to_string(), "x"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--schema: not a usable JSON Schema"), "{}", run.stderr);
+    assert!(server.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_response_format_gets_a_clear_message() {
+    let refusal = br#"{"error":{"message":"response_format is not supported by this model","type":"invalid_request_error"}}"#;
+    let server = TestServer::start(vec![json_reply(400, refusal)]).await;
+    let run = ask(&server, &["--json", "x"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert!(
+        run.stderr.contains("This server does not take response_format (JSON replies): ask without --json or --schema"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn files_go_after_the_prompt_as_named_fenced_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Todo\n```sh\nls\n```\n").unwrap();
+    let main = dir.path().join("main.rs");
+    std::fs::write(&main, "fn main() {}").unwrap();
+    let server = TestServer::start(vec![reply(&["ok"])]).await;
+    let (notes, main) = (notes.display().to_string(), main.display().to_string());
+    let run = ask(&server, &["-f", &notes, "--file", &main, "review"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let body = &server.requests().await[0].body;
+    assert_eq!(
+        body["messages"][1]["content"],
+        "review\n\nnotes.md\n````md\n# Todo\n```sh\nls\n```\n````\n\nmain.rs\n```rs\nfn main() {}\n```"
+    );
+}
+
+#[tokio::test]
+async fn binary_and_oversized_files_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("a.out");
+    std::fs::write(&binary, b"\x7fELF\x02\x01\x01\0\0\0").unwrap();
+    let big = dir.path().join("big.log");
+    std::fs::write(&big, "word ".repeat(200_000)).unwrap();
+    let server = TestServer::start(vec![]).await;
+    let run = ask(&server, &["-f", &binary.display().to_string(), "x"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("a.out is a binary file, not text"), "{}", run.stderr);
+    // gpt-4o-mini's window is 128k tokens; a million bytes of words is more.
+    let run =
+        ask(&server, &["-m", "gpt-4o-mini", "-f", &big.display().to_string(), "x"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("more than the model's whole window"), "{}", run.stderr);
+    let run = ask(&server, &["-f", "/nonexistent/x.md", "x"], None).await;
+    assert!(run.stderr.contains("cannot attach /nonexistent/x.md: no such file"), "{}", run.stderr);
+    assert!(server.requests().await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_preset_from_the_config_sends_its_system_turns_and_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[presets.fr]\nsystem_prompt = \"Translate into French.\"\nmodel = \"tiny-llama\"\n\
+         temperature = 0.1\njson = true\n\
+         [[presets.fr.turns]]\nuser = \"cat\"\nassistant = '{\"fr\": \"chat\"}'\n",
+    )
+    .unwrap();
+    let server = TestServer::start(vec![reply(&["{\"fr\": \"chien\"}"])]).await;
+    let config = config.display().to_string();
+    let run = ask(&server, &["--config", &config, "--preset", "fr", "dog"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "{\"fr\": \"chien\"}\n"), "{}", run.stderr);
+    let body = &server.requests().await[0].body;
+    assert_eq!(body["model"], "tiny-llama");
+    assert_eq!(body["temperature"], 0.1);
+    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "system", "content": "Translate into French."},
+            {"role": "user", "content": "cat"},
+            {"role": "assistant", "content": "{\"fr\": \"chat\"}"},
+            {"role": "user", "content": "dog"},
+        ])
+    );
+    let run = ask(&server, &["--config", &config, "--preset", "nope", "dog"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("no preset named nope; known presets: fr"), "{}", run.stderr);
+}

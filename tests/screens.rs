@@ -538,3 +538,99 @@ fn prompts_sent_while_a_reply_streams_wait_above_the_input() {
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&mut state));
 }
+
+fn done(state: &mut State, id: RequestId) {
+    event(state, id, ApiEvent::Done, Instant::now());
+}
+
+#[test]
+fn few_shot_turns_written_by_you_are_marked_apart_from_the_models() {
+    let mut state = new_state();
+    update(&mut state, Msg::Paste("Translate: cat".into()));
+    press(&mut state, KeyCode::Char('u'), KeyModifiers::ALT);
+    update(&mut state, Msg::Paste("chat".into()));
+    press(&mut state, KeyCode::Char('a'), KeyModifiers::ALT);
+    let id = send(&mut state, "Translate: dog");
+    event(&mut state, id, delta("chien"), Instant::now());
+    done(&mut state, id);
+    press(&mut state, KeyCode::Char('a'), KeyModifiers::ALT);
+    insta::assert_snapshot!("few_shot_turns", screen(&mut state));
+}
+
+#[test]
+fn attachments_are_listed_above_the_input_with_size_and_tokens() {
+    use rockchat::chat::attachment::Attachment;
+    let mut state = new_state();
+    let file = Attachment::text_file("main.rs".into(), b"fn main() {}\n".to_vec()).unwrap();
+    let file = file.with_tokens(rockchat::tokens::Counter::estimate(), 6);
+    update(&mut state, Msg::Attached { result: Ok(file), paste: None });
+    update(&mut state, Msg::Paste("https://example.org/cat.png".into()));
+    update(&mut state, Msg::Paste("review this".into()));
+    insta::assert_snapshot!("attachments_above_the_input", screen(&mut state));
+    let id = send(&mut state, "");
+    event(&mut state, id, delta("Looks fine."), Instant::now());
+    done(&mut state, id);
+    insta::assert_snapshot!("attachments_in_the_transcript", screen(&mut state));
+}
+
+#[test]
+fn a_json_reply_is_pretty_printed_and_a_failed_check_says_where() {
+    use rockchat::chat::json::ResponseFormat;
+    let mut state = new_state();
+    state.conversation.params.response_format = Some(ResponseFormat::JsonObject);
+    let id = send(&mut state, "2+2 as JSON");
+    event(&mut state, id, delta("{\"answer\":4,\"steps\":[\"2\",\"+2\"]}"), Instant::now());
+    done(&mut state, id);
+    let id = send(&mut state, "again");
+    event(&mut state, id, delta("The answer is 4."), Instant::now());
+    done(&mut state, id);
+    insta::assert_snapshot!("json_replies", screen_sized(&mut state, WIDTH, 26));
+}
+
+#[test]
+fn parameters_popup_takes_a_json_schema() {
+    let mut state = new_state();
+    press(&mut state, KeyCode::F(4), KeyModifiers::NONE);
+    press(&mut state, KeyCode::BackTab, KeyModifiers::NONE);
+    update(&mut state, Msg::Paste("{\"type\": 12}".into()));
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!("parameters_json_schema_error", screen(&mut state));
+}
+
+#[test]
+fn ctrl_n_offers_presets_and_save_preset_asks_a_name() {
+    use rockchat::chat::preset::{Preset, Turn};
+    let mut state = new_state();
+    let translator = Preset {
+        description: Some("English to French".into()),
+        system_prompt: Some("Translate into French.".into()),
+        turns: vec![Turn { user: Some("cat".into()), assistant: Some("chat".into()) }],
+        ..Default::default()
+    };
+    let shell = Preset {
+        system_prompt: Some("Answer with one shell command.".into()),
+        model: Some("gpt-4o-mini".into()),
+        params: rockchat::chat::params::RequestParams {
+            temperature: Some(0.0),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let config = std::collections::BTreeMap::from([
+        ("translator".to_owned(), translator),
+        ("shell".to_owned(), shell),
+    ]);
+    state.presets = rockchat::app::presets::Presets::new(&config, &[]);
+    press(&mut state, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    insta::assert_snapshot!("presets_picker", screen(&mut state));
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!("preset_applied", screen(&mut state));
+    press(&mut state, KeyCode::Char('/'), KeyModifiers::NONE);
+    for c in "save preset".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!("save_preset_name", screen(&mut state));
+}

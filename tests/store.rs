@@ -385,3 +385,176 @@ async fn branches_pins_and_deletions_survive_reopening_the_file() {
         state.conversation.messages().iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, ["first question", "A2"]);
 }
+
+fn alt(app: &mut App<TestBackend>, c: char) {
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))).unwrap();
+}
+
+#[tokio::test]
+async fn few_shot_turns_files_and_image_urls_are_sent_stored_reopened_and_exported() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let notes = data.path().join("notes.md");
+    std::fs::write(&notes, "buy milk\n").unwrap();
+    let server =
+        TestServer::start(vec![sse_chunks(&sse_reply(&["Milk ", "and a cat."], "stop", None), 7)])
+            .await;
+    let mut app = app(&server, &db);
+    // An example exchange written by the user, for both sides.
+    app.dispatch(Msg::Paste("Summarise: eggs, bread".into())).unwrap();
+    alt(&mut app, 'u');
+    app.dispatch(Msg::Paste("Eggs and bread.".into())).unwrap();
+    alt(&mut app, 'a');
+    // A text file dropped on the terminal, and an image URL pasted alone.
+    app.dispatch(Msg::Paste(format!("'{}'", notes.display()))).unwrap();
+    until(&mut app, |s| !s.attachments.is_empty()).await;
+    app.dispatch(Msg::Paste("https://example.org/cat.png".into())).unwrap();
+    app.draw().unwrap();
+    let shown = rows(&app);
+    assert!(shown.iter().any(|r| r.contains("▤ notes.md, 9 B · ")), "{shown:#?}");
+    assert!(shown.iter().any(|r| r.contains("▣ https://example.org/cat.png")), "{shown:#?}");
+    send(&mut app, "Summarise:");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    let body = &server.requests().await[0].body;
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([
+            {"role": "system", "content": "You are a helpful assistant"},
+            {"role": "user", "content": "Summarise: eggs, bread"},
+            {"role": "assistant", "content": "Eggs and bread."},
+            {"role": "user", "content": [
+                {"type": "text", "text": "Summarise:\n\nnotes.md\n```md\nbuy milk\n```"},
+                {"type": "image_url", "image_url": {"url": "https://example.org/cat.png"}},
+            ]},
+        ])
+    );
+    app.draw().unwrap();
+    let shown = rows(&app).join("\n");
+    assert!(shown.contains("◇ assistant turn, written by you"), "{shown}");
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    assert!(stored.messages[1].authored && stored.messages[1].model.is_none());
+    let names: Vec<(&str, &str)> =
+        stored.messages[2].attachments.iter().map(|a| (a.name.as_str(), a.mime())).collect();
+    assert_eq!(
+        names,
+        [("https://example.org/cat.png", "text/uri-list"), ("notes.md", "text/plain")]
+    );
+    assert_eq!(stored.messages[2].attachments[1].text(), Some("buy milk\n"));
+    drop(store);
+    let (_, exported, _) = run(&["export", "1", "--format", "json"], data.path());
+    let body: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(body["messages"][2]["role"], "assistant");
+    assert_eq!(
+        body["messages"][3]["content"][1]["image_url"]["url"],
+        "https://example.org/cat.png"
+    );
+    assert_eq!(body["metadata"]["rockchat"]["messages"][1]["written_by_you"], true);
+    let (_, markdown, _) = run(&["export", "1"], data.path());
+    assert!(markdown.contains("## Assistant (written by you)\n\nEggs and bread."), "{markdown}");
+    assert!(markdown.contains("notes.md\n```md\nbuy milk\n```"), "{markdown}");
+}
+
+#[tokio::test]
+async fn a_json_reply_is_checked_shown_pretty_and_its_check_kept() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server = TestServer::start(vec![
+        sse_chunks(&sse_reply(&["{\"answer\":", "4,\"why\":\"2+2\"}"], "stop", None), 7),
+        sse_chunks(&sse_reply(&["{\"answer\": \"four\"}"], "stop", None), 7),
+        sse_chunks(&sse_reply(&["It is four."], "stop", None), 7),
+    ])
+    .await;
+    let schema =
+        r#"{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]}"#;
+    let mut app = app_configured(&server, &db, |state| {
+        state.conversation.params.response_format =
+            Some(rockchat::chat::json::ResponseFormat::schema("answer.json", schema).unwrap());
+    });
+    send(&mut app, "2+2?");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.draw().unwrap();
+    let shown = rows(&app).join("\n");
+    assert!(shown.contains("\"answer\": 4,"), "pretty-printed: {shown}");
+    send(&mut app, "again");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    send(&mut app, "once more");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    app.draw().unwrap();
+    let shown = rows(&app).join("\n");
+    assert!(shown.contains("✗ JSON asked for (F4): not valid JSON: line 1, column 1"), "{shown}");
+    let body = &server.requests().await[0].body;
+    assert_eq!(body["response_format"]["json_schema"]["name"], "answer");
+    app.finish();
+
+    let store = Store::open(&db).unwrap();
+    let stored = store.load(store.latest().unwrap().unwrap()).unwrap();
+    let checks: Vec<Option<&str>> =
+        stored.messages.iter().map(|m| m.json_check.as_deref()).collect();
+    assert_eq!(checks[1], Some(""), "valid");
+    assert_eq!(
+        checks[3],
+        Some("does not match the schema answer: at /answer: \"four\" is not of type \"integer\"")
+    );
+    assert!(checks[5].unwrap().starts_with("not valid JSON"));
+    assert_eq!(checks[0], None);
+}
+
+#[tokio::test]
+async fn a_saved_preset_is_on_disk_and_ask_preset_uses_it() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let server = TestServer::start(vec![]).await;
+    let mut app = app(&server, &db);
+    app.dispatch(Msg::Paste("list files".into())).unwrap();
+    alt(&mut app, 'u');
+    app.dispatch(Msg::Paste("ls -la".into())).unwrap();
+    alt(&mut app, 'a');
+    key(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "save preset");
+    key(&mut app, KeyCode::Enter);
+    chars(&mut app, "sh");
+    key(&mut app, KeyCode::Enter);
+    app.finish();
+    let store = Store::open(&db).unwrap();
+    let saved = store.presets().unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].0, "sh");
+    drop(store);
+    let ask = TestServer::start(vec![sse_chunks(&sse_reply(&["du -sh ."], "stop", None), 7)]).await;
+    // Waited on through tokio, so the server on this runtime answers meanwhile.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"))
+        .args(["--base-url", &ask.base_url, "ask", "--preset", "sh", "disk use"])
+        .env("ROCKCHAT_DATA_DIR", data.path())
+        .env_remove("ROCKCHAT_CONFIG")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env("XDG_CONFIG_HOME", data.path())
+        .env("HOME", data.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "du -sh .\n", "{stderr}");
+    let body = &ask.requests().await[0].body;
+    let texts: Vec<&str> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["You are a helpful assistant", "list files", "ls -la", "disk use"]);
+}
+
+fn rows(app: &App<TestBackend>) -> Vec<String> {
+    let buffer = app.terminal().backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+        .collect()
+}

@@ -339,6 +339,15 @@ fn overflow_requested(message: &str) -> Option<usize> {
     )
 }
 
+/// Whether a refusal's message is about `response_format` (JSON replies): servers that do
+/// not take it, or not the kind asked for, name the field or the schema in their 400.
+pub fn refuses_response_format(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["response_format", "response format", "json_schema", "json_object"]
+        .iter()
+        .any(|word| message.contains(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,4 +16,4 @@ pub mod think;
 pub mod types;
 
 pub use client::{ApiClient, Endpoint, Reply, StreamEvent};
-pub use error::ApiError;
+pub use error::{ApiError, refuses_response_format};

@@ -37,7 +37,7 @@ impl Serialize for RequestMessage {
             let images = self
                 .images
                 .iter()
-                .map(|image| Part::ImageUrl { image_url: ImageUrl { url: image.data_url() } });
+                .map(|image| Part::ImageUrl { image_url: ImageUrl { url: image.url() } });
             let parts: Vec<Part<'_>> = text.into_iter().chain(images).collect();
             message.serialize_field("content", &parts)?;
         }

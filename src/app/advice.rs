@@ -33,6 +33,9 @@ pub fn advice(error: &ApiError) -> String {
         ApiError::Http { status: 300..=399, .. } => {
             "Check the base URL: the server sends requests elsewhere.".to_owned()
         }
+        ApiError::Http { message, .. } if crate::api::refuses_response_format(message) => {
+            "This server does not take response_format (JSON replies): turn JSON off in F4 (empty the json field), then Ctrl+R.".to_owned()
+        }
         ApiError::Http { .. } => "Check the request settings; Ctrl+R retries.".to_owned(),
         ApiError::Network { .. } => {
             "Check that the server is running and reachable; Ctrl+R retries.".to_owned()

@@ -54,6 +54,14 @@ pub enum Action {
     Suspend,
     /// Ctrl+V: attach the image on the system clipboard.
     PasteImage,
+    /// Alt+A: the draft becomes an assistant turn written by you (a few-shot example);
+    /// nothing is sent. With an empty draft, the next Enter does it.
+    AsAssistant,
+    /// Alt+U: the draft becomes your turn without being sent (a few-shot example).
+    AsUser,
+    /// `/save preset`: keep this conversation's system message, turns, model and
+    /// parameters as a preset, under a name asked for.
+    SavePreset,
     /// A key that edits the text being typed (the draft, or the editor of a popup).
     Edit(EditAction),
 }
@@ -321,7 +329,11 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Chord::ctrl(Char('n'))],
         does: Does::Chat(Action::NewConversation),
         help: row("Ctrl+N", "new conversation (this one is saved)"),
-        readme: row("Ctrl+N", "new conversation (the current one is already saved)"),
+        readme: row(
+            "Ctrl+N",
+            "new conversation (the current one is already saved); with presets, pick one to \
+             start from first",
+        ),
         hint: None,
     },
     Binding {
@@ -421,11 +433,40 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Chord::key(F(4))],
         does: Does::Chat(Action::Params),
-        help: row("F4", "temperature, top_p, max_tokens, seed (this chat)"),
+        help: row("F4", "temperature, top_p, max_tokens, seed, JSON replies (this chat)"),
         readme: row(
             "F4",
-            "this conversation's temperature, top_p, max_tokens and seed (Tab moves, Enter \
-             saves, empty = the provider's default)",
+            "this conversation's temperature, top_p, max_tokens, seed and JSON replies (Tab \
+             moves, Enter saves, empty = the provider's default)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('a')).with(ALT)],
+        does: Does::Chat(Action::AsAssistant),
+        help: row("Alt+A", "add the draft as an assistant turn you wrote, unsent"),
+        readme: row(
+            "Alt+A",
+            "add the draft as an assistant turn written by you, without sending (a few-shot \
+             example; on an empty draft the next Enter adds it, Esc cancels)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[Chord::key(Char('u')).with(ALT)],
+        does: Does::Chat(Action::AsUser),
+        help: row("Alt+U", "add the draft as your turn, unsent"),
+        readme: row("Alt+U", "add the draft as your turn, without sending (a few-shot example)"),
+        hint: None,
+    },
+    Binding {
+        keys: &[],
+        does: Does::Chat(Action::SavePreset),
+        help: row("(/save preset)", "keep this chat's system, turns, model as a preset"),
+        readme: row(
+            "(/save preset)",
+            "keep this conversation's system message, turns (as few-shot examples), provider, \
+             model and parameters as a preset under a name you type; Ctrl+N offers it",
         ),
         hint: None,
     },
@@ -693,8 +734,9 @@ pub const BINDINGS: &[Binding] = &[
         help: Doc::Above,
         readme: row(
             "e",
-            "edit your prompt: its text goes to the input; Enter sends it as a new branch, Esc \
-             cancels and gives back what you had typed",
+            "edit your prompt, or a reply: its text goes to the input; Enter sends the prompt as \
+             a new branch, or keeps the reply as a new branch written by you (nothing is sent); \
+             Esc cancels and gives back what you had typed",
         ),
         hint: Some("e edit"),
     },
@@ -767,6 +809,9 @@ pub fn palette_name(action: Action) -> Option<&'static str> {
         Action::Quit => "quit",
         Action::ScrollTop => "top",
         Action::ScrollBottom => "bottom",
+        Action::AsAssistant => "as assistant",
+        Action::AsUser => "as user",
+        Action::SavePreset => "save preset",
         Action::Send
         | Action::Newline
         | Action::Stop

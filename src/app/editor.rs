@@ -167,6 +167,23 @@ impl Editor {
         self.lines[at].push_str(&after);
     }
 
+    /// The word the cursor stands at the end of (back to a space), for completing it.
+    pub fn word_before_cursor(&self) -> &str {
+        let Cursor { line, byte } = self.cursor;
+        let before = &self.lines[line][..byte];
+        let start = before.rfind(char::is_whitespace).map_or(0, |at| at + 1);
+        &before[start..]
+    }
+
+    /// Replaces the word before the cursor with `text` (undo brings it back).
+    pub fn replace_word_before_cursor(&mut self, text: &str) {
+        self.checkpoint(Group::None);
+        let Cursor { line, byte } = self.cursor;
+        let start = byte - self.word_before_cursor().len();
+        self.lines[line].replace_range(start..byte, text);
+        self.cursor.byte = start + text.len();
+    }
+
     pub fn newline(&mut self) {
         self.checkpoint(Group::None);
         let Cursor { line, byte } = self.cursor;

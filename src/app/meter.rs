@@ -182,6 +182,8 @@ fn recount(state: &mut State, draft_changed: bool) -> Option<Effect> {
             Count::new(request.tally.drafted(tokens).tokens, Precision::Estimated)
         }
     };
+    // What is attached goes with the draft.
+    let drafted = drafted + super::attach::tokens(&state.attachments, counter, &request.tally);
     let key = HistoryKey::of(&conversation, &request);
     let history = match &state.counting.history {
         Some((known, history)) if *known == key => *history,

@@ -2,19 +2,22 @@
 //! the IO it asks for (`Effect`), `update` (the only place `State` changes), the binding
 //! table (`bindings`: every key, and the words the help, the status line and the README
 //! use for it), and one module per feature's handlers: a turn of the conversation (`turn`),
-//! select mode (`select`), the conversation list (`library`), the model picker (`picker`),
-//! the parameters form (`params_form`), tools and their calls (`tools`), the target model
-//! (`target`), the prompts waiting for the reply in flight (`queue`), the ping when a reply
-//! ends unseen (`ping`), the context meter (`meter`), what the server says about its model
-//! and how it counts (`server`), what goes to the store (`persist`), and the advice shown
-//! under a failed request (`advice`).
+//! select mode (`select`), turns written by the user (`few_shot`), attaching files
+//! (`attach`), the conversation list (`library`), the model picker (`picker`), presets
+//! (`presets`), the parameters form (`params_form`), tools and their calls (`tools`), the
+//! target model (`target`), the prompts waiting for the reply in flight (`queue`), the ping
+//! when a reply ends unseen (`ping`), the context meter (`meter`), what the server says
+//! about its model and how it counts (`server`), what goes to the store (`persist`), and the
+//! advice shown under a failed request (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
 
 pub mod advice;
+pub mod attach;
 pub mod bindings;
 pub mod editor;
+pub mod few_shot;
 pub mod first_run;
 pub mod history;
 pub mod keymap;
@@ -27,6 +30,7 @@ pub mod persist;
 pub mod picker;
 pub mod ping;
 pub mod popup_keys;
+pub mod presets;
 pub mod queue;
 pub mod scroll;
 pub mod select;

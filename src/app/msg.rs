@@ -55,8 +55,14 @@ pub enum Msg {
     SuspendFailed(String),
     /// A provider's model list, or why it could not be had.
     ModelsListed { provider: String, result: Result<Vec<ModelInfo>, ApiError> },
-    /// A pasted image path was read: the image, or why not with the paste to keep as text.
-    Attached(Result<Attachment, (String, String)>),
+    /// A file named by a paste or an `@path` was read: attached, or why not (`None`: there
+    /// is no such file, the paste was only text); `paste`, when it came from one, then goes
+    /// into the draft as the text it also was.
+    Attached { result: Result<Attachment, Option<String>>, paste: Option<String> },
+    /// The names that complete `typed` after an `@` in the draft (folders end in `/`).
+    PathsFound { typed: String, found: Vec<String> },
+    /// A JSON Schema file for F4 was read: its name and text, or why not.
+    SchemaRead(Result<(String, String), String>),
     /// This tokenizer finished loading in the background: counts with it are exact now.
     TokenizerReady(Encoding),
     /// A background count of the draft, as asked with `Effect::CountDraft`.
@@ -124,9 +130,18 @@ pub enum Effect {
     Page { text: String },
     /// Hand this to the store's thread (saves, and the list's reads).
     Store(StoreCmd),
-    /// Read the image at `path` and answer with `Msg::Attached`; on failure `paste` goes
-    /// into the input as the text it also was.
-    LoadImage { path: std::path::PathBuf, paste: String },
+    /// Read the file at `path` (an image, or text counted by `counter` and refused past
+    /// `window` tokens) and answer with `Msg::Attached`, giving `paste` back.
+    LoadFile {
+        path: std::path::PathBuf,
+        paste: Option<String>,
+        counter: Counter,
+        window: Option<usize>,
+    },
+    /// List what completes `typed` (a path after `@`) and answer `Msg::PathsFound`.
+    CompletePath { typed: String },
+    /// Read the JSON Schema file at `path` and answer `Msg::SchemaRead`.
+    ReadSchema { path: std::path::PathBuf },
     /// Read the image on the system clipboard and answer with `Msg::Attached` (an error
     /// with no paste when there is none).
     PasteImage,

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::msg::Effect;
 use crate::chat::Key;
+use crate::chat::json::Checked;
 use crate::chat::{Conversation, FinishReason, Keys, Message, Role, Status, Usage};
 use crate::store::writer::StoreCmd;
 use crate::store::{MessageFields, StoredConversation, StoredMessage};
@@ -39,6 +41,11 @@ pub fn fields(message: &Message) -> MessageFields {
         completion_tokens: message.usage.map(|u| u.completion_tokens as i64),
         pinned: message.pinned,
         hidden: message.hidden,
+        authored: message.authored,
+        json_check: message.json.as_ref().map(|checked| match checked {
+            Checked::Valid { .. } => String::new(),
+            Checked::Invalid(why) => why.clone(),
+        }),
     }
 }
 
@@ -49,6 +56,16 @@ pub fn add(conversation: &Conversation, message: &Message) -> StoreCmd {
         parent: message.parent,
         fields: fields(message),
     }
+}
+
+/// `add`, and the message's images and files right after it.
+pub fn add_with_attachments(conversation: &Conversation, message: &Message) -> Vec<Effect> {
+    let mut effects = vec![Effect::Store(add(conversation, message))];
+    let attached: Vec<_> = message.images.iter().chain(&message.files).cloned().collect();
+    if !attached.is_empty() {
+        effects.push(Effect::Store(StoreCmd::Attach { message: message.key, images: attached }));
+    }
+    effects
 }
 
 pub fn update(message: &Message) -> StoreCmd {
@@ -134,10 +151,20 @@ fn message_from(row: StoredMessage, keys: &HashMap<i64, Key>) -> Message {
     };
     message.parent = row.parent_id.and_then(|p| keys.get(&p).copied());
     message.content = row.content;
-    message.images = row.attachments;
     message.tool_calls = row.tool_calls;
+    (message.images, message.files) = super::turn::split_attachments(row.attachments);
+    message.authored = row.authored && row.role == Role::Assistant;
+    if message.authored {
+        message.model = None;
+    }
+    message.json = row.json_check.map(|why| match why.is_empty() {
+        true => Checked::Valid { pretty: crate::chat::json::pretty(message.content.trim()) },
+        false => Checked::Invalid(why),
+    });
     message.reasoning = row.reasoning;
-    message.model = row.model;
+    if !message.authored {
+        message.model = row.model;
+    }
     message.pinned = row.pinned;
     message.hidden = row.hidden;
     message.status = match row.status.as_str() {
@@ -194,6 +221,8 @@ mod tests {
                 pinned: false,
                 hidden: false,
                 tool_calls: Vec::new(),
+                authored: false,
+                json_check: None,
             }],
             other_branches: Vec::new(),
         };

@@ -17,6 +17,8 @@ pub fn of(popup: &Popup) -> (&'static str, &'static [KeyRow]) {
         Popup::Params(_) => ("Parameters", PARAMS),
         Popup::Palette(_) => ("Commands", PALETTE),
         Popup::Tools(_) => ("Tool servers", TOOLS),
+        Popup::Presets(_) => ("Start from", PRESETS),
+        Popup::SavePreset(_) => ("Save as a preset", SAVE_PRESET),
     }
 }
 
@@ -83,6 +85,22 @@ const TOOLS: &[KeyRow] = &[
     ("Up / Down, k / j", "moves"),
     ("Space, Enter", "turns the server on or off for this conversation"),
     ("any other key", "closes the list"),
+    EVERYWHERE[0],
+    EVERYWHERE[1],
+];
+
+const PRESETS: &[KeyRow] = &[
+    ("Up / Down", "moves"),
+    ("Enter", "starts a conversation from it"),
+    ("Esc", "closes the list"),
+    EVERYWHERE[0],
+    EVERYWHERE[1],
+];
+
+const SAVE_PRESET: &[KeyRow] = &[
+    ("type", "the preset's name"),
+    ("Enter", "saves it"),
+    ("Esc", "cancels"),
     EVERYWHERE[0],
     EVERYWHERE[1],
 ];

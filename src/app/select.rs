@@ -25,11 +25,13 @@ pub struct Selection {
     pub confirm_delete: bool,
 }
 
-/// A past prompt loaded into the input by `e`.
+/// A past prompt, or a reply, loaded into the input by `e`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Editing {
-    /// The prompt being replaced.
+    /// The prompt or reply being replaced.
     pub key: Key,
+    /// A prompt is sent again; a reply is kept as written by you.
+    pub role: Role,
     /// What the input held before, given back after sending or cancelling.
     pub draft: String,
 }
@@ -184,16 +186,19 @@ fn edit(state: &mut State, index: usize) -> Vec<Effect> {
         return refused;
     }
     let Some(message) = state.conversation.messages().get(index) else { return Vec::new() };
-    if message.role != Role::User {
-        state.notice = Some("only your own prompts can be edited (Ctrl+R retries a reply)".into());
-        return Vec::new();
-    }
     let draft = state.input.text();
-    state.editing = Some(Editing { key: message.key, draft });
+    state.editing = Some(Editing { key: message.key, role: message.role, draft });
     state.input = Editor::with_text(&message.content);
     state.selection = None;
-    state.notice =
-        Some("editing: Enter sends it as a new branch (the old one stays); Esc cancels".into());
+    state.turn_as = None;
+    state.notice = Some(match message.role {
+        Role::Assistant => {
+            "editing the reply: Enter keeps your text as a new branch written by you (nothing is \
+             sent; the old reply stays); Esc cancels"
+        }
+        _ => "editing: Enter sends it as a new branch (the old one stays); Esc cancels",
+    }
+    .into());
     Vec::new()
 }
 

@@ -166,12 +166,14 @@ pub fn want_counts(state: &mut State) -> Vec<Effect> {
     for message in state.conversation.messages() {
         let settled = message.status != crate::chat::Status::Streaming;
         let counted = server.counts.messages.get(&message.key).map(|c| c.0);
-        if !message.is_sent() || !settled || counted == Some(message.content.len()) {
+        // Counted as sent: with its files.
+        let sent = message.sent_text();
+        if !message.is_sent() || !settled || counted == Some(sent.len()) {
             continue;
         }
-        let item = Counted::Message { key: message.key, len: message.content.len() };
+        let item = Counted::Message { key: message.key, len: sent.len() };
         if server.asked.insert(item.clone()) {
-            items.push((item, message.content.clone()));
+            items.push((item, sent.into_owned()));
         }
     }
     let template = server.counts.template.is_none() && !server.template_asked;

@@ -82,6 +82,10 @@ pub enum Popup {
     Palette(Box<super::palette::Palette>),
     /// The MCP servers and their tools (F7).
     Tools(super::tools::ToolsPopup),
+    /// Ctrl+N with presets: which to start from.
+    Presets(Box<super::presets::PresetPicker>),
+    /// `/save preset`: the name being typed.
+    SavePreset(Box<super::editor::Editor>),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the
@@ -140,8 +144,13 @@ pub struct State {
     pub input: super::editor::Editor,
     /// Earlier prompts, for Up and Down in the draft.
     pub history: super::history::History,
-    /// Images that go with the draft; sent, and cleared, with it.
+    /// Images and files that go with the draft; sent, and cleared, with it.
     pub attachments: Vec<crate::chat::attachment::Attachment>,
+    /// The next Enter adds the draft as a turn of this role without sending (Alt+A, Alt+U
+    /// on an empty draft).
+    pub turn_as: Option<crate::chat::Role>,
+    /// Presets from the config and saved ones, offered by Ctrl+N.
+    pub presets: super::presets::Presets,
     pub stream: Stream,
     pub next_id: RequestId,
     pub target: Target,
@@ -213,6 +222,8 @@ impl State {
             input: super::editor::Editor::new(),
             history: super::history::History::default(),
             attachments: Vec::new(),
+            turn_as: None,
+            presets: Default::default(),
             stream: Stream::Idle,
             next_id: 1,
             target,

@@ -14,6 +14,7 @@ use crate::api::reply::ReplyText;
 use crate::api::think::Split;
 use crate::api::{ApiError, StreamEvent};
 use crate::chat::context;
+use crate::chat::json;
 use crate::chat::{Message, Status};
 use crate::store::writer::StoreCmd;
 
@@ -38,55 +39,67 @@ pub fn send_prompt(
 pub fn send_prompt_under(
     state: &mut State,
     text: String,
-    images: Vec<crate::chat::attachment::Attachment>,
+    attachments: Vec<crate::chat::attachment::Attachment>,
     parent: Option<crate::chat::Key>,
 ) -> Vec<Effect> {
-    let mut effects = Vec::new();
     let key = state.keys.fresh();
-    let conversation = &mut state.conversation;
-    if !conversation.saved {
-        conversation.saved = true;
-        conversation.title = match images.first() {
-            Some(image) if text.trim().is_empty() => image.name.clone(),
-            _ => persist::title_for(&text),
-        };
-        effects.push(Effect::Store(StoreCmd::CreateConversation {
-            key: conversation.key,
-            title: conversation.title.clone(),
-            system_prompt: conversation.system.clone(),
-            provider: state.target.provider.clone(),
-            model: state.target.model.clone(),
-        }));
-        if !conversation.params.is_empty() {
-            effects.push(Effect::Store(StoreCmd::SetParams {
-                conversation: conversation.key,
-                json: conversation.params.to_json(),
-            }));
-        }
-        if !state.tools.servers.is_empty() {
-            effects.push(Effect::Store(StoreCmd::SetTools {
-                conversation: conversation.key,
-                enabled: state.tools.enabled.iter().cloned().collect(),
-            }));
-        }
-    }
     // A prompt of the user's starts the count of tool rounds again.
     state.tools.round = 0;
     state.tools.turn = None;
-    let conversation = &mut state.conversation;
     let mut prompt = Message::user(key, text);
-    prompt.images = images;
+    (prompt.images, prompt.files) = split_attachments(attachments);
     prompt.parent = parent;
-    effects.push(Effect::Store(persist::add(conversation, &prompt)));
-    if !prompt.images.is_empty() {
-        effects.push(Effect::Store(StoreCmd::Attach {
-            message: prompt.key,
-            images: prompt.images.clone(),
-        }));
-    }
-    let index = conversation.push(prompt);
+    let mut effects = ensure_saved(state, &prompt);
+    effects.extend(persist::add_with_attachments(&state.conversation, &prompt));
+    let index = state.conversation.push(prompt);
     state.view.scroll = super::state::Scroll::Follow;
     effects.extend(start_request(state, index, 0));
+    effects
+}
+
+/// Images and text files apart: images go out as content parts, files as fenced text.
+pub fn split_attachments(
+    attachments: Vec<crate::chat::attachment::Attachment>,
+) -> (Vec<crate::chat::attachment::Attachment>, Vec<crate::chat::attachment::Attachment>) {
+    attachments.into_iter().partition(|a| a.is_image())
+}
+
+/// Creates the conversation's row at its first message (named after it), with the
+/// parameters set before it; nothing when it has one.
+pub fn ensure_saved(state: &mut State, first: &Message) -> Vec<Effect> {
+    let conversation = &mut state.conversation;
+    if conversation.saved {
+        return Vec::new();
+    }
+    conversation.saved = true;
+    let named = first.images.first().or(first.files.first());
+    conversation.title = match named {
+        Some(attachment) if first.content.trim().is_empty() => attachment.name.clone(),
+        _ => persist::title_for(&first.content),
+    };
+    let mut effects = vec![Effect::Store(StoreCmd::CreateConversation {
+        key: conversation.key,
+        title: conversation.title.clone(),
+        system_prompt: conversation.system.clone(),
+        provider: state.target.provider.clone(),
+        model: state.target.model.clone(),
+    })];
+    if !conversation.params.is_empty() {
+        effects.push(Effect::Store(StoreCmd::SetParams {
+            conversation: conversation.key,
+            json: conversation.params.to_json(),
+        }));
+    }
+    if !state.tools.servers.is_empty() {
+        effects.push(Effect::Store(StoreCmd::SetTools {
+            conversation: conversation.key,
+            enabled: state.tools.enabled.iter().cloned().collect(),
+        }));
+    }
+    // A preset's few-shot turns were on screen, unstored, until now.
+    for message in conversation.messages() {
+        effects.extend(persist::add_with_attachments(conversation, message));
+    }
     effects
 }
 
@@ -115,7 +128,7 @@ pub fn start_request(state: &mut State, user_index: usize, attempt: u32) -> Vec<
                 provider: state.target.provider.clone(),
                 model: state.target.model.clone(),
                 messages,
-                params: state.conversation.params,
+                params: state.conversation.params.clone(),
                 tools,
             }];
         }
@@ -402,12 +415,20 @@ pub fn end_stream(state: &mut State, status: Status) -> Vec<Effect> {
             })
         }
         Stream::Receiving { id, reply, mut text, mut calls, .. } => {
+            let format = state.conversation.params.response_format.clone();
             let edited = state.conversation.edit(reply).map(|message| {
                 append(message, text.finish());
                 calls.finish(&mut message.tool_calls, id);
+                // A reply asked for as JSON is checked once it is whole.
+                if let (Some(format), Status::Complete) = (&format, &status) {
+                    message.json = Some(json::check(&message.content, format));
+                }
                 message.status = status;
                 &*message
             });
+            if let Some(Message { json: Some(json::Checked::Invalid(why)), .. }) = edited {
+                state.notice = Some(format!("✗ JSON reply: {why}"));
+            }
             let mut effects: Vec<Effect> =
                 edited.map(|message| Effect::Store(persist::update(message))).into_iter().collect();
             // The reply's calls: asked about, run, or (when it broke off) not run.

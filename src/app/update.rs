@@ -11,8 +11,8 @@ use super::meter;
 use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{
-    first_run, library, palette, params_form, persist, picker, ping, queue, scroll, select, server,
-    target, tools, turn,
+    attach, few_shot, first_run, library, palette, params_form, persist, picker, ping, presets,
+    queue, scroll, select, server, target, tools, turn,
 };
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
@@ -33,6 +33,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         msg,
         Msg::Key(_)
             | Msg::Paste(_)
+            | Msg::Attached { .. }
             | Msg::Stored(StoreEvent::Loaded(_))
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
             | Msg::TokenizerReady(_)
@@ -68,33 +69,14 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => Vec::new(),
-        Msg::Paste(text) => {
-            // A dropped or pasted image file becomes an attachment, read by the driver.
-            match crate::chat::attachment::path_in_paste(&text).filter(|_| state.popup.is_none()) {
-                Some(path) => vec![Effect::LoadImage { path, paste: text }],
-                None => paste_text(state, &text),
-            }
-        }
-        Msg::Attached(Ok(image)) => {
-            let target = &state.target;
-            let blind = state.learned.get(&target.provider, &target.model).images == Some(false);
-            state.notice = Some(if blind {
-                format!(
-                    "attached {}, but {} does not take images: it stays here, not sent (Ctrl+P picks another model)",
-                    image.label(),
-                    target.model
-                )
-            } else {
-                format!("attached {} (Backspace in an empty input removes it)", image.label())
-            });
-            state.attachments.push(image);
-            Vec::new()
-        }
-        Msg::Attached(Err((why, paste))) => {
-            // Not an image after all: the paste is kept as the text it also was.
-            state.notice = Some(why);
-            paste_text(state, &paste)
-        }
+        Msg::Paste(text) => match attach::paste(state, &text) {
+            // A dropped or pasted path or image URL becomes an attachment.
+            Some(effects) => effects,
+            None => paste_text(state, &text),
+        },
+        Msg::Attached { result, paste } => attach::loaded(state, result, paste),
+        Msg::PathsFound { typed, found } => attach::found(state, typed, found),
+        Msg::SchemaRead(result) => params_form::schema_read(state, result),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         // The screen lays out for the new size when it draws; an anchored view stays on the
         // line it was on.
@@ -215,6 +197,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Popup::Library(_)) => return library::on_key(state, key),
         Some(Popup::Models(_)) => return picker::on_key(state, key),
         Some(Popup::Params(_)) => return params_form::on_key(state, key),
+        Some(Popup::SavePreset(_)) => return presets::on_name_key(state, key),
+        Some(Popup::Presets(_)) => {
+            return match presets::on_picker_key(state, key) {
+                Some(name) => {
+                    let mut effects = new_conversation(state);
+                    if let Some(name) = name {
+                        effects.extend(presets::apply(state, &name));
+                    }
+                    effects
+                }
+                None => Vec::new(),
+            };
+        }
         Some(Popup::Palette(_)) => {
             return match palette::on_key(state, key) {
                 Some(action) => on_action(state, action),
@@ -293,6 +288,11 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Stop if !state.stream.is_busy() && state.editing.is_some() => {
             select::cancel_edit(state)
         }
+        Action::Stop if !state.stream.is_busy() && state.turn_as.is_some() => {
+            few_shot::disarm(state)
+        }
+        Action::AsAssistant => few_shot::add_or_arm(state, Role::Assistant),
+        Action::AsUser => few_shot::add_or_arm(state, Role::User),
         Action::Newline => {
             state.input.newline();
             Vec::new()
@@ -307,7 +307,11 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::StopOrQuit | Action::Quit => quit(state),
         Action::Retry => retry(state),
-        Action::NewConversation => new_conversation(state),
+        Action::NewConversation => match presets::offer(state) {
+            Some(effects) => effects,
+            None => new_conversation(state),
+        },
+        Action::SavePreset => presets::ask_name(state),
         Action::Library => library::open(state),
         Action::Models => picker::open(state),
         Action::NextFavorite => target::cycle_favorites(state, true),
@@ -371,6 +375,8 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
         Popup::Library(_)
         | Popup::Models(_)
         | Popup::Params(_)
+        | Popup::Presets(_)
+        | Popup::SavePreset(_)
         | Popup::Palette(_)
         | Popup::Tools(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {
@@ -396,6 +402,11 @@ fn input_width(state: &State) -> usize {
 /// An editing key on the draft. Up and Down past the draft's first or last row walk the
 /// prompt history; Backspace in an empty draft takes off the last image attached.
 fn edit_draft(state: &mut State, action: EditAction) -> Vec<Effect> {
+    if action == EditAction::Tab
+        && let Some(effects) = attach::complete(state)
+    {
+        return effects;
+    }
     if action == EditAction::Backspace
         && state.input.is_empty()
         && let Some(image) = state.attachments.pop()
@@ -430,19 +441,25 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     }
 }
 
-fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
+pub(super) fn paste_text(state: &mut State, text: &str) -> Vec<Effect> {
     // A paste can carry escape sequences copied from another terminal; the editor draws
     // what it holds, so they are stripped here like model output.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let text = crate::sanitize::sanitize(&text).into_owned();
     match &mut state.popup {
         Some(Popup::System(editor)) => editor.insert_str(&text),
+        // A field of F4 is one line: a schema pasted over several lines still fits it.
+        Some(Popup::Params(form)) => params_form::paste(form, &text),
+        Some(Popup::SavePreset(name)) => name.insert_str(text.lines().next().unwrap_or("")),
         _ => state.input.insert_str(&text),
     };
     Vec::new()
 }
 
 fn send(state: &mut State) -> Vec<Effect> {
+    if let Some(role) = state.turn_as {
+        return few_shot::add_turn(state, role);
+    }
     // Trailing blank lines (a paste ending in a newline) are not part of the prompt.
     let text = state.input.text().trim_end().to_owned();
     if text.trim().is_empty() && state.attachments.is_empty() {
@@ -460,6 +477,11 @@ fn send(state: &mut State) -> Vec<Effect> {
         state.notice =
             Some("tool calls are waiting: answer them (y/a/n) or Esc; your text stays here".into());
         return Vec::new();
+    }
+    if let Some(editing) = state.editing.take_if(|e| e.role == Role::Assistant) {
+        state.history.push(text.clone());
+        state.input = Editor::with_text(&editing.draft);
+        return few_shot::replace_reply(state, editing.key, text);
     }
     state.input = Editor::new();
     state.history.push(text.clone());

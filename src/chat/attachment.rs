@@ -1,32 +1,55 @@
-//! Images attached to a prompt: recognised from a pasted or dropped file path, checked by
-//! their first bytes (never by their name alone), and carried as a data URL in the request.
+//! What goes with a prompt besides its text: an image (its bytes, checked by their first
+//! bytes, never by the name alone, and sent as a data URL), an image on the web (only its
+//! URL is sent: the server fetches it, rockchat downloads nothing), or a text file (sent as a
+//! named fenced block after the prompt). Also how a paste is recognised as one of these: a
+//! dropped or copied path, or an image URL pasted alone.
 //!
-//! Reading the file is not done here but in `files`, by the driver or `ask`; the app
-//! state only holds finished `Attachment`s. The bytes are shared, so the history that goes
-//! out with every request is not copied.
+//! Reading a file is not done here but in `files`, by the driver or `ask`; the app state
+//! only holds finished `Attachment`s. The bytes are shared, so the history that goes out
+//! with every request is not copied.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use crate::tokens::Counter;
 
 /// Larger images are refused before they are read whole: providers reject them anyway
 /// (OpenAI's limit is 20 MB per image).
 pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
 
-const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
+/// Larger text files are refused before they are read whole, whatever the model's window:
+/// 4 MB is about a million tokens, more than any window.
+pub const MAX_TEXT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Longest image URL taken from a paste; a longer one is pasted as text.
+const MAX_URL: usize = 2048;
+
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
+
+/// The stored type of an image given by URL (the row's data is the URL).
+pub const URL_MIME: &str = "text/uri-list";
+
+/// The stored type of a text file.
+pub const TEXT_MIME: &str = "text/plain";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
-    /// The file name the user attached, for display and export.
+    /// The file name the user attached (or the URL), for display and export.
     pub name: String,
-    pub mime: &'static str,
-    data: Arc<[u8]>,
-    url: Arc<str>,
+    kind: Kind,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Kind {
+    Image { mime: &'static str, data: Arc<[u8]>, url: Arc<str> },
+    ImageUrl { url: Arc<str> },
+    Text { text: Arc<str>, tokens: Option<(Counter, usize)> },
 }
 
 /// Never prints the bytes: an attachment in a log line is its name and size.
 impl std::fmt::Debug for Attachment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Attachment({}, {}, {} bytes)", self.name, self.mime, self.data.len())
+        write!(f, "Attachment({}, {}, {} bytes)", self.name, self.mime(), self.data().len())
     }
 }
 
@@ -42,22 +65,169 @@ impl Attachment {
         use base64::Engine as _;
         let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let url = format!("data:{mime};base64,{encoded}");
-        Ok(Self { name, mime, data: bytes.into(), url: url.into() })
+        Ok(Self { name, kind: Kind::Image { mime, data: bytes.into(), url: url.into() } })
     }
 
+    /// An image the server fetches from `url` (already checked by [`url_in_paste`]).
+    pub fn image_url(url: &str) -> Self {
+        Self { name: url.to_owned(), kind: Kind::ImageUrl { url: url.into() } }
+    }
+
+    /// A text file from its bytes: refused, with the reason, when they are not text.
+    pub fn text_file(name: String, bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() as u64 > MAX_TEXT_BYTES {
+            return Err(format!("{name} is larger than 4 MB"));
+        }
+        // A NUL is the surest sign of a binary file; UTF-16 text has them too, and is
+        // refused as well rather than sent as noise.
+        let head = &bytes[..bytes.len().min(8192)];
+        if head.contains(&0) {
+            return Err(format!("{name} is a binary file, not text"));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("{name} is not UTF-8 text (a binary file?)"))?;
+        // Terminal control in a file would reach the screen and the store.
+        let text = crate::sanitize::sanitize(&text).into_owned();
+        Ok(Self { name, kind: Kind::Text { text: text.into(), tokens: None } })
+    }
+
+    /// A stored attachment read back: its kind comes from the stored type.
+    pub fn from_stored(name: String, mime: &str, data: Vec<u8>) -> Result<Self, String> {
+        match mime {
+            URL_MIME => match String::from_utf8(data) {
+                Ok(url) => Ok(Self::image_url(&url)),
+                Err(_) => Err(format!("{name}: a stored URL is not text")),
+            },
+            TEXT_MIME => Self::text_file(name, data),
+            _ => Self::from_bytes(name, data),
+        }
+    }
+
+    pub fn is_image(&self) -> bool {
+        !matches!(self.kind, Kind::Text { .. })
+    }
+
+    /// The stored type: an image's, or [`URL_MIME`], or [`TEXT_MIME`].
+    pub fn mime(&self) -> &'static str {
+        match &self.kind {
+            Kind::Image { mime, .. } => mime,
+            Kind::ImageUrl { .. } => URL_MIME,
+            Kind::Text { .. } => TEXT_MIME,
+        }
+    }
+
+    /// The stored bytes: an image's, a URL's, or a file's text.
     pub fn data(&self) -> &[u8] {
-        &self.data
+        match &self.kind {
+            Kind::Image { data, .. } => data,
+            Kind::ImageUrl { url } => url.as_bytes(),
+            Kind::Text { text, .. } => text.as_bytes(),
+        }
     }
 
-    /// `data:image/png;base64,…`, as the Chat Completions `image_url` part takes it.
-    pub fn data_url(&self) -> &str {
-        &self.url
+    /// An image's bytes, to draw it; `None` for a URL or a file.
+    pub fn image_bytes(&self) -> Option<&Arc<[u8]>> {
+        match &self.kind {
+            Kind::Image { data, .. } => Some(data),
+            _ => None,
+        }
     }
 
-    /// "cat.png, 120 KB", for the transcript and the input's border.
+    /// What an `image_url` part carries: `data:image/png;base64,…`, or the web address.
+    /// Empty for a text file, which is never sent as an image.
+    pub fn url(&self) -> &str {
+        match &self.kind {
+            Kind::Image { url, .. } | Kind::ImageUrl { url } => url,
+            Kind::Text { .. } => "",
+        }
+    }
+
+    /// A text file's text; `None` for an image.
+    pub fn text(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Text { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The file's cost in a request as counted by `counter`, if it was.
+    pub fn tokens(&self, counter: Counter) -> Option<usize> {
+        match &self.kind {
+            Kind::Text { tokens: Some((by, tokens)), .. } if *by == counter => Some(*tokens),
+            _ => None,
+        }
+    }
+
+    /// The file's cost as counted when it was read, by whichever counter.
+    pub fn counted_tokens(&self) -> Option<usize> {
+        match &self.kind {
+            Kind::Text { tokens: Some((_, tokens)), .. } => Some(*tokens),
+            _ => None,
+        }
+    }
+
+    /// Remembers a text file's cost (counted off the UI thread when it was read).
+    pub fn with_tokens(mut self, counter: Counter, tokens: usize) -> Self {
+        if let Kind::Text { tokens: slot, .. } = &mut self.kind {
+            *slot = Some((counter, tokens));
+        }
+        self
+    }
+
+    /// "cat.png, 120 KB", "main.rs, 2 KB, 530 tokens", or the URL, for the transcript and
+    /// the row above the input.
     pub fn label(&self) -> String {
-        format!("{}, {}", self.name, human_size(self.data.len()))
+        match &self.kind {
+            Kind::ImageUrl { url } => url.to_string(),
+            Kind::Text { text, tokens: Some((_, tokens)) } => format!(
+                "{}, {}, {} token{}",
+                self.name,
+                human_size(text.len()),
+                tokens,
+                if *tokens == 1 { "" } else { "s" }
+            ),
+            _ => format!("{}, {}", self.name, human_size(self.data().len())),
+        }
     }
+}
+
+/// A prompt's text with its files after it, each a fenced block under its name: what the
+/// model reads. The fence is longer than any run of backticks in the file.
+pub fn with_files(content: &str, files: &[Attachment]) -> String {
+    if files.is_empty() {
+        return content.to_owned();
+    }
+    let mut out = content.to_owned();
+    for file in files {
+        let Some(text) = file.text() else { continue };
+        let longest = longest_backtick_run(text);
+        let fence = "`".repeat((longest + 1).max(3));
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        let language = Path::new(&file.name).extension().and_then(|e| e.to_str()).unwrap_or("");
+        out.push_str(&format!("{}\n{fence}{language}\n{text}", file.name));
+        if !text.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&fence);
+    }
+    out
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// Whether the file's name ends in an image's extension.
+pub fn named_as_image(name: &str) -> bool {
+    let extension = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("");
+    IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
 }
 
 /// The image type, from the file's magic bytes.
@@ -75,9 +245,9 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The image path in a paste, if the paste is one: what a terminal sends when a file is
-/// dropped on it (`'/a b/c.png'`, `/a\ b/c.png`, `file:///a%20b/c.png`) or a copied path.
-/// Only the name is checked here; `load` checks the bytes.
+/// The file path in a paste, if the paste is one: what a terminal sends when a file is
+/// dropped on it (`'/a b/c.png'`, `/a\ b/c.png`, `file:///a%20b/c.md`) or a copied path.
+/// Only the shape is checked here; `files` finds out whether it is a file, and what kind.
 pub fn path_in_paste(text: &str) -> Option<PathBuf> {
     let text = text.trim();
     if text.is_empty() || text.contains('\n') {
@@ -94,9 +264,30 @@ pub fn path_in_paste(text: &str) -> Option<PathBuf> {
             None => text.replace("\\ ", " "),
         },
     };
-    let extension = Path::new(&path).extension()?.to_str()?.to_ascii_lowercase();
     let looks_like_path = path.starts_with('/') || path.starts_with("~/") || path.starts_with('.');
-    (looks_like_path && EXTENSIONS.contains(&extension.as_str())).then(|| PathBuf::from(path))
+    let named = Path::new(&path).file_name().is_some_and(|n| !n.is_empty());
+    // A bare path with spaces not escaped is more likely a sentence than a file.
+    let spaced = unquoted_spaces(text);
+    (looks_like_path && named && !spaced && path.len() > 1).then(|| PathBuf::from(path))
+}
+
+fn unquoted_spaces(text: &str) -> bool {
+    let quoted = text.starts_with(['\'', '"']) || text.starts_with("file://");
+    !quoted && text.replace("\\ ", "").contains(' ')
+}
+
+/// An image URL pasted alone: `http(s)://…` ending in an image's extension (before any
+/// `?query`), one line, no spaces or control characters, at most 2 KB.
+pub fn url_in_paste(text: &str) -> Option<String> {
+    let url = text.trim();
+    let lower = url.to_ascii_lowercase();
+    let scheme = lower.starts_with("https://") || lower.starts_with("http://");
+    if !scheme || url.len() > MAX_URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let path = lower.split(['?', '#']).next().unwrap_or("");
+    let extension = path.rsplit_once('.').map(|(_, e)| e)?;
+    IMAGE_EXTENSIONS.contains(&extension).then(|| url.to_owned())
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -116,7 +307,8 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn human_size(bytes: usize) -> String {
+/// "512 B", "12 KB", "1.5 MB".
+pub fn human_size(bytes: usize) -> String {
     match bytes {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{} KB", bytes / 1024),
@@ -131,33 +323,75 @@ mod tests {
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
     #[test]
-    fn a_dropped_or_copied_image_path_is_recognised_in_every_terminal_spelling() {
+    fn a_dropped_or_copied_path_is_recognised_in_every_terminal_spelling() {
         let plain = Some(PathBuf::from("/tmp/a b/cat.png"));
         assert_eq!(path_in_paste("'/tmp/a b/cat.png'"), plain);
         assert_eq!(path_in_paste("\"/tmp/a b/cat.png\"\n"), plain);
         assert_eq!(path_in_paste("/tmp/a\\ b/cat.png"), plain);
         assert_eq!(path_in_paste("file:///tmp/a%20b/cat.png"), plain);
         assert_eq!(path_in_paste("./Cat.JPG"), Some(PathBuf::from("./Cat.JPG")));
+        assert_eq!(path_in_paste("~/notes/todo.md"), Some(PathBuf::from("~/notes/todo.md")));
+        assert_eq!(path_in_paste("/etc/hosts"), Some(PathBuf::from("/etc/hosts")));
     }
 
     #[test]
-    fn ordinary_text_is_not_taken_for_an_image() {
+    fn ordinary_text_is_not_taken_for_a_path() {
         assert_eq!(path_in_paste("look at cat.png please"), None);
-        assert_eq!(path_in_paste("/tmp/notes.txt"), None);
         assert_eq!(path_in_paste("/tmp/a.png\n/tmp/b.png"), None);
         assert_eq!(path_in_paste("file:///tmp/%zz.png"), None);
+        assert_eq!(path_in_paste("/ is the root"), None);
+        assert_eq!(path_in_paste("/"), None);
+        assert_eq!(path_in_paste("notes.txt"), None);
+    }
+
+    #[test]
+    fn an_image_url_alone_is_recognised_and_nothing_else() {
+        let url = "https://example.org/cats/Tabby.JPG?size=large";
+        assert_eq!(url_in_paste(&format!(" {url}\n")).as_deref(), Some(url));
+        assert_eq!(url_in_paste("http://x.org/a.webp").as_deref(), Some("http://x.org/a.webp"));
+        assert_eq!(url_in_paste("https://example.org/page"), None);
+        assert_eq!(url_in_paste("see https://example.org/a.png"), None);
+        assert_eq!(url_in_paste("ftp://example.org/a.png"), None);
+        assert_eq!(url_in_paste("https://example.org/a\u{1b}[31m.png"), None);
+        assert_eq!(url_in_paste(&format!("https://e.org/{}.png", "a".repeat(3000))), None);
+        let image = Attachment::image_url(url);
+        assert_eq!((image.url(), image.is_image(), image.mime()), (url, true, URL_MIME));
+        assert_eq!(Attachment::from_stored(url.into(), URL_MIME, url.into()), Ok(image));
     }
 
     #[test]
     fn images_are_known_by_their_bytes_and_become_data_urls() {
         let image = Attachment::from_bytes("cat.png".into(), PNG.to_vec()).unwrap();
-        assert_eq!(image.mime, "image/png");
-        assert!(image.data_url().starts_with("data:image/png;base64,iVBORw0KGgo"));
+        assert_eq!(image.mime(), "image/png");
+        assert!(image.url().starts_with("data:image/png;base64,iVBORw0KGgo"));
         assert_eq!(image.label(), "cat.png, 16 B");
         assert_eq!(format!("{image:?}"), "Attachment(cat.png, image/png, 16 bytes)");
         let error = Attachment::from_bytes("fake.png".into(), b"hello".to_vec()).unwrap_err();
         assert!(error.contains("not a PNG"), "{error}");
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+    }
+
+    #[test]
+    fn text_files_are_refused_when_binary_and_go_as_named_fenced_blocks() {
+        let error = Attachment::text_file("a.out".into(), b"\x7fELF\0\0\x01".to_vec()).unwrap_err();
+        assert_eq!(error, "a.out is a binary file, not text");
+        let error = Attachment::text_file("l1.txt".into(), vec![0xE9, b'a']).unwrap_err();
+        assert!(error.contains("not UTF-8"), "{error}");
+        let file = Attachment::text_file("main.rs".into(), b"fn main() {}\n".to_vec()).unwrap();
+        let notes = Attachment::text_file("notes.md".into(), b"a ``` b".to_vec()).unwrap();
+        assert_eq!(
+            with_files("Review these.", &[file.clone(), notes]),
+            "Review these.\n\nmain.rs\n```rs\nfn main() {}\n```\n\nnotes.md\n````md\na ``` b\n````"
+        );
+        assert_eq!(
+            with_files("", std::slice::from_ref(&file)),
+            "main.rs\n```rs\nfn main() {}\n```"
+        );
+        assert_eq!(file.label(), "main.rs, 13 B");
+        let counted = file.with_tokens(Counter::estimate(), 5);
+        assert_eq!(counted.label(), "main.rs, 13 B, 5 tokens");
+        assert_eq!(counted.tokens(Counter::estimate()), Some(5));
+        assert!(!counted.is_image());
     }
 }

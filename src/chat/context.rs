@@ -199,6 +199,8 @@ pub fn prepare(conversation: &mut Conversation, request: &Request) -> (Outcome, 
             turn[0].content = text.clone();
             total = total + *count;
         } else {
+            // Files go with their prompt, each a fenced block under its name.
+            turn[0].content = super::attachment::with_files(&message.content, &message.files);
             total = total + cost;
         }
         if !request.images {

@@ -125,6 +125,13 @@ pub struct Message {
     pub content: String,
     /// Images sent with a user message.
     pub images: Vec<Attachment>,
+    /// Text files sent with a user message, each as a named fenced block after its text.
+    pub files: Vec<Attachment>,
+    /// An assistant turn the user wrote (a few-shot example, or a reply rewritten with `e`):
+    /// sent as `assistant`, shown as "written by you".
+    pub authored: bool,
+    /// A reply asked for as JSON, checked when it completed.
+    pub json: Option<super::json::Checked>,
     /// Model reasoning: shown folded, never sent back.
     pub reasoning: String,
     /// The tools a reply called, each with its result once it has one.
@@ -164,6 +171,22 @@ impl Message {
         Self::new(key, Role::User, content, None)
     }
 
+    /// An assistant turn the user wrote themselves: complete, and no model's.
+    pub fn authored(key: Key, content: String) -> Self {
+        let mut message = Self::new(key, Role::Assistant, content, None);
+        message.authored = true;
+        message
+    }
+
+    /// The text the model reads: the content, with the files attached to it after it as
+    /// fenced blocks (borrowed when there are none).
+    pub fn sent_text(&self) -> std::borrow::Cow<'_, str> {
+        match self.files.is_empty() {
+            true => std::borrow::Cow::Borrowed(&self.content),
+            false => super::attachment::with_files(&self.content, &self.files).into(),
+        }
+    }
+
     /// A reply about to stream from `model`.
     pub fn assistant(key: Key, model: String) -> Self {
         let mut message = Self::new(key, Role::Assistant, String::new(), Some(model));
@@ -176,6 +199,9 @@ impl Message {
             role,
             content,
             images: Vec::new(),
+            files: Vec::new(),
+            authored: false,
+            json: None,
             reasoning: String::new(),
             tool_calls: Vec::new(),
             model,

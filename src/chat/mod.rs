@@ -3,8 +3,9 @@
 //! (roles, statuses, finish reasons, usage), what of a conversation the next request carries
 //! (context planning) and how surely it is counted (`tally`), what servers taught about
 //! their models (`learned`), when a failed request is tried again (the retry policy),
-//! attached images, a conversation's request parameters, and the tools a model may call
-//! (the calls, their results, and how they go into a request).
+//! attached images and files, JSON replies and their check, a conversation's request
+//! parameters, and the tools a model may call (the calls, their results, and how they go
+//! into a request).
 //!
 //! Pure data and pure functions: nothing here does IO, reads a clock or the environment, or
 //! knows how a terminal, an HTTP server or a database spells things. `api`, `store` and
@@ -13,10 +14,12 @@
 pub mod attachment;
 pub mod context;
 pub mod conversation;
+pub mod json;
 pub mod learned;
 pub mod markdown;
 pub mod message;
 pub mod params;
+pub mod preset;
 pub mod retry;
 pub mod tally;
 pub mod tools;

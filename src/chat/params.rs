@@ -1,10 +1,10 @@
-//! Sampling parameters a conversation sets for itself (F4): temperature, top_p, max_tokens
-//! and seed. Each is optional: unset means "the provider's own default", and an unset field
+//! Parameters a conversation sets for itself (F4): temperature, top_p, max_tokens, seed,
+//! and whether replies are to be JSON (`response_format`). Each is optional: unset means "the provider's own default", and an unset field
 //! is never sent. Stored with the conversation as a small JSON object.
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -14,6 +14,9 @@ pub struct RequestParams {
     pub max_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// Replies as JSON: any object, or valid against a schema; checked when they complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<super::json::ResponseFormat>,
 }
 
 // Parameters are compared for "did it change", where NaN never occurs: parsing refuses it.
@@ -56,6 +59,9 @@ impl RequestParams {
         }
         if let Some(value) = self.seed {
             parts.push(format!("seed {value}"));
+        }
+        if let Some(format) = &self.response_format {
+            parts.push(format.describe());
         }
         parts.join(" · ")
     }

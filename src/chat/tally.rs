@@ -180,11 +180,11 @@ impl<'a> Tally<'a> {
     /// and, when `images` go, its images.
     pub fn message(&self, conversation: &mut Conversation, index: usize, images: bool) -> Count {
         let Some(message) = conversation.messages().get(index) else { return Count::default() };
-        // The server counts a message's text; calls and their results are counted here.
+        // With its files, as it is sent; the server counts a message's text, and calls and
+        // their results are counted here.
+        let sent = message.sent_text();
         let exact = match message.tool_calls.is_empty() {
-            true => self
-                .server
-                .and_then(|s| s.message(message.key, message.content.len(), message.role)),
+            true => self.server.and_then(|s| s.message(message.key, sent.len(), message.role)),
             false => None,
         };
         let text = match exact {
@@ -193,7 +193,7 @@ impl<'a> Tally<'a> {
                 let raw = match message.tokens {
                     Some((by, raw)) if by == self.counter => raw,
                     _ => {
-                        let raw = self.counter.message(message.role.as_str(), &message.content)
+                        let raw = self.counter.message(message.role.as_str(), &sent)
                             + super::tools::cost(self.counter, message);
                         conversation.cache_tokens(index, self.counter, raw);
                         raw

@@ -1,5 +1,8 @@
 //! `rockchat ask`: one question, the reply on stdout as it arrives, errors on stderr with a
-//! non-zero exit code. For scripts and pipes.
+//! non-zero exit code. For scripts and pipes. Files (`-f`) go with the prompt as fenced
+//! blocks; a preset's few-shot turns and parameters go before it. With `--json` or
+//! `--schema` the reply is held until it is whole and checked: only valid JSON reaches
+//! stdout, and a reply that is not exits with [`INVALID_JSON`].
 //!
 //! Output is sanitised like the screen unless `--raw` is given; reasoning is not printed.
 //! A request that fails before the server answered is retried like the app's, with a note
@@ -12,6 +15,8 @@ use crate::api::reply::ReplyText;
 use crate::api::{ApiClient, ApiError};
 use crate::chat::FinishReason;
 use crate::chat::context::{self, Outcome};
+use crate::chat::json::{self, Checked, ResponseFormat};
+use crate::chat::preset::Preset;
 use crate::chat::retry::RetryPolicy;
 use crate::chat::tools::{Assembly, ToolSpec};
 use crate::chat::{Conversation, Keys, Message};
@@ -30,10 +35,15 @@ pub fn compose_prompt(args: &[String], stdin: Option<&str>) -> Option<String> {
     }
 }
 
+/// The exit code of a reply asked for as JSON that is not valid JSON, or does not match the
+/// schema (1 is a failed request; 2 is clap's, for bad arguments).
+pub const INVALID_JSON: i32 = 3;
+
 /// Runs the request, writing the reply to `out` and notes to `err`. Returns the exit code.
 pub async fn run(
     settings: &Settings,
     args: &AskArgs,
+    preset: Option<&Preset>,
     prompt: String,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
@@ -45,7 +55,21 @@ pub async fn run(
     // The same planning as the app: a prompt too long for the model is refused here too.
     let mut keys = Keys::default();
     let mut conversation = Conversation::new(keys.fresh(), settings.system_prompt.clone());
+    let mut params = preset.map(|preset| preset.params.clone()).unwrap_or_default();
+    for example in preset.map(|preset| preset.messages(&mut keys)).unwrap_or_default() {
+        conversation.push(example);
+    }
+    match reply_format(args) {
+        Ok(Some(format)) => params.response_format = Some(format),
+        Ok(None) => {}
+        Err(why) => {
+            let _ = writeln!(err, "rockchat: {why}");
+            return 1;
+        }
+    }
+    let limits = context::limits(&settings.windows, None, None, &settings.model);
     let mut message = Message::user(keys.fresh(), prompt);
+    message.parent = conversation.messages().last().map(|m| m.key);
     for path in &args.images {
         match crate::files::load(path) {
             Ok(image) => message.images.push(image),
@@ -55,15 +79,35 @@ pub async fn run(
             }
         }
     }
+    let counter = crate::tokens::Counter::for_model(&settings.model);
+    for path in &args.files {
+        match crate::files::attach(path, counter, limits.map(|(window, _)| window)) {
+            Ok(file) if file.is_image() => message.images.push(file),
+            Ok(file) => message.files.push(file),
+            Err(why) => {
+                let shown = crate::sanitize::sanitize(&path.display().to_string()).into_owned();
+                let why = why.unwrap_or_else(|| format!("cannot attach {shown}: no such file"));
+                let _ = writeln!(err, "rockchat: {why}");
+                return 1;
+            }
+        }
+    }
     conversation.push(message);
     let tools =
         if args.no_tools { Vec::new() } else { super::tools::connect_all(settings, err).await };
     let mut offered: Vec<ToolSpec> = tools.iter().flat_map(|(_, _, specs)| specs.clone()).collect();
-    let limits = context::limits(&settings.windows, None, None, &settings.model);
     let plan = context::Request::local(&settings.model, limits);
+    let format = params.response_format.clone();
     let mut text = if args.raw { ReplyText::raw() } else { ReplyText::new() };
     let mut ends_with_newline = true;
+    // A JSON reply is held until it is whole, so stdout never gets half of an invalid one.
+    let mut held = String::new();
+    let holding = format.is_some();
     let mut write = |content: &str, out: &mut (dyn Write + Send)| {
+        if holding {
+            held.push_str(content);
+            return;
+        }
         if !content.is_empty() {
             ends_with_newline = content.ends_with('\n');
             // A closed pipe (`| head`) is not worth an error message.
@@ -87,6 +131,7 @@ pub async fn run(
         };
         let request = client
             .chat_request(&settings.model, messages, !args.no_stream)
+            .with_params(&params)
             .with_tools(offered.clone());
         if args.dry_run {
             let json = serde_json::to_string_pretty(&request).unwrap_or_default();
@@ -189,6 +234,32 @@ pub async fn run(
             break (result, finish);
         }
     };
+    if let Some(format) = &format {
+        if let Err(error) = result {
+            return fail(err, &error);
+        }
+        return match json::check(&held, format) {
+            Checked::Valid { .. } => {
+                // The JSON as the model wrote it, without the blank lines around it.
+                let _ = writeln!(out, "{}", held.trim());
+                let _ = out.flush();
+                0
+            }
+            Checked::Invalid(why) => {
+                let _ = writeln!(err, "rockchat: the reply is not the JSON asked for: {why}");
+                let shown = crate::sanitize::one_line(held.trim(), 300);
+                let _ = writeln!(err, "rockchat: the reply was: {shown}");
+                if why.starts_with("not valid JSON") || why.starts_with("the reply is empty") {
+                    let _ = writeln!(
+                        err,
+                        "rockchat: a server that ignores response_format answers in prose; \
+                         check that it supports JSON replies"
+                    );
+                }
+                INVALID_JSON
+            }
+        };
+    }
     if !ends_with_newline {
         let _ = out.write_all(b"\n");
     }
@@ -200,6 +271,17 @@ pub async fn run(
         let _ = writeln!(err, "rockchat: note: the reply was {notice}");
     }
     0
+}
+
+/// `--json` or `--schema FILE` as a `response_format`; `--schema` wins.
+fn reply_format(args: &AskArgs) -> Result<Option<ResponseFormat>, String> {
+    if let Some(path) = &args.schema {
+        let (name, text) = crate::files::read_schema(path)?;
+        return ResponseFormat::schema(&name, &text)
+            .map(Some)
+            .map_err(|why| format!("--schema: {why}"));
+    }
+    Ok(args.json.then_some(ResponseFormat::JsonObject))
 }
 
 fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
@@ -241,6 +323,9 @@ fn advice(error: &ApiError) -> Option<String> {
         ApiError::Http { status, .. } if *status >= 500 => "The server failed.".to_owned(),
         ApiError::Http { status: 300..=399, .. } => {
             "Check the base URL: the server sends requests elsewhere.".to_owned()
+        }
+        ApiError::Http { message, .. } if crate::api::refuses_response_format(message) => {
+            "This server does not take response_format (JSON replies): ask without --json or --schema, or use a server that supports them.".to_owned()
         }
         ApiError::Http { .. } => "Check the request settings.".to_owned(),
         ApiError::Network { .. } => "Check that the server is running and reachable.".to_owned(),

@@ -98,9 +98,12 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
         let role = if m.role == Role::Assistant { "assistant" } else { "user" };
         // The same shape the request had, so the export replays with curl: a reply's calls,
         // then one `tool` message per call with its result.
-        let mut message = crate::chat::Message::user(0, sanitize(&m.content).into_owned());
+        let (images, files): (Vec<_>, Vec<_>) =
+            m.attachments.iter().cloned().partition(|a| a.is_image());
+        let content = crate::chat::attachment::with_files(&m.content, &files);
+        let mut message = crate::chat::Message::user(0, sanitize(&content).into_owned());
         message.role = m.role;
-        message.images = m.attachments.clone();
+        message.images = images;
         message.tool_calls = m.tool_calls.iter().map(clean_call).collect();
         for wire in crate::chat::tools::request_messages(&message) {
             messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
@@ -122,6 +125,12 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
             "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
             "completion_tokens": m.completion_tokens, "created_at": m.created_at,
             "tool_calls": calls,
+            "written_by_you": m.authored,
+            "files": files.iter().map(|f| field(&f.name).into_owned()).collect::<Vec<_>>(),
+            "json_check": m.json_check.as_deref().map(|why| match why {
+                "" => "valid".to_owned(),
+                why => sanitize(why).into_owned(),
+            }),
         }));
     }
     json!({
@@ -139,12 +148,24 @@ fn markdown(conversation: &StoredConversation) -> String {
     }
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let who = match m.role {
+            Role::Assistant if m.authored => "Assistant (written by you)".into(),
             Role::Assistant => m.model.clone().unwrap_or_else(|| "assistant".into()),
             _ => "You".into(),
         };
         text.push_str(&format!("## {}\n\n{}\n\n", field(&who), sanitize(m.content.trim_end())));
-        for image in &m.attachments {
-            text.push_str(&format!("_(image: {})_\n\n", field(&image.label())));
+        for attached in &m.attachments {
+            match attached.text() {
+                // A file goes as the model read it: named, fenced.
+                Some(_) => {
+                    let block =
+                        crate::chat::attachment::with_files("", std::slice::from_ref(attached));
+                    text.push_str(&format!("{}\n\n", sanitize(&block)));
+                }
+                None => text.push_str(&format!("_(image: {})_\n\n", field(&attached.label()))),
+            }
+        }
+        if let Some(why) = m.json_check.as_deref().filter(|why| !why.is_empty()) {
+            text.push_str(&format!("_(JSON check: {})_\n\n", one_line(why, usize::MAX)));
         }
         for call in m.tool_calls.iter().map(clean_call) {
             let server =

@@ -2,8 +2,8 @@
 //! mistake as `path:line: key: message` (in the toml crate's own words when it found the
 //! mistake, so a user can fix it without reading code), and what serde cannot check:
 //! colour names and values, provider URLs, `params` that would replace rockchat's own
-//! request fields, a new provider's `base_url` and `model`, and the default provider's
-//! name. Also the one check on the file rather than its text: who else may change it.
+//! request fields, a new provider's `base_url` and `model`, the default provider's
+//! name, and each preset's provider, parameters, schema and turns. Also the one check on the file rather than its text: who else may change it.
 //!
 //! It never changes a config and never reads a file's text. The merge in `file` calls each
 //! check as it reaches the key, so the first mistake found is the one reported. No input
@@ -17,6 +17,9 @@ use toml::Spanned;
 
 use super::theme::STYLE_KEYS;
 use super::{Config, RESERVED_PARAMS};
+use crate::chat::json::ResponseFormat;
+use crate::chat::params::RequestParams;
+use crate::chat::preset::{Preset, Turn};
 use crate::sanitize::sanitize;
 
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +225,65 @@ impl<'a> Source<'a> {
             Ok(_) => Ok(()),
             Err(unknown) => Err(self.invalid(at, Some("provider".to_owned()), unknown.to_string())),
         }
+    }
+
+    /// A `[presets.NAME]` table made a preset: its provider configured, its parameters in
+    /// range, its schema usable, each turn with a side. `header` is where the table starts.
+    pub(super) fn preset(
+        &self,
+        config: &Config,
+        name: &str,
+        header: usize,
+        file: super::file::FilePreset,
+        to_json: fn(toml::Value) -> serde_json::Value,
+    ) -> Result<Preset, ConfigError> {
+        let fail = |key: &str, message: String| {
+            self.invalid(header, Some(format!("presets.{name}.{key}")), message)
+        };
+        if let Some(provider) = &file.provider {
+            config.provider(provider).map_err(|unknown| fail("provider", unknown.to_string()))?;
+        }
+        let ranged = |key: &str, value: Option<f64>, max: f64| match value {
+            Some(v) if !(0.0..=max).contains(&v) => {
+                Err(fail(key, format!("{v} is not a number from 0 to {max}")))
+            }
+            _ => Ok(value),
+        };
+        let temperature = ranged("temperature", file.temperature, 2.0)?;
+        let top_p = ranged("top_p", file.top_p, 1.0)?;
+        if file.max_tokens == Some(0) {
+            return Err(fail("max_tokens", "must be at least 1".into()));
+        }
+        let response_format = match (file.json, file.schema) {
+            (_, Some(schema)) => {
+                let text = to_json(schema).to_string();
+                Some(ResponseFormat::schema(name, &text).map_err(|e| fail("schema", e))?)
+            }
+            (Some(true), None) => Some(ResponseFormat::JsonObject),
+            _ => None,
+        };
+        let mut turns = Vec::new();
+        for (index, turn) in file.turns.unwrap_or_default().into_iter().enumerate() {
+            if turn.user.is_none() && turn.assistant.is_none() {
+                let message = "a turn needs `user`, `assistant` or both".to_owned();
+                return Err(fail(&format!("turns[{index}]"), message));
+            }
+            turns.push(Turn { user: turn.user, assistant: turn.assistant });
+        }
+        Ok(Preset {
+            description: file.description,
+            system_prompt: file.system_prompt,
+            turns,
+            provider: file.provider,
+            model: file.model,
+            params: RequestParams {
+                temperature,
+                top_p,
+                max_tokens: file.max_tokens,
+                seed: file.seed,
+                response_format,
+            },
+        })
     }
 
     /// The file being read.

@@ -32,6 +32,10 @@ pub struct Cli {
     /// System message for the conversation (default: config `system_prompt`).
     #[arg(long, short = 's', global = true, value_name = "TEXT")]
     pub system: Option<String>,
+    /// Start from a preset: `[presets.NAME]` in the config, or one saved in the app. Its
+    /// provider, model and system message give way to the flags above.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub preset: Option<String>,
     /// Reopen the most recent conversation.
     #[arg(long = "continue", short = 'c')]
     pub resume_latest: bool,
@@ -116,4 +120,16 @@ pub struct AskArgs {
     /// Offer no tools (start no MCP server).
     #[arg(long)]
     pub no_tools: bool,
+    /// Attach a text file (sent after the prompt as a fenced block under its name), or an
+    /// image; repeat for more. Binary files and files too long for the model are refused.
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Ask for a JSON object (`response_format`); prints only the JSON, and exits with 3
+    /// when the reply is not valid JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Ask for JSON valid against the JSON Schema in FILE; exits with 3 when the reply does
+    /// not match it.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<std::path::PathBuf>,
 }

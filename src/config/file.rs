@@ -42,6 +42,33 @@ struct FileConfig {
     notify: Option<super::Notify>,
     /// Spanned for the line of each key, checked against the actions by the app.
     keys: Option<BTreeMap<String, Spanned<String>>>,
+    /// Spanned for the line of each `[presets.NAME]` header.
+    presets: Option<BTreeMap<String, Spanned<FilePreset>>>,
+}
+
+/// `[presets.NAME]` as written: the parameters flat, JSON replies as `json = true` or a
+/// `schema` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FilePreset {
+    pub(super) description: Option<String>,
+    pub(super) system_prompt: Option<String>,
+    pub(super) provider: Option<String>,
+    pub(super) model: Option<String>,
+    pub(super) temperature: Option<f64>,
+    pub(super) top_p: Option<f64>,
+    pub(super) max_tokens: Option<u64>,
+    pub(super) seed: Option<i64>,
+    pub(super) json: Option<bool>,
+    pub(super) schema: Option<toml::Value>,
+    pub(super) turns: Option<Vec<FileTurn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileTurn {
+    pub(super) user: Option<String>,
+    pub(super) assistant: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +174,12 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
         config.provider = provider.into_inner();
     }
     source.default_provider(&config, provider_at)?;
+    // After the providers, so a preset's provider is checked against all of them.
+    for (name, table) in file.presets.unwrap_or_default() {
+        let header = table.span().start;
+        let preset = source.preset(&config, &name, header, table.into_inner(), toml_to_json)?;
+        config.presets.insert(name, preset);
+    }
     Ok(config)
 }
 

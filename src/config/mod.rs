@@ -55,6 +55,8 @@ pub struct Config {
     pub models: BTreeMap<String, ModelLimits>,
     /// `"provider/model"` or `"model"` names that F2 and Shift+F2 cycle through.
     pub favorites: Vec<String>,
+    /// `[presets.NAME]`: ways to start a conversation (Ctrl+N, `--preset NAME`).
+    pub presets: BTreeMap<String, crate::chat::preset::Preset>,
     /// `[mcp.NAME]` servers, `tool_timeout_secs` and `max_tool_rounds`.
     pub tools: mcp::Tools,
     /// `screen`: the alternate screen, or inline in the terminal's own scrollback.
@@ -162,6 +164,7 @@ impl Config {
             screen: ScreenMode::Full,
             notify: Notify::Auto,
             keys: Vec::new(),
+            presets: BTreeMap::new(),
         };
         file::merged(empty, EXAMPLE_CONFIG, Path::new(EXAMPLE_PATH))
     }

@@ -62,6 +62,8 @@ pub struct Settings {
     pub notify: crate::config::Notify,
     /// `[keys]`, as written; the app checks them against its actions.
     pub keys: Vec<crate::config::KeySetting>,
+    /// `[presets.NAME]` from the config (saved ones are in the store).
+    pub presets: std::collections::BTreeMap<String, crate::chat::preset::Preset>,
 }
 
 /// What decides the screen's colours; `ui::theme` turns it into a theme.
@@ -148,6 +150,7 @@ pub fn resolve(
         },
         notify: config.notify,
         keys: config.keys.clone(),
+        presets: config.presets.clone(),
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,

@@ -127,12 +127,49 @@ fn user_models_list_replaces_the_inherited_one() {
 }
 
 #[test]
+fn the_readme_presets_parse_and_carry_their_turns_and_json() {
+    let readme = include_str!("../../README.md");
+    let section = readme.split("### Presets").nth(1).unwrap();
+    let toml = section.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let config = parse(toml).unwrap();
+    let shell = &config.presets["shell"];
+    assert_eq!(shell.params.temperature, Some(0.0));
+    assert_eq!(shell.turns[0].assistant.as_deref(), Some("du -sh ."));
+    let translate = &config.presets["translate"];
+    assert_eq!(translate.turns.len(), 2);
+    assert_eq!(
+        translate.params.response_format,
+        Some(crate::chat::json::ResponseFormat::JsonObject)
+    );
+}
+
+#[test]
+fn a_bad_preset_names_its_line_and_key() {
+    let error = shown("\n[presets.x]\nprovider = \"nope\"\n");
+    assert!(
+        error.starts_with(
+            "/home/u/.config/rockchat/config.toml:2: presets.x.provider: unknown provider `nope`"
+        ),
+        "{error}"
+    );
+    let error = shown("[presets.x]\ntemperature = 3.0\n");
+    assert!(error.contains("presets.x.temperature: 3 is not a number from 0 to 2"), "{error}");
+    let error = shown("[presets.x]\nschema = { type = 12 }\n");
+    assert!(error.contains("presets.x.schema: not a usable JSON Schema"), "{error}");
+    let error = shown("[presets.x]\n[[presets.x.turns]]\n");
+    assert!(
+        error.contains("presets.x.turns[0]: a turn needs `user`, `assistant` or both"),
+        "{error}"
+    );
+}
+
+#[test]
 fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
          expected one of `provider`, `system_prompt`, `mouse`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
-         `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`"
+         `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`, `presets`"
     );
 }
 

@@ -42,6 +42,10 @@ pub struct StoredMessage {
     pub hidden: bool,
     /// The tools a reply called, each with its result as stored.
     pub tool_calls: Vec<crate::chat::tools::ToolCall>,
+    /// An assistant turn the user wrote.
+    pub authored: bool,
+    /// A JSON reply's check: `Some("")` valid, `Some(why)` not, `None` not checked.
+    pub json_check: Option<String>,
 }
 
 /// A conversation with the branch on screen: root to current leaf.
@@ -78,6 +82,8 @@ pub struct MessageFields {
     pub completion_tokens: Option<i64>,
     pub pinned: bool,
     pub hidden: bool,
+    pub authored: bool,
+    pub json_check: Option<String>,
 }
 
 pub fn insert_conversation(
@@ -108,8 +114,9 @@ pub fn insert_message(
     let mut statement = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model, status,
                                error, finish_reason, prompt_tokens, completion_tokens,
-                               created_at, updated_at, pinned, hidden, writer)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15)",
+                               created_at, updated_at, pinned, hidden, writer, authored,
+                               json_check)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     statement.execute(params![
         conversation_id,
@@ -126,7 +133,9 @@ pub fn insert_message(
         at,
         fields.pinned,
         fields.hidden,
-        writer_of(fields, writer)
+        writer_of(fields, writer),
+        fields.authored,
+        fields.json_check
     ])?;
     let id = conn.last_insert_rowid();
     touch_conversation(conn, conversation_id, Some(id), fields, at)?;
@@ -145,7 +154,7 @@ pub fn update_message(
     let mut statement = conn.prepare_cached(
         "UPDATE messages SET content = ?2, reasoning = ?3, model = ?4, status = ?5, error = ?6,
                 finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10,
-                pinned = ?11, hidden = ?12, writer = ?13
+                pinned = ?11, hidden = ?12, writer = ?13, authored = ?14, json_check = ?15
          WHERE id = ?1",
     )?;
     let changed = statement.execute(params![
@@ -161,7 +170,9 @@ pub fn update_message(
         at,
         fields.pinned,
         fields.hidden,
-        writer_of(fields, writer)
+        writer_of(fields, writer),
+        fields.authored,
+        fields.json_check
     ])?;
     if changed == 0 {
         return Ok(false);
@@ -214,6 +225,16 @@ pub fn set_draft(conn: &Connection, id: i64, text: &str) -> rusqlite::Result<()>
         "INSERT INTO drafts (conversation_id, text) VALUES (?1, ?2) \
          ON CONFLICT(conversation_id) DO UPDATE SET text = excluded.text",
         params![id, text],
+    )
+    .map(drop)
+}
+
+/// Saves a preset under `name` (as `Preset::to_json` wrote it), replacing one so named.
+pub fn save_preset(conn: &Connection, name: &str, body: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO presets (name, body, updated_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        params![name, body, super::now_ms()],
     )
     .map(drop)
 }
@@ -293,6 +314,8 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         pinned: row.get("pinned")?,
         hidden: row.get("hidden")?,
         tool_calls: Vec::new(),
+        authored: row.get("authored")?,
+        json_check: row.get("json_check")?,
     })
 }
 
@@ -439,6 +462,18 @@ impl Store {
     }
 
     /// The draft kept for conversation `id` (0: the one not started yet); empty if none.
+    /// The presets saved from conversations, by name, as stored (`Preset::from_json` reads
+    /// each; a damaged one is the caller's to report, not a failed read of the rest).
+    pub fn presets(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name, body FROM presets ORDER BY name")
+            .map_err(|e| self.fail(e))?;
+        let rows =
+            statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.fail(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.fail(e))
+    }
+
     pub fn draft(&self, id: i64) -> Result<String, StoreError> {
         self.conn
             .query_row("SELECT text FROM drafts WHERE conversation_id = ?1", [id], |r| r.get(0))
@@ -494,6 +529,8 @@ impl Store {
                 completion_tokens: None,
                 pinned: false,
                 hidden: false,
+                authored: false,
+                json_check: None,
             };
             parent = Some(insert_message(&tx, id, parent, &fields, at, None).map_err(fail)?);
         }

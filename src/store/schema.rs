@@ -5,7 +5,7 @@
 //! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -192,4 +192,17 @@ CREATE TABLE tool_calls (
     UNIQUE (message_id, position)
 );
 ALTER TABLE conversations ADD COLUMN tools TEXT;
+";
+
+/// An assistant turn the user wrote (a few-shot example, a rewritten reply), and how a reply
+/// asked for as JSON checked out: NULL not checked, '' valid, else what failed and where.
+/// Saved presets (system message, few-shot turns, model, parameters) by name, as JSON.
+const V9: &str = "
+ALTER TABLE messages ADD COLUMN authored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN json_check TEXT;
+CREATE TABLE presets (
+    name       TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
 ";

@@ -26,6 +26,8 @@ fn fields(role: Role, content: &str, status: &'static str) -> MessageFields {
         completion_tokens: None,
         pinned: false,
         hidden: false,
+        authored: false,
+        json_check: None,
     }
 }
 

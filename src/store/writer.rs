@@ -97,6 +97,11 @@ pub enum StoreCmd {
         conversation: Option<Key>,
         text: String,
     },
+    /// Save a preset (`Preset::to_json`) under `name`, replacing one so named.
+    SavePreset {
+        name: String,
+        body: String,
+    },
     /// Delete a stored conversation and its messages.
     Delete {
         id: i64,
@@ -182,7 +187,8 @@ pub struct Writer {
 
 /// What the thread reads: the app's commands, then the close.
 enum Input {
-    Command(StoreCmd),
+    /// Boxed: a command is large, and a close is a few bytes.
+    Command(Box<StoreCmd>),
     /// Write what is queued, trying for at most this long, then stop.
     Close(Duration),
 }
@@ -202,7 +208,7 @@ impl Writer {
 
     pub fn send(&self, command: StoreCmd) {
         // The thread only ends when this handle is closed.
-        let _ = self.tx.send(Input::Command(command));
+        let _ = self.tx.send(Input::Command(Box::new(command)));
     }
 
     /// Writes everything queued, then stops; what could not be written comes back.
@@ -334,10 +340,12 @@ fn run(
                 Ok(input) => {
                     for input in std::iter::once(input).chain(rx.try_iter()) {
                         match input {
-                            Input::Command(
-                                read @ (StoreCmd::Find { .. } | StoreCmd::Load { .. }),
-                            ) => reads.push(read),
-                            Input::Command(write) => queue.push(write),
+                            Input::Command(command) => match *command {
+                                read @ (StoreCmd::Find { .. } | StoreCmd::Load { .. }) => {
+                                    reads.push(read)
+                                }
+                                write => queue.push(write),
+                            },
                             Input::Close(grace) => closing_by = Some(Instant::now() + grace),
                         }
                     }
@@ -559,6 +567,7 @@ impl Batch<'_> {
                     queries::set_draft(tx, id, text)?;
                 }
             }
+            StoreCmd::SavePreset { name, body } => queries::save_preset(tx, name, body)?,
             StoreCmd::Delete { id } => {
                 queries::delete_conversation(tx, *id)?;
                 self.staged.deleted.push(*id);

@@ -447,19 +447,31 @@ where
                     let _ = tx.send(Msg::Counted { target, counts });
                 });
             }
-            Effect::LoadImage { path, paste } => {
+            Effect::LoadFile { path, paste, counter, window } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::files::load(&path).map_err(|why| (why, paste));
-                    let _ = tx.send(Msg::Attached(result));
+                    let result = crate::files::attach(&path, counter, window);
+                    let _ = tx.send(Msg::Attached { result, paste });
+                });
+            }
+            Effect::CompletePath { typed } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let found = crate::files::complete(&typed);
+                    let _ = tx.send(Msg::PathsFound { typed, found });
+                });
+            }
+            Effect::ReadSchema { path } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::SchemaRead(crate::files::read_schema(&path)));
                 });
             }
             Effect::PasteImage => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result =
-                        super::programs::clipboard_image().map_err(|why| (why, String::new()));
-                    let _ = tx.send(Msg::Attached(result));
+                    let result = super::programs::clipboard_image().map_err(Some);
+                    let _ = tx.send(Msg::Attached { result, paste: None });
                 });
             }
             Effect::LoadTokenizer(encoding) => {

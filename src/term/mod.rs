@@ -38,6 +38,7 @@ pub async fn run(
     settings: Settings,
     store: Store,
     resume: Option<i64>,
+    preset: Option<String>,
     notice: Option<String>,
 ) -> anyhow::Result<()> {
     let client =
@@ -115,6 +116,14 @@ pub async fn run(
             .map(|(name, _)| name.clone())
             .collect();
         state.first_run = Some(crate::app::first_run::FirstRun { provider, variable, candidates });
+    }
+    // The config's presets and the saved ones, for Ctrl+N; a store that cannot say offers
+    // the config's.
+    let saved_presets = store.presets().unwrap_or_default();
+    state.presets = crate::app::presets::Presets::new(&settings.presets, &saved_presets);
+    // `--preset` starts the new conversation from it (its model came through the flags).
+    if let (Some(name), None) = (&preset, &adopt) {
+        crate::app::presets::apply(&mut state, name);
     }
     // A warning about the config file outranks any other first notice.
     if notice.is_some() {

@@ -260,7 +260,7 @@ mod notification_tests {
         let png = super::png_of(2, 1, &[255, 0, 0, 255, 0, 0, 255, 255]).unwrap();
         let image =
             crate::chat::attachment::Attachment::from_bytes("clipboard.png".into(), png).unwrap();
-        assert!(image.data_url().starts_with("data:image/png;base64,"));
+        assert!(image.url().starts_with("data:image/png;base64,"));
         assert!(super::png_of(2, 2, &[0; 4]).is_err(), "too few pixels");
     }
 

@@ -1,7 +1,8 @@
 //! The input pane and every other editor on screen: the text laid out in the rows the editor
 //! says it takes at this width (so what is drawn is where the cursor moves), scrolled to keep
 //! the cursor's row in view, and the terminal's own cursor put at the insertion point, where
-//! an input method composes. The draft's pane also names the images attached to it.
+//! an input method composes. Above it, a row for each image or file going with the draft:
+//! its name, size and cost in tokens.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -13,8 +14,9 @@ use super::theme::Theme;
 use super::wrap::width_of;
 use crate::app::editor::Editor;
 use crate::app::state::State;
-use crate::chat::attachment::Attachment;
+use crate::chat::attachment::human_size;
 use crate::sanitize::sanitize;
+use crate::tokens::image::{Detail, cost_of};
 
 /// `text` cut to `room` columns after a whole word, with `…`; empty when not even one fits.
 pub fn fit_words(text: &str, room: usize) -> String {
@@ -61,12 +63,9 @@ pub fn rows_needed(editor: &Editor, width: u16) -> usize {
 /// left out whole, least important first. The terminal's cursor is in the draft when it has
 /// the keys (`focused`).
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focused: bool) {
-    let (input, attachments) = (&state.input, &state.attachments);
+    let input = &state.input;
     let conversation = &state.conversation;
-    let left = if !attachments.is_empty() {
-        let names: Vec<String> = attachments.iter().map(Attachment::label).collect();
-        format!("▣ {}", names.join(" · "))
-    } else if let Some(id) = conversation.stored_id {
+    let left = if let Some(id) = conversation.stored_id {
         format!("#{id} {}", sanitize(&conversation.title))
     } else if conversation.saved {
         sanitize(&conversation.title).into_owned()
@@ -106,6 +105,48 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, focus
         ..inner
     };
     draw_editor(frame, inner, input, theme.text, Some((PLACEHOLDER, theme.dim)), focused);
+}
+
+/// The images and files going with the draft, a row each: `▤ main.rs, 2 KB, 530 tokens`;
+/// the last row counts the ones that do not fit, and says how to take one off.
+pub fn attachments(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows = usize::from(area.height);
+    if rows == 0 {
+        return;
+    }
+    let counter = state.counting.counter(&state.target.model);
+    let mut lines: Vec<String> = state
+        .attachments
+        .iter()
+        .map(|file| match file.is_image() {
+            true => {
+                // A URL's size is the server's to find out: the documented guess stands in.
+                let (tokens, documented) = cost_of(file.data(), Detail::High);
+                let about = if documented { "" } else { "≈" };
+                format!("▣ {} · {about}{} tokens", file.label(), crate::format::tokens(tokens))
+            }
+            false => {
+                let tokens = file.tokens(counter).or(file.counted_tokens());
+                let label = format!("▤ {}, {}", file.name, human_size(file.data().len()));
+                match tokens {
+                    Some(tokens) => format!("{label} · {} tokens", crate::format::tokens(tokens)),
+                    None => label,
+                }
+            }
+        })
+        .collect();
+    if lines.len() > rows {
+        let more = lines.len() - rows + 1;
+        lines.truncate(rows - 1);
+        lines.push(format!("… and {more} more"));
+    }
+    if let Some(last) = lines.last_mut() {
+        last.push_str("   (Backspace in an empty input removes the last)");
+    }
+    let width = usize::from(area.width).saturating_sub(2);
+    for (y, line) in lines.iter().enumerate() {
+        frame.buffer_mut().set_stringn(area.x + 1, area.y + y as u16, line, width, theme.user);
+    }
 }
 
 /// Draws `editor` in `area`, from the row that keeps the cursor in view, with `placeholder`

@@ -59,6 +59,7 @@ fn render(
         queued::render(frame, area, &state.queue, theme);
     }
     let typing = state.popup.is_none() && state.selection.is_none();
+    input::attachments(frame, panes.attachments, state, theme);
     input::render(frame, panes.input, state, theme, typing);
     status::render(frame, panes.status, state, theme);
     let mut help_top = None;
@@ -70,6 +71,8 @@ fn render(
         Some(Popup::Params(form)) => popup::params_form(frame, area, form, theme),
         Some(Popup::Palette(palette)) => popup::palette(frame, panes.input, palette, theme),
         Some(Popup::Tools(popup)) => tools::render(frame, area, state, popup, theme),
+        Some(Popup::Presets(picker)) => popup::presets(frame, area, state, picker, theme),
+        Some(Popup::SavePreset(name)) => popup::save_preset(frame, area, name, theme),
         None => {}
     }
     if state.popup_keys

@@ -1,4 +1,5 @@
-//! Overlays: the key help, the system-message editor and the request-parameters form.
+//! Overlays: the key help, the system-message editor, the request-parameters form, the
+//! presets Ctrl+N offers and the name of a preset being saved.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,6 +13,9 @@ use crate::app::bindings::{self, Mode};
 use crate::app::editor::Editor;
 use crate::app::palette::Palette;
 use crate::app::params_form::{FIELDS, HINTS, ParamsForm};
+use crate::app::presets::PresetPicker;
+use crate::app::state::State;
+use crate::sanitize::sanitize;
 
 /// The key table, in two columns when one would not fit the terminal's height, and scrolled
 /// (`scroll` rows down, at most to its last page) when even two do not. Keys and words wrap
@@ -133,11 +137,11 @@ pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &The
     let mut lines = vec![Line::from(Span::styled(" Empty = the provider's default", theme.dim))];
     for (index, (field, hint)) in FIELDS.iter().zip(HINTS).enumerate() {
         let focused = index == form.focus;
-        let value = form.values[index].as_str();
+        let value = tail(form.values[index].as_str(), 22);
         let mut spans = vec![
             Span::styled(format!(" {field:<label_width$}  "), theme.user),
             Span::styled(
-                if value.is_empty() && !focused { "default" } else { value },
+                if value.is_empty() && !focused { "default".to_owned() } else { value.clone() },
                 if value.is_empty() { theme.dim } else { theme.text },
             ),
         ];
@@ -147,14 +151,33 @@ pub fn params_form(frame: &mut Frame, area: Rect, form: &ParamsForm, theme: &The
         spans.push(Span::styled(format!("  ({hint})"), theme.dim));
         lines.push(Line::from(spans));
     }
+    let width = 64.min(area.width);
     if let Some(error) = &form.error {
-        lines.push(Line::from(Span::styled(format!(" {error}"), theme.error)));
+        for row in wrap_text(error, usize::from(width.saturating_sub(4)).max(1)) {
+            lines.push(Line::from(Span::styled(format!(" {row}"), theme.error)));
+        }
     }
-    let rect = centered(area, 58.min(area.width), lines.len() as u16 + 2);
+    let rect = centered(area, width, lines.len() as u16 + 2);
     let block = block(" Parameters for this conversation ", theme)
         .title_bottom(Line::from(" Tab next · Enter saves · Esc cancels ").right_aligned());
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The last `room` columns of `text`, with `…` before them when it is longer (a schema typed
+/// inline); the end is where the cursor types.
+fn tail(text: &str, room: usize) -> String {
+    if width_of(text) <= room {
+        return text.to_owned();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    for c in text.chars().rev() {
+        kept.push(c);
+        if width_of(&kept.iter().rev().collect::<String>()) >= room.saturating_sub(1) {
+            break;
+        }
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 /// The command palette, just above the input: the filter, then `/name  keys  what it does`
@@ -215,4 +238,49 @@ pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 pub fn clear(frame: &mut Frame, rect: Rect, theme: &Theme) {
     frame.render_widget(Clear, rect);
     frame.buffer_mut().set_style(rect, theme.screen.patch(theme.popup));
+}
+
+/// Ctrl+N with presets: a blank conversation, then each preset with what it sets, the one
+/// selected marked.
+pub fn presets(frame: &mut Frame, area: Rect, state: &State, picker: &PresetPicker, theme: &Theme) {
+    let width = area.width.saturating_sub(4).clamp(40.min(area.width), 100);
+    let room = usize::from(width.saturating_sub(4));
+    let mut rows: Vec<(String, String)> =
+        vec![("blank".into(), "a new, empty conversation".into())];
+    for (name, preset) in &state.presets.named {
+        rows.push((sanitize(name).into_owned(), sanitize(&preset.summary()).into_owned()));
+    }
+    let name_width = rows.iter().map(|(name, _)| width_of(name)).max().unwrap_or(0);
+    let selected = picker.selected.min(rows.len() - 1);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(index, (name, summary))| {
+            let marker = if index == selected { "▶ " } else { "  " };
+            let style = if index == selected { theme.user } else { theme.text };
+            let head = format!("{marker}{name:<name_width$}  ");
+            let rest = room.saturating_sub(width_of(&head));
+            let summary = wrap_text(summary, rest.max(1)).into_iter().next().unwrap_or_default();
+            Line::from(vec![Span::styled(head, style), Span::styled(summary, theme.dim)])
+        })
+        .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    let block = block(" New conversation from ", theme)
+        .title_bottom(Line::from(" Enter starts · Esc cancels ").right_aligned());
+    let skip = usize::from(selected as u16).saturating_sub(usize::from(height.saturating_sub(3)));
+    clear(frame, rect, theme);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((skip as u16, 0)), rect);
+}
+
+/// `/save preset`: the name being typed.
+pub fn save_preset(frame: &mut Frame, area: Rect, name: &Editor, theme: &Theme) {
+    let rect = centered(area, 60.min(area.width), 3);
+    let block = block(" Save as preset: system, turns, model, parameters ", theme)
+        .title_bottom(Line::from(" Enter saves · Esc cancels ").right_aligned());
+    let inner = block.inner(rect);
+    clear(frame, rect, theme);
+    frame.render_widget(block, rect);
+    let placeholder = Some(("a name, e.g. translator", theme.dim));
+    super::input::draw_editor(frame, inner, name, theme.text, placeholder, true);
 }

@@ -47,7 +47,11 @@ impl Screen {
         let area = frame.area();
         let input_width = super::input::text_width(area.width);
         let input_rows = super::input::rows_needed(&state.input, input_width);
-        let mut panes = layout::panes((area.width, area.height), input_rows);
+        let mut panes = layout::with_attachments(
+            (area.width, area.height),
+            input_rows,
+            state.attachments.len(),
+        );
         // Queued prompts take rows above the input, from the transcript.
         let queued = super::queued::rows(&state.queue).min(panes.transcript.height / 2);
         panes.transcript.height -= queued;

@@ -141,7 +141,8 @@ impl Screen {
         // Only the unprinted rows: the printed ones are already above, in the scrollback.
         let live = (self.live_rows() as u16).min(input.y - area.y - queued);
         let transcript = Rect::new(area.x, input.y - queued - live, area.width, live);
-        let panes = Panes { transcript, input, status };
+        let attachments = Rect::new(area.x, input.y, area.width, 0);
+        let panes = Panes { transcript, attachments, input, status };
         // Where input::render puts the cursor: under the border, on the draft's row.
         let rows = state.input.rows(usize::from(input_width.max(1)));
         let (cursor_row, _) = state.input.cursor_row(&rows, usize::from(input_width.max(1)));

@@ -28,8 +28,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let mode = if state.selection.is_some() {
         Some(crate::app::bindings::select_hint())
-    } else if state.editing.is_some() {
-        Some("editing a past prompt: Enter sends it as a new branch · Esc cancels")
+    } else if let Some(editing) = &state.editing {
+        Some(match editing.role {
+            crate::chat::Role::Assistant => {
+                "editing a reply: Enter keeps it as a new branch written by you · Esc cancels"
+            }
+            _ => "editing a past prompt: Enter sends it as a new branch · Esc cancels",
+        })
+    } else if let Some(role) = state.turn_as {
+        Some(match role {
+            crate::chat::Role::Assistant => {
+                "as the assistant: Enter adds the draft, written by you, unsent · Esc cancels"
+            }
+            _ => "as your turn: Enter adds the draft without sending · Esc cancels",
+        })
     } else {
         None
     };

@@ -109,6 +109,8 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
             pinned: false,
             hidden: false,
             tool_calls: Vec::new(),
+            authored: false,
+            json_check: None,
         }],
         other_branches: Vec::new(),
     };

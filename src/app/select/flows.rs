@@ -241,12 +241,14 @@ fn esc_cancels_an_edit_and_gives_the_draft_back() {
 }
 
 #[test]
-fn a_reply_cannot_be_edited_and_nothing_changes_while_a_reply_streams() {
+fn a_reply_is_edited_as_your_own_text_and_nothing_changes_while_a_reply_streams() {
     let mut state = two_turns();
     key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
     press(&mut state, 'e');
-    assert!(state.notice.as_deref().unwrap().contains("only your own prompts"));
+    assert!(state.notice.as_deref().unwrap().contains("written by you"));
+    assert_eq!(state.input.lines(), ["a2"]);
     key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(state.editing.is_none() && state.input.is_empty());
     let (id, _) = sent_messages(&send(&mut state, "q3"));
     api(&mut state, id, delta("streaming"));
     key(&mut state, KeyCode::Up, KeyModifiers::CONTROL);

@@ -424,8 +424,8 @@ fn an_attached_image_waits_with_the_draft_and_backspace_in_an_empty_input_remove
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     let image = crate::chat::attachment::Attachment::from_bytes("cat.png".into(), png).unwrap();
     let effects = update(&mut state, Msg::Paste("'/tmp/cat.png'".into()));
-    assert!(matches!(&effects[..], [Effect::LoadImage { path, .. }] if path.ends_with("cat.png")));
-    update(&mut state, Msg::Attached(Ok(image)));
+    assert!(matches!(&effects[..], [Effect::LoadFile { path, .. }] if path.ends_with("cat.png")));
+    update(&mut state, Msg::Attached { result: Ok(image), paste: None });
     type_text(&mut state, "x");
     key(&mut state, KeyCode::Backspace, KeyModifiers::NONE);
     assert_eq!(state.attachments.len(), 1, "Backspace deleted the typed letter first");

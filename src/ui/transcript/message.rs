@@ -9,6 +9,7 @@
 use ratatui::text::{Line, Span};
 
 use super::{Entry, INDENT};
+use crate::chat::json::Checked;
 use crate::chat::{FinishReason, Role};
 use crate::chat::{Message, Status};
 use crate::ui::markdown::{self, Progress};
@@ -34,6 +35,7 @@ pub(super) fn layout(
         || !message.content.is_char_boundary(entry.markdown.upto)
         || (entry.finished && message.status == Status::Streaming)
         || message.hidden
+        || message.json.is_some()
     {
         entry.body.clear();
         entry.body_upto = 0;
@@ -53,10 +55,16 @@ pub(super) fn layout(
     let content = &message.content;
     let streaming = message.status == Status::Streaming;
     entry.finished = !streaming;
+    // A JSON reply that checked out is shown re-indented and highlighted, as a code block.
+    let pretty = match &message.json {
+        Some(Checked::Valid { pretty }) => Some(format!("```json\n{pretty}\n```")),
+        _ => None,
+    };
+    let shown_text = pretty.as_deref().unwrap_or(content);
     let mut tail = if message.role == Role::Assistant {
         let mut committed = Vec::new();
         let rest = markdown::render_more(
-            content,
+            shown_text,
             !streaming,
             width,
             theme,
@@ -136,6 +144,10 @@ fn header(
         Role::User => Line::from(Span::styled("● You", theme.user)),
         Role::System => Line::from(Span::styled("● System", theme.dim)),
         Role::Tool => Line::from(Span::styled("● Tool", theme.dim)),
+        // Sent as the assistant's, but the user's words: never taken for the model's.
+        Role::Assistant if message.authored => {
+            Line::from(Span::styled("◇ assistant turn, written by you", theme.user))
+        }
         Role::Assistant => {
             let model = message.model.as_deref().unwrap_or("assistant");
             Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
@@ -153,6 +165,9 @@ fn header(
         if message.images_not_sent {
             lines.push(indented("  not sent: this model does not take images".into(), theme.dim));
         }
+    }
+    for file in &message.files {
+        lines.push(indented(format!("▤ file: {}", file.label()), theme.dim));
     }
     if message.reasoning.is_empty() {
         return lines;
@@ -191,6 +206,16 @@ fn footer(message: &Message, width: usize, theme: &Theme, out: &mut Vec<Line<'st
             }
         }
         _ => {}
+    }
+    if let Some(Checked::Invalid(why)) = &message.json {
+        note(format!("✗ JSON asked for (F4): {why}"), theme.error);
+        if why.starts_with("not valid JSON") || why.starts_with("the reply is empty") {
+            note(
+                "↳ a server that ignores response_format answers in prose; Ctrl+R asks again"
+                    .into(),
+                theme.warning,
+            );
+        }
     }
     match &message.finish {
         Some(FinishReason::Length) => {
