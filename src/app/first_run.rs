@@ -22,15 +22,8 @@ pub struct FirstRun {
 /// At start: ask every provider that may be used for its models.
 pub fn probe(state: &mut State) -> Vec<Effect> {
     let Some(first_run) = &state.first_run else { return Vec::new() };
-    let mut effects = Vec::new();
-    for (name, models) in &mut state.catalog.providers {
-        let candidate = first_run.candidates.contains(name);
-        if candidate && models.server.is_none() && models.error.is_none() && !models.fetching {
-            models.fetching = true;
-            effects.push(Effect::FetchModels { provider: name.clone() });
-        }
-    }
-    effects
+    let candidates = first_run.candidates.clone();
+    super::picker::fetch_lists(state, |name, _| candidates.iter().any(|c| c == name))
 }
 
 /// The servers found so far, in the order they are numbered: each provider that answered

@@ -68,10 +68,19 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     state.popup = Some(Popup::Models(Box::default()));
     let current = state.target.provider.clone();
     state.catalog.provider_mut(&current);
+    fetch_lists(state, |name, models| models.offered || name == current)
+}
+
+/// Asks for the lists of the providers `wanted` picks that are not fetched, failed or
+/// being fetched.
+pub fn fetch_lists(
+    state: &mut State,
+    wanted: impl Fn(&str, &ProviderModels) -> bool,
+) -> Vec<Effect> {
     let mut effects = Vec::new();
     for (name, models) in &mut state.catalog.providers {
-        let wanted = models.offered || *name == current;
-        if wanted && models.server.is_none() && models.error.is_none() && !models.fetching {
+        let idle = models.server.is_none() && models.error.is_none() && !models.fetching;
+        if idle && wanted(name, models) {
             models.fetching = true;
             effects.push(Effect::FetchModels { provider: name.clone() });
         }
