@@ -41,6 +41,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let client =
         ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+    // The root certificates load on a thread of their own while the first frame is drawn.
+    client.warm_up();
     let target = crate::app::state::Target {
         provider: settings.endpoint.provider.clone(),
         model: settings.model.clone(),
@@ -60,7 +62,7 @@ pub async fn run(
         models.configured = provider.models.clone();
         models.offered = provider.offered;
     }
-    let clients = clients(&settings)?;
+    let clients = clients(&settings, &client)?;
     let provider = state.target.provider.clone();
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
@@ -160,8 +162,11 @@ pub async fn run(
 }
 
 /// A client for every configured provider, each under its own name; the default provider's
-/// carries the command line's overrides (`--base-url`).
-pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> {
+/// carries the command line's overrides (`--base-url`). All share `shared`'s HTTP client.
+pub fn clients(
+    settings: &Settings,
+    shared: &ApiClient,
+) -> anyhow::Result<Vec<(String, ApiClient)>> {
     let mut clients = Vec::new();
     for (name, provider) in &settings.providers {
         let endpoint = match *name == settings.endpoint.provider {
@@ -170,12 +175,13 @@ pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> 
         };
         clients.push((
             name.clone(),
-            ApiClient::new(endpoint)?.with_idle_timeout(settings.idle_timeout),
+            ApiClient::new(endpoint)?.with_idle_timeout(settings.idle_timeout).sharing_http(shared),
         ));
     }
     if !settings.providers.contains_key(&settings.endpoint.provider) {
-        let client =
-            ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+        let client = ApiClient::new(settings.endpoint.clone())?
+            .with_idle_timeout(settings.idle_timeout)
+            .sharing_http(shared);
         clients.push((settings.endpoint.provider.clone(), client));
     }
     Ok(clients)
