@@ -38,6 +38,10 @@ pub struct Cli {
     /// Reopen the conversation with this id (see `rockchat list`).
     #[arg(long, value_name = "ID", conflicts_with = "resume_latest")]
     pub open: Option<i64>,
+    /// How much goes to the log file in the data dir (default: info; the ROCKCHAT_LOG
+    /// variable takes a full filter instead).
+    #[arg(long, global = true, value_enum, value_name = "LEVEL")]
+    pub log_level: Option<LogLevel>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -74,6 +78,42 @@ pub enum Command {
     Delete { id: i64 },
     /// Write a consistent copy of the whole database to FILE.
     Backup { file: PathBuf },
+    /// The config file: where it is, what is in effect, what is wrong with it.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum ConfigAction {
+    /// Print the config file's path (whether or not the file exists yet).
+    Path,
+    /// Print the config in effect (the defaults with your file over them), secrets redacted.
+    Show,
+    /// Report every mistake in the config file at once; exit status 1 if there is any.
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
