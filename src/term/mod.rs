@@ -48,7 +48,6 @@ pub async fn run(
         model: settings.model.clone(),
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
-    crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.windows = settings.windows.clone();
     // What servers said in earlier runs (windows, calibration): a small table, read once.
@@ -125,6 +124,12 @@ pub async fn run(
         return Err(error.into());
     }
     let mut app = App::new(state, terminal, client, Box::new(set_mouse));
+    // The syntaxes load while the first frame is drawn (its code plain), which is drawn
+    // again, highlighted, when they are ready.
+    let redraw = app.sender();
+    crate::ui::markdown::warm_up(move || {
+        let _ = redraw.send(crate::app::Msg::Redraw);
+    });
     // Each provider's client under its own name: a conversation reopened on another
     // provider must still reach the default one when the user switches back.
     app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));

@@ -21,6 +21,9 @@ pub struct Screen {
     /// The conversation whose lines the cache holds, and its generation when they were
     /// last brought up to date.
     seen: Option<(Key, u64)>,
+    /// Whether the cached lines' code was highlighted (it is drawn plain while the syntaxes
+    /// load at start-up, then laid out again).
+    highlighted: bool,
 }
 
 impl Screen {
@@ -57,6 +60,10 @@ impl Screen {
     fn lay_out(&mut self, state: &State, width: u16, height: u16) -> (Place, Shown) {
         let conversation = &state.conversation;
         let messages = conversation.messages();
+        if super::markdown::highlighting() != self.highlighted {
+            self.highlighted = !self.highlighted;
+            self.seen = None;
+        }
         let changed_from = match self.seen {
             Some((key, generation)) if key == conversation.key => {
                 conversation.changed_since(generation).unwrap_or(messages.len())
