@@ -26,6 +26,7 @@
 //! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
 //! - [`files`]: reading the user's files to attach (blocking IO, for `term` and `ask`).
 //! - [`format`]: numbers and times as people read them, the same on screen and in the CLI.
+//! - [`logging`]: the log file in the data dir, rotated, and its level.
 //! - [`sanitize`], [`secret`]: untrusted text made safe for a terminal; the API key, which
 //!   never reaches a log, an error or `Debug` output.
 
@@ -40,6 +41,7 @@ pub mod commands;
 pub mod config;
 pub mod files;
 pub mod format;
+pub mod logging;
 pub mod mcp;
 pub mod sanitize;
 pub mod secret;

@@ -5,6 +5,7 @@
 #![warn(clippy::unwrap_used)]
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rockchat::chat::preset::Preset;
 use rockchat::commands::{ask, saved};
-use rockchat::config::cli::{Cli, Command};
+use rockchat::config::cli::{Cli, Command, ConfigAction};
 use rockchat::config::settings::{Overrides, resolve};
 use rockchat::config::{self, Config, paths};
 use rockchat::store::Store;
@@ -54,6 +55,10 @@ fn asks_the_terminal(cli: &Cli, config: &Config) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Config { action }) = cli.command {
+        // Before the config is loaded: `check` is for a file that does not load.
+        return config_command(action, cli.config);
+    }
     let config_path = cli.config.clone().or_else(paths::default_config_file);
     let config = match &config_path {
         Some(path) => Config::load(path)?,
@@ -110,7 +115,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         inline: cli.inline,
     };
     let settings = resolve(&config, &overrides, |name| std::env::var(name).ok())?;
-    init_logging();
+    if let Some(dir) = paths::data_dir() {
+        rockchat::logging::init(&dir, cli.log_level.map(|level| level.as_str()));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut out = std::io::stdout().lock();
     match cli.command {
@@ -168,6 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Config { action }) => config_command(action, cli.config),
         Some(Command::Backup { file }) => {
             read_store()?.backup(&file)?;
             writeln!(out, "backed up to {}", file.display())?;
@@ -192,6 +200,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `rockchat config …` on the file `--config` names, else the platform's.
+fn config_command(action: ConfigAction, named: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use rockchat::commands::config;
+    let file = named.or_else(paths::platform_config_file);
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    match action {
+        ConfigAction::Path => {
+            let file = file.context("no config directory on this platform: use --config PATH")?;
+            config::path(&file, &mut out, &mut err)?;
+        }
+        ConfigAction::Show => config::show(file.as_deref(), &mut out)?,
+        ConfigAction::Check => {
+            if !config::check(file.as_deref(), &mut out, &mut err)? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn ok(_: ()) -> ExitCode {
     ExitCode::SUCCESS
 }
@@ -204,25 +232,4 @@ fn read_piped_stdin() -> anyhow::Result<Option<String>> {
     let mut bytes = Vec::new();
     stdin.lock().read_to_end(&mut bytes)?;
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// Logs go to a file in the data dir, never to the terminal; failing to open it is not
-/// worth refusing to start.
-fn init_logging() {
-    let Some(dir) = paths::data_dir() else { return };
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
-    let Ok(file) =
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("rockchat.log"))
-    else {
-        return;
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROCKCHAT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("rockchat=info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
-        .try_init();
 }

@@ -332,7 +332,9 @@ async fn a_conversation_reopened_on_another_provider_still_reaches_the_default_o
         |_| None,
     )
     .unwrap();
-    let clients = rockchat::term::clients(&settings).unwrap();
+    // One HTTP client for every provider, as `term::run` shares it.
+    let shared = rockchat::api::ApiClient::new(settings.endpoint.clone()).unwrap();
+    let clients = rockchat::term::clients(&settings, &shared).unwrap();
     let names: Vec<&str> = clients.iter().map(|(name, _)| name.as_str()).collect();
     assert!(names.contains(&"alpha") && names.contains(&"beta"), "{names:?}");
     let default = clients.iter().find(|(name, _)| name == "alpha").unwrap().1.clone();

@@ -9,7 +9,8 @@
 //! cargo test --release --test feel -- --ignored --nocapture --test-threads 1
 //! ```
 //!
-//! Each prints the median (and the range) of several runs. The pty answers the terminal
+//! `ROCKCHAT_FEEL_BIN=/path/to/rockchat` measures another build (an older one, beside this
+//! one under the same load). Each prints the median (and the range) of several runs. The pty answers the terminal
 //! queries a real terminal answers (the background colour, the device attributes), so the
 //! start-up figures include that round trip as a user's terminal would make it.
 
@@ -28,9 +29,10 @@ const ROWS: u16 = 40;
 /// Runs per latency figure; the median is reported.
 const RUNS: usize = 7;
 
-/// The release binary, as a user installs it: the test's own build of it.
-fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_rockchat")
+/// The release binary, as a user installs it: the test's own build of it, or the one
+/// `ROCKCHAT_FEEL_BIN` names (to measure an older build beside it, under the same load).
+fn binary() -> String {
+    std::env::var("ROCKCHAT_FEEL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rockchat").into())
 }
 
 /// What the terminal shows: enough of a terminal emulator for what ratatui writes (cursor
@@ -403,6 +405,8 @@ fn start_up() {
     data_with_long_conversation(long.path());
     let mut opened = Vec::new();
     let mut rss = Vec::new();
+    let mut home = Vec::new();
+    let mut rss_home = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
         let mut session =
@@ -410,12 +414,29 @@ fn start_up() {
         session.wait_for("That is all for 9999.");
         opened.push(started.elapsed());
         session.wait_for("F1 help");
+        // Settled: what start-up left to the background (the tokenizer, the syntaxes, the
+        // count of the history) is done, so the peak below includes it.
+        std::thread::sleep(Duration::from_millis(500));
         rss.push(session.peak_rss_kb());
+        // Home: the top of 10,000 messages, from the bottom.
+        let started = Instant::now();
+        session.press(b"\x1b[H");
+        // In the transcript, not the title on the separator line.
+        session.wait_until("the first message", |screen| {
+            screen.rows[..ROWS as usize - 4]
+                .iter()
+                .any(|row| row.iter().collect::<String>().contains("Question 0: how do"))
+        });
+        home.push(started.elapsed());
+        rss_home.push(session.peak_rss_kb());
         session.quit();
     }
     report("exec -> first frame, 10,000-message conversation", opened);
     rss.sort_unstable();
     println!("{:<52} {:>9} kB", "peak RSS, 10,000-message conversation", rss[rss.len() / 2]);
+    report("Home -> the first message on screen (10,000)", home);
+    rss_home.sort_unstable();
+    println!("{:<52} {:>9} kB", "peak RSS, the same after Home", rss_home[rss_home.len() / 2]);
 }
 
 #[test]

@@ -20,6 +20,7 @@ use reqwest::header::CONTENT_TYPE;
 
 use super::body::{self, Cut, MAX_BODY};
 use super::error::{ApiError, Exchange, header_text, preview, quoted_header};
+use super::http::Http;
 use super::key_command::KeyCommand;
 use super::sse::SseDecoder;
 use super::types::{ChatRequest, Completion, ErrorBody, StreamChunk, StreamOptions};
@@ -116,12 +117,11 @@ pub struct Reply {
 /// A stream that sends nothing (not even a `: ping`) for this long is given up on.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Redirects followed within the origin before giving up.
-const MAX_REDIRECTS: usize = 5;
-
 #[derive(Debug, Clone)]
 pub struct ApiClient {
-    http: reqwest::Client,
+    /// Built at the first request, or by `warm_up`; shared with other providers'
+    /// clients by `sharing_http`.
+    http: Http,
     endpoint: Endpoint,
     /// The base URL with its credentials redacted, for messages.
     shown_url: String,
@@ -132,12 +132,26 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
-        let http = http_client(reqwest::Client::builder())?;
+        let http = Http::default();
         let key_command = endpoint.api_key_cmd.clone().map(|command| {
             KeyCommand::new(endpoint.provider.clone(), command, endpoint.api_key_cmd_timeout)
         });
         let shown_url = endpoint.shown_url();
         Ok(Self { http, endpoint, shown_url, idle_timeout: DEFAULT_IDLE_TIMEOUT, key_command })
+    }
+
+    /// Uses `other`'s HTTP client: providers differ in their URLs, keys and headers, which
+    /// go with each request, not in the client, and one client loads the root certificates
+    /// once.
+    pub fn sharing_http(mut self, other: &ApiClient) -> Self {
+        self.http = other.http.clone();
+        self
+    }
+
+    /// Starts building the HTTP client on a thread of its own, so that neither the first
+    /// frame nor the first request waits for the root certificates to load.
+    pub fn warm_up(&self) {
+        self.http.warm_up();
     }
 
     /// How long the server may stay silent, before the reply starts or in the middle of it.
@@ -156,8 +170,8 @@ impl ApiClient {
         &self.endpoint
     }
 
-    pub(super) fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub(super) fn http(&self) -> Result<&reqwest::Client, ApiError> {
+        self.http.client()
     }
 
     /// The request for `messages`, with the provider's streaming options.
@@ -235,7 +249,7 @@ impl ApiClient {
         let mut again = request.clone();
         again.stream = false;
         again.stream_options = None;
-        let once = http_client(reqwest::Client::builder().pool_max_idle_per_host(0))?;
+        let once = super::http::build(reqwest::Client::builder().pool_max_idle_per_host(0))?;
         let builder =
             once.post(self.url()).header(reqwest::header::CONNECTION, "close").json(&again);
         self.execute(builder, &request.model).await
@@ -246,7 +260,7 @@ impl ApiClient {
     }
 
     async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ApiError> {
-        self.execute(self.http.post(self.url()).json(request), &request.model).await
+        self.execute(self.http.client()?.post(self.url()).json(request), &request.model).await
     }
 
     /// Adds the key (running `api_key_cmd` if no run gave one yet), sends, and turns a
@@ -455,7 +469,7 @@ impl ApiClient {
     /// chat.
     pub(crate) async fn get_text(&self, path: &str) -> Result<String, ApiError> {
         let url = format!("{}/{path}", self.endpoint.base_url.trim_end_matches('/'));
-        let response = self.execute(self.http.get(url), "").await?;
+        let response = self.execute(self.http.client()?.get(url), "").await?;
         self.whole_text(response, &format!("the server's /{path}")).await
     }
 
@@ -464,7 +478,7 @@ impl ApiClient {
     pub(crate) async fn get_root_text(&self, path: &str) -> Result<String, ApiError> {
         let base = self.endpoint.base_url.trim_end_matches('/');
         let root = base.strip_suffix("/v1").unwrap_or(base);
-        let response = self.execute(self.http.get(format!("{root}/{path}")), "").await?;
+        let response = self.execute(self.http.client()?.get(format!("{root}/{path}")), "").await?;
         self.whole_text(response, &format!("the server's /{path}")).await
     }
 
@@ -510,28 +524,6 @@ struct StreamProgress {
     finished: bool,
     /// Whether the body held anything at all, to tell an empty stream from a foreign one.
     received_bytes: bool,
-}
-
-/// The HTTP client every request of a provider goes out on: connect timeout, user agent,
-/// and redirects followed only within the origin (the key goes with them).
-fn http_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ApiError> {
-    builder
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("rockchat/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            let same_origin =
-                attempt.previous().first().is_none_or(|first| same_origin(first, attempt.url()));
-            if !same_origin {
-                // The 3xx itself comes back, and the error names where it pointed.
-                attempt.stop()
-            } else if attempt.previous().len() > MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else {
-                attempt.follow()
-            }
-        }))
-        .build()
-        .map_err(|e| ApiError::Network { message: format!("cannot set up HTTP: {e}") })
 }
 
 /// Scheme, host and port all the same: where a redirect may be followed with the body, the

@@ -222,8 +222,8 @@ impl<'a> ModelServer<'a> {
         let base = self.client.endpoint().base_url.trim_end_matches('/');
         let url = format!("{}/{path}", base.strip_suffix("/v1").unwrap_or(base));
         let builder = match body {
-            Some(body) => self.client.http().post(url).json(&body),
-            None => self.client.http().get(url),
+            Some(body) => self.client.http()?.post(url).json(&body),
+            None => self.client.http()?.get(url),
         };
         let response = self.client.execute_in_background(builder).await?;
         let mut bytes = Vec::new();

@@ -7,6 +7,7 @@ pub mod body;
 pub mod client;
 pub mod error;
 pub mod facts;
+pub mod http;
 pub mod key_command;
 pub mod models;
 pub mod refusal;

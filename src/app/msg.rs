@@ -41,6 +41,9 @@ pub enum Msg {
     Api { id: RequestId, event: ApiEvent, at: Instant },
     /// A frame of animation while a request is in flight (spinner, tok/s, countdown).
     Tick(Instant),
+    /// Nothing in the state changed, but what the screen draws from it did (the code
+    /// highlighter became ready): draw again.
+    Redraw,
     /// The wait before retrying request `id` is over.
     RetryDue { id: RequestId },
     /// The system asked us to end (SIGTERM, SIGHUP): stop and restore the terminal.

@@ -80,7 +80,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         // The screen lays out for the new size when it draws; an anchored view stays on the
         // line it was on.
-        Msg::Resize(..) => Vec::new(),
+        Msg::Resize(..) | Msg::Redraw => Vec::new(),
         Msg::Focus(focused) => {
             ping::focus(state, focused);
             Vec::new()

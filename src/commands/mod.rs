@@ -1,8 +1,10 @@
-//! The command-line frontends besides the full-screen app: `ask` (one question, for scripts)
-//! and the commands on saved conversations (`list`, `search`, `show`, `export`, `import`,
-//! `delete`, `backup`), and `tools` (the MCP servers, and the calls `ask` makes). They print to the writers they are given and phrase errors for a
+//! The command-line frontends besides the full-screen app: `ask` (one question, for scripts),
+//! the commands on saved conversations (`list`, `search`, `show`, `export`, `import`,
+//! `delete`, `backup`), `tools` (the MCP servers, and the calls `ask` makes) and those on the
+//! config file (`config path|show|check`). They print to the writers they are given and phrase errors for a
 //! shell, never with the app's keys.
 
 pub mod ask;
+pub mod config;
 pub mod saved;
 pub mod tools;

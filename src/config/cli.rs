@@ -46,6 +46,10 @@ pub struct Cli {
     /// scrollback and stay there after quitting (config: `screen = "inline"`).
     #[arg(long)]
     pub inline: bool,
+    /// How much goes to the log file in the data dir (default: info; the ROCKCHAT_LOG
+    /// variable takes a full filter instead).
+    #[arg(long, global = true, value_enum, value_name = "LEVEL")]
+    pub log_level: Option<LogLevel>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -87,6 +91,42 @@ pub enum Command {
     /// Print the keys in effect: every action's name (as `[keys]` and the command palette
     /// name it), its keys, and what it does.
     Keys,
+    /// The config file: where it is, what is in effect, what is wrong with it.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum ConfigAction {
+    /// Print the config file's path (whether or not the file exists yet).
+    Path,
+    /// Print the config in effect (the defaults with your file over them), secrets redacted.
+    Show,
+    /// Report every mistake in the config file at once; exit status 1 if there is any.
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use self::theme::ThemeSpec;
 
+pub mod audit;
 mod check;
 pub mod cli;
 mod file;

@@ -19,5 +19,10 @@ pub fn data_dir() -> Option<PathBuf> {
 
 /// The user's config file if one exists at the platform location.
 pub fn default_config_file() -> Option<PathBuf> {
-    project().map(|p| p.config_dir().join("config.toml")).filter(|path| path.is_file())
+    platform_config_file().filter(|path| path.is_file())
+}
+
+/// Where the user's config file goes on this platform, whether or not it exists.
+pub fn platform_config_file() -> Option<PathBuf> {
+    project().map(|p| p.config_dir().join("config.toml"))
 }

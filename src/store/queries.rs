@@ -295,27 +295,32 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// The columns `message_from_row` reads, in its order: read by position, since looking a
+/// column up by name costs more than the value itself over 10,000 rows.
+const MESSAGE_COLUMNS: &str = "id, parent_id, role, content, reasoning, model, status, error, \
+     finish_reason, prompt_tokens, completion_tokens, created_at, pinned, hidden, authored, json_check";
+
 fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
-    let role: String = row.get("role")?;
+    let role: String = row.get(2)?;
     Ok(StoredMessage {
-        id: row.get("id")?,
-        parent_id: row.get("parent_id")?,
+        id: row.get(0)?,
+        parent_id: row.get(1)?,
         role: if role == "assistant" { Role::Assistant } else { Role::User },
-        content: row.get("content")?,
-        reasoning: row.get("reasoning")?,
-        model: row.get("model")?,
-        status: row.get("status")?,
-        error: row.get("error")?,
-        finish_reason: row.get("finish_reason")?,
-        prompt_tokens: row.get("prompt_tokens")?,
-        completion_tokens: row.get("completion_tokens")?,
-        created_at: row.get("created_at")?,
+        content: row.get(3)?,
+        reasoning: row.get(4)?,
+        model: row.get(5)?,
+        status: row.get(6)?,
+        error: row.get(7)?,
+        finish_reason: row.get(8)?,
+        prompt_tokens: row.get(9)?,
+        completion_tokens: row.get(10)?,
+        created_at: row.get(11)?,
         attachments: Vec::new(),
-        pinned: row.get("pinned")?,
-        hidden: row.get("hidden")?,
+        pinned: row.get(12)?,
+        hidden: row.get(13)?,
         tool_calls: Vec::new(),
-        authored: row.get("authored")?,
-        json_check: row.get("json_check")?,
+        authored: row.get(14)?,
+        json_check: row.get(15)?,
     })
 }
 
@@ -420,7 +425,9 @@ impl Store {
         // cheaper than a recursive query per message.
         let mut statement = self
             .conn
-            .prepare_cached("SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY id")
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY id"
+            ))
             .map_err(|e| self.fail(e))?;
         let all = statement
             .query_map([id], message_from_row)

@@ -5,7 +5,7 @@
 //! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -205,4 +205,27 @@ CREATE TABLE presets (
     body       TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+";
+
+/// A reply is indexed for search once, when it stops streaming, not at every save while it
+/// streams: each save rewrote the whole reply into the index, so the cost of a save grew
+/// with the reply. What streaming rows an older rockchat indexed leave the index here.
+const V10: &str = "
+INSERT INTO messages_fts(messages_fts, rowid, content)
+    SELECT 'delete', id, content FROM messages WHERE status = 'streaming';
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.status != 'streaming' BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.status != 'streaming' BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content)
+        SELECT 'delete', old.id, old.content WHERE old.status != 'streaming';
+    INSERT INTO messages_fts(rowid, content)
+        SELECT new.id, new.content WHERE new.status != 'streaming';
+END;
 ";

@@ -141,6 +141,53 @@ fn search_sees_text_updated_while_streaming() {
     assert!(store.search("answer", 5).unwrap().is_empty(), "old partial text left the index");
 }
 
+/// Rows of the search index's own storage: each write to the index adds some.
+fn index_rows(store: &Store) -> i64 {
+    store.conn.query_row("SELECT count(*) FROM messages_fts_data", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_streaming_reply_is_indexed_once_when_it_stops_not_at_every_save() {
+    let (_dir, path) = temp_db();
+    let writer = Writer::spawn(Store::open(&path).unwrap(), |e| {
+        assert!(!matches!(e, writer::StoreEvent::Failed(_)), "{e:?}")
+    })
+    .unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: "t".into(),
+        system_prompt: String::new(),
+        provider: String::new(),
+        model: String::new(),
+    });
+    writer.send(StoreCmd::AddMessage {
+        key: 2,
+        conversation: 1,
+        parent: None,
+        fields: fields(Role::Assistant, "", "streaming"),
+    });
+    writer.close().unwrap();
+    let store = Store::open(&path).unwrap();
+    let id: i64 = store.conn.query_row("SELECT id FROM messages", [], |r| r.get(0)).unwrap();
+    let before = index_rows(&store);
+    let mut text = String::new();
+    for n in 0..50 {
+        text.push_str(&format!("word{n} "));
+        let saved = fields(Role::Assistant, &text, "streaming");
+        queries::update_message(&store.conn, id, &saved, n, None).unwrap();
+    }
+    // Fifty saves of a growing reply never touched the index.
+    assert_eq!(index_rows(&store), before);
+    assert!(store.search("word7", 5).unwrap().is_empty());
+    let done = fields(Role::Assistant, &text, "complete");
+    queries::update_message(&store.conn, id, &done, 99, None).unwrap();
+    assert_eq!(store.search("word7", 5).unwrap().len(), 1);
+    store
+        .conn
+        .execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')", [])
+        .expect("the search index matches the messages");
+}
+
 #[test]
 fn delete_removes_the_conversation_its_messages_and_their_index() {
     let (_dir, path) = temp_db();

@@ -43,12 +43,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let client =
         ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+    // The root certificates load on a thread of their own while the first frame is drawn.
+    client.warm_up();
     let target = crate::app::state::Target {
         provider: settings.endpoint.provider.clone(),
         model: settings.model.clone(),
     };
     let mut state = State::new(target, settings.system_prompt.clone(), settings.mouse);
-    crate::ui::markdown::warm_up();
     state.retry.max_retries = settings.max_retries;
     state.tools = crate::app::tools::Tools::new(settings.tools.clone());
     state.notify = settings.notify;
@@ -64,7 +65,7 @@ pub async fn run(
         models.configured = provider.models.clone();
         models.offered = provider.offered;
     }
-    let clients = clients(&settings)?;
+    let clients = clients(&settings, &client)?;
     let provider = state.target.provider.clone();
     state.favorites = target::resolve_favorites(&settings.favorites, &provider, |name| {
         settings.providers.contains_key(name)
@@ -150,6 +151,12 @@ pub async fn run(
         restore();
         return Err(error.into());
     }
+    // The syntaxes load while the first frame is drawn (its code plain), which is drawn
+    // again, highlighted, when they are ready.
+    let redraw = app.sender();
+    crate::ui::markdown::warm_up(move || {
+        let _ = redraw.send(crate::app::Msg::Redraw);
+    });
     // Each provider's client under its own name: a conversation reopened on another
     // provider must still reach the default one when the user switches back.
     app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));
@@ -214,8 +221,11 @@ fn open_terminal(
 }
 
 /// A client for every configured provider, each under its own name; the default provider's
-/// carries the command line's overrides (`--base-url`).
-pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> {
+/// carries the command line's overrides (`--base-url`). All share `shared`'s HTTP client.
+pub fn clients(
+    settings: &Settings,
+    shared: &ApiClient,
+) -> anyhow::Result<Vec<(String, ApiClient)>> {
     let mut clients = Vec::new();
     for (name, provider) in &settings.providers {
         let endpoint = match *name == settings.endpoint.provider {
@@ -224,12 +234,13 @@ pub fn clients(settings: &Settings) -> anyhow::Result<Vec<(String, ApiClient)>> 
         };
         clients.push((
             name.clone(),
-            ApiClient::new(endpoint)?.with_idle_timeout(settings.idle_timeout),
+            ApiClient::new(endpoint)?.with_idle_timeout(settings.idle_timeout).sharing_http(shared),
         ));
     }
     if !settings.providers.contains_key(&settings.endpoint.provider) {
-        let client =
-            ApiClient::new(settings.endpoint.clone())?.with_idle_timeout(settings.idle_timeout);
+        let client = ApiClient::new(settings.endpoint.clone())?
+            .with_idle_timeout(settings.idle_timeout)
+            .sharing_http(shared);
         clients.push((settings.endpoint.provider.clone(), client));
     }
     Ok(clients)

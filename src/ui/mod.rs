@@ -24,19 +24,20 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 pub use self::screen::Screen;
+use self::screen::{Below, Place};
 use self::theme::Theme;
 use self::transcript::TranscriptCache;
 
 use crate::app::state::{Popup, State};
 
-/// One frame of `state`: the transcript from `transcript`'s lines with `scroll_up` rows
-/// hidden below the pane, the input, the status line, and the popup on top. Returns the
-/// keys list's top row when it is open.
+/// One frame of `state`: the transcript from `transcript`'s lines from `place`'s top row,
+/// the input, the status line, and the popup on top. Returns the keys list's top row when
+/// it is open.
 fn render(
     state: &State,
     theme: &Theme,
     transcript: &TranscriptCache,
-    scroll_up: usize,
+    place: Place,
     panes: &layout::Panes,
     frame: &mut Frame,
 ) -> Option<usize> {
@@ -48,9 +49,9 @@ fn render(
         welcome(frame, panes.transcript, state, theme);
     }
     let selected = state.selection.as_ref().map(|s| s.index);
-    transcript.render(panes.transcript, frame.buffer_mut(), scroll_up, selected);
-    if scroll_up > 0 {
-        below(frame, panes.transcript, scroll_up, state, theme);
+    transcript.render(panes.transcript, frame.buffer_mut(), place.top, selected);
+    if place.below != Below::Nothing {
+        below(frame, panes.transcript, place.below, state, theme);
     }
     // The rows the screen left between the transcript and the input.
     let queue_rows = panes.input.y.saturating_sub(panes.transcript.bottom());
@@ -83,14 +84,22 @@ fn render(
     help_top
 }
 
-/// The view is scrolled up: its last row says how much is below, whether a reply is
-/// arriving there, and how to get back.
-fn below(frame: &mut Frame, pane: Rect, rows: usize, state: &State, theme: &Theme) {
+/// The view is scrolled up: its last row says how much is below (in lines, or in messages
+/// while some below are not laid out), whether a reply is arriving there, and how to get
+/// back.
+fn below(frame: &mut Frame, pane: Rect, below: Below, state: &State, theme: &Theme) {
     if pane.height < 2 {
         return;
     }
     let key = if state.input.is_empty() { "End" } else { "Ctrl+End" };
-    let mut parts = vec![format!("↓ {rows} more line{}", if rows == 1 { "" } else { "s" })];
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let how_much = match below {
+        Below::Rows(rows) => format!("↓ {rows} more line{}", plural(rows)),
+        // Messages not laid out yet have no known height: counted as what they are.
+        Below::Messages(count) => format!("↓ {count} more message{}", plural(count)),
+        Below::Nothing => return,
+    };
+    let mut parts = vec![how_much];
     if state.stream.is_busy() {
         parts.push("a reply is arriving".to_owned());
     }

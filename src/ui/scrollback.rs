@@ -71,15 +71,14 @@ impl Screen {
                     out.push(Line::styled(format!("  {rule}"), dim));
                     out.push(Line::default());
                 }
-                self.transcript.lay_out_above(messages, usize::from(rows).saturating_mul(2));
-                let mut start = self.transcript.laid_from().min(end);
+                let tail = usize::from(rows).saturating_mul(2);
+                let mut start = self.transcript.tail_start(messages, tail).min(end);
                 // From the prompt of the first turn shown, so a reply is never without it.
                 if start > 0 && messages[start].role != crate::chat::Role::User {
                     start = messages[..start]
                         .iter()
                         .rposition(|message| message.role == crate::chat::Role::User)
                         .unwrap_or(start);
-                    self.transcript.lay_out_down_to(messages, start);
                 }
                 if start > 0 {
                     let plural = if start == 1 { "" } else { "s" };
@@ -94,11 +93,8 @@ impl Screen {
                 start
             }
         };
-        if from < end {
-            self.transcript.lay_out_down_to(messages, from);
-        }
         for (index, message) in messages.iter().enumerate().take(end).skip(from) {
-            out.extend(self.transcript.lines_of(index).cloned());
+            out.extend(self.transcript.lines_of(messages, index).cloned());
             if let Some(printed) = &mut self.printed {
                 printed.keys.push(message.key);
             }
@@ -111,7 +107,7 @@ impl Screen {
     /// leaves a row above it.
     pub fn inline_height(&mut self, state: &State, (width, height): (u16, u16)) -> u16 {
         self.sync(state, width);
-        let live = self.live_rows().min(usize::from(height) * 2 / 3) as u16;
+        let live = self.live_rows(state).min(usize::from(height) * 2 / 3) as u16;
         let input = input_rows(state, width);
         let queued = super::queued::rows(&state.queue);
         (live + queued + input + 1).min(height.saturating_sub(1)).max(1)
@@ -123,9 +119,9 @@ impl Screen {
     }
 
     /// The rows of the messages not printed yet.
-    fn live_rows(&self) -> usize {
+    fn live_rows(&mut self, state: &State) -> usize {
         let printed = self.printed.as_ref().map_or(0, |printed| printed.keys.len());
-        self.transcript.rows_from(printed).unwrap_or(0)
+        self.transcript.rows_from(state.conversation.messages(), printed)
     }
 
     /// Draws the live part into the inline viewport `frame`.
@@ -139,7 +135,7 @@ impl Screen {
         let input = Rect::new(area.x, status.y - input_rows, area.width, input_rows);
         let queued = super::queued::rows(&state.queue).min(input.y - area.y);
         // Only the unprinted rows: the printed ones are already above, in the scrollback.
-        let live = (self.live_rows() as u16).min(input.y - area.y - queued);
+        let live = (self.live_rows(state) as u16).min(input.y - area.y - queued);
         let transcript = Rect::new(area.x, input.y - queued - live, area.width, live);
         let attachments = Rect::new(area.x, input.y, area.width, 0);
         let panes = Panes { transcript, attachments, input, status };
@@ -148,8 +144,9 @@ impl Screen {
         let (cursor_row, _) = state.input.cursor_row(&rows, usize::from(input_width.max(1)));
         let visible = (cursor_row as u16).min(input_rows.saturating_sub(2));
         self.inline_cursor = (input.y + 1 + visible).saturating_sub(area.y);
-        super::render(state, &self.theme, &self.transcript, 0, &panes, frame);
         let top = self.printed.as_ref().map_or(0, |printed| printed.keys.len());
+        let place = super::screen::Place { top: (top, 0), below: super::screen::Below::Nothing };
+        super::render(state, &self.theme, &self.transcript, place, &panes, frame);
         Shown { top: (top, 0), height: live, at_bottom: true, input_width, help_top: None }
     }
 }

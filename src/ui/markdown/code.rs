@@ -3,13 +3,15 @@
 //!
 //! Colours come from the theme, by class of code (`[syntax]` in a theme file: comment,
 //! string, keyword…); syntect's grammars say which class each piece is in. The syntaxes are
-//! loaded once, on first use or by [`warm_up`] off the UI thread. The highlighter state is a
+//! loaded once, on first use or by [`warm_up`] off the UI thread; while that warm-up runs,
+//! code is drawn plain (the screen lays it out again when it is done). The highlighter state is a
 //! plain value (`Highlight`), cloned to render a half-received line without disturbing it.
 //! Unknown languages, `NO_COLOR` and any highlighting error give plain code, never a
 //! failure.
 
 use std::str::FromStr;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
@@ -36,13 +38,37 @@ static HIGHLIGHTER: LazyLock<Highlighter<'static>> = LazyLock::new(|| Highlighte
 /// regex highlighting of one huge line could stall a frame.
 const MAX_HIGHLIGHTED_LINE: usize = 2_000;
 
-/// Loads the syntaxes on a background thread so the first code block drawn does not wait
-/// for them (about 20 ms in a release build, more in debug).
-pub fn warm_up() {
-    std::thread::spawn(|| {
-        LazyLock::force(&SYNTAXES);
+/// Set by [`warm_up`]: from then on, code drawn before the syntaxes are ready is drawn
+/// plain rather than waiting for them.
+static WARMING: AtomicBool = AtomicBool::new(false);
+static READY: AtomicBool = AtomicBool::new(false);
+
+/// Grammars compiled by the warm-up too (syntect compiles a grammar's patterns on first
+/// use: tens of milliseconds for Rust), so the first block in one does not stall a frame.
+const COMMON: &[&str] = &["rust", "python", "js", "sh", "json", "c", "go", "java"];
+
+/// Loads the syntaxes (and compiles the common grammars) on a background thread, so that
+/// neither the first frame nor the first code block waits for them; `ready` is called when
+/// they are, for the screen to draw again with its code highlighted.
+pub fn warm_up(ready: impl FnOnce() + Send + 'static) {
+    WARMING.store(true, Ordering::Release);
+    std::thread::spawn(move || {
         LazyLock::force(&HIGHLIGHTER);
+        for lang in COMMON {
+            if let Some(syntax) = SYNTAXES.find_syntax_by_token(lang) {
+                let mut parse = ParseState::new(syntax);
+                let _ = parse.parse_line("let x = \"a\"; // b\n", &SYNTAXES);
+            }
+        }
+        READY.store(true, Ordering::Release);
+        ready();
     });
+}
+
+/// Whether code is highlighted now: once the warm-up is done, and always when nothing warms
+/// the syntaxes up (tests and benches, where the first block loads them and waits).
+pub fn highlighting() -> bool {
+    READY.load(Ordering::Acquire) || !WARMING.load(Ordering::Acquire)
 }
 
 /// The scopes (TextMate scope selectors, as syntect's grammars name them) each class of
@@ -109,7 +135,7 @@ impl PartialEq for Highlight {
 
 /// The highlighter for a block, or `None` to show it plain.
 pub fn start(lang: Option<&str>, theme: &Theme) -> Option<Highlight> {
-    if !theme.highlights_code() {
+    if !theme.highlights_code() || !highlighting() {
         return None;
     }
     let syntax = SYNTAXES.find_syntax_by_token(lang?)?;

@@ -8,7 +8,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::{Entry, INDENT};
+use super::{INDENT, Lines};
 use crate::chat::json::Checked;
 use crate::chat::{FinishReason, Role};
 use crate::chat::{Message, Status};
@@ -21,7 +21,7 @@ const CURSOR: &str = "▌";
 /// Brings `entry` up to date with `message`: kept lines are reused while the text only
 /// grew, and everything is laid out afresh when it changed otherwise.
 pub(super) fn layout(
-    entry: &mut Entry,
+    entry: &mut Lines,
     message: &Message,
     width: usize,
     show_reasoning: bool,
@@ -42,7 +42,6 @@ pub(super) fn layout(
         entry.markdown = Progress::default();
     }
     entry.key = message.key;
-    entry.revision = message.revision;
     entry.faded = faded;
     if message.hidden {
         // Deleted: takes no lines at all.
@@ -102,7 +101,7 @@ pub(super) fn layout(
 
 /// Plain text: finished paragraphs are wrapped once and kept; returns the last one's rows.
 fn plain_body(
-    entry: &mut Entry,
+    entry: &mut Lines,
     content: &str,
     width: usize,
     style: ratatui::style::Style,

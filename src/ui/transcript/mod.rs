@@ -1,13 +1,20 @@
-//! The transcript pane: each message laid out once into styled, wrapped lines, kept in a
-//! cache, and drawn by copying only the lines that are visible.
+//! The transcript pane: each message laid out into styled, wrapped lines when it is near
+//! the screen, kept in a bounded cache, and drawn by copying only the lines that are
+//! visible.
 //!
-//! The cost of a frame does not grow with the history: a message is laid out again only
-//! when it changes, and a streaming reply only lays out its unfinished tail (the newest
-//! markdown block, or the line of code being received). The cache relies on one rule of
-//! `Message`: while a reply streams its text only grows.
+//! The cost of a frame does not grow with the history, and neither does the memory: a
+//! message is laid out only when it is shown (or changes while its lines are kept), a
+//! streaming reply only lays out its unfinished tail (the newest markdown block, or the
+//! line of code being received), and the lines of messages far from the screen are dropped
+//! once more than a budget is kept; their heights stay, so what lies below a view is still
+//! counted (`sums`) and scrolling back lays them out again. The cache relies on one rule
+//! of `Message`: while a reply streams its text only grows.
 //!
-//! What a message looks like (its header, body and footer) is `message`'s; this module
-//! keeps the lines and draws them.
+//! What a message looks like (its header, body and footer) is `message`'s; where the pane's
+//! top row lies is the screen's, which asks this cache for the rows of the messages it
+//! walks past. This module keeps the lines and draws them.
+
+use std::collections::BTreeSet;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,14 +22,20 @@ use ratatui::text::Line;
 
 use super::markdown::Progress;
 use super::theme::Theme;
-use crate::chat::Message;
+use crate::chat::{Message, Status};
 
 mod calls;
 mod message;
+mod sums;
 
 use message::layout;
+use sums::{Figures, Sums};
 
 const INDENT: &str = "  ";
+
+/// Lines kept beyond the screen's before the farthest messages' lines are dropped: about
+/// a megabyte, and many pages to scroll through without laying anything out again.
+pub const KEPT_LINES: usize = 4_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct TranscriptCache {
@@ -30,18 +43,28 @@ pub struct TranscriptCache {
     show_reasoning: bool,
     theme: Option<Theme>,
     entries: Vec<Entry>,
-    /// Entries before this one are not laid out yet and count no lines: after a resize or
-    /// on opening a long conversation, older messages are laid out only when scrolled to.
-    laid_from: usize,
-    /// Lines of the laid-out entries.
-    total: usize,
+    /// Each message's rows (when measured), summed on demand.
+    sums: Sums,
+    /// The messages whose lines are in memory.
+    resident: BTreeSet<usize>,
+    /// Lines in memory, all resident messages together.
+    resident_lines: usize,
+}
+
+/// One message: what it was laid out from, its height, and its lines while they are kept.
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    /// The message's key and revision the height (and the lines) were made from.
+    seen: Option<(u64, u64)>,
+    /// Rows at the cache's width, once laid out; kept when the lines are dropped.
+    height: Option<usize>,
+    lines: Option<Box<Lines>>,
 }
 
 /// One message's lines, in parts so a streaming reply can grow without copying.
 #[derive(Debug, Clone, Default)]
-struct Entry {
+struct Lines {
     key: u64,
-    revision: u64,
     faded: bool,
     head: Vec<Line<'static>>,
     /// Wrapped lines of the finished paragraphs (plain text, `content[..body_upto]`) or of
@@ -56,23 +79,56 @@ struct Entry {
     tail: Vec<Line<'static>>,
 }
 
-impl Entry {
+impl Lines {
     fn height(&self) -> usize {
         self.head.len() + self.body.len() + self.tail.len()
     }
 
-    fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
+    fn iter(&self) -> impl Iterator<Item = &Line<'static>> {
         self.head.iter().chain(&self.body).chain(&self.tail)
     }
 }
 
 impl TranscriptCache {
-    pub fn total_lines(&self) -> usize {
-        self.total
+    /// Messages the cache knows of.
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
 
-    /// Lays out what changed since the last call: messages from `changed_from` on, and any
-    /// new ones. Everything when the width, theme or folding changed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Lines in memory (tests check that it stays bounded).
+    pub fn resident_lines(&self) -> usize {
+        self.resident_lines
+    }
+
+    /// How many messages have their lines in memory.
+    pub fn resident_messages(&self) -> usize {
+        self.resident.len()
+    }
+
+    /// True when every message's rows are known.
+    pub fn is_measured(&self) -> bool {
+        self.sums.prefix(self.sums.len()).unmeasured == 0
+    }
+
+    /// Forgets every message: another conversation is shown.
+    pub fn reset(&mut self) {
+        self.entries.clear();
+        self.sums.clear();
+        self.resident.clear();
+        self.resident_lines = 0;
+    }
+
+    /// Catches up with the conversation: messages from `changed_from` on may have changed,
+    /// and new ones may follow. A changed message whose lines are kept (the reply streaming,
+    /// the messages on screen) is laid out again now, so its height stays known; one that
+    /// is not is only marked, and laid out when it is shown. So are new messages, unless
+    /// the newest lines were kept (then they are laid out too, keeping "↓ n more lines"
+    /// exact under a view scrolled up). Everything is forgotten when the width, the theme or
+    /// the folding of reasoning changed.
     pub fn sync(
         &mut self,
         messages: &[Message],
@@ -85,152 +141,187 @@ impl TranscriptCache {
             || show_reasoning != self.show_reasoning
             || self.theme != Some(*theme)
         {
-            self.entries.clear();
-            self.entries.resize_with(messages.len(), Entry::default);
-            self.laid_from = messages.len();
+            self.reset();
             self.width = width;
             self.show_reasoning = show_reasoning;
             self.theme = Some(*theme);
-            self.total = 0;
         }
-        let keep = messages.len().min(self.entries.len());
-        let laid_from = self.laid_from;
-        for (index, removed) in self.entries.drain(keep..).enumerate() {
-            if keep + index >= laid_from {
-                self.total -= removed.height();
+        if messages.len() < self.entries.len() {
+            for index in messages.len()..self.entries.len() {
+                self.drop_lines(index);
+            }
+            self.entries.truncate(messages.len());
+            self.sums.truncate(messages.len());
+        }
+        let old_len = self.entries.len();
+        let bottom_kept = old_len.checked_sub(1).is_some_and(|last| self.resident.contains(&last));
+        for (index, message) in messages.iter().enumerate().skip(changed_from.min(old_len)) {
+            if index >= self.entries.len() {
+                self.entries.push(Entry::default());
+                self.sums.push(Figures::unmeasured());
+                if bottom_kept {
+                    self.lay_out(messages, index);
+                }
+            } else if self.entries[index].seen != Some((message.key, message.revision)) {
+                if self.resident.contains(&index) {
+                    self.lay_out(messages, index);
+                } else {
+                    self.entries[index].height = None;
+                    self.sums.set(index, Figures::unmeasured());
+                }
             }
         }
-        self.laid_from = self.laid_from.min(keep);
-        let text_width = self.text_width();
-        let from = changed_from.max(self.laid_from).min(self.entries.len());
-        for (index, message) in messages.iter().enumerate().skip(from) {
-            if index == self.entries.len() {
-                let mut entry = Entry::default();
-                layout(&mut entry, message, text_width, show_reasoning, theme);
-                self.total += entry.height();
-                self.entries.push(entry);
-            } else if self.entries[index].revision != message.revision
-                || self.entries[index].key != message.key
-            {
-                let entry = &mut self.entries[index];
-                self.total -= entry.height();
-                layout(entry, message, text_width, show_reasoning, theme);
-                self.total += entry.height();
+    }
+
+    /// Message `index`'s rows, laying it out if its lines are not kept or are out of date.
+    /// Zero for an index past the end.
+    pub fn rows_of(&mut self, messages: &[Message], index: usize) -> usize {
+        let Some(entry) = self.entries.get(index) else { return 0 };
+        let current = messages.get(index).map(|m| (m.key, m.revision));
+        if entry.lines.is_none() || entry.seen != current {
+            self.lay_out(messages, index);
+        }
+        self.entries[index].height.unwrap_or(0)
+    }
+
+    /// Message `index`'s rows if they are known, without laying anything out.
+    pub fn known_rows(&self, index: usize) -> Option<usize> {
+        self.entries.get(index)?.height
+    }
+
+    /// What lies after message `index`: rows of the measured messages, and how many are not
+    /// measured.
+    pub fn after(&self, index: usize) -> Figures {
+        self.sums.after(index)
+    }
+
+    /// Lays out every message after `index` whose rows are not known.
+    pub fn measure_after(&mut self, messages: &[Message], index: usize) {
+        for next in index + 1..self.entries.len() {
+            if self.entries[next].height.is_none() {
+                self.lay_out(messages, next);
             }
         }
     }
 
-    /// Lays out older messages, newest first, until `lines` lines above the bottom are
-    /// ready (all of them for `usize::MAX`). Lines appear above the ones already laid out,
-    /// so a position counted from the bottom stays put.
-    pub fn lay_out_above(&mut self, messages: &[Message], lines: usize) {
-        self.lay_out_older(messages, |cache| cache.total < lines);
+    /// Inline mode: the first message of the last `rows` rows or so, laying out the messages
+    /// it walks past (a conversation printed for the first time shows only its tail).
+    pub fn tail_start(&mut self, messages: &[Message], rows: usize) -> usize {
+        let mut start = self.entries.len();
+        let mut total = 0;
+        while start > 0 && total < rows {
+            start -= 1;
+            total += self.rows_of(messages, start);
+        }
+        start
     }
 
-    /// Lays out older messages down to message `index`, for a selection moving up.
-    pub fn lay_out_down_to(&mut self, messages: &[Message], index: usize) {
-        self.lay_out_older(messages, |cache| cache.laid_from > index);
+    /// Message `index`'s lines, laid out if they are not kept (inline mode prints them).
+    pub fn lines_of(
+        &mut self,
+        messages: &[Message],
+        index: usize,
+    ) -> impl Iterator<Item = &Line<'static>> {
+        self.rows_of(messages, index);
+        self.entries
+            .get(index)
+            .and_then(|entry| entry.lines.as_deref())
+            .into_iter()
+            .flat_map(Lines::iter)
     }
 
-    fn lay_out_older(&mut self, messages: &[Message], more: impl Fn(&Self) -> bool) {
+    /// The rows of the messages from `index` on, laying out those not measured.
+    pub fn rows_from(&mut self, messages: &[Message], index: usize) -> usize {
+        (index..self.entries.len()).map(|at| self.rows_of(messages, at)).sum()
+    }
+
+    fn lay_out(&mut self, messages: &[Message], index: usize) {
+        let (Some(theme), Some(message)) = (self.theme, messages.get(index)) else { return };
         let text_width = self.text_width();
-        let Some(theme) = self.theme else {
-            return;
+        let show_reasoning = self.show_reasoning;
+        let entry = &mut self.entries[index];
+        let lines = entry.lines.get_or_insert_with(Box::default);
+        let before = if self.resident.insert(index) { 0 } else { lines.height() };
+        layout(lines, message, text_width, show_reasoning, &theme);
+        let height = lines.height();
+        self.resident_lines = self.resident_lines - before + height;
+        entry.seen = Some((message.key, message.revision));
+        entry.height = Some(height);
+        self.sums.set(index, Figures::measured(height));
+    }
+
+    fn drop_lines(&mut self, index: usize) {
+        if let Some(lines) = self.entries.get_mut(index).and_then(|entry| entry.lines.take()) {
+            self.resident_lines -= lines.height();
+        }
+        self.resident.remove(&index);
+    }
+
+    /// Drops the lines of the messages farthest from `shown` (the messages on screen) while
+    /// more than `KEPT_LINES` beyond the screen's are kept. A reply still streaming keeps
+    /// its lines: laying it out again would start from its first byte.
+    pub fn trim(&mut self, messages: &[Message], shown: std::ops::RangeInclusive<usize>) {
+        let on_screen: usize =
+            shown.clone().filter_map(|index| self.entries.get(index)?.height).sum();
+        let budget = KEPT_LINES + on_screen;
+        let keeps = |index: usize| {
+            shown.contains(&index)
+                || messages.get(index).is_some_and(|m| m.status == Status::Streaming)
         };
-        self.laid_from = self.laid_from.min(messages.len()).min(self.entries.len());
-        while self.laid_from > 0 && more(self) {
-            self.laid_from -= 1;
-            let entry = &mut self.entries[self.laid_from];
-            layout(entry, &messages[self.laid_from], text_width, self.show_reasoning, &theme);
-            self.total += entry.height();
+        while self.resident_lines > budget {
+            let (Some(&first), Some(&last)) = (self.resident.first(), self.resident.last()) else {
+                break;
+            };
+            let above = shown.start().saturating_sub(first);
+            let below = last.saturating_sub(*shown.end());
+            let victim = match (keeps(first), keeps(last)) {
+                (false, false) if above >= below => first,
+                (false, false) => last,
+                (false, true) => first,
+                (true, false) => last,
+                (true, true) => break,
+            };
+            self.drop_lines(victim);
         }
-    }
-
-    /// The first message laid out: older ones count no lines yet.
-    pub fn laid_from(&self) -> usize {
-        self.laid_from
-    }
-
-    /// Message `index`'s lines, none when it is not laid out (inline mode prints them).
-    pub fn lines_of(&self, index: usize) -> impl Iterator<Item = &Line<'static>> {
-        let laid = index >= self.laid_from;
-        self.entries.get(index).filter(|_| laid).into_iter().flat_map(Entry::lines)
-    }
-
-    /// True when every message is laid out.
-    pub fn is_complete(&self) -> bool {
-        self.laid_from == 0
     }
 
     fn text_width(&self) -> usize {
         (self.width as usize).saturating_sub(INDENT.len()).max(1)
     }
 
-    /// Where message `index` starts (counting lines from the top) and how many lines it
-    /// has. Walks from the newest message, so selecting near the bottom is cheap.
-    pub fn span(&self, index: usize) -> Option<(usize, usize)> {
-        let entry = self.entries.get(index)?;
-        let below = self.rows_from(index)?;
-        Some((self.total - below, entry.height()))
-    }
-
-    /// The rows from message `index`'s first to the last: a distance from the bottom, which
-    /// laying out older messages never changes. `None` when it is not laid out.
-    pub fn rows_from(&self, index: usize) -> Option<usize> {
-        if index < self.laid_from || index >= self.entries.len() {
-            return None;
-        }
-        Some(self.entries[index..].iter().map(Entry::height).sum())
-    }
-
-    /// The message holding row `row` (counting from the top of the laid-out rows) and the
-    /// row within it. Walks from the newest message. `None` when there are no rows.
-    pub fn at_row(&self, row: usize) -> Option<(usize, usize)> {
-        let mut start = self.total;
-        for index in (self.laid_from..self.entries.len()).rev() {
-            start -= self.entries[index].height();
-            if start <= row && self.entries[index].height() > 0 {
-                return Some((index, row - start));
-            }
-        }
-        None
-    }
-
-    /// Draws the lines that end `scroll_up` lines above the bottom; the message at
-    /// `selected` gets a bar in the gutter and a highlighted first line, in the theme's
-    /// selection styles, painted over the cached lines so selecting never lays anything out
-    /// again.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, scroll_up: usize, selected: Option<usize>) {
+    /// Draws the pane from row `top.1` of message `top.0` down. The messages on screen must
+    /// have been laid out (`rows_of`) since they last changed; the message at `selected`
+    /// gets a bar in the gutter and a highlighted first line, painted over the cached lines
+    /// so selecting never lays anything out again.
+    pub fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        top: (usize, usize),
+        selected: Option<usize>,
+    ) {
         let theme = self.theme.unwrap_or_default();
-        let height = area.height as usize;
-        let end = self.total.saturating_sub(scroll_up);
-        let start = end.saturating_sub(height);
-        // Walk back from the newest message: only the visible ones are touched.
-        let mut first = self.entries.len();
-        let mut cursor = self.total;
-        while first > self.laid_from && cursor > start {
-            first -= 1;
-            cursor -= self.entries[first].height();
-        }
-        let mut line_no = cursor;
-        for (index, entry) in self.entries.iter().enumerate().skip(first) {
+        let mut y = area.y;
+        let mut skip = top.1;
+        for (index, entry) in self.entries.iter().enumerate().skip(top.0) {
+            let Some(lines) = &entry.lines else { break };
             let mark = selected == Some(index);
-            let last = entry.height().saturating_sub(1);
+            let last = lines.height().saturating_sub(1);
             // Straight to the first visible line: a long reply's earlier lines are skipped
             // without being walked, so a frame costs the same however long it grows.
-            let hidden = start.saturating_sub(line_no).min(entry.height());
-            line_no += hidden;
-            for (offset, line) in entry.lines().enumerate().skip(hidden) {
-                if line_no >= end {
+            for (offset, line) in lines.iter().enumerate().skip(std::mem::take(&mut skip)) {
+                if y >= area.bottom() {
                     return;
                 }
-                let y = area.y + (line_no - start) as u16;
                 buf.set_line(area.x, y, line, area.width);
                 if mark {
                     let row = Rect::new(area.x, y, area.width, 1);
                     paint_selection(buf, row, offset == 0, offset == last, &theme);
                 }
-                line_no += 1;
+                y += 1;
+            }
+            if y >= area.bottom() {
+                return;
             }
         }
     }
