@@ -13,6 +13,7 @@ use rockchat::api::StreamEvent;
 use rockchat::app::msg::RequestId;
 use rockchat::app::state::Target;
 use rockchat::app::{ApiEvent, Msg, State, update};
+use rockchat::chat::tools::{CallState, Outcome, ToolCall, ToolResult};
 use rockchat::ui::Screen;
 
 /// One realistic reply, about 1 kB: a heading, emphasis, a nested list, a highlighted
@@ -99,6 +100,46 @@ fn frame_cost(c: &mut Criterion) {
         c.bench_function(&format!("frame/{messages}_messages_painted_background"), |b| {
             b.iter(|| {
                 draw(&mut terminal, &mut state, &mut painted);
+            })
+        });
+    }
+}
+
+/// Every reply made two tool calls, answered: arguments shown as pretty JSON, a 40-line
+/// result folded to its first lines. Such a reply costs a frame no more than another.
+fn with_tool_calls(state: &mut State) {
+    let result: String = (1..=40).map(|n| format!("row {n}: 42\n")).collect();
+    for index in 0..state.conversation.messages().len() {
+        let Some(message) = state.conversation.edit(index) else { continue };
+        if message.role != rockchat::chat::Role::Assistant {
+            continue;
+        }
+        message.tool_calls = (0..2)
+            .map(|n| ToolCall {
+                id: format!("call_{index}_{n}"),
+                name: "query".into(),
+                arguments: format!(
+                    r#"{{"table": "orders", "limit": {n}, "where": {{"id": {index}}}}}"#
+                ),
+                server: Some("db".into()),
+                state: CallState::Done(ToolResult {
+                    outcome: Outcome::Ok,
+                    content: result.clone(),
+                }),
+            })
+            .collect();
+    }
+}
+
+fn frame_cost_with_tool_calls(c: &mut Criterion) {
+    for messages in [10, 10_000] {
+        let (mut state, mut screen) = conversation(messages);
+        with_tool_calls(&mut state);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        draw(&mut terminal, &mut state, &mut screen);
+        c.bench_function(&format!("frame/{messages}_messages_with_tool_calls"), |b| {
+            b.iter(|| {
+                draw(&mut terminal, &mut state, &mut screen);
             })
         });
     }
@@ -230,6 +271,7 @@ criterion_group!(
     benches,
     highlighter_load_cost,
     frame_cost,
+    frame_cost_with_tool_calls,
     resize_cost,
     streaming_cost,
     select_cost,

@@ -205,7 +205,7 @@ async fn two_parallel_calls_with_split_arguments_run_after_approval_and_go_back_
     case.settled(3).await;
 
     let first = case.body(0).await;
-    assert_eq!(first["tools"].as_array().unwrap().len(), 4, "{first}");
+    assert_eq!(first["tools"].as_array().unwrap().len(), 5, "{first}");
     assert_eq!(first["tools"][0]["function"]["name"], "add");
     assert_eq!(
         case.body(1).await["messages"],
@@ -269,6 +269,37 @@ async fn two_parallel_calls_with_split_arguments_run_after_approval_and_go_back_
 }
 
 #[tokio::test]
+async fn a_long_result_shows_folded_and_ctrl_t_unfolds_it_and_folds_it_again() {
+    let pieces = [call_start(0, "call_l", "lines", "{\"count\": 40}")];
+    let mut case =
+        Case::start(vec![calls_reply(&[], &pieces), text_reply("Forty lines.")], |_| {}).await;
+    case.send("forty lines please");
+    case.asked().await;
+    case.key(KeyCode::Char('y'));
+    case.settled(3).await;
+    let folded = case.screen();
+    assert!(folded.contains("↳ line 1"), "{folded}");
+    assert!(folded.contains("line 3"), "{folded}");
+    assert!(!folded.contains("line 4\n"), "only the first lines while folded: {folded}");
+    assert!(folded.contains("… 40 lines, 310 bytes (Ctrl+T unfolds)"), "{folded}");
+    // The whole result went to the model, folded or not.
+    let sent = case.body(1).await["messages"][3]["content"].clone();
+    assert_eq!(sent.as_str().unwrap().lines().count(), 40);
+
+    let ctrl_t = KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL);
+    case.app.dispatch(Msg::Key(ctrl_t)).unwrap();
+    let unfolded = case.screen();
+    assert!(unfolded.contains("line 40"), "{unfolded}");
+    assert!(unfolded.contains("Forty lines."), "the reply after it stays in view: {unfolded}");
+    assert!(!unfolded.contains("Ctrl+T unfolds"), "{unfolded}");
+
+    case.app.dispatch(Msg::Key(ctrl_t)).unwrap();
+    let again = case.screen();
+    assert!(again.contains("… 40 lines, 310 bytes (Ctrl+T unfolds)"), "{again}");
+    assert!(!again.contains("line 40"), "{again}");
+}
+
+#[tokio::test]
 async fn a_refusal_an_unknown_tool_and_invalid_arguments_are_answered_without_running() {
     let pieces = [
         call_start(0, "c1", "add", "{\"a\": 1, \"b\": 1}"),
@@ -282,7 +313,8 @@ async fn a_refusal_an_unknown_tool_and_invalid_arguments_are_answered_without_ru
     case.key(KeyCode::Char('n'));
     case.settled(3).await;
     let refused = "The user refused to run this tool call.";
-    let unknown = "No tool named `multiply` is available. Available tools: add, slow, fail, crash.";
+    let unknown =
+        "No tool named `multiply` is available. Available tools: add, slow, fail, crash, lines.";
     let invalid = "The call was not run: the arguments are not valid JSON (EOF while parsing a value at line 1 column 8). Call the tool again with a JSON object.";
     assert_eq!(
         case.body(1).await["messages"],
@@ -524,7 +556,7 @@ async fn rockchat_tools_lists_each_server_with_its_tools_and_says_which_failed()
     );
     let (code, stdout, stderr) = rockchat("http://127.0.0.1:9/v1", dir.path(), &["tools"]).await;
     assert_eq!(code, 1, "a server failed: {stderr}");
-    assert!(stdout.contains("arith  ready, 4 tools  python3 "), "{stdout}");
+    assert!(stdout.contains("arith  ready, 5 tools  python3 "), "{stdout}");
     assert!(stdout.contains("  add  Adds two numbers  (runs without asking)"), "{stdout}");
     assert!(stdout.contains("broken  failed: cannot start `/nonexistent/mcp-server`"), "{stdout}");
 }

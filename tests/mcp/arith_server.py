@@ -2,7 +2,8 @@
 """A tiny MCP server for rockchat's tests, speaking JSON-RPC on stdin and stdout.
 
 Tools: `add` (pure arithmetic), `slow` (answers after `seconds`), `fail` (answers with an
-error result), `crash` (the process exits without answering: a server that dies).
+error result), `crash` (the process exits without answering: a server that dies), `lines`
+(a long result: `count` numbered lines).
 Each call runs in a thread, so a slow call never holds up another. With ARITH_FAIL_START
 set it exits before the handshake, like a server that cannot start.
 """
@@ -27,6 +28,8 @@ TOOLS = [
      "inputSchema": {"type": "object", "properties": {"seconds": {"type": "number"}}}},
     {"name": "fail", "description": "Always fails", "inputSchema": {"type": "object"}},
     {"name": "crash", "description": "Stops the server", "inputSchema": {"type": "object"}},
+    {"name": "lines", "description": "Numbered lines",
+     "inputSchema": {"type": "object", "properties": {"count": {"type": "integer"}}}},
 ]
 
 
@@ -52,6 +55,9 @@ def call(request_id, name, arguments):
         result = text(f"slept {seconds} s")
     elif name == "fail":
         result = text("division by zero", error=True)
+    elif name == "lines":
+        count = int(arguments.get("count", 10))
+        result = text("\n".join(f"line {n}" for n in range(1, count + 1)))
     elif name == "crash":
         sys.stderr.write("arith: crashing as asked\n")
         sys.stderr.flush()
