@@ -21,9 +21,10 @@ pub struct Screen {
     /// The conversation whose lines the cache holds, and its generation when they were
     /// last brought up to date.
     seen: Option<(Key, u64)>,
-    /// Whether the cached lines' code was highlighted (it is drawn plain while the syntaxes
-    /// load at start-up, then laid out again).
-    highlighted: bool,
+    /// How code could be drawn when the cached lines were laid out (`markdown::generation`):
+    /// code is drawn plain while the syntaxes load and each grammar compiles, then laid out
+    /// again.
+    highlights: u64,
     /// Inline mode: what has gone into the terminal's scrollback.
     pub(super) printed: Option<super::scrollback::Printed>,
     /// Inline mode: the terminal's cursor in the last live part drawn, rows from its top.
@@ -85,8 +86,8 @@ impl Screen {
     pub(super) fn sync(&mut self, state: &State, width: u16) {
         let conversation = &state.conversation;
         let messages = conversation.messages();
-        if super::markdown::highlighting() != self.highlighted {
-            self.highlighted = !self.highlighted;
+        if super::markdown::generation() != self.highlights {
+            self.highlights = super::markdown::generation();
             self.seen = None;
         }
         let changed_from = match self.seen {

@@ -3,15 +3,18 @@
 //!
 //! Colours come from the theme, by class of code (`[syntax]` in a theme file: comment,
 //! string, keyword…); syntect's grammars say which class each piece is in. The syntaxes are
-//! loaded once, on first use or by [`warm_up`] off the UI thread; while that warm-up runs,
-//! code is drawn plain (the screen lays it out again when it is done). The highlighter state is a
+//! loaded once, on first use or by [`warm_up`] off the UI thread, and in the app each grammar
+//! is compiled off the UI thread too, when a block first needs it (never the ones no block
+//! uses: compiled grammars cost megabytes). Code waiting for either is drawn plain, and the
+//! screen lays it out again when they are ready ([`generation`]). The highlighter state is a
 //! plain value (`Highlight`), cloned to render a half-received line without disturbing it.
 //! Unknown languages, `NO_COLOR` and any highlighting error give plain code, never a
 //! failure.
 
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::LazyLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
@@ -19,7 +22,7 @@ use syntect::highlighting::{
     Color as ClassColour, HighlightIterator, HighlightState, Highlighter, ScopeSelectors,
     StyleModifier, Theme as ClassTheme, ThemeItem, ThemeSettings,
 };
-use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
 
 use super::text::clean;
 use crate::config::theme::SYNTAX_KEYS;
@@ -38,37 +41,82 @@ static HIGHLIGHTER: LazyLock<Highlighter<'static>> = LazyLock::new(|| Highlighte
 /// regex highlighting of one huge line could stall a frame.
 const MAX_HIGHLIGHTED_LINE: usize = 2_000;
 
-/// Set by [`warm_up`]: from then on, code drawn before the syntaxes are ready is drawn
+/// Set by [`warm_up`]: from then on, code whose syntaxes or grammar are not ready is drawn
 /// plain rather than waiting for them.
 static WARMING: AtomicBool = AtomicBool::new(false);
-static READY: AtomicBool = AtomicBool::new(false);
+/// The syntaxes are loaded (by the warm-up's thread).
+static LOADED: AtomicBool = AtomicBool::new(false);
+/// Moves whenever code can be drawn differently: the syntaxes loaded, a grammar compiled.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// Told when the generation moves, so the screen draws again.
+static NOTIFY: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+/// Grammars asked for since the warm-up, by name: compiled (`true`) or compiling.
+static GRAMMARS: LazyLock<Mutex<HashMap<String, bool>>> = LazyLock::new(Default::default);
 
-/// Grammars compiled by the warm-up too (syntect compiles a grammar's patterns on first
-/// use: tens of milliseconds for Rust), so the first block in one does not stall a frame.
-const COMMON: &[&str] = &["rust", "python", "js", "sh", "json", "c", "go", "java"];
+/// A line that reaches the common patterns of most grammars: compiling a grammar's patterns
+/// happens on first use (tens of milliseconds for Rust), so it is done with this, off the
+/// UI thread, before any block in that language is highlighted.
+const SAMPLE: &str = "let x = \"a\"; // b\n";
 
-/// Loads the syntaxes (and compiles the common grammars) on a background thread, so that
-/// neither the first frame nor the first code block waits for them; `ready` is called when
-/// they are, for the screen to draw again with its code highlighted.
-pub fn warm_up(ready: impl FnOnce() + Send + 'static) {
+/// Loads the syntaxes on a background thread, so that the first frame does not wait for
+/// them, and from then on compiles each grammar on a thread of its own when a block first
+/// needs it. `ready` is called each time code can be drawn better (the syntaxes loaded, a
+/// grammar compiled), for the screen to draw again.
+pub fn warm_up(ready: impl Fn() + Send + Sync + 'static) {
+    let _ = NOTIFY.set(Box::new(ready));
     WARMING.store(true, Ordering::Release);
-    std::thread::spawn(move || {
+    std::thread::spawn(|| {
+        LazyLock::force(&SYNTAXES);
         LazyLock::force(&HIGHLIGHTER);
-        for lang in COMMON {
-            if let Some(syntax) = SYNTAXES.find_syntax_by_token(lang) {
-                let mut parse = ParseState::new(syntax);
-                let _ = parse.parse_line("let x = \"a\"; // b\n", &SYNTAXES);
-            }
-        }
-        READY.store(true, Ordering::Release);
-        ready();
+        LOADED.store(true, Ordering::Release);
+        moved();
     });
 }
 
-/// Whether code is highlighted now: once the warm-up is done, and always when nothing warms
-/// the syntaxes up (tests and benches, where the first block loads them and waits).
-pub fn highlighting() -> bool {
-    READY.load(Ordering::Acquire) || !WARMING.load(Ordering::Acquire)
+fn moved() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+    if let Some(notify) = NOTIFY.get() {
+        notify();
+    }
+}
+
+/// Counts the changes in how code can be drawn (see [`warm_up`]): lines laid out under
+/// another generation may show code plain that can now be highlighted. Always 0 when nothing
+/// warms the syntaxes up (tests and benches, where the first block loads and compiles what
+/// it needs, and waits).
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// The grammars compiled since the warm-up, by name, sorted.
+pub fn compiled_grammars() -> Vec<String> {
+    let grammars = GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut names: Vec<String> =
+        grammars.iter().filter(|(_, ready)| **ready).map(|(name, _)| name.clone()).collect();
+    names.sort();
+    names
+}
+
+/// Whether `syntax`'s grammar may be used on this thread now; if it was never asked for,
+/// it starts compiling on a thread of its own.
+fn grammar_ready(syntax: &SyntaxReference) -> bool {
+    if !WARMING.load(Ordering::Acquire) {
+        return true;
+    }
+    let mut grammars = GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(ready) = grammars.get(&syntax.name) {
+        return *ready;
+    }
+    grammars.insert(syntax.name.clone(), false);
+    let name = syntax.name.clone();
+    std::thread::spawn(move || {
+        if let Some(syntax) = SYNTAXES.find_syntax_by_name(&name) {
+            let _ = ParseState::new(syntax).parse_line(SAMPLE, &SYNTAXES);
+        }
+        GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner).insert(name, true);
+        moved();
+    });
+    false
 }
 
 /// The scopes (TextMate scope selectors, as syntect's grammars name them) each class of
@@ -135,10 +183,16 @@ impl PartialEq for Highlight {
 
 /// The highlighter for a block, or `None` to show it plain.
 pub fn start(lang: Option<&str>, theme: &Theme) -> Option<Highlight> {
-    if !theme.highlights_code() || !highlighting() {
+    if !theme.highlights_code() {
+        return None;
+    }
+    if WARMING.load(Ordering::Acquire) && !LOADED.load(Ordering::Acquire) {
         return None;
     }
     let syntax = SYNTAXES.find_syntax_by_token(lang?)?;
+    if !grammar_ready(syntax) {
+        return None;
+    }
     Some(Highlight {
         parse: ParseState::new(syntax),
         highlight: HighlightState::new(&HIGHLIGHTER, ScopeStack::new()),
