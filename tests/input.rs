@@ -130,3 +130,31 @@ fn up_on_the_first_row_recalls_earlier_prompts_and_down_comes_back_to_the_draft(
     press(&mut state, KeyCode::Down, KeyModifiers::NONE);
     assert_eq!(state.input.text(), "half");
 }
+
+#[test]
+fn a_draft_typed_before_up_recalls_only_the_prompts_that_contain_it() {
+    let mut state = new_state();
+    for prompt in ["Explain Rust lifetimes", "hello there", "rust: the borrow checker", "bye"] {
+        type_text(&mut state, prompt);
+        press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+        state.stream = rockchat::app::state::Stream::Idle;
+    }
+    type_text(&mut state, "rust");
+    press(&mut state, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(state.input.text(), "rust: the borrow checker");
+    assert_eq!(state.notice.as_deref(), Some("prompts containing “rust”: Up older, Down newer"));
+    press(&mut state, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(state.input.text(), "Explain Rust lifetimes", "any case; the others skipped");
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(state.input.text(), "rust", "past the newest match the search comes back");
+
+    // Nothing contains it: every prompt, as in a shell, and the notice says so.
+    state.input = rockchat::app::editor::Editor::with_text("kubernetes");
+    press(&mut state, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(state.input.text(), "bye");
+    assert_eq!(
+        state.notice.as_deref(),
+        Some("no earlier prompt contains “kubernetes”: all of them")
+    );
+}

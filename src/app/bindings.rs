@@ -665,7 +665,8 @@ pub const BINDINGS: &[Binding] = &[
         readme: row(
             "Up, Down",
             "a row up / down in the draft; on its first row Up recalls earlier prompts (also \
-             from earlier sessions), and Down on its last comes back to what you were typing",
+             from earlier sessions; only those containing what you typed, when any does), and \
+             Down on its last comes back to what you were typing",
         ),
         hint: None,
     },

@@ -429,6 +429,14 @@ fn edit_draft(state: &mut State, action: EditAction) -> Vec<Effect> {
     };
     if let Some(text) = recalled {
         state.input.set_text(&text);
+        let history = &state.history;
+        if let Some(query) = history.query() {
+            let query = crate::sanitize::one_line(query, 40);
+            state.notice = Some(format!("prompts containing “{query}”: Up older, Down newer"));
+        } else if history.missed() {
+            let query = crate::sanitize::one_line(history.draft().trim(), 40);
+            state.notice = Some(format!("no earlier prompt contains “{query}”: all of them"));
+        }
     }
     Vec::new()
 }
