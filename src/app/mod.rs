@@ -35,6 +35,7 @@ pub mod queue;
 pub mod scroll;
 pub mod select;
 pub mod server;
+pub mod spend;
 pub mod state;
 pub mod target;
 pub mod tools;

@@ -44,6 +44,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // worth counting exactly.
     let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
     let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+    // The totals follow the history and the prices, not every delta.
+    let spends = recount
+        || matches!(
+            msg,
+            Msg::Api { event: ApiEvent::Stream(crate::api::StreamEvent::Usage(_)), .. }
+                | Msg::ModelsListed { .. }
+        );
     let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
     if was_busy && !state.stream.is_busy() {
@@ -60,6 +67,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
     if recount || learns {
         effects.extend(meter::refresh_meter(state));
+    }
+    if spends {
+        state.spent = super::spend::Totals::of(&state.conversation);
     }
     effects.extend(meter::load_tokenizer(state));
     effects
@@ -124,8 +134,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ModelsListed { provider, result } => {
-            picker::listed(state, provider, result);
-            Vec::new()
+            picker::listed(state, provider.clone(), result);
+            super::spend::listed(state, &provider)
         }
         Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
             library::found(state, query, items, now_ms);
@@ -152,6 +162,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Start => {
             let mut effects = server::ask(state);
             effects.extend(first_run::probe(state));
+            effects.extend(super::spend::ask_prices(state));
             effects
         }
         Msg::ServerFacts { provider, model, result } => {

@@ -78,6 +78,7 @@ struct FileProvider {
     model: Option<String>,
     api_key_env: Option<String>,
     stream_usage: Option<bool>,
+    list_prices: Option<bool>,
     models: Option<Vec<String>>,
     api_key_cmd: Option<String>,
     headers: Option<BTreeMap<String, String>>,
@@ -192,6 +193,7 @@ impl Provider {
             model: String::new(),
             api_key_env: None,
             stream_usage: true,
+            list_prices: false,
             models: Vec::new(),
             api_key_cmd: None,
             headers: BTreeMap::new(),
@@ -215,6 +217,9 @@ impl FileProvider {
         }
         if let Some(stream_usage) = self.stream_usage {
             base.stream_usage = stream_usage;
+        }
+        if let Some(list_prices) = self.list_prices {
+            base.list_prices = list_prices;
         }
         if let Some(models) = self.models {
             base.models = models;
