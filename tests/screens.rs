@@ -451,6 +451,57 @@ fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_
     insta::assert_snapshot!("status_line_unpriced_120", wide);
 }
 
+/// F8 puts each reply's usage under it (cached and reasoning tokens, the cost); `/context`
+/// shows the next request part by part.
+#[test]
+fn f8_shows_each_replys_usage_and_the_palette_shows_the_context_breakdown() {
+    let mut state = new_state();
+    let price = rockchat::chat::price::Price {
+        input: 2_500_000,
+        cached_input: Some(1_250_000),
+        output: 10_000_000,
+        reasoning: None,
+    };
+    state.prices.insert("gpt-4o-mini".into(), price);
+    let now = Instant::now();
+    let id = send(&mut state, "Explain borrowing in one line");
+    event(&mut state, id, delta("A borrow lends a value without giving it away."), now);
+    let usage = Usage {
+        prompt_tokens: 1600,
+        completion_tokens: 500,
+        total_tokens: 2100,
+        cached_tokens: 1024,
+        reasoning_tokens: 200,
+    };
+    event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
+    event(&mut state, id, ApiEvent::Done, now);
+    let footer = "↳ 1600 in (1024 cached) · 500 out (200 reasoning) · $0.0077";
+    assert!(!screen(&mut state).contains(footer), "hidden until asked");
+    press(&mut state, KeyCode::F(8), KeyModifiers::NONE);
+    let shown = screen(&mut state);
+    assert!(shown.contains(footer), "{shown}");
+    insta::assert_snapshot!("reply_usage_footer", shown);
+    press(&mut state, KeyCode::F(8), KeyModifiers::NONE);
+    assert!(!screen(&mut state).contains(footer));
+
+    press(&mut state, KeyCode::Char('/'), KeyModifiers::NONE);
+    for c in "context".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    let wide = screen_sized(&mut state, 120, 40);
+    for part in ["system message", "pinned (0 messages)", "history sent (2 messages)"] {
+        assert!(wide.contains(part), "{part}: {wide}");
+    }
+    for part in ["not sent (0 messages)", "reserved for the reply", "free", "window"] {
+        assert!(wide.contains(part), "{part}: {wide}");
+    }
+    insta::assert_snapshot!("context_breakdown_120x40", wide);
+    insta::assert_snapshot!("context_breakdown_40x20", screen_sized(&mut state, 40, 20));
+    press(&mut state, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert!(state.popup.is_none(), "any key closes it");
+}
+
 #[test]
 fn the_conversation_list_marks_the_open_one_and_keeps_columns_with_wide_titles() {
     use rockchat::store::ConversationSummary;

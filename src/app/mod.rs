@@ -16,6 +16,7 @@
 pub mod advice;
 pub mod attach;
 pub mod bindings;
+pub mod breakdown;
 pub mod editor;
 pub mod few_shot;
 pub mod first_run;

@@ -86,6 +86,8 @@ pub enum Popup {
     Presets(Box<super::presets::PresetPicker>),
     /// `/save preset`: the name being typed.
     SavePreset(Box<super::editor::Editor>),
+    /// `/context`: the next request part by part.
+    Context(Box<super::breakdown::Breakdown>),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the
@@ -94,6 +96,8 @@ pub enum Popup {
 pub struct View {
     pub scroll: Scroll,
     pub show_reasoning: bool,
+    /// Each reply's usage and cost under it (F8, `show_usage`).
+    pub show_usage: bool,
     /// What the last frame showed, as the driver reported it: where relative moves start.
     pub shown: Option<Shown>,
 }

@@ -323,6 +323,11 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             None => new_conversation(state),
         },
         Action::SavePreset => presets::ask_name(state),
+        Action::ToggleUsage => {
+            state.view.show_usage = !state.view.show_usage;
+            Vec::new()
+        }
+        Action::Context => super::breakdown::open(state),
         Action::Library => library::open(state),
         Action::Models => picker::open(state),
         Action::NextFavorite => target::cycle_favorites(state, true),
@@ -388,6 +393,7 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
         | Popup::Params(_)
         | Popup::Presets(_)
         | Popup::SavePreset(_)
+        | Popup::Context(_)
         | Popup::Palette(_)
         | Popup::Tools(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {

@@ -22,6 +22,7 @@ struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
+    show_usage: Option<bool>,
     /// Spanned, like every value that names a theme, for the line of a name that is none.
     theme: Option<Spanned<String>>,
     dark_theme: Option<Spanned<String>>,
@@ -96,6 +97,9 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     }
     if let Some(mouse) = file.mouse {
         config.mouse = mouse;
+    }
+    if let Some(show) = file.show_usage {
+        config.show_usage = show;
     }
     if let Some(theme) = &file.theme {
         config.theme = match theme.get_ref().as_str() {

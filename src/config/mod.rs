@@ -39,6 +39,8 @@ pub struct Config {
     pub provider: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// Each reply's usage and cost under it from the start (F8 toggles it).
+    pub show_usage: bool,
     pub theme: ThemeChoice,
     /// The themes `auto` picks between, for a dark and for a light background.
     pub dark_theme: ThemeSpec,
@@ -197,6 +199,7 @@ impl Config {
             provider: String::new(),
             system_prompt: String::new(),
             mouse: false,
+            show_usage: false,
             theme: ThemeChoice::Auto,
             dark_theme: ThemeSpec::default(),
             light_theme: ThemeSpec::default(),

@@ -40,6 +40,8 @@ pub struct Settings {
     pub model: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// `show_usage`: each reply's usage and cost under it.
+    pub show_usage: bool,
     /// What decides the colours: the config's `theme` and `[colors]`, `NO_COLOR`, and what
     /// the terminal says of its background and colour depth.
     pub palette: Palette,
@@ -158,6 +160,7 @@ pub fn resolve(
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
+        show_usage: config.show_usage,
         palette: Palette {
             choice: config.theme.clone(),
             dark: config.dark_theme,

@@ -80,6 +80,8 @@ fn top_level_keys_override_the_defaults() {
     assert_eq!(config.provider, "ollama");
     assert_eq!(config.system_prompt, "Be terse");
     assert!(config.mouse);
+    assert!(parse("show_usage = true\n").unwrap().show_usage);
+    assert!(!Config::defaults().unwrap().show_usage);
 }
 
 #[test]
@@ -169,7 +171,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
+         expected one of `provider`, `system_prompt`, `mouse`, `show_usage`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
          `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`, `presets`"
     );
 }

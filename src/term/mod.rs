@@ -55,6 +55,7 @@ pub async fn run(
     state.notify = settings.notify;
     state.windows = settings.windows.clone();
     state.prices = settings.prices.clone();
+    state.view.show_usage = settings.show_usage;
     state.list_prices =
         settings.providers.get(&state.target.provider).is_some_and(|p| p.list_prices);
     // What servers said in earlier runs (windows, calibration): a small table, read once.
