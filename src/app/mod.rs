@@ -6,7 +6,8 @@
 //! (`attach`), the conversation list (`library`), the model picker (`picker`), presets
 //! (`presets`), the parameters form (`params_form`), tools and their calls (`tools`), the
 //! target model (`target`), the prompts waiting for the reply in flight (`queue`), the ping
-//! when a reply ends unseen (`ping`), the context meter (`meter`), what the server says
+//! when a reply ends unseen (`ping`), the context meter (`meter`) and the context part by
+//! part (`breakdown`), what replies cost (`spend`), what the server says
 //! about its model and how it counts (`server`), what goes to the store (`persist`), and the
 //! advice shown under a failed request (`advice`).
 //!

@@ -20,9 +20,10 @@ pub fn price(state: &State, provider: &str, model: &str) -> Option<Price> {
 /// The usage of reply `index` arrived: its cost, if the price is known (a list that
 /// arrives later prices it then, by [`listed`]).
 pub fn on_usage(state: &mut State, index: usize, usage: Usage) {
-    let provider = state.target.provider.clone();
-    let model = state.conversation.messages().get(index).and_then(|m| m.model.clone());
-    let price = model.as_deref().and_then(|model| price(state, &provider, model));
+    // The reply's own provider and model: the target may have been switched meanwhile.
+    let Some(message) = state.conversation.messages().get(index) else { return };
+    let provider = message.provider.clone().unwrap_or_else(|| state.target.provider.clone());
+    let price = message.model.as_deref().and_then(|model| price(state, &provider, model));
     if let Some(message) = state.conversation.edit(index) {
         message.usage = Some(usage);
         message.cost = price.map(|price| price.cost(&usage));
@@ -101,24 +102,6 @@ impl Totals {
             _ => format!("{} + ?", self.cost.short()),
         }
     }
-}
-
-/// A reply's usage, as its footer and `ask --usage` show it: "1.2k in (800 cached) · 300
-/// out (120 reasoning) · $0.0042", the cost "cost unknown" when it is.
-pub fn usage_text(usage: &Usage, cost: Option<Money>) -> String {
-    let mut text = format!("{} in", usage.prompt_tokens);
-    if usage.cached_tokens > 0 {
-        text.push_str(&format!(" ({} cached)", usage.cached_tokens));
-    }
-    text.push_str(&format!(" · {} out", usage.completion_tokens));
-    if usage.reasoning_tokens > 0 {
-        text.push_str(&format!(" ({} reasoning)", usage.reasoning_tokens));
-    }
-    match cost {
-        Some(cost) => text.push_str(&format!(" · {}", cost.short())),
-        None => text.push_str(" · cost unknown"),
-    }
-    text
 }
 
 #[cfg(test)]
@@ -204,12 +187,5 @@ mod tests {
         let totals = Totals::of(&state.conversation);
         assert_eq!((totals.replies, totals.tokens, totals.unpriced), (2, 1650, 1));
         assert_eq!(totals.cost_text(), "$0.0042 + ?");
-    }
-
-    #[test]
-    fn a_replys_usage_names_its_cached_and_reasoning_tokens() {
-        let text = usage_text(&usage(1200, 800, 300, 120), Some(Money(4_200_000_000)));
-        assert_eq!(text, "1200 in (800 cached) · 300 out (120 reasoning) · $0.0042");
-        assert_eq!(usage_text(&usage(12, 0, 3, 0), None), "12 in · 3 out · cost unknown");
     }
 }

@@ -1,6 +1,6 @@
 //! What tokens cost: an amount of money ([`Money`], whole pico-dollars), a model's prices
-//! per token ([`Price`], input, cached input, output and reasoning), and a reply's cost from
-//! its usage. Prices come from a server's model list or the config; where neither says, the
+//! per token ([`Price`], input, cached input, output and reasoning), a reply's cost from
+//! its usage, and that usage as people read it (a reply's footer, `ask --usage`, exports). Prices come from a server's model list or the config; where neither says, the
 //! cost is unknown (`None` everywhere), never guessed.
 //!
 //! Integers only: a price is parsed from its decimal text straight into pico-dollars (a
@@ -151,6 +151,24 @@ pub fn per_token(value: &serde_json::Value) -> Option<u64> {
     }
 }
 
+/// A reply's usage, as its footer and `ask --usage` show it: "1.2k in (800 cached) · 300
+/// out (120 reasoning) · $0.0042", the cost "cost unknown" when it is.
+pub fn usage_text(usage: &Usage, cost: Option<Money>) -> String {
+    let mut text = format!("{} in", usage.prompt_tokens);
+    if usage.cached_tokens > 0 {
+        text.push_str(&format!(" ({} cached)", usage.cached_tokens));
+    }
+    text.push_str(&format!(" · {} out", usage.completion_tokens));
+    if usage.reasoning_tokens > 0 {
+        text.push_str(&format!(" ({} reasoning)", usage.reasoning_tokens));
+    }
+    match cost {
+        Some(cost) => text.push_str(&format!(" · {}", cost.short())),
+        None => text.push_str(" · cost unknown"),
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +249,12 @@ mod tests {
         assert_eq!(Money(999_990_000_000).short(), "$1.00");
         assert_eq!(Money(12 * DOLLAR).exact(), "12");
         assert_eq!(Money(1).exact(), "0.000000000001");
+    }
+
+    #[test]
+    fn a_replys_usage_names_its_cached_and_reasoning_tokens() {
+        let text = usage_text(&usage(1200, 800, 300, 120), Some(Money(4_200_000_000)));
+        assert_eq!(text, "1200 in (800 cached) · 300 out (120 reasoning) · $0.0042");
+        assert_eq!(usage_text(&usage(12, 0, 3, 0), None), "12 in · 3 out · cost unknown");
     }
 }

@@ -61,7 +61,7 @@ async fn report_usage(
     });
     let price = listed.or_else(|| settings.prices.get(&settings.model).copied());
     let cost = price.map(|price| price.cost(&usage));
-    let _ = writeln!(err, "rockchat: usage: {}", crate::app::spend::usage_text(&usage, cost));
+    let _ = writeln!(err, "rockchat: usage: {}", crate::chat::price::usage_text(&usage, cost));
 }
 
 /// The exit code of a reply asked for as JSON that is not valid JSON, or does not match the

@@ -192,7 +192,7 @@ fn markdown(conversation: &StoredConversation) -> String {
                 reasoning_tokens: m.reasoning_tokens.unwrap_or(0).max(0) as u64,
             };
             let cost = m.cost.map(|pico| Money(pico.max(0) as u64));
-            let text_of = crate::app::spend::usage_text(&usage, cost);
+            let text_of = crate::chat::price::usage_text(&usage, cost);
             text.push_str(&format!("_(tokens: {text_of})_\n\n"));
         }
         if m.status != "complete" {

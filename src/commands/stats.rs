@@ -106,7 +106,7 @@ pub fn stats(
     if total.unpriced > 0 {
         writeln!(
             out,
-            "\n{} of {} replies had no known price (no price from the server or \
+            "\n{} of {} replies had no known price (no price from the server or\n\
              [models.\"NAME\"] in the config); their cost is left out.",
             total.unpriced, total.replies
         )?;

@@ -97,7 +97,7 @@ pub(super) fn layout(
     footer(message, width, theme, &mut tail);
     if show_usage && let Some(usage) = &message.usage {
         // A reply's usage as the server reported it, and its cost (or that it is unknown).
-        let text = format!("↳ {}", crate::app::spend::usage_text(usage, message.cost));
+        let text = format!("↳ {}", crate::chat::price::usage_text(usage, message.cost));
         for row in wrap_text(&text, width) {
             tail.push(indented(row, theme.dim));
         }
