@@ -402,12 +402,9 @@ fn the_status_line_drops_whole_parts_at_40_columns() {
     insta::assert_snapshot!("finished_turn_120x40", screen_sized(&mut state, 120, 40));
 }
 
-/// Two priced turns with cached and reasoning tokens, then a third from a model without a
-/// price: the status line's last line at 120 and 40 columns.
-#[test]
-fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_narrow() {
-    let mut state = new_state();
-    // $2.50 in, $1.25 cached, $10 out per million: as `[models."gpt-4o-mini"]` would say.
+/// $2.50 in, $1.25 cached, $10 out per million for gpt-4o-mini, as `[models."gpt-4o-mini"]`
+/// in the config would say.
+fn priced(state: &mut State) {
     let price = rockchat::chat::price::Price {
         input: 2_500_000,
         cached_input: Some(1_250_000),
@@ -415,6 +412,14 @@ fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_
         reasoning: None,
     };
     state.prices.insert("gpt-4o-mini".into(), price);
+}
+
+/// Two priced turns with cached and reasoning tokens, then a third from a model without a
+/// price: the status line's last line at 120 and 40 columns.
+#[test]
+fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_narrow() {
+    let mut state = new_state();
+    priced(&mut state);
     let now = Instant::now();
     let turn = |state: &mut State, prompt: &str, usage: Usage| {
         let id = send(state, prompt);
@@ -422,13 +427,7 @@ fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_
         event(state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
         event(state, id, ApiEvent::Done, now);
     };
-    let usage = |prompt, cached, completion, reasoning| Usage {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: prompt + completion,
-        cached_tokens: cached,
-        reasoning_tokens: reasoning,
-    };
+    let usage = Usage::new;
     turn(&mut state, "First", usage(1200, 0, 300, 0));
     turn(&mut state, "Second", usage(1600, 1024, 500, 200));
     let status = |state: &mut State, width| {
@@ -456,23 +455,11 @@ fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_
 #[test]
 fn f8_shows_each_replys_usage_and_the_palette_shows_the_context_breakdown() {
     let mut state = new_state();
-    let price = rockchat::chat::price::Price {
-        input: 2_500_000,
-        cached_input: Some(1_250_000),
-        output: 10_000_000,
-        reasoning: None,
-    };
-    state.prices.insert("gpt-4o-mini".into(), price);
+    priced(&mut state);
     let now = Instant::now();
     let id = send(&mut state, "Explain borrowing in one line");
     event(&mut state, id, delta("A borrow lends a value without giving it away."), now);
-    let usage = Usage {
-        prompt_tokens: 1600,
-        completion_tokens: 500,
-        total_tokens: 2100,
-        cached_tokens: 1024,
-        reasoning_tokens: 200,
-    };
+    let usage = Usage::new(1600, 1024, 500, 200);
     event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
     event(&mut state, id, ApiEvent::Done, now);
     let footer = "↳ 1600 in (1024 cached) · 500 out (200 reasoning) · $0.0077";

@@ -111,16 +111,6 @@ mod tests {
     use crate::app::state::Target;
     use crate::chat::Message;
 
-    fn usage(prompt: u64, cached: u64, completion: u64, reasoning: u64) -> Usage {
-        Usage {
-            prompt_tokens: prompt,
-            completion_tokens: completion,
-            total_tokens: prompt + completion,
-            cached_tokens: cached,
-            reasoning_tokens: reasoning,
-        }
-    }
-
     fn state_with_reply() -> (State, usize) {
         let target = Target { provider: "router".into(), model: "o3".into() };
         let mut state = State::new(target, String::new(), false);
@@ -134,20 +124,20 @@ mod tests {
     fn the_servers_price_wins_over_the_configs_and_without_either_the_cost_is_unknown() {
         let (mut state, index) = state_with_reply();
         // Nothing known: unknown.
-        on_usage(&mut state, index, usage(1000, 0, 100, 0));
+        on_usage(&mut state, index, Usage::new(1000, 0, 100, 0));
         assert_eq!(state.conversation.messages()[index].cost, None);
         assert_eq!(Totals::of(&state.conversation).cost_text(), "cost unknown");
         // The config's price ($1 and $2 per million).
         let config =
             Price { input: 1_000_000, cached_input: None, output: 2_000_000, reasoning: None };
         state.prices.insert("o3".into(), config);
-        on_usage(&mut state, index, usage(1000, 0, 100, 0));
+        on_usage(&mut state, index, Usage::new(1000, 0, 100, 0));
         assert_eq!(state.conversation.messages()[index].cost.unwrap().exact(), "0.0012");
         // The server's list, once it is there, wins.
         let server = Price { input: 2_000_000, cached_input: Some(500_000), ..config };
         let list = vec![ModelInfo { id: "o3".into(), context_window: None, price: Some(server) }];
         state.catalog.provider_mut("router").server = Some(list);
-        on_usage(&mut state, index, usage(1000, 800, 100, 40));
+        on_usage(&mut state, index, Usage::new(1000, 800, 100, 40));
         // 200×2 + 800×0.5 + 100×2 = 1000 µ$.
         assert_eq!(state.conversation.messages()[index].cost.unwrap().exact(), "0.001");
     }
@@ -165,7 +155,7 @@ mod tests {
     #[test]
     fn a_reply_priced_late_when_the_list_arrives_is_saved_again() {
         let (mut state, index) = state_with_reply();
-        on_usage(&mut state, index, usage(1000, 0, 100, 0));
+        on_usage(&mut state, index, Usage::new(1000, 0, 100, 0));
         let price =
             Price { input: 1_000_000, cached_input: None, output: 1_000_000, reasoning: None };
         let list = vec![ModelInfo { id: "o3".into(), context_window: None, price: Some(price) }];
@@ -179,9 +169,9 @@ mod tests {
     #[test]
     fn totals_leave_unpriced_replies_out_and_say_so() {
         let (mut state, index) = state_with_reply();
-        on_usage(&mut state, index, usage(1000, 0, 100, 0));
+        on_usage(&mut state, index, Usage::new(1000, 0, 100, 0));
         let mut priced = Message::assistant(state.keys.fresh(), "o3".into());
-        priced.usage = Some(usage(500, 0, 50, 0));
+        priced.usage = Some(Usage::new(500, 0, 50, 0));
         priced.cost = Some(Money(4_200_000_000));
         state.conversation.push(priced);
         let totals = Totals::of(&state.conversation);

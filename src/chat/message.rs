@@ -47,6 +47,20 @@ pub struct Usage {
     pub reasoning_tokens: u64,
 }
 
+impl Usage {
+    /// Usage with its details: `cached` of the `prompt` tokens, `reasoning` of the
+    /// `completion` ones.
+    pub fn new(prompt: u64, cached: u64, completion: u64, reasoning: u64) -> Self {
+        Usage {
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            total_tokens: prompt + completion,
+            cached_tokens: cached,
+            reasoning_tokens: reasoning,
+        }
+    }
+}
+
 /// `usage` as servers spell it, details nested (and often absent or null).
 #[derive(Deserialize)]
 struct WireUsage {

@@ -173,16 +173,6 @@ pub fn usage_text(usage: &Usage, cost: Option<Money>) -> String {
 mod tests {
     use super::*;
 
-    fn usage(prompt: u64, cached: u64, completion: u64, reasoning: u64) -> Usage {
-        Usage {
-            prompt_tokens: prompt,
-            completion_tokens: completion,
-            total_tokens: prompt + completion,
-            cached_tokens: cached,
-            reasoning_tokens: reasoning,
-        }
-    }
-
     #[test]
     fn decimal_prices_become_whole_pico_dollars_exactly() {
         assert_eq!(parse_scaled("0.0000025", 12), Some(2_500_000));
@@ -210,25 +200,28 @@ mod tests {
         };
         // 1000 prompt tokens of which 800 cached, 500 completion of which 300 reasoning:
         // 200×2.5 + 800×1.25 + 500×10 = 500 + 1000 + 5000 µ$ = $0.0065.
-        let cost = price.cost(&usage(1000, 800, 500, 300));
+        let cost = price.cost(&Usage::new(1000, 800, 500, 300));
         assert_eq!(cost, Money(6_500_000_000));
         assert_eq!(cost.exact(), "0.0065");
         assert_eq!(cost.short(), "$0.0065");
         // A separate reasoning price applies to the reasoning tokens only.
         let priced = Price { reasoning: Some(20_000_000), ..price };
         // 500 + 1000 + 200×10 + 300×20 = 9500 µ$.
-        assert_eq!(priced.cost(&usage(1000, 800, 500, 300)).exact(), "0.0095");
+        assert_eq!(priced.cost(&Usage::new(1000, 800, 500, 300)).exact(), "0.0095");
         // Without a cached price the cached tokens cost what input costs.
         let plain = Price { cached_input: None, ..price };
-        assert_eq!(plain.cost(&usage(1000, 800, 500, 300)).exact(), "0.0075");
+        assert_eq!(plain.cost(&Usage::new(1000, 800, 500, 300)).exact(), "0.0075");
         // A server reporting more cached than prompt tokens is held to the prompt.
-        assert_eq!(price.cost(&usage(100, 900, 0, 0)), price.cost(&usage(100, 100, 0, 0)));
+        assert_eq!(
+            price.cost(&Usage::new(100, 900, 0, 0)),
+            price.cost(&Usage::new(100, 100, 0, 0))
+        );
     }
 
     #[test]
     fn a_million_small_costs_add_up_without_drift() {
         let price = Price { input: 37_500, cached_input: None, output: 0, reasoning: None };
-        let one = price.cost(&usage(1, 0, 0, 0));
+        let one = price.cost(&Usage::new(1, 0, 0, 0));
         let total: Money = std::iter::repeat_n(one, 1_000_000).sum();
         assert_eq!(total.exact(), "0.0375");
     }
@@ -253,8 +246,8 @@ mod tests {
 
     #[test]
     fn a_replys_usage_names_its_cached_and_reasoning_tokens() {
-        let text = usage_text(&usage(1200, 800, 300, 120), Some(Money(4_200_000_000)));
+        let text = usage_text(&Usage::new(1200, 800, 300, 120), Some(Money(4_200_000_000)));
         assert_eq!(text, "1200 in (800 cached) · 300 out (120 reasoning) · $0.0042");
-        assert_eq!(usage_text(&usage(12, 0, 3, 0), None), "12 in · 3 out · cost unknown");
+        assert_eq!(usage_text(&Usage::new(12, 0, 3, 0), None), "12 in · 3 out · cost unknown");
     }
 }
