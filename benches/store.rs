@@ -1,5 +1,6 @@
 //! Store speed: the list with 10,000 conversations, opening a 5,000-message conversation,
-//! full-text search over 100,000 messages, and the writer under a 5,000 tokens/s stream.
+//! full-text search over 100,000 messages, `rockchat stats` over them (50,000 replies with
+//! usage, three models, one unpriced), and the writer under a 5,000 tokens/s stream.
 //! Each read must stay well under one 16 ms frame.
 
 use std::hint::black_box;
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rockchat::chat::Role;
+use rockchat::store::stats::GroupBy;
 use rockchat::store::writer::{StoreCmd, Writer};
 use rockchat::store::{MessageFields, Store};
 
@@ -42,6 +44,10 @@ fn fields(role: Role, content: String) -> MessageFields {
         finish_reason: None,
         prompt_tokens: None,
         completion_tokens: None,
+        cached_tokens: None,
+        reasoning_tokens: None,
+        cost: None,
+        provider: None,
         pinned: false,
         hidden: false,
         authored: false,
@@ -85,13 +91,24 @@ fn fill(path: &Path, conversations: u64, messages: u64) {
         for m in 0..messages {
             key += 1;
             let role = if m % 2 == 0 { Role::User } else { Role::Assistant };
-            let text = sentence((c * messages + m) as usize);
-            writer.send(StoreCmd::AddMessage {
-                key,
-                conversation: c,
-                parent,
-                fields: fields(role, text),
-            });
+            let seed = (c * messages + m) as usize;
+            let mut fields = fields(role, sentence(seed));
+            if role == Role::Assistant {
+                // Replies with usage, spread over three models; the local one has no price.
+                let (model, cost) = match seed % 3 {
+                    0 => ("gpt-4o-mini", Some(120_000_000)),
+                    1 => ("openai/o3", Some(4_800_000_000)),
+                    _ => ("tiny-llama", None),
+                };
+                fields.model = Some(model.to_owned());
+                fields.provider = Some(if cost.is_some() { "router" } else { "local" }.into());
+                fields.prompt_tokens = Some(1000 + seed as i64 % 500);
+                fields.cached_tokens = Some(512);
+                fields.completion_tokens = Some(200);
+                fields.reasoning_tokens = Some(seed as i64 % 2 * 64);
+                fields.cost = cost;
+            }
+            writer.send(StoreCmd::AddMessage { key, conversation: c, parent, fields });
             parent = Some(key);
         }
     }
@@ -121,6 +138,10 @@ fn reads(c: &mut Criterion) {
     c.bench_function("store/list_search_as_you_type_100000_messages", |b| {
         b.iter(|| black_box(many.find("w777", 500).expect("find")))
     });
+    for by in [GroupBy::Model, GroupBy::Provider, GroupBy::Day] {
+        let name = format!("store/stats_100000_messages_by_{by:?}").to_lowercase();
+        c.bench_function(&name, |b| b.iter(|| black_box(many.stats(0, by).expect("stats"))));
+    }
     // The worst case: a word in almost every message, all of them ranked.
     c.bench_function("store/search_100000_messages_common_word", |b| {
         b.iter(|| black_box(many.search("harbour", 20).expect("search")))

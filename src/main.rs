@@ -163,6 +163,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             saved::export(&read_store()?, id, format, &mut out).map(ok)
         }
         Some(Command::Import { file }) => saved::import(open_store()?, &file, &mut out).map(ok),
+        Some(Command::Stats { since, by, json }) => {
+            let now = rockchat::store::now_ms();
+            rockchat::commands::stats::stats(&read_store()?, &since, by, json, now, &mut out)
+                .map(ok)
+        }
         Some(Command::Delete { id }) => saved::delete(&open_store()?, id, &mut out).map(ok),
         Some(Command::Tools) => {
             let ok = runtime.block_on(rockchat::commands::tools::list(&settings, &mut out))?;

@@ -682,3 +682,52 @@ async fn a_preset_from_the_config_sends_its_system_turns_and_parameters() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no preset named nope; known presets: fr"), "{}", run.stderr);
 }
+
+/// `--usage`: the tokens and cost on stderr, stdout untouched; priced from the server's
+/// OpenRouter-shaped `/models`, else from the config, else "cost unknown".
+#[tokio::test]
+async fn usage_goes_to_stderr_priced_by_the_server_or_the_config_or_unknown() {
+    let detailed = |prompt: u64, cached: u64, completion: u64, reasoning: u64| {
+        let usage = serde_json::json!({"choices": [], "usage": {
+            "prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached},
+            "completion_tokens_details": {"reasoning_tokens": reasoning}}});
+        let mut bytes = sse_reply(&["Four."], "stop", None);
+        let end = bytes.len() - "data: [DONE]\n\n".len();
+        bytes.truncate(end);
+        bytes.extend(format!("data: {usage}\n\ndata: [DONE]\n\n").into_bytes());
+        sse_chunks(&bytes, 11)
+    };
+    let models = br#"{"data":[{"id":"openai/o3","pricing":{"prompt":"0.000002","completion":"0.000008","input_cache_read":"0.0000005"}}]}"#;
+    let server =
+        TestServer::start(vec![detailed(1000, 800, 500, 300), json_reply(200, models)]).await;
+    let run = ask(&server, &["-m", "openai/o3", "--usage", "2+2?"], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, "Four.\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("usage: 1000 in (800 cached) · 500 out (300 reasoning) · $0.0048"),
+        "{}",
+        run.stderr
+    );
+
+    // No price from the server: the config's, per million tokens.
+    let server = TestServer::start(vec![reply(&["Four."]), json_reply(404, b"{}")]).await;
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "[models.\"m\"]\ninput_price = 3\noutput_price = 15\n").unwrap();
+    let env = [("ROCKCHAT_CONFIG", config.to_str().unwrap())];
+    let run =
+        ask_at(&server.base_url, data.path(), &["-m", "m", "--usage", "2+2?"], None, &env).await;
+    // 10×3 + 2×15 = 60 µ$.
+    assert!(run.stderr.contains("usage: 10 in · 2 out · $0.00006"), "{}", run.stderr);
+
+    // Neither: unknown, never $0.
+    let server = TestServer::start(vec![reply(&["Four."]), json_reply(404, b"{}")]).await;
+    let run = ask(&server, &["--usage", "2+2?"], None).await;
+    assert!(run.stderr.contains("usage: 10 in · 2 out · cost unknown"), "{}", run.stderr);
+    // Without the flag, nothing is said and no list is asked for.
+    let server = TestServer::start(vec![reply(&["Four."])]).await;
+    let run = ask(&server, &["2+2?"], None).await;
+    assert!(!run.stderr.contains("usage"), "{}", run.stderr);
+    assert_eq!(server.requests().await.len(), 1);
+}

@@ -44,6 +44,7 @@ fn usage(prompt: u64, completion: u64) -> StreamEvent {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: prompt + completion,
+        ..Usage::default()
     })
 }
 

@@ -93,8 +93,11 @@ fn first_run_without_a_key_names_the_variable_and_offers_the_servers_found() {
     update(&mut state, Msg::Start);
     let probing = screen_sized(&mut state, 120, 40);
     assert!(probing.contains("Looking for servers on this machine"), "{probing}");
-    let served = ["qwen3:4b", "llama3.2"]
-        .map(|id| rockchat::api::models::ModelInfo { id: id.into(), context_window: None });
+    let served = ["qwen3:4b", "llama3.2"].map(|id| rockchat::api::models::ModelInfo {
+        id: id.into(),
+        context_window: None,
+        price: None,
+    });
     let result = Ok(served.to_vec());
     update(&mut state, Msg::ModelsListed { provider: "ollama".into(), result });
     let refused = ApiError::Network { message: "connection refused".into() };
@@ -122,7 +125,8 @@ fn finished_turn_shows_usage_and_cut_off_notice() {
     let id = send(&mut state, "Count to three");
     event(&mut state, id, delta("One, two,"), now);
     event(&mut state, id, ApiEvent::Stream(StreamEvent::Finish(FinishReason::Length)), now);
-    let usage = Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 };
+    let usage =
+        Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25, ..Usage::default() };
     event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
     event(&mut state, id, ApiEvent::Done, now);
     insta::assert_snapshot!(screen(&mut state));
@@ -249,6 +253,7 @@ fn model_picker_groups_models_by_provider() {
     let listed = vec![rockchat::api::models::ModelInfo {
         id: "o3-mini".into(),
         context_window: Some(200_000),
+        price: None,
     }];
     update(&mut state, Msg::ModelsListed { provider: "rockapi".into(), result: Ok(listed) });
     insta::assert_snapshot!(screen(&mut state));
@@ -386,7 +391,8 @@ fn the_status_line_drops_whole_parts_at_40_columns() {
     let now = Instant::now();
     let id = send(&mut state, "Count to three");
     event(&mut state, id, delta("One, two, three."), now);
-    let usage = Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 };
+    let usage =
+        Usage { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25, ..Usage::default() };
     event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
     event(&mut state, id, ApiEvent::Done, now);
     let narrow = screen_sized(&mut state, 40, 20);
@@ -394,6 +400,93 @@ fn the_status_line_drops_whole_parts_at_40_columns() {
     assert!(!status.contains("last tur") && !status.contains("≈3."), "{status}");
     insta::assert_snapshot!("finished_turn_40x20", narrow);
     insta::assert_snapshot!("finished_turn_120x40", screen_sized(&mut state, 120, 40));
+}
+
+/// $2.50 in, $1.25 cached, $10 out per million for gpt-4o-mini, as `[models."gpt-4o-mini"]`
+/// in the config would say.
+fn priced(state: &mut State) {
+    let price = rockchat::chat::price::Price {
+        input: 2_500_000,
+        cached_input: Some(1_250_000),
+        output: 10_000_000,
+        reasoning: None,
+    };
+    state.prices.insert("gpt-4o-mini".into(), price);
+}
+
+/// Two priced turns with cached and reasoning tokens, then a third from a model without a
+/// price: the status line's last line at 120 and 40 columns.
+#[test]
+fn the_status_line_shows_the_last_turns_cost_and_the_total_and_drops_parts_when_narrow() {
+    let mut state = new_state();
+    priced(&mut state);
+    let now = Instant::now();
+    let turn = |state: &mut State, prompt: &str, usage: Usage| {
+        let id = send(state, prompt);
+        event(state, id, delta("An answer."), now);
+        event(state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
+        event(state, id, ApiEvent::Done, now);
+    };
+    let usage = Usage::new;
+    turn(&mut state, "First", usage(1200, 0, 300, 0));
+    turn(&mut state, "Second", usage(1600, 1024, 500, 200));
+    let status = |state: &mut State, width| {
+        screen_sized(state, width, 20).lines().last().unwrap().trim_end().to_owned()
+    };
+    // 576×2.5 + 1024×1.25 + 500×10 = 7720 µ$; the total adds the first 6000 µ$.
+    let wide = status(&mut state, 120);
+    assert!(wide.contains("last turn: 1.6k in · 500 out · $0.0077"), "{wide}");
+    assert!(wide.contains("total 3.6k tok · $0.0137"), "{wide}");
+    insta::assert_snapshot!("status_line_priced_120", wide);
+    let narrow = status(&mut state, 40);
+    assert!(!narrow.contains("total") && !narrow.contains("last tur"), "{narrow}");
+    insta::assert_snapshot!("status_line_priced_40", narrow);
+    // A model without a price: its cost is unknown, never $0, and the total says so.
+    state.target.model = "mystery-model".into();
+    turn(&mut state, "Third", usage(100, 0, 10, 0));
+    let wide = status(&mut state, 120);
+    assert!(wide.contains("last turn: 100 in · 10 out · cost unknown"), "{wide}");
+    assert!(wide.contains("$0.0137 + ?"), "{wide}");
+    insta::assert_snapshot!("status_line_unpriced_120", wide);
+}
+
+/// F8 puts each reply's usage under it (cached and reasoning tokens, the cost); `/context`
+/// shows the next request part by part.
+#[test]
+fn f8_shows_each_replys_usage_and_the_palette_shows_the_context_breakdown() {
+    let mut state = new_state();
+    priced(&mut state);
+    let now = Instant::now();
+    let id = send(&mut state, "Explain borrowing in one line");
+    event(&mut state, id, delta("A borrow lends a value without giving it away."), now);
+    let usage = Usage::new(1600, 1024, 500, 200);
+    event(&mut state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), now);
+    event(&mut state, id, ApiEvent::Done, now);
+    let footer = "↳ 1600 in (1024 cached) · 500 out (200 reasoning) · $0.0077";
+    assert!(!screen(&mut state).contains(footer), "hidden until asked");
+    press(&mut state, KeyCode::F(8), KeyModifiers::NONE);
+    let shown = screen(&mut state);
+    assert!(shown.contains(footer), "{shown}");
+    insta::assert_snapshot!("reply_usage_footer", shown);
+    press(&mut state, KeyCode::F(8), KeyModifiers::NONE);
+    assert!(!screen(&mut state).contains(footer));
+
+    press(&mut state, KeyCode::Char('/'), KeyModifiers::NONE);
+    for c in "context".chars() {
+        press(&mut state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    let wide = screen_sized(&mut state, 120, 40);
+    for part in ["system message", "pinned (0 messages)", "history sent (2 messages)"] {
+        assert!(wide.contains(part), "{part}: {wide}");
+    }
+    for part in ["not sent (0 messages)", "reserved for the reply", "free", "window"] {
+        assert!(wide.contains(part), "{part}: {wide}");
+    }
+    insta::assert_snapshot!("context_breakdown_120x40", wide);
+    insta::assert_snapshot!("context_breakdown_40x20", screen_sized(&mut state, 40, 20));
+    press(&mut state, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert!(state.popup.is_none(), "any key closes it");
 }
 
 #[test]

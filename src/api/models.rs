@@ -4,6 +4,11 @@
 //! really gets), else its list's `meta.n_ctx` or `meta.n_ctx_train`. Lenient like the rest
 //! of the wire types: unknown fields ignored, a missing list is an empty list.
 //!
+//! Prices come from OpenRouter's `pricing` (dollars per token as decimal strings: `prompt`,
+//! `completion`, and where listed `input_cache_read` and `internal_reasoning`); a list
+//! without them, or with a price that is not one (OpenRouter's -1 for "varies"), prices
+//! nothing, and the cost stays unknown.
+//!
 //! A model id is a server's string shown on one line (the picker, `rockchat models`' TSV):
 //! it is sanitised, made one line and capped. A fetch has a total timeout besides the idle
 //! timeout of each read, so a server that trickles its list forever still ends.
@@ -14,11 +19,14 @@ use serde::Deserialize;
 
 use super::client::ApiClient;
 use super::error::ApiError;
+use crate::chat::price::{Price, per_token};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     pub id: String,
     pub context_window: Option<usize>,
+    /// What the server says the model costs, when it says.
+    pub price: Option<Price>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +47,38 @@ struct ModelEntry {
     /// llama-server's description of the loaded model.
     #[serde(default)]
     meta: Option<LlamaMeta>,
+    #[serde(default)]
+    pricing: Option<Pricing>,
+}
+
+/// OpenRouter's `pricing`: dollars per token, as decimal strings.
+#[derive(Debug, Deserialize)]
+struct Pricing {
+    #[serde(default)]
+    prompt: Option<serde_json::Value>,
+    #[serde(default)]
+    completion: Option<serde_json::Value>,
+    #[serde(default)]
+    input_cache_read: Option<serde_json::Value>,
+    #[serde(default)]
+    internal_reasoning: Option<serde_json::Value>,
+}
+
+impl Pricing {
+    /// Input and output must both be priced; a cached-input or reasoning price of 0 is
+    /// taken as "not priced apart" (OpenRouter lists 0 for models without one), so those
+    /// tokens cost what input and output cost rather than nothing.
+    fn price(&self) -> Option<Price> {
+        let apart = |value: &Option<serde_json::Value>| {
+            value.as_ref().and_then(per_token).filter(|&price| price > 0)
+        };
+        Some(Price {
+            input: per_token(self.prompt.as_ref()?)?,
+            output: per_token(self.completion.as_ref()?)?,
+            cached_input: apart(&self.input_cache_read),
+            reasoning: apart(&self.internal_reasoning),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +138,7 @@ fn parse(body: &str) -> Result<Parsed, String> {
             ModelInfo {
                 id: crate::sanitize::one_line(&m.id, MAX_ID).into_owned(),
                 context_window: m.context_length.or(m.max_model_len).or(llama).filter(|&w| w > 0),
+                price: m.pricing.as_ref().and_then(Pricing::price),
             }
         })
         .filter(|m| !m.id.is_empty())
@@ -167,6 +208,32 @@ mod tests {
         let trained_only =
             r#"{"data":[{"id":"m","owned_by":"llamacpp","meta":{"n_ctx_train":8192}}]}"#;
         assert_eq!(parse_models(trained_only).unwrap()[0].context_window, Some(8192));
+    }
+
+    #[test]
+    fn openrouter_pricing_gives_input_cached_output_and_reasoning_prices() {
+        let body = r#"{"data":[
+            {"id":"openai/o3","pricing":{"prompt":"0.000002","completion":"0.000008","request":"0","input_cache_read":"0.0000005","internal_reasoning":"0"}},
+            {"id":"thinker","pricing":{"prompt":"0.000001","completion":"0.000002","internal_reasoning":"0.000003"}},
+            {"id":"openrouter/auto","pricing":{"prompt":"-1","completion":"-1"}},
+            {"id":"free","pricing":{"prompt":"0","completion":"0"}},
+            {"id":"plain"}
+        ]}"#;
+        let models = parse_models(body).unwrap();
+        let price = |id: &str| models.iter().find(|m| m.id == id).unwrap().price;
+        assert_eq!(
+            price("openai/o3"),
+            Some(Price {
+                input: 2_000_000,
+                cached_input: Some(500_000),
+                output: 8_000_000,
+                reasoning: None
+            })
+        );
+        assert_eq!(price("thinker").unwrap().reasoning, Some(3_000_000));
+        assert_eq!(price("openrouter/auto"), None, "a price that varies is unknown");
+        assert_eq!(price("free"), Some(Price::default()), "free is a price: $0");
+        assert_eq!(price("plain"), None);
     }
 
     #[test]

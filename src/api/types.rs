@@ -363,6 +363,7 @@ mod tests {
         let chunk: StreamChunk = serde_json::from_str(raw).unwrap();
         assert!(chunk.choices.is_empty());
         assert_eq!(chunk.usage.unwrap().completion_tokens, 6);
+        assert_eq!(chunk.usage.unwrap().cached_tokens, 13, "prompt_tokens_details");
     }
 
     #[test]

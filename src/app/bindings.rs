@@ -62,6 +62,10 @@ pub enum Action {
     /// `/save preset`: keep this conversation's system message, turns, model and
     /// parameters as a preset, under a name asked for.
     SavePreset,
+    /// F8: each reply's tokens and cost under it, or not.
+    ToggleUsage,
+    /// `/context`: the next request part by part, against the window.
+    Context,
     /// A key that edits the text being typed (the draft, or the editor of a popup).
     Edit(EditAction),
 }
@@ -471,6 +475,28 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[Chord::key(F(8))],
+        does: Does::Chat(Action::ToggleUsage),
+        help: row("F8", "each reply's tokens and cost under it, or not"),
+        readme: row(
+            "F8",
+            "show or hide each reply's usage under it: tokens in (cached), out (reasoning) and \
+             cost (config: `show_usage = true`)",
+        ),
+        hint: None,
+    },
+    Binding {
+        keys: &[],
+        does: Does::Chat(Action::Context),
+        help: row("(/context)", "what the next request holds, part by part"),
+        readme: row(
+            "(/context)",
+            "the next request part by part: system message, pinned messages, history sent, \
+             not sent, the draft, reserved for the reply, free, against the window",
+        ),
+        hint: None,
+    },
+    Binding {
         keys: &[Chord::key(F(6))],
         does: Does::Chat(Action::ToggleMouse),
         help: row("F6", "mouse on/off (off: the terminal selects text)"),
@@ -813,6 +839,8 @@ pub fn palette_name(action: Action) -> Option<&'static str> {
         Action::AsAssistant => "as assistant",
         Action::AsUser => "as user",
         Action::SavePreset => "save preset",
+        Action::ToggleUsage => "usage",
+        Action::Context => "context",
         Action::Send
         | Action::Newline
         | Action::Stop

@@ -90,7 +90,11 @@ mod tests {
     }
 
     fn listed(state: &mut State, provider: &str, models: &[&str]) {
-        let list = models.iter().map(|id| ModelInfo { id: (*id).into(), context_window: None });
+        let list = models.iter().map(|id| ModelInfo {
+            id: (*id).into(),
+            context_window: None,
+            price: None,
+        });
         let result = Ok(list.collect());
         update(state, Msg::ModelsListed { provider: provider.into(), result });
     }

@@ -6,7 +6,8 @@
 //! (`attach`), the conversation list (`library`), the model picker (`picker`), presets
 //! (`presets`), the parameters form (`params_form`), tools and their calls (`tools`), the
 //! target model (`target`), the prompts waiting for the reply in flight (`queue`), the ping
-//! when a reply ends unseen (`ping`), the context meter (`meter`), what the server says
+//! when a reply ends unseen (`ping`), the context meter (`meter`) and the context part by
+//! part (`breakdown`), what replies cost (`spend`), what the server says
 //! about its model and how it counts (`server`), what goes to the store (`persist`), and the
 //! advice shown under a failed request (`advice`).
 //!
@@ -16,6 +17,7 @@
 pub mod advice;
 pub mod attach;
 pub mod bindings;
+pub mod breakdown;
 pub mod editor;
 pub mod few_shot;
 pub mod first_run;
@@ -35,6 +37,7 @@ pub mod queue;
 pub mod scroll;
 pub mod select;
 pub mod server;
+pub mod spend;
 pub mod state;
 pub mod target;
 pub mod tools;

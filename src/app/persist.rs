@@ -39,6 +39,10 @@ pub fn fields(message: &Message) -> MessageFields {
         finish_reason: message.finish.as_ref().map(finish_name),
         prompt_tokens: message.usage.map(|u| u.prompt_tokens as i64),
         completion_tokens: message.usage.map(|u| u.completion_tokens as i64),
+        cached_tokens: message.usage.map(|u| u.cached_tokens as i64),
+        reasoning_tokens: message.usage.map(|u| u.reasoning_tokens as i64),
+        cost: message.cost.map(|c| i64::try_from(c.pico()).unwrap_or(i64::MAX)),
+        provider: message.provider.clone(),
         pinned: message.pinned,
         hidden: message.hidden,
         authored: message.authored,
@@ -177,9 +181,13 @@ fn message_from(row: StoredMessage, keys: &HashMap<i64, Key>) -> Message {
         message.usage = Some(Usage {
             prompt_tokens: prompt.max(0) as u64,
             completion_tokens: completion.max(0) as u64,
-            total_tokens: (prompt + completion).max(0) as u64,
+            total_tokens: prompt.saturating_add(completion).max(0) as u64,
+            cached_tokens: row.cached_tokens.unwrap_or(0).max(0) as u64,
+            reasoning_tokens: row.reasoning_tokens.unwrap_or(0).max(0) as u64,
         });
     }
+    message.cost = row.cost.map(|pico| crate::chat::price::Money(pico.max(0) as u64));
+    message.provider = row.provider;
     message
 }
 
@@ -216,6 +224,10 @@ mod tests {
                 finish_reason: None,
                 prompt_tokens: None,
                 completion_tokens: None,
+                cached_tokens: None,
+                reasoning_tokens: None,
+                cost: None,
+                provider: None,
                 created_at: 0,
                 attachments: Vec::new(),
                 pinned: false,

@@ -51,6 +51,12 @@ impl Catalog {
         server.iter().find(|m| m.id == model)?.context_window
     }
 
+    /// The price `provider`'s server lists for `model`, if it lists one.
+    pub fn price(&self, provider: &str, model: &str) -> Option<crate::chat::price::Price> {
+        let server = self.providers.get(provider)?.server.as_ref()?;
+        server.iter().find(|m| m.id == model)?.price
+    }
+
     /// The entry for `provider`, made when first needed (a provider named by a flag).
     pub fn provider_mut(&mut self, provider: &str) -> &mut ProviderModels {
         self.providers.entry(provider.to_owned()).or_default()
@@ -270,7 +276,9 @@ mod tests {
     }
 
     fn server(ids: &[&str]) -> Vec<ModelInfo> {
-        ids.iter().map(|id| ModelInfo { id: (*id).into(), context_window: None }).collect()
+        ids.iter()
+            .map(|id| ModelInfo { id: (*id).into(), context_window: None, price: None })
+            .collect()
     }
 
     fn listed(state: &mut State, provider: &str, result: Result<Vec<ModelInfo>, ApiError>) {

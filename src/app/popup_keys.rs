@@ -19,6 +19,7 @@ pub fn of(popup: &Popup) -> (&'static str, &'static [KeyRow]) {
         Popup::Tools(_) => ("Tool servers", TOOLS),
         Popup::Presets(_) => ("Start from", PRESETS),
         Popup::SavePreset(_) => ("Save as a preset", SAVE_PRESET),
+        Popup::Context(_) => ("Context", CONTEXT),
     }
 }
 
@@ -96,6 +97,8 @@ const PRESETS: &[KeyRow] = &[
     EVERYWHERE[0],
     EVERYWHERE[1],
 ];
+
+const CONTEXT: &[KeyRow] = &[("any key", "closes it"), EVERYWHERE[1]];
 
 const SAVE_PRESET: &[KeyRow] = &[
     ("type", "the preset's name"),

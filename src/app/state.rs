@@ -86,6 +86,8 @@ pub enum Popup {
     Presets(Box<super::presets::PresetPicker>),
     /// `/save preset`: the name being typed.
     SavePreset(Box<super::editor::Editor>),
+    /// `/context`: the next request part by part.
+    Context(Box<super::breakdown::Breakdown>),
 }
 
 /// How the transcript is to be shown: the user's intent. Where that puts each line is the
@@ -94,6 +96,8 @@ pub enum Popup {
 pub struct View {
     pub scroll: Scroll,
     pub show_reasoning: bool,
+    /// Each reply's usage and cost under it (F8, `show_usage`).
+    pub show_usage: bool,
     /// What the last frame showed, as the driver reported it: where relative moves start.
     pub shown: Option<Shown>,
 }
@@ -166,6 +170,8 @@ pub struct State {
     /// status line until the store says they are on disk.
     pub unsaved: Option<String>,
     pub last_usage: Option<Usage>,
+    /// What the replies on screen used and cost, kept current by `update`.
+    pub spent: super::spend::Totals,
     pub mouse: bool,
     /// Advances on each tick, for the waiting spinner.
     pub frame: u64,
@@ -182,6 +188,11 @@ pub struct State {
     /// Known windows by model (config, or learned from an overflow error): window and
     /// reply reserve, the reserve defaulted when not given.
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
+    /// Prices by model from the config, used where the server lists none.
+    pub prices: std::collections::BTreeMap<String, crate::chat::price::Price>,
+    /// Ask the provider's model list at start, for its prices (`list_prices` in its
+    /// config table: OpenRouter's lists them).
+    pub list_prices: bool,
     /// The config's `favorites`, resolved, for F2 and Shift+F2.
     pub favorites: Vec<Target>,
     /// The system message a new conversation starts with, so a different one can be shown.
@@ -234,6 +245,7 @@ impl State {
             notice: None,
             unsaved: None,
             last_usage: None,
+            spent: Default::default(),
             mouse,
             frame: 0,
             quitting: false,
@@ -243,6 +255,8 @@ impl State {
             counting: super::meter::Counting::default(),
             catalog: super::picker::Catalog::default(),
             windows: std::collections::BTreeMap::new(),
+            prices: std::collections::BTreeMap::new(),
+            list_prices: false,
             favorites: Vec::new(),
             fresh_draft: String::new(),
             armed: None,

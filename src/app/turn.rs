@@ -217,10 +217,8 @@ pub fn on_api(state: &mut State, id: RequestId, event: ApiEvent, at: Instant) ->
         ApiEvent::Stream(StreamEvent::Usage(usage)) => {
             state.last_usage = Some(usage);
             effects.extend(server::on_usage(state, id, usage.prompt_tokens));
-            if let Stream::Receiving { reply, .. } = state.stream
-                && let Some(message) = state.conversation.edit(reply)
-            {
-                message.usage = Some(usage);
+            if let Stream::Receiving { reply, .. } = state.stream {
+                super::spend::on_usage(state, reply, usage);
             }
         }
         ApiEvent::Done => {
@@ -367,6 +365,7 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
         Stream::Backoff { .. } => return None,
     };
     let mut message = Message::assistant(state.keys.fresh(), state.target.model.clone());
+    message.provider = Some(state.target.provider.clone());
     message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
     effects.push(Effect::Store(persist::add(&state.conversation, &message)));
     let reply = state.conversation.push(message);

@@ -44,6 +44,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // worth counting exactly.
     let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
     let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+    // The totals follow the history and the prices, not every delta.
+    let spends = recount
+        || matches!(
+            msg,
+            Msg::Api { event: ApiEvent::Stream(crate::api::StreamEvent::Usage(_)), .. }
+                | Msg::ModelsListed { .. }
+        );
     let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
     if was_busy && !state.stream.is_busy() {
@@ -60,6 +67,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
     if recount || learns {
         effects.extend(meter::refresh_meter(state));
+    }
+    if spends {
+        state.spent = super::spend::Totals::of(&state.conversation);
     }
     effects.extend(meter::load_tokenizer(state));
     effects
@@ -124,8 +134,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ModelsListed { provider, result } => {
-            picker::listed(state, provider, result);
-            Vec::new()
+            picker::listed(state, provider.clone(), result);
+            super::spend::listed(state, &provider)
         }
         Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
             library::found(state, query, items, now_ms);
@@ -152,6 +162,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Start => {
             let mut effects = server::ask(state);
             effects.extend(first_run::probe(state));
+            effects.extend(super::spend::ask_prices(state));
             effects
         }
         Msg::ServerFacts { provider, model, result } => {
@@ -312,6 +323,11 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             None => new_conversation(state),
         },
         Action::SavePreset => presets::ask_name(state),
+        Action::ToggleUsage => {
+            state.view.show_usage = !state.view.show_usage;
+            Vec::new()
+        }
+        Action::Context => super::breakdown::open(state),
         Action::Library => library::open(state),
         Action::Models => picker::open(state),
         Action::NextFavorite => target::cycle_favorites(state, true),
@@ -377,6 +393,7 @@ fn on_popup_key(popup: &mut Popup, key: KeyEvent) -> Option<Option<String>> {
         | Popup::Params(_)
         | Popup::Presets(_)
         | Popup::SavePreset(_)
+        | Popup::Context(_)
         | Popup::Palette(_)
         | Popup::Tools(_) => Some(None),
         Popup::System(editor) => match action_for(&key, false) {

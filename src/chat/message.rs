@@ -33,15 +33,70 @@ impl Role {
     }
 }
 
-/// Token usage as reported by the server, for the last turn.
+/// Token usage as reported by the server, for the last turn. Cached tokens are part of the
+/// prompt's count, reasoning tokens part of the completion's; 0 where the server does not say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "WireUsage")]
 pub struct Usage {
-    #[serde(default)]
     pub prompt_tokens: u64,
-    #[serde(default)]
     pub completion_tokens: u64,
-    #[serde(default)]
     pub total_tokens: u64,
+    /// `prompt_tokens_details.cached_tokens`: read from the provider's prompt cache.
+    pub cached_tokens: u64,
+    /// `completion_tokens_details.reasoning_tokens`: thought before the answer.
+    pub reasoning_tokens: u64,
+}
+
+impl Usage {
+    /// Usage with its details: `cached` of the `prompt` tokens, `reasoning` of the
+    /// `completion` ones.
+    pub fn new(prompt: u64, cached: u64, completion: u64, reasoning: u64) -> Self {
+        Usage {
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            total_tokens: prompt + completion,
+            cached_tokens: cached,
+            reasoning_tokens: reasoning,
+        }
+    }
+}
+
+/// `usage` as servers spell it, details nested (and often absent or null).
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+    #[serde(default)]
+    total_tokens: Option<u64>,
+    #[serde(default)]
+    prompt_tokens_details: Option<WireDetails>,
+    #[serde(default)]
+    completion_tokens_details: Option<WireDetails>,
+}
+
+#[derive(Deserialize)]
+struct WireDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(wire: WireUsage) -> Self {
+        Usage {
+            prompt_tokens: wire.prompt_tokens.unwrap_or(0),
+            completion_tokens: wire.completion_tokens.unwrap_or(0),
+            total_tokens: wire.total_tokens.unwrap_or(0),
+            cached_tokens: wire.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0),
+            reasoning_tokens: wire
+                .completion_tokens_details
+                .and_then(|d| d.reasoning_tokens)
+                .unwrap_or(0),
+        }
+    }
 }
 
 /// Why the model stopped. An unknown reason is kept so it can still be shown, but as a
@@ -141,6 +196,10 @@ pub struct Message {
     pub status: Status,
     pub finish: Option<FinishReason>,
     pub usage: Option<Usage>,
+    /// What the reply cost at the prices known when it arrived; `None` when unknown.
+    pub cost: Option<super::price::Money>,
+    /// The provider that wrote the reply (its model is `model`).
+    pub provider: Option<String>,
     /// Pinned by the user: never trimmed out of a request.
     pub pinned: bool,
     /// Deleted by the user: kept in the store (later messages still follow it) but no longer
@@ -208,6 +267,8 @@ impl Message {
             status: Status::Complete,
             finish: None,
             usage: None,
+            cost: None,
+            provider: None,
             pinned: false,
             hidden: false,
             branch: None,

@@ -1,7 +1,7 @@
 //! The domain, shared by the full-screen app and `rockchat ask`: a conversation (its system
 //! message, its tree of messages and the branch on screen), a message and its vocabulary
 //! (roles, statuses, finish reasons, usage), what of a conversation the next request carries
-//! (context planning) and how surely it is counted (`tally`), what servers taught about
+//! (context planning) and how surely it is counted (`tally`), what it costs (`price`), what servers taught about
 //! their models (`learned`), when a failed request is tried again (the retry policy),
 //! attached images and files, JSON replies and their check, a conversation's request
 //! parameters, and the tools a model may call (the calls, their results, and how they go
@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod message;
 pub mod params;
 pub mod preset;
+pub mod price;
 pub mod retry;
 pub mod tally;
 pub mod tools;

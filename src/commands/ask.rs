@@ -19,7 +19,7 @@ use crate::chat::json::{self, Checked, ResponseFormat};
 use crate::chat::preset::Preset;
 use crate::chat::retry::RetryPolicy;
 use crate::chat::tools::{Assembly, ToolSpec};
-use crate::chat::{Conversation, Keys, Message};
+use crate::chat::{Conversation, Keys, Message, Usage};
 use crate::config::cli::AskArgs;
 use crate::config::settings::Settings;
 
@@ -33,6 +33,35 @@ pub fn compose_prompt(args: &[String], stdin: Option<&str>) -> Option<String> {
         (false, None) => Some(argument),
         (false, Some(text)) => Some(format!("{argument}\n\n{text}")),
     }
+}
+
+fn add_usage(spent: &mut Option<Usage>, usage: Usage) {
+    let sum = spent.get_or_insert_with(Usage::default);
+    sum.prompt_tokens += usage.prompt_tokens;
+    sum.completion_tokens += usage.completion_tokens;
+    sum.total_tokens += usage.total_tokens;
+    sum.cached_tokens += usage.cached_tokens;
+    sum.reasoning_tokens += usage.reasoning_tokens;
+}
+
+/// `--usage`: the tokens the server reported and what they cost, on stderr, priced as the
+/// app prices them (the server's list, then the config's `[models."NAME"]`; else unknown).
+async fn report_usage(
+    client: &ApiClient,
+    settings: &Settings,
+    spent: Option<Usage>,
+    err: &mut (dyn Write + Send),
+) {
+    let Some(usage) = spent else {
+        let _ = writeln!(err, "rockchat: usage: the server reported none");
+        return;
+    };
+    let listed = client.list_models().await.ok().and_then(|models| {
+        models.into_iter().find(|m| m.id == settings.model).and_then(|m| m.price)
+    });
+    let price = listed.or_else(|| settings.prices.get(&settings.model).copied());
+    let cost = price.map(|price| price.cost(&usage));
+    let _ = writeln!(err, "rockchat: usage: {}", crate::chat::price::usage_text(&usage, cost));
 }
 
 /// The exit code of a reply asked for as JSON that is not valid JSON, or does not match the
@@ -116,6 +145,8 @@ pub async fn run(
     };
     let policy = RetryPolicy { max_retries: settings.max_retries, ..RetryPolicy::default() };
     let mut round = 0;
+    // Every round's usage (a tool call makes another request), for `--usage`.
+    let mut spent: Option<Usage> = None;
     let (result, finish) = loop {
         let messages = match context::prepare(&mut conversation, &plan).0 {
             Outcome::Send(messages) => messages,
@@ -152,6 +183,9 @@ pub async fn run(
                     reply.push_str(&shown);
                     write(&shown, out);
                     finish = whole.finish;
+                    if let Some(usage) = whole.usage {
+                        add_usage(&mut spent, usage);
+                    }
                     for delta in whole.tool_calls {
                         assembly.push(&mut calls, delta);
                     }
@@ -170,7 +204,7 @@ pub async fn run(
                             crate::api::StreamEvent::ToolCall(delta) => {
                                 assembly.push(&mut calls, delta);
                             }
-                            crate::api::StreamEvent::Usage(_) => {}
+                            crate::api::StreamEvent::Usage(usage) => add_usage(&mut spent, usage),
                         }
                     })
                     .await
@@ -234,6 +268,9 @@ pub async fn run(
             break (result, finish);
         }
     };
+    if args.usage {
+        report_usage(&client, settings, spent, err).await;
+    }
     if let Some(format) = &format {
         if let Err(error) = result {
             return fail(err, &error);

@@ -11,6 +11,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use crate::chat::Role;
+use crate::chat::price::Money;
 use crate::config::cli::ExportFormat;
 use crate::format;
 use crate::sanitize::{one_line, sanitize};
@@ -124,6 +125,10 @@ pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
             "error": text(&m.error), "finish_reason": one(&m.finish_reason),
             "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
             "completion_tokens": m.completion_tokens, "created_at": m.created_at,
+            "cached_tokens": m.cached_tokens, "reasoning_tokens": m.reasoning_tokens,
+            "provider": one(&m.provider),
+            // Exact decimal dollars at the prices known when the reply came; null: unknown.
+            "cost_usd": m.cost.map(|pico| Money(pico.max(0) as u64).exact()),
             "tool_calls": calls,
             "written_by_you": m.authored,
             "files": files.iter().map(|f| field(&f.name).into_owned()).collect::<Vec<_>>(),
@@ -177,6 +182,18 @@ fn markdown(conversation: &StoredConversation) -> String {
             ));
             let outcome = call.result().map_or("not run", |r| r.outcome.as_str());
             text.push_str(&format!("→ {outcome}:\n\n```\n{}\n```\n\n", call.reply().trim_end()));
+        }
+        if let (Some(prompt), Some(completion)) = (m.prompt_tokens, m.completion_tokens) {
+            let usage = crate::chat::Usage {
+                prompt_tokens: prompt.max(0) as u64,
+                completion_tokens: completion.max(0) as u64,
+                total_tokens: 0,
+                cached_tokens: m.cached_tokens.unwrap_or(0).max(0) as u64,
+                reasoning_tokens: m.reasoning_tokens.unwrap_or(0).max(0) as u64,
+            };
+            let cost = m.cost.map(|pico| Money(pico.max(0) as u64));
+            let text_of = crate::chat::price::usage_text(&usage, cost);
+            text.push_str(&format!("_(tokens: {text_of})_\n\n"));
         }
         if m.status != "complete" {
             let why = m.error.as_deref().unwrap_or(&m.status);

@@ -84,6 +84,18 @@ pub enum Command {
     Import { file: PathBuf },
     /// Delete a conversation and all its messages.
     Delete { id: i64 },
+    /// Tokens and cost of the replies over a period, by day, model or provider.
+    Stats {
+        /// How far back: hours, days or weeks (12h, 30d, 2w), or `all`.
+        #[arg(long, default_value = "30d", value_name = "PERIOD")]
+        since: String,
+        /// Group by day, model or provider.
+        #[arg(long, value_enum, default_value_t = default_group())]
+        by: crate::store::stats::GroupBy,
+        /// Print JSON (costs as exact decimal dollars, null when unknown).
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a consistent copy of the whole database to FILE.
     Backup { file: PathBuf },
     /// Start each configured MCP server and list its tools (exits 1 if one fails).
@@ -129,6 +141,10 @@ impl LogLevel {
     }
 }
 
+fn default_group() -> crate::store::stats::GroupBy {
+    crate::store::stats::GroupBy::Day
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Json,
@@ -172,4 +188,7 @@ pub struct AskArgs {
     /// not match it.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<std::path::PathBuf>,
+    /// Print the tokens the reply used and what they cost to stderr.
+    #[arg(long)]
+    pub usage: bool,
 }

@@ -22,6 +22,7 @@ struct FileConfig {
     provider: Option<Spanned<String>>,
     system_prompt: Option<String>,
     mouse: Option<bool>,
+    show_usage: Option<bool>,
     /// Spanned, like every value that names a theme, for the line of a name that is none.
     theme: Option<Spanned<String>>,
     dark_theme: Option<Spanned<String>>,
@@ -78,6 +79,7 @@ struct FileProvider {
     model: Option<String>,
     api_key_env: Option<String>,
     stream_usage: Option<bool>,
+    list_prices: Option<bool>,
     models: Option<Vec<String>>,
     api_key_cmd: Option<String>,
     headers: Option<BTreeMap<String, String>>,
@@ -95,6 +97,9 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     }
     if let Some(mouse) = file.mouse {
         config.mouse = mouse;
+    }
+    if let Some(show) = file.show_usage {
+        config.show_usage = show;
     }
     if let Some(theme) = &file.theme {
         config.theme = match theme.get_ref().as_str() {
@@ -192,6 +197,7 @@ impl Provider {
             model: String::new(),
             api_key_env: None,
             stream_usage: true,
+            list_prices: false,
             models: Vec::new(),
             api_key_cmd: None,
             headers: BTreeMap::new(),
@@ -215,6 +221,9 @@ impl FileProvider {
         }
         if let Some(stream_usage) = self.stream_usage {
             base.stream_usage = stream_usage;
+        }
+        if let Some(list_prices) = self.list_prices {
+            base.list_prices = list_prices;
         }
         if let Some(models) = self.models {
             base.models = models;

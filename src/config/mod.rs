@@ -39,6 +39,8 @@ pub struct Config {
     pub provider: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// Each reply's usage and cost under it from the start (F8 toggles it).
+    pub show_usage: bool,
     pub theme: ThemeChoice,
     /// The themes `auto` picks between, for a dark and for a light background.
     pub dark_theme: ThemeSpec,
@@ -107,12 +109,56 @@ pub enum ThemeChoice {
 pub struct ColorOverrides(pub BTreeMap<&'static str, ratatui::style::Color>);
 
 /// `[models."NAME"]`: what a model's window is, when the built-in table or the server
-/// does not know (or is wrong).
+/// does not know (or is wrong), and what it costs when the server does not say: dollars per
+/// million tokens, read into pico-dollars per token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelLimits {
     pub context_window: Option<usize>,
     pub max_output: Option<usize>,
+    #[serde(default, deserialize_with = "per_million")]
+    pub input_price: Option<u64>,
+    #[serde(default, deserialize_with = "per_million")]
+    pub cached_input_price: Option<u64>,
+    #[serde(default, deserialize_with = "per_million")]
+    pub output_price: Option<u64>,
+    #[serde(default, deserialize_with = "per_million")]
+    pub reasoning_price: Option<u64>,
+}
+
+impl ModelLimits {
+    /// The model's price, when the config gives both input and output prices.
+    pub fn price(&self) -> Option<crate::chat::price::Price> {
+        Some(crate::chat::price::Price {
+            input: self.input_price?,
+            cached_input: self.cached_input_price,
+            output: self.output_price?,
+            reasoning: self.reasoning_price,
+        })
+    }
+}
+
+/// A price in dollars per million tokens (a TOML number, or a string for one written
+/// exactly) as pico-dollars per token. A float is read from its shortest decimal text, so
+/// 0.075 is 75,000 exactly, not a binary neighbour of it.
+fn per_million<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+    let text = match Written::deserialize(de)? {
+        Written::Int(n) => n.to_string(),
+        Written::Float(f) => f.to_string(),
+        Written::Text(t) => t,
+    };
+    crate::chat::price::parse_scaled(&text, 6).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{text} is not a price: write dollars per million tokens, e.g. 2.5"
+        ))
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +168,8 @@ pub struct Provider {
     /// The name of the variable holding the key, never the key itself.
     pub api_key_env: Option<String>,
     pub stream_usage: bool,
+    /// Ask the server's `/models` at start for the prices it lists (OpenRouter does).
+    pub list_prices: bool,
     pub models: Vec<String>,
     /// A shell command whose output is the key (a password manager); the command, not
     /// the key.
@@ -151,6 +199,7 @@ impl Config {
             provider: String::new(),
             system_prompt: String::new(),
             mouse: false,
+            show_usage: false,
             theme: ThemeChoice::Auto,
             dark_theme: ThemeSpec::default(),
             light_theme: ThemeSpec::default(),

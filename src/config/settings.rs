@@ -40,6 +40,8 @@ pub struct Settings {
     pub model: String,
     pub system_prompt: String,
     pub mouse: bool,
+    /// `show_usage`: each reply's usage and cost under it.
+    pub show_usage: bool,
     /// What decides the colours: the config's `theme` and `[colors]`, `NO_COLOR`, and what
     /// the terminal says of its background and colour depth.
     pub palette: Palette,
@@ -47,6 +49,8 @@ pub struct Settings {
     pub idle_timeout: std::time::Duration,
     /// `[models."NAME"]` windows: window and reply reserve.
     pub windows: std::collections::BTreeMap<String, (usize, Option<usize>)>,
+    /// `[models."NAME"]` prices, for models whose server lists none.
+    pub prices: std::collections::BTreeMap<String, crate::chat::price::Price>,
     /// Every provider a conversation can switch to, by name; the current one included
     /// (under its label when `--base-url` replaced its URL).
     pub providers: std::collections::BTreeMap<String, ProviderSettings>,
@@ -104,6 +108,8 @@ pub struct ProviderSettings {
     /// It needs a key and has none: the variable it is read from is not set (named here,
     /// for the first screen to say so) and no command prints one.
     pub missing_key: Option<Option<String>>,
+    /// Its `/models` is asked at start for prices.
+    pub list_prices: bool,
 }
 
 pub fn resolve(
@@ -154,6 +160,7 @@ pub fn resolve(
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),
         system_prompt: overrides.system.clone().unwrap_or_else(|| config.system_prompt.clone()),
         mouse: config.mouse,
+        show_usage: config.show_usage,
         palette: Palette {
             choice: config.theme.clone(),
             dark: config.dark_theme,
@@ -173,6 +180,11 @@ pub fn resolve(
             .models
             .iter()
             .filter_map(|(name, m)| m.context_window.map(|w| (name.clone(), (w, m.max_output))))
+            .collect(),
+        prices: config
+            .models
+            .iter()
+            .filter_map(|(name, m)| Some((name.clone(), m.price()?)))
             .collect(),
         idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs),
     })
@@ -240,6 +252,7 @@ fn provider_settings(
         model: provider.model.clone(),
         models: provider.models.clone(),
         missing_key,
+        list_prices: provider.list_prices,
     }
 }
 

@@ -80,6 +80,8 @@ fn top_level_keys_override_the_defaults() {
     assert_eq!(config.provider, "ollama");
     assert_eq!(config.system_prompt, "Be terse");
     assert!(config.mouse);
+    assert!(parse("show_usage = true\n").unwrap().show_usage);
+    assert!(!Config::defaults().unwrap().show_usage);
 }
 
 #[test]
@@ -94,6 +96,7 @@ fn new_provider_table_adds_a_provider_with_default_options() {
             model: "qwen".to_owned(),
             api_key_env: None,
             stream_usage: true,
+            list_prices: false,
             models: vec!["a".to_owned(), "b".to_owned()],
             api_key_cmd: None,
             headers: BTreeMap::new(),
@@ -168,7 +171,7 @@ fn unknown_key_names_file_line_and_key() {
     assert_eq!(
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
-         expected one of `provider`, `system_prompt`, `mouse`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
+         expected one of `provider`, `system_prompt`, `mouse`, `show_usage`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
          `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`, `presets`"
     );
 }
@@ -340,10 +343,32 @@ fn model_windows_can_be_set_per_model() {
         parse("[models.\"qwen2.5\"]\ncontext_window = 32768\nmax_output = 8192\n").unwrap();
     assert_eq!(
         config.models["qwen2.5"],
-        ModelLimits { context_window: Some(32_768), max_output: Some(8_192) }
+        ModelLimits { context_window: Some(32_768), max_output: Some(8_192), ..Default::default() }
     );
     let (line, key, _) = invalid("[models.\"x\"]\nwindow = 5\n");
     assert_eq!((line, key.as_deref()), (2, Some("models.x.window")));
+}
+
+#[test]
+fn model_prices_are_dollars_per_million_tokens_read_exactly() {
+    let config = parse(
+        "[models.\"gpt-4o\"]\ninput_price = 2.5\ncached_input_price = 1.25\noutput_price = 10\n\
+         [models.\"cheap\"]\ninput_price = 0.075\noutput_price = \"0.3\"\n\
+         [models.\"half\"]\ninput_price = 1\n",
+    )
+    .unwrap();
+    let price = config.models["gpt-4o"].price().unwrap();
+    assert_eq!(
+        (price.input, price.cached_input, price.output, price.reasoning),
+        (2_500_000, Some(1_250_000), 10_000_000, None)
+    );
+    let cheap = config.models["cheap"].price().unwrap();
+    assert_eq!((cheap.input, cheap.output), (75_000, 300_000), "0.075 is not a float's neighbour");
+    assert_eq!(config.models["half"].price(), None, "an output price is needed too");
+    let (line, key, message) = invalid("[models.\"x\"]\ninput_price = -1\n");
+    assert_eq!(line, 2, "{message}");
+    assert!(key.as_deref().is_some_and(|k| k.contains("input_price")), "{key:?} {message}");
+    assert!(message.contains("not a price"), "{message}");
 }
 
 #[test]

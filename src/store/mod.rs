@@ -12,6 +12,7 @@ mod lease;
 mod queries;
 mod schema;
 mod search;
+pub mod stats;
 mod tool_calls;
 pub mod writer;
 

@@ -34,6 +34,13 @@ pub struct StoredMessage {
     pub finish_reason: Option<String>,
     pub prompt_tokens: Option<i64>,
     pub completion_tokens: Option<i64>,
+    /// Of the prompt, read from the provider's cache; of the completion, reasoning.
+    pub cached_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    /// What the reply cost in pico-dollars, at the prices known then; `None`: unknown.
+    pub cost: Option<i64>,
+    /// The provider that wrote a reply; `None` in rows from before it was kept.
+    pub provider: Option<String>,
     pub created_at: i64,
     /// Images sent with the message, in order.
     pub attachments: Vec<crate::chat::attachment::Attachment>,
@@ -80,6 +87,11 @@ pub struct MessageFields {
     pub finish_reason: Option<String>,
     pub prompt_tokens: Option<i64>,
     pub completion_tokens: Option<i64>,
+    pub cached_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    /// Pico-dollars; `None`: unknown.
+    pub cost: Option<i64>,
+    pub provider: Option<String>,
     pub pinned: bool,
     pub hidden: bool,
     pub authored: bool,
@@ -115,8 +127,9 @@ pub fn insert_message(
         "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model, status,
                                error, finish_reason, prompt_tokens, completion_tokens,
                                created_at, updated_at, pinned, hidden, writer, authored,
-                               json_check)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17)",
+                               json_check, cached_tokens, reasoning_tokens, cost, provider)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)",
     )?;
     statement.execute(params![
         conversation_id,
@@ -135,7 +148,11 @@ pub fn insert_message(
         fields.hidden,
         writer_of(fields, writer),
         fields.authored,
-        fields.json_check
+        fields.json_check,
+        fields.cached_tokens,
+        fields.reasoning_tokens,
+        fields.cost,
+        fields.provider
     ])?;
     let id = conn.last_insert_rowid();
     touch_conversation(conn, conversation_id, Some(id), fields, at)?;
@@ -154,7 +171,8 @@ pub fn update_message(
     let mut statement = conn.prepare_cached(
         "UPDATE messages SET content = ?2, reasoning = ?3, model = ?4, status = ?5, error = ?6,
                 finish_reason = ?7, prompt_tokens = ?8, completion_tokens = ?9, updated_at = ?10,
-                pinned = ?11, hidden = ?12, writer = ?13, authored = ?14, json_check = ?15
+                pinned = ?11, hidden = ?12, writer = ?13, authored = ?14, json_check = ?15,
+                cached_tokens = ?16, reasoning_tokens = ?17, cost = ?18, provider = ?19
          WHERE id = ?1",
     )?;
     let changed = statement.execute(params![
@@ -172,7 +190,11 @@ pub fn update_message(
         fields.hidden,
         writer_of(fields, writer),
         fields.authored,
-        fields.json_check
+        fields.json_check,
+        fields.cached_tokens,
+        fields.reasoning_tokens,
+        fields.cost,
+        fields.provider
     ])?;
     if changed == 0 {
         return Ok(false);
@@ -298,7 +320,8 @@ fn role_name(role: Role) -> &'static str {
 /// The columns `message_from_row` reads, in its order: read by position, since looking a
 /// column up by name costs more than the value itself over 10,000 rows.
 const MESSAGE_COLUMNS: &str = "id, parent_id, role, content, reasoning, model, status, error, \
-     finish_reason, prompt_tokens, completion_tokens, created_at, pinned, hidden, authored, json_check";
+     finish_reason, prompt_tokens, completion_tokens, created_at, pinned, hidden, authored, json_check, \
+     cached_tokens, reasoning_tokens, cost, provider";
 
 fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
     let role: String = row.get(2)?;
@@ -315,6 +338,10 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         prompt_tokens: row.get(9)?,
         completion_tokens: row.get(10)?,
         created_at: row.get(11)?,
+        cached_tokens: row.get(16)?,
+        reasoning_tokens: row.get(17)?,
+        cost: row.get(18)?,
+        provider: row.get(19)?,
         attachments: Vec::new(),
         pinned: row.get(12)?,
         hidden: row.get(13)?,
@@ -534,6 +561,10 @@ impl Store {
                 finish_reason: None,
                 prompt_tokens: None,
                 completion_tokens: None,
+                cached_tokens: None,
+                reasoning_tokens: None,
+                cost: None,
+                provider: None,
                 pinned: false,
                 hidden: false,
                 authored: false,

@@ -5,7 +5,7 @@
 //! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10, V11];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -228,4 +228,20 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages B
     INSERT INTO messages_fts(rowid, content)
         SELECT new.id, new.content WHERE new.status != 'streaming';
 END;
+";
+
+/// What replies cost (issue 21): the usage details servers report (cached prompt tokens,
+/// reasoning tokens), the cost in pico-dollars at the prices known when the reply came (NULL:
+/// unknown, never guessed), and the provider that wrote it (older rows: NULL, and `stats`
+/// falls back to the conversation's). The index lets `stats` read a period's replies without
+/// the messages' text.
+const V11: &str = "
+ALTER TABLE messages ADD COLUMN cached_tokens INTEGER;
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;
+ALTER TABLE messages ADD COLUMN cost INTEGER;
+ALTER TABLE messages ADD COLUMN provider TEXT;
+CREATE INDEX messages_usage_by_time
+    ON messages(created_at, conversation_id, model, provider, prompt_tokens, completion_tokens,
+                cached_tokens, reasoning_tokens, cost)
+    WHERE role = 'assistant' AND prompt_tokens IS NOT NULL;
 ";

@@ -54,6 +54,10 @@ pub async fn run(
     state.tools = crate::app::tools::Tools::new(settings.tools.clone());
     state.notify = settings.notify;
     state.windows = settings.windows.clone();
+    state.prices = settings.prices.clone();
+    state.view.show_usage = settings.show_usage;
+    state.list_prices =
+        settings.providers.get(&state.target.provider).is_some_and(|p| p.list_prices);
     // What servers said in earlier runs (windows, calibration): a small table, read once.
     state.learned = store.learned().unwrap_or_else(|error| {
         tracing::warn!(%error, "cannot read what was learned about models");

@@ -3,6 +3,7 @@
 //! reads: it never changes the state and imports nothing of the app but its state's types.
 //! A frame copies visible lines; only what changed is laid out again.
 
+pub mod breakdown;
 pub mod input;
 pub mod layout;
 pub mod library;
@@ -74,6 +75,7 @@ fn render(
         Some(Popup::Tools(popup)) => tools::render(frame, area, state, popup, theme),
         Some(Popup::Presets(picker)) => popup::presets(frame, area, state, picker, theme),
         Some(Popup::SavePreset(name)) => popup::save_preset(frame, area, name, theme),
+        Some(Popup::Context(breakdown)) => breakdown::render(frame, area, breakdown, theme),
         None => {}
     }
     if state.popup_keys

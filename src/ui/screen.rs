@@ -101,7 +101,8 @@ impl Screen {
             }
         };
         self.seen = Some((conversation.key, conversation.generation()));
-        self.transcript.sync(messages, changed_from, width, state.view.show_reasoning, &self.theme);
+        let shown = (state.view.show_reasoning, state.view.show_usage);
+        self.transcript.sync(messages, changed_from, width, shown, &self.theme);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The status line: provider, model, what the request is doing, writes waiting on the store,
-//! the context meter and the last turn's usage.
+//! the context meter, the last turn's tokens and cost and the conversation's total (a cost
+//! not known reads "cost unknown", never a guess).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -51,15 +52,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         (None, _) if let Some(hint) = mode => vec![(7, hint.to_owned())],
         (None, usage) => {
             let mut parts: Vec<(u8, String)> = meter(state).into_iter().map(|m| (4, m)).collect();
+            // Least needed first when room runs out: the total, then the last turn's cost,
+            // then its tokens (the meter outlasts them all).
             if let Some(usage) = usage {
-                parts.push((
-                    1,
-                    format!(
-                        "last turn: {} in · {} out",
-                        usage.prompt_tokens, usage.completion_tokens
-                    ),
-                ));
+                let (prompt, completion) = (usage.prompt_tokens, usage.completion_tokens);
+                let (prompt, completion) = (short(prompt as usize), short(completion as usize));
+                parts.push((2, format!("last turn: {prompt} in · {completion} out")));
+                let cost = state.spent.last_cost.map_or("cost unknown".to_owned(), |c| c.short());
+                parts.push((1, cost));
             }
+            parts.extend(total(state).map(|total| (0, total)));
             parts
         }
     };
@@ -119,6 +121,20 @@ fn meter(state: &State) -> Vec<String> {
         parts.push(format!("{} not sent", meter.not_sent));
     }
     parts
+}
+
+/// The conversation's total, once a reply has reported usage: "total 12k tok · $0.0123"; its
+/// cost left out when none of it is known (the last turn says "cost unknown").
+fn total(state: &State) -> Option<String> {
+    let spent = &state.spent;
+    if spent.replies == 0 {
+        return None;
+    }
+    let tokens = short(usize::try_from(spent.tokens).unwrap_or(usize::MAX));
+    Some(match spent.unpriced == spent.replies {
+        true => format!("total {tokens} tok"),
+        false => format!("total {tokens} tok · {}", spent.cost_text()),
+    })
 }
 
 /// What the request is doing, and whether the last turn failed.

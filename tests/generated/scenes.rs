@@ -41,6 +41,15 @@ fn new_state(provider: &str, model: &str) -> State {
     let mut state = State::new(target, "You are a helpful assistant".into(), false);
     // Exact counts, as the driver's background load gives them a moment after start.
     state.counting.load_on_first_use();
+    // What `[models."gpt-4o-mini"]` in the config would price it at, per million tokens:
+    // $0.15 in, $0.075 cached, $0.60 out. Other models stay unpriced, as without a config.
+    let price = rockchat::chat::price::Price {
+        input: 150_000,
+        cached_input: Some(75_000),
+        output: 600_000,
+        reasoning: None,
+    };
+    state.prices.insert("gpt-4o-mini".into(), price);
     update(&mut state, Msg::Resize(WIDTH, HEIGHT));
     state
 }
@@ -101,6 +110,7 @@ fn turn(state: &mut State, prompt: &str, reply: &str, at: Instant) {
         prompt_tokens: (sent * 11 / 10) as u64,
         completion_tokens: (reply.len() / 4) as u64,
         total_tokens: 0,
+        ..Usage::default()
     };
     event(state, id, ApiEvent::Stream(StreamEvent::Finish(FinishReason::Stop)), end);
     event(state, id, ApiEvent::Stream(StreamEvent::Usage(usage)), end);
@@ -188,8 +198,11 @@ fn picker() -> Scene {
         models.offered = true;
     }
     ctrl(&mut state, 'p');
-    let model =
-        |id: &str, window: Option<usize>| ModelInfo { id: id.into(), context_window: window };
+    let model = |id: &str, window: Option<usize>| ModelInfo {
+        id: id.into(),
+        context_window: window,
+        price: None,
+    };
     let rockapi = vec![
         model("gpt-4o-mini", Some(128_000)),
         model("gpt-4o", Some(128_000)),

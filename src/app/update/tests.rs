@@ -121,6 +121,7 @@ fn deltas_accumulate_and_the_reply_records_its_model() {
             prompt_tokens: 9,
             completion_tokens: 2,
             total_tokens: 11,
+            ..Usage::default()
         })),
     );
     api(&mut state, id, ApiEvent::Done);

@@ -24,7 +24,7 @@ pub(super) fn layout(
     entry: &mut Lines,
     message: &Message,
     width: usize,
-    show_reasoning: bool,
+    (show_reasoning, show_usage): (bool, bool),
     theme: &Theme,
 ) {
     let faded = message.not_sent;
@@ -95,6 +95,13 @@ pub(super) fn layout(
     }
     super::calls::layout(message, width, show_reasoning, theme, &mut tail);
     footer(message, width, theme, &mut tail);
+    if show_usage && let Some(usage) = &message.usage {
+        // A reply's usage as the server reported it, and its cost (or that it is unknown).
+        let text = format!("↳ {}", crate::chat::price::usage_text(usage, message.cost));
+        for row in wrap_text(&text, width) {
+            tail.push(indented(row, theme.dim));
+        }
+    }
     tail.push(Line::default());
     entry.tail = tail;
 }

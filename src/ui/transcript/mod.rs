@@ -41,6 +41,7 @@ pub const KEPT_LINES: usize = 4_000;
 pub struct TranscriptCache {
     width: u16,
     show_reasoning: bool,
+    show_usage: bool,
     theme: Option<Theme>,
     entries: Vec<Entry>,
     /// Each message's rows (when measured), summed on demand.
@@ -134,16 +135,18 @@ impl TranscriptCache {
         messages: &[Message],
         changed_from: usize,
         width: u16,
-        show_reasoning: bool,
+        (show_reasoning, show_usage): (bool, bool),
         theme: &Theme,
     ) {
         if width != self.width
             || show_reasoning != self.show_reasoning
+            || show_usage != self.show_usage
             || self.theme != Some(*theme)
         {
             self.reset();
             self.width = width;
             self.show_reasoning = show_reasoning;
+            self.show_usage = show_usage;
             self.theme = Some(*theme);
         }
         if messages.len() < self.entries.len() {
@@ -242,7 +245,8 @@ impl TranscriptCache {
         let entry = &mut self.entries[index];
         let lines = entry.lines.get_or_insert_with(Box::default);
         let before = if self.resident.insert(index) { 0 } else { lines.height() };
-        layout(lines, message, text_width, show_reasoning, &theme);
+        let shown = (show_reasoning, self.show_usage);
+        layout(lines, message, text_width, shown, &theme);
         let height = lines.height();
         self.resident_lines = self.resident_lines - before + height;
         entry.seen = Some((message.key, message.revision));
