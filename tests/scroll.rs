@@ -207,3 +207,24 @@ fn reading_a_long_history_keeps_a_bounded_cache_and_the_same_rows_the_second_tim
     let (second, _) = read(&mut tui);
     assert_eq!(first, second);
 }
+
+#[test]
+fn replies_are_labelled_with_their_provider_when_one_model_name_came_from_two() {
+    let mut tui = Tui::new("llama-3", 80, 30);
+    tui.state.target.provider = "home".into();
+    let id = tui.send("first");
+    tui.delta(id, "from the home server");
+    tui.done(id);
+    let alone = tui.draw(80, 30);
+    assert!(alone.contains("◆ llama-3"), "{alone}");
+    assert!(!alone.contains("home/llama-3"), "one provider: the model alone: {alone}");
+
+    // The same model name, served by another provider: both replies say whose they are.
+    tui.state.target.provider = "cloud".into();
+    let id = tui.send("second");
+    tui.delta(id, "from the cloud");
+    tui.done(id);
+    let both = tui.draw(80, 30);
+    assert!(both.contains("◆ home/llama-3"), "{both}");
+    assert!(both.contains("◆ cloud/llama-3"), "{both}");
+}

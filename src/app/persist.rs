@@ -140,6 +140,7 @@ pub fn restore(stored: StoredConversation, keys: &mut Keys) -> (Conversation, St
     let aside: Vec<Message> = stored.other_branches.into_iter().map(&mut convert).collect();
     let mut conversation =
         Conversation::restored(keys.fresh(), stored.id, stored.system_prompt, messages, aside);
+    conversation.label_providers(|_| false);
     conversation.params = crate::chat::params::RequestParams::from_json(&stored.params);
     conversation.title = stored.title;
     let adopt = StoreCmd::Adopt { conversation: (conversation.key, stored.id), messages: rows };

@@ -57,6 +57,16 @@ impl Catalog {
         server.iter().find(|m| m.id == model)?.price
     }
 
+    /// Whether more than one provider's list (its server's, or its configured one) has a
+    /// model named `model`.
+    pub fn at_several(&self, model: &str) -> bool {
+        let lists = |models: &ProviderModels| {
+            models.configured.iter().any(|m| m == model)
+                || models.server.as_ref().is_some_and(|list| list.iter().any(|m| m.id == model))
+        };
+        self.providers.values().filter(|models| lists(models)).take(2).count() > 1
+    }
+
     /// The entry for `provider`, made when first needed (a provider named by a flag).
     pub fn provider_mut(&mut self, provider: &str) -> &mut ProviderModels {
         self.providers.entry(provider.to_owned()).or_default()

@@ -369,6 +369,8 @@ fn reply_index(state: &mut State, at: Instant, effects: &mut Vec<Effect>) -> Opt
     message.parent = state.conversation.messages().get(user_index).map(|m| m.key);
     effects.push(Effect::Store(persist::add(&state.conversation, &message)));
     let reply = state.conversation.push(message);
+    let catalog = &state.catalog;
+    state.conversation.label_providers(|model| catalog.at_several(model));
     state.stream = Stream::Receiving {
         id,
         reply,

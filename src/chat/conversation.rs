@@ -107,6 +107,34 @@ impl Conversation {
         Some(message)
     }
 
+    /// Labels each reply `provider/model` whose model's name stands for more than one
+    /// provider: in this conversation, or where `elsewhere` says so (the model lists). A
+    /// reply whose label changes is laid out again.
+    pub fn label_providers(&mut self, elsewhere: impl Fn(&str) -> bool) {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        let mut shared: Vec<String> = Vec::new();
+        for message in &self.messages {
+            if let (Some(model), Some(provider)) = (&message.model, &message.provider) {
+                match seen.insert(model, provider) {
+                    Some(other) if other != provider => shared.push(model.clone()),
+                    _ => {}
+                }
+            }
+        }
+        for index in 0..self.messages.len() {
+            let message = &self.messages[index];
+            let want = match (&message.model, &message.provider) {
+                (Some(model), Some(_)) => shared.contains(model) || elsewhere(model),
+                _ => false,
+            };
+            if message.show_provider != want
+                && let Some(message) = self.edit(index)
+            {
+                message.show_provider = want;
+            }
+        }
+    }
+
     /// Remembers a message's token count; not a change anyone sees, so no re-layout.
     pub fn cache_tokens(&mut self, index: usize, counter: Counter, tokens: usize) {
         if let Some(message) = self.messages.get_mut(index) {

@@ -200,6 +200,9 @@ pub struct Message {
     pub cost: Option<super::price::Money>,
     /// The provider that wrote the reply (its model is `model`).
     pub provider: Option<String>,
+    /// The reply's header names its provider too (`provider/model`): its model's name is
+    /// served by more than one provider (see `Conversation::label_providers`).
+    pub show_provider: bool,
     /// Pinned by the user: never trimmed out of a request.
     pub pinned: bool,
     /// Deleted by the user: kept in the store (later messages still follow it) but no longer
@@ -269,6 +272,7 @@ impl Message {
             usage: None,
             cost: None,
             provider: None,
+            show_provider: false,
             pinned: false,
             hidden: false,
             branch: None,

@@ -156,7 +156,11 @@ fn header(
         }
         Role::Assistant => {
             let model = message.model.as_deref().unwrap_or("assistant");
-            Line::from(Span::styled(format!("◆ {model}"), theme.assistant))
+            let label = match (&message.provider, message.show_provider) {
+                (Some(provider), true) => format!("◆ {provider}/{model}"),
+                _ => format!("◆ {model}"),
+            };
+            Line::from(Span::styled(label, theme.assistant))
         }
     };
     if message.pinned {
