@@ -5,6 +5,7 @@
 //! reading), creating and migrating it (safe when several rockchats start at once), and the
 //! queries. The app never calls it on the UI path: writes go through the `writer` thread.
 
+pub mod archive;
 mod attachments;
 pub mod import;
 mod learned;
@@ -20,7 +21,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use queries::{ConversationSummary, MessageFields, StoredConversation, StoredMessage};
+pub use queries::{
+    Appended, ConversationSummary, MessageFields, Opening, StoredConversation, StoredMessage,
+};
 pub use schema::CURRENT_VERSION;
 pub use search::SearchHit;
 
@@ -46,6 +49,8 @@ pub enum StoreError {
     Other { path: PathBuf, message: String },
     #[error("no conversation with id {0}")]
     NotFound(i64),
+    #[error("{} already exists; backup writes a new file (remove it, or name another)", .0.display())]
+    BackupExists(PathBuf),
 }
 
 pub struct Store {

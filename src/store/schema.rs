@@ -5,7 +5,7 @@
 //! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10, V11];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -228,4 +228,13 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages B
     INSERT INTO messages_fts(rowid, content)
         SELECT new.id, new.content WHERE new.status != 'streaming';
 END;
+";
+
+/// Where a conversation was held and who wrote each reply: a conversation started on a
+/// `--base-url` server remembers that URL (credentials stripped) and reopens on it, and a
+/// reply remembers its provider, as it already remembers its model, so an archive carries
+/// both and a conversation that moved between providers keeps who said what.
+const V11: &str = "
+ALTER TABLE conversations ADD COLUMN base_url TEXT;
+ALTER TABLE messages ADD COLUMN provider TEXT;
 ";
