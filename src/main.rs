@@ -50,6 +50,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(dir) = paths::data_dir() {
         rockchat::logging::init(&dir, cli.log_level.map(|level| level.as_str()));
     }
+    rockchat::store::on_indexing(dispatch::report_indexing);
     let startup = Startup { config, inline: cli.inline };
     let Some(command) = cli.command.take() else {
         // Without a terminal the full screen cannot start; say what works instead of the

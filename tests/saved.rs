@@ -385,3 +385,99 @@ async fn completions_are_printed_for_each_shell() {
         assert!(run.stdout.contains("completions") && run.stdout.contains("--no-save"), "{shell}");
     }
 }
+
+#[tokio::test]
+async fn search_finds_prefixes_substrings_and_cjk_once_per_conversation_best_first() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("chats.json");
+    // Two conversations as a ChatGPT export, imported; a third mentions render twice.
+    let conversation = |id: &str, title: &str, texts: &[&str]| {
+        let mut mapping = serde_json::Map::new();
+        let mut parent = serde_json::Value::Null;
+        for (i, text) in texts.iter().enumerate() {
+            let key = format!("{id}-{i}");
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            mapping.insert(
+                key.clone(),
+                json!({"message": {"author": {"role": role}, "content": {"parts": [text]}},
+                       "parent": parent}),
+            );
+            parent = json!(key);
+        }
+        json!({"id": id, "title": title, "current_node": parent, "mapping": mapping})
+    };
+    let export = json!([
+        conversation(
+            "a",
+            "Rendering",
+            &["How do I render a scene?", "Render it with a renderer: rendering renders."]
+        ),
+        conversation("b", "Coffee", &["Best café in town?", "The café by the harbour."]),
+        conversation("c", "Kanji", &["漢字テXスト を読む", "読めます"]),
+    ]);
+    std::fs::write(&file, export.to_string()).unwrap();
+    assert_eq!(rockchat(data.path(), &["import", file.to_str().unwrap()], None).await.code, 0);
+    let ids = |run: &Run| -> Vec<i64> {
+        let hits: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        hits.as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
+    };
+    for (query, expected) in [
+        ("rend", vec![1]),
+        ("caf", vec![2]),
+        ("漢字", vec![3]),
+        ("字テ", vec![3]),
+        ("a*", vec![1]),
+        ("th", vec![2]),
+        ("re", vec![1]),
+        ("harbour café", vec![2]),
+    ] {
+        let run = rockchat(data.path(), &["search", "--json", query], None).await;
+        assert_eq!(ids(&run), expected, "{query}: {}", run.stdout);
+    }
+    let run = rockchat(data.path(), &["search", "rend"], None).await;
+    assert_eq!(run.stdout.lines().count(), 2, "one conversation, one row and its snippet");
+    assert!(run.stdout.contains("[Rend]er it with a [rend]erer"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_database_from_before_indexes_its_messages_once_with_progress() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("rockchat.db");
+    // Schema 10 as the rockchat before this one made it, with a few thousand messages.
+    {
+        let store = rockchat::store::Store::open(&path).unwrap();
+        drop(store);
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "DROP TRIGGER messages_trigram_insert; DROP TRIGGER messages_trigram_delete;
+             DROP TRIGGER messages_trigram_update; DROP TABLE messages_trigram;
+             ALTER TABLE conversations DROP COLUMN base_url;
+             ALTER TABLE messages DROP COLUMN provider;
+             PRAGMA user_version = 10;
+             INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'old', 0, 0);",
+        )
+        .unwrap();
+        let mut insert = db
+            .prepare(
+                "INSERT INTO messages (conversation_id, role, content, status, created_at, updated_at)
+                 VALUES (1, 'user', ?1, 'complete', 0, 0)",
+            )
+            .unwrap();
+        db.execute_batch("BEGIN").unwrap();
+        for i in 0..12_000 {
+            insert.execute([format!("message {i} about the lighthouse")]).unwrap();
+        }
+        db.execute_batch("COMMIT").unwrap();
+    }
+    let run = rockchat(data.path(), &["search", "--json", "ghthou"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "rockchat: indexing 12000 messages for search (once, after an upgrade)…\n\
+         rockchat: indexed 12000 messages for search\n"
+    );
+    let run = rockchat(data.path(), &["search", "--json", "ghthou", "--limit", "1"], None).await;
+    assert_eq!(run.stderr, "", "only once");
+    let hits: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(hits[0]["snippet"], "message 11999 about the li[ghthou]se", "newest first");
+}

@@ -53,6 +53,23 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// The one-time search index rebuild after an upgrade, on stderr: a counter on a terminal,
+/// its first and last line elsewhere.
+pub fn report_indexing(done: u64, total: u64) {
+    let mut err = std::io::stderr().lock();
+    let line = format!("rockchat: indexing {total} messages for search (once, after an upgrade)");
+    if err.is_terminal() {
+        let _ = write!(err, "\r{line}: {done} done");
+        if done == total {
+            let _ = writeln!(err);
+        }
+    } else if done == 0 {
+        let _ = writeln!(err, "{line}…");
+    } else if done == total {
+        let _ = writeln!(err, "rockchat: indexed {total} messages for search");
+    }
+}
+
 /// A URL as it may be stored: without a user name or password.
 pub fn without_credentials(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };

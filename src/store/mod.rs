@@ -68,6 +68,22 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Who hears how far a one-time search index rebuild has got (done, total): the command
+/// line sets one that writes to stderr; by default it is only logged.
+static INDEXING: std::sync::OnceLock<fn(u64, u64)> = std::sync::OnceLock::new();
+
+/// Reports a one-time rebuild of the search index (after an upgrade) to `report`.
+pub fn on_indexing(report: fn(u64, u64)) {
+    let _ = INDEXING.set(report);
+}
+
+fn report_indexing(done: u64, total: u64) {
+    tracing::info!(done, total, "indexing messages for search");
+    if let Some(report) = INDEXING.get() {
+        report(done, total);
+    }
+}
+
 /// How long a command waits for another program's write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -224,6 +240,10 @@ impl Store {
         }
         for step in schema::MIGRATIONS.iter().skip(version.max(0) as usize) {
             tx.execute_batch(step).map_err(|e| classify(&path, &e))?;
+            if *step == schema::V11 {
+                let mut report = |done, total| report_indexing(done, total);
+                schema::fill_trigrams(&tx, &mut report).map_err(|e| classify(&path, &e))?;
+            }
         }
         tx.pragma_update(None, "user_version", CURRENT_VERSION)
             .and_then(|()| tx.commit())

@@ -234,7 +234,64 @@ END;
 /// `--base-url` server remembers that URL (credentials stripped) and reopens on it, and a
 /// reply remembers its provider, as it already remembers its model, so an archive carries
 /// both and a conversation that moved between providers keeps who said what.
-const V11: &str = "
+///
+/// And search that finds any part of a word: a trigram index beside the word index, kept by
+/// the same rule (a reply is indexed once, when it stops streaming). It starts empty; the
+/// messages already there are indexed by [`fill_trigrams`], once, in batches, right after
+/// this step and in its transaction, with progress reported.
+pub const V11: &str = "
 ALTER TABLE conversations ADD COLUMN base_url TEXT;
 ALTER TABLE messages ADD COLUMN provider TEXT;
+CREATE VIRTUAL TABLE messages_trigram USING fts5(
+    content, content = 'messages', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER messages_trigram_insert AFTER INSERT ON messages WHEN new.status != 'streaming'
+BEGIN
+    INSERT INTO messages_trigram(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_trigram_delete AFTER DELETE ON messages WHEN old.status != 'streaming'
+BEGIN
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_trigram_update AFTER UPDATE OF content, status ON messages BEGIN
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        SELECT 'delete', old.id, old.content WHERE old.status != 'streaming';
+    INSERT INTO messages_trigram(rowid, content)
+        SELECT new.id, new.content WHERE new.status != 'streaming';
+END;
 ";
+
+/// Indexes the messages already stored into the trigram index, `BATCH` at a time, telling
+/// `progress` how many of how many are done.
+pub fn fill_trigrams(
+    conn: &rusqlite::Connection,
+    progress: &mut dyn FnMut(u64, u64),
+) -> rusqlite::Result<()> {
+    const BATCH: i64 = 5_000;
+    let total: u64 =
+        conn.query_row("SELECT count(*) FROM messages WHERE status != 'streaming'", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64;
+    if total == 0 {
+        return Ok(());
+    }
+    let mut last_of_batch = conn.prepare(
+        "SELECT max(id) FROM (SELECT id FROM messages
+                              WHERE status != 'streaming' AND id > ?1 ORDER BY id LIMIT ?2)",
+    )?;
+    let mut index = conn.prepare(
+        "INSERT INTO messages_trigram(rowid, content)
+         SELECT id, content FROM messages WHERE status != 'streaming' AND id > ?1 AND id <= ?2",
+    )?;
+    let (mut last, mut done) = (0i64, 0u64);
+    progress(0, total);
+    while let Some(upto) =
+        last_of_batch.query_row(rusqlite::params![last, BATCH], |r| r.get::<_, Option<i64>>(0))?
+    {
+        done += index.execute(rusqlite::params![last, upto])? as u64;
+        last = upto;
+        progress(done.min(total), total);
+    }
+    Ok(())
+}
