@@ -52,7 +52,7 @@ fn fields(role: Role, content: String) -> MessageFields {
 /// 24 words: mostly common ones, and a few from a vocabulary of 20,000 rarer words, the way
 /// real text mixes "the" with "lantern".
 fn sentence(seed: usize) -> String {
-    let mut x = seed as u64 * 6364136223846793005 + 1442695040888963407;
+    let mut x = (seed as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = || {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (x >> 33) as usize

@@ -13,7 +13,7 @@
 //! a frame; a word found nearly everywhere lists newest first, which the index reads
 //! straight off. Deleted messages and replies still streaming are not searched.
 
-use rusqlite::params_from_iter;
+use rusqlite::{OptionalExtension, params_from_iter};
 
 use super::queries::ConversationSummary;
 use super::{Store, StoreError};
@@ -131,9 +131,8 @@ impl Store {
     /// The best matching message of each of the first `limit` conversations.
     fn matching(&self, terms: &Terms, limit: usize) -> Result<Vec<Row>, StoreError> {
         let mut args: Vec<String> = Vec::new();
-        let mut sql = String::from(
-            "SELECT m.id, m.conversation_id, c.title, m.content, c.model, c.updated_at FROM ",
-        );
+        // Ids only while matching and ordering; the text of the few rows kept is read after.
+        let mut sql = String::from("SELECT m.id, m.conversation_id FROM ");
         let order = match &terms.substrings {
             Some(expression) => {
                 sql.push_str("messages_trigram t JOIN messages m ON m.id = t.rowid ");
@@ -148,10 +147,7 @@ impl Store {
                 "m.id DESC"
             }
         };
-        sql.push_str(
-            "JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.hidden = 0 AND m.status != 'streaming'",
-        );
+        sql.push_str("WHERE m.hidden = 0 AND m.status != 'streaming'");
         if terms.substrings.is_some() {
             sql.push_str(" AND messages_trigram MATCH ?1");
         }
@@ -170,21 +166,47 @@ impl Store {
         let fetch = limit.saturating_mul(8).max(64);
         sql.push_str(&format!(" ORDER BY {order} LIMIT {fetch}"));
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
-        let rows = statement
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok(Row {
-                    message_id: r.get(0)?,
-                    conversation_id: r.get(1)?,
-                    title: r.get(2)?,
-                    content: r.get(3)?,
-                    model: r.get(4)?,
-                    updated_at: r.get(5)?,
-                })
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.fail(e))?;
         let mut seen = std::collections::HashSet::new();
-        Ok(rows.into_iter().filter(|row| seen.insert(row.conversation_id)).take(limit).collect())
+        let mut best = Vec::new();
+        let mut rows = statement.query(params_from_iter(args.iter())).map_err(|e| self.fail(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
+            let (message, conversation): (i64, i64) =
+                (row.get(0).map_err(|e| self.fail(e))?, row.get(1).map_err(|e| self.fail(e))?);
+            if seen.insert(conversation) {
+                best.push(message);
+                if best.len() == limit {
+                    break;
+                }
+            }
+        }
+        drop(rows);
+        let mut read = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id, m.conversation_id, c.title, m.content, c.model, c.updated_at
+                 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.id = ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        // A row the index names may be gone from a damaged file: it is left out, and the
+        // caller checks the file before saying nothing matched.
+        best.into_iter()
+            .filter_map(|id| {
+                read.query_row([id], |r| {
+                    Ok(Row {
+                        message_id: r.get(0)?,
+                        conversation_id: r.get(1)?,
+                        title: r.get(2)?,
+                        content: r.get(3)?,
+                        model: r.get(4)?,
+                        updated_at: r.get(5)?,
+                    })
+                })
+                .optional()
+                .map_err(|e| self.fail(e))
+                .transpose()
+            })
+            .collect()
     }
 
     /// Whether the matches are few enough to rank within a frame.
