@@ -1,6 +1,7 @@
 //! Store speed: the list with 10,000 conversations, opening a 5,000-message conversation,
-//! full-text search over 100,000 messages, `rockchat stats` over them (50,000 replies with
-//! usage, three models, one unpriced), and the writer under a 5,000 tokens/s stream.
+//! full-text search over 100,000 messages (words, prefixes, substrings, Japanese),
+//! `rockchat stats` over them (50,000 replies with usage, three models, one unpriced), and
+//! the writer under a 5,000 tokens/s stream.
 //! Each read must stay well under one 16 ms frame.
 
 use std::hint::black_box;
@@ -58,7 +59,7 @@ fn fields(role: Role, content: String) -> MessageFields {
 /// 24 words: mostly common ones, and a few from a vocabulary of 20,000 rarer words, the way
 /// real text mixes "the" with "lantern".
 fn sentence(seed: usize) -> String {
-    let mut x = seed as u64 * 6364136223846793005 + 1442695040888963407;
+    let mut x = (seed as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = || {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (x >> 33) as usize
@@ -73,7 +74,12 @@ fn sentence(seed: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+        // One message in ten has Japanese in it, unsegmented, as Japanese is written.
+        + if seed.is_multiple_of(10) { CJK[seed / 10 % CJK.len()] } else { "" }
 }
+
+const CJK: &[&str] =
+    &[" 漢字テキストを読む", " 東京タワーの夜景", " 形態素解析の結果", " 日本語の検索"];
 
 /// `conversations` conversations of `messages` messages each, written through the writer.
 fn fill(path: &Path, conversations: u64, messages: u64) {
@@ -142,6 +148,27 @@ fn reads(c: &mut Criterion) {
         let name = format!("store/stats_100000_messages_by_{by:?}").to_lowercase();
         c.bench_function(&name, |b| b.iter(|| black_box(many.stats(0, by).expect("stats"))));
     }
+    // Parts of words, as search finds them since the trigram index: the start of a rare
+    // word, the middle of a common one, two letters as typed, and Japanese (which has no
+    // spaces between words) by a part of a message.
+    c.bench_function("store/search_100000_messages_prefix", |b| {
+        b.iter(|| black_box(many.search("w123", 20).expect("search")))
+    });
+    c.bench_function("store/search_100000_messages_substring", |b| {
+        b.iter(|| black_box(many.search("ntern", 20).expect("search")))
+    });
+    c.bench_function("store/search_100000_messages_two_letters", |b| {
+        b.iter(|| black_box(many.search("ha", 20).expect("search")))
+    });
+    c.bench_function("store/search_100000_messages_cjk", |b| {
+        b.iter(|| black_box(many.search("タワー", 20).expect("search")))
+    });
+    c.bench_function("store/search_100000_messages_cjk_two_characters", |b| {
+        b.iter(|| black_box(many.search("夜景", 20).expect("search")))
+    });
+    c.bench_function("store/list_search_as_you_type_100000_messages_prefix", |b| {
+        b.iter(|| black_box(many.find("lant", 500).expect("find")))
+    });
     // The worst case: a word in almost every message, all of them ranked.
     c.bench_function("store/search_100000_messages_common_word", |b| {
         b.iter(|| black_box(many.search("harbour", 20).expect("search")))

@@ -19,11 +19,12 @@
 //! - [`mcp`]: MCP servers and their tools, through the official SDK `rmcp`: starting them
 //!   in the background, listing, calling, and reporting a server that fails or dies. IO,
 //!   like `api`; it never decides what runs.
-//! - [`store`]: SQLite: schema, the writer thread, queries, import.
+//! - [`store`]: SQLite: schema, the writer thread, queries, import, the archive.
 //! - [`tokens`]: counting and trimming to a window (pure; imports nothing of the crate).
 //! - [`config`]: command-line arguments, the config file and the theme files it names, their
 //!   resolution into settings, and paths.
-//! - [`commands`]: the command-line frontends: `ask` and the saved-conversation commands.
+//! - [`commands`]: the command-line frontends: the dispatch of a subcommand, `ask`, the
+//!   saved-conversation commands and the HTML export.
 //! - [`files`]: reading the user's files to attach (blocking IO, for `term` and `ask`).
 //! - [`format`]: numbers and times as people read them, the same on screen and in the CLI.
 //! - [`logging`]: the log file in the data dir, rotated, and its level.

@@ -205,7 +205,7 @@ async fn a_dropped_connection_keeps_the_partial_on_stdout_and_fails() {
     let pieces = split_every(&bytes[..cut], 8);
     let server = TestServer::start(vec![event_stream(Body::ChunksThenDrop(pieces))]).await;
     let run = ask(&server, &["x"], None).await;
-    assert_eq!((run.code, run.stdout.as_str()), (1, "Half an \n"), "{}", run.stderr);
+    assert_eq!((run.code, run.stdout.as_str()), (5, "Half an \n"), "{}", run.stderr);
     assert!(run.stderr.starts_with("rockchat: the connection broke mid-reply"), "{}", run.stderr);
 }
 
@@ -214,7 +214,7 @@ async fn a_cut_off_reply_is_noted_on_stderr() {
     let server =
         TestServer::start(vec![sse_chunks(&sse_reply(&["partial"], "length", None), 9)]).await;
     let run = ask(&server, &["x"], None).await;
-    assert_eq!((run.code, run.stdout.as_str()), (0, "partial\n"));
+    assert_eq!((run.code, run.stdout.as_str()), (7, "partial\n"));
     assert!(run.stderr.contains("cut off at the token limit"), "{}", run.stderr);
 }
 
@@ -367,7 +367,7 @@ async fn a_refused_connection_is_retried_as_configured_then_fails_with_advice() 
     std::fs::write(&config, "max_retries = 1\n").unwrap();
     let env = [("ROCKCHAT_CONFIG", config.to_str().unwrap())];
     let run = ask_at(&url, data.path(), &["hello"], None, &env).await;
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 5, "an unreachable server exits 5");
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(
@@ -387,7 +387,7 @@ async fn a_reply_that_started_is_never_retried() {
     let dropped = event_stream(Body::ChunksThenDrop(split_every(&bytes[..cut], 9)));
     let server = TestServer::start(vec![dropped, reply(&["never asked for"])]).await;
     let run = ask(&server, &["hello"], None).await;
-    assert_eq!((run.code, run.stdout.as_str()), (1, "Half\n"));
+    assert_eq!((run.code, run.stdout.as_str()), (5, "Half\n"));
     assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
     assert_eq!(server.requests().await.len(), 1);
 }
@@ -420,7 +420,7 @@ async fn requests_go_through_http_proxy_and_no_proxy_is_honoured() {
     let run =
         ask_at("https://api.rockchat-proxy-test.invalid/v1", data.path(), &["hi"], None, &env)
             .await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 5, "{}", run.stderr);
     let seen = refusing.requests().await;
     assert_eq!(
         (seen[0].method.as_str(), seen[0].path.as_str()),
@@ -445,7 +445,7 @@ async fn a_key_echoed_by_the_server_never_reaches_stderr_or_the_log() {
     let env = [("ROCKCHAT_LOG", "trace")];
     let args = ["--api-key-env", "ROCKAPI_API_KEY", "hello"];
     let run = ask_at(&server.base_url, data.path(), &args, None, &env).await;
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 4, "a refused key exits 4");
     assert!(run.stderr.contains("Incorrect API key provided: [redacted]"), "{}", run.stderr);
     let log = std::fs::read_to_string(data.path().join("rockchat.log")).unwrap();
     assert!(log.contains("ask failed") && log.contains("[redacted]"), "{log}");
@@ -603,7 +603,7 @@ async fn a_server_that_refuses_response_format_gets_a_clear_message() {
     let refusal = br#"{"error":{"message":"response_format is not supported by this model","type":"invalid_request_error"}}"#;
     let server = TestServer::start(vec![json_reply(400, refusal)]).await;
     let run = ask(&server, &["--json", "x"], None).await;
-    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert_eq!((run.code, run.stdout.as_str()), (6, ""));
     assert!(
         run.stderr.contains("This server does not take response_format (JSON replies): ask without --json or --schema"),
         "{}",

@@ -106,3 +106,31 @@ async fn continue_goes_back_to_the_conversations_model_unless_one_is_asked_for()
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_held_on_a_base_url_reopens_there_without_the_flag() {
+    let reply = |text: &str| Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::Whole(sse_reply(&[text], "stop", None)),
+    };
+    let server = TestServer::start(vec![reply("Saved."), reply("Again.")]).await;
+    let data = tempfile::tempdir().unwrap();
+    let (url, dir) = (server.base_url.clone(), data.path().to_owned());
+    let host = url.trim_start_matches("http://").trim_end_matches("/v1").to_owned();
+    let with_password = url.replacen("http://", "http://bob:pw@", 1);
+    tokio::task::spawn_blocking(move || {
+        session_until(&["--base-url", &with_password, "-m", "m1"], &dir, b"hi\r", "Saved.");
+        // No flag: the conversation goes back to its server, and its next reply comes from it.
+        let screen = session_until(&["-c"], &dir, b"more\r", "Again.");
+        assert!(!screen.contains("no longer configured"), "{screen}");
+        assert!(screen.contains(&host), "{screen}");
+    })
+    .await
+    .unwrap();
+    assert_eq!(server.requests().await.len(), 2);
+    let db = rusqlite::Connection::open(data.path().join("rockchat.db")).unwrap();
+    let held: String =
+        db.query_row("SELECT base_url FROM conversations", [], |r| r.get(0)).unwrap();
+    assert_eq!(held, server.base_url, "kept without the user name and password");
+}

@@ -232,7 +232,7 @@ async fn ask_with_a_hanging_key_command_fails_clearly_and_leaves_nothing_running
         .kill_on_drop(true);
     let output = within(Duration::from_secs(20), ask.output()).await.unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(4), "a key command that fails exits 4: {stderr}");
     assert!(
         stderr.contains(&format!(
             "cannot get the API key for provider `lab`: `{command}` did not finish within 1 s (api_key_cmd_timeout_secs) and was stopped"

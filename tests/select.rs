@@ -234,6 +234,6 @@ async fn a_reply_keeps_streaming_and_finishes_while_the_pager_shows_a_message() 
     std::fs::write(&gate, "close").unwrap();
     until(&mut app, |s| s.notice.is_some()).await;
     let notice = app.state().notice.clone().unwrap();
-    assert!(notice.contains("exited with exit status: 3"), "{notice}");
+    assert!(notice.contains("exited with code 3"), "{notice}");
     assert_eq!(record.taken(), [format!("{:?}", Handover::Reclaim { mouse: false })]);
 }

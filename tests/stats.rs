@@ -222,12 +222,13 @@ async fn a_reply_is_priced_from_the_servers_model_list_and_stats_read_it_back() 
     assert_eq!(json["rows"][0]["cost_usd"], "0.0048");
     assert_eq!(json["rows"][0]["cached_tokens"], 800);
 
-    // The export carries each reply's usage and cost.
-    let (ok, out, err) = run(&["export", &id.to_string(), "--format", "json"], data.path());
+    // The archive carries each reply's usage and cost (in pico-dollars, exact); the request
+    // export carries only what the API takes.
+    let (ok, out, err) = run(&["export", &id.to_string(), "--format", "archive"], data.path());
     assert!(ok, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let reply = &json["metadata"]["rockchat"]["messages"][1];
-    assert_eq!(reply["cost_usd"], "0.0048", "{reply}");
+    let reply = &json["conversations"][0]["messages"][1];
+    assert_eq!(reply["cost"], 4_800_000_000_i64, "{reply}");
     assert_eq!(reply["cached_tokens"], 800);
     assert_eq!(reply["reasoning_tokens"], 300);
     assert_eq!(reply["provider"], "router");

@@ -238,14 +238,17 @@ async fn two_parallel_calls_with_split_arguments_run_after_approval_and_go_back_
     assert_eq!(stored.messages[2].content, "5 and 15.");
 
     // Exported as the request carried it, and as markdown with each call and result.
-    let exported = rockchat::commands::saved::export_json(&stored);
+    let endpoint = rockchat::api::Endpoint::default();
+    let exported = rockchat::commands::saved::request_body(stored.clone(), &endpoint).unwrap();
+    let exported = serde_json::to_value(&exported).unwrap();
     let messages = exported["messages"].as_array().unwrap();
     assert_eq!(messages[..5], sent.as_array().unwrap()[..]);
     assert_eq!(messages[5], json!({"role": "assistant", "content": "5 and 15."}));
-    assert_eq!(exported["metadata"]["rockchat"]["messages"][1]["tool_calls"][1]["outcome"], "ok");
     let store = Store::open(&data.join("rockchat.db")).unwrap();
+    let archived = store.archive(stored.id).unwrap();
+    assert_eq!(archived.messages[1].tool_calls[1].state, "ok");
     let mut markdown = Vec::new();
-    rockchat::commands::saved::show(&store, stored.id, &mut markdown).unwrap();
+    rockchat::commands::saved::show(&store, stored.id, false, &mut markdown).unwrap();
     let markdown = String::from_utf8(markdown).unwrap();
     assert!(
         markdown.contains("**⚙ add** on arith\n\n```json\n{\n  \"a\": 2,\n  \"b\": 3\n}\n```\n\n→ ok:\n\n```\n5\n```"),

@@ -64,15 +64,74 @@ async fn report_usage(
     let _ = writeln!(err, "rockchat: usage: {}", crate::chat::price::usage_text(&usage, cost));
 }
 
-/// The exit code of a reply asked for as JSON that is not valid JSON, or does not match the
-/// schema (1 is a failed request; 2 is clap's, for bad arguments).
-pub const INVALID_JSON: i32 = 3;
+/// The exit codes `ask` returns besides 0 (documented in `cli::EXIT_CODES`, shown by
+/// `--help` and the man page). 1 is any other failure; 2 is clap's, for bad arguments.
+pub mod exit {
+    /// A reply asked for as JSON that is not valid JSON, or does not match the schema.
+    pub const INVALID_JSON: i32 = 3;
+    /// The server refused the key, or the key command failed.
+    pub const AUTH: i32 = 4;
+    /// The server could not be reached or stopped answering.
+    pub const NETWORK: i32 = 5;
+    /// The server refused or failed the request.
+    pub const REFUSED: i32 = 6;
+    /// The reply was cut off at the length limit, or filtered.
+    pub const CUT_OFF: i32 = 7;
+}
 
-/// Runs the request, writing the reply to `out` and notes to `err`. Returns the exit code.
+pub use exit::INVALID_JSON;
+
+/// The exit code for a failed request.
+pub fn exit_code(error: &ApiError) -> i32 {
+    match error {
+        ApiError::Auth { .. } | ApiError::KeyCommand { .. } => exit::AUTH,
+        ApiError::Network { .. } => exit::NETWORK,
+        _ => exit::REFUSED,
+    }
+}
+
+/// A conversation to continue (`ask -c`, `ask --open ID`): as restored from the store, with
+/// the keys it was given.
+pub struct History {
+    pub conversation: Conversation,
+    pub keys: Keys,
+}
+
+/// Runs the request, writing the reply to `out` and notes to `err`. Returns the exit code
+/// and the conversation with the new turn (the prompt, every reply, partial or failed) at its
+/// end, for the caller to save.
 pub async fn run(
     settings: &Settings,
     args: &AskArgs,
     preset: Option<&Preset>,
+    history: Option<History>,
+    prompt: String,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+) -> (i32, Conversation) {
+    // The same planning as the app: a prompt too long for the model is refused here too.
+    let continuing = history.is_some();
+    let History { mut conversation, mut keys } = history.unwrap_or_else(|| {
+        let mut keys = Keys::default();
+        History {
+            conversation: Conversation::new(keys.fresh(), settings.system_prompt.clone()),
+            keys,
+        }
+    });
+    let code =
+        turn(settings, args, preset, continuing, &mut conversation, &mut keys, prompt, out, err)
+            .await;
+    (code, conversation)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn turn(
+    settings: &Settings,
+    args: &AskArgs,
+    preset: Option<&Preset>,
+    continuing: bool,
+    conversation: &mut Conversation,
+    keys: &mut Keys,
     prompt: String,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
@@ -81,12 +140,16 @@ pub async fn run(
         Ok(client) => client.with_idle_timeout(settings.idle_timeout),
         Err(error) => return fail(err, &error),
     };
-    // The same planning as the app: a prompt too long for the model is refused here too.
-    let mut keys = Keys::default();
-    let mut conversation = Conversation::new(keys.fresh(), settings.system_prompt.clone());
-    let mut params = preset.map(|preset| preset.params.clone()).unwrap_or_default();
-    for example in preset.map(|preset| preset.messages(&mut keys)).unwrap_or_default() {
-        conversation.push(example);
+    let mut params = match continuing {
+        true => conversation.params.clone(),
+        false => preset.map(|preset| preset.params.clone()).unwrap_or_default(),
+    };
+    // A preset's examples open a new conversation; a continued one has its own history.
+    if !continuing {
+        for example in preset.map(|preset| preset.messages(keys)).unwrap_or_default() {
+            conversation.push(example);
+        }
+        conversation.params = params.clone();
     }
     match reply_format(args) {
         Ok(Some(format)) => params.response_format = Some(format),
@@ -97,6 +160,9 @@ pub async fn run(
         }
     }
     let limits = context::limits(&settings.windows, None, None, &settings.model);
+    if !continuing {
+        conversation.title = crate::app::persist::title_for(&prompt);
+    }
     let mut message = Message::user(keys.fresh(), prompt);
     message.parent = conversation.messages().last().map(|m| m.key);
     for path in &args.images {
@@ -147,8 +213,8 @@ pub async fn run(
     let mut round = 0;
     // Every round's usage (a tool call makes another request), for `--usage`.
     let mut spent: Option<Usage> = None;
-    let (result, finish) = loop {
-        let messages = match context::prepare(&mut conversation, &plan).0 {
+    let (result, finish, reply) = loop {
+        let messages = match context::prepare(conversation, &plan).0 {
             Outcome::Send(messages) => messages,
             // `ask` sends one prompt: nothing before it to continue.
             Outcome::TooLong { needed, window } | Outcome::CannotContinue { window, needed } => {
@@ -251,7 +317,7 @@ pub async fn run(
             continue;
         }
         if result.is_err() || calls.is_empty() {
-            break (result, finish);
+            break (result, finish, reply);
         }
         assembly.finish(&mut calls, round as u64);
         round += 1;
@@ -265,9 +331,23 @@ pub async fn run(
                 err,
                 "rockchat: stopped after {round} rounds of tool calls (max_tool_rounds)"
             );
-            break (result, finish);
+            break (result, finish, String::new());
         }
     };
+    // The last reply joins the conversation as it ended (whole, cut off, or failed with its
+    // partial text), so a saved exchange loses nothing.
+    if !reply.is_empty() || result.is_err() || finish.is_some() {
+        let mut message = Message::assistant(keys.fresh(), settings.model.clone());
+        message.provider = Some(settings.endpoint.provider.clone());
+        message.parent = conversation.messages().last().map(|m| m.key);
+        message.content = reply;
+        message.finish = finish.clone();
+        message.status = match &result {
+            Ok(()) => crate::chat::Status::Complete,
+            Err(error) => crate::chat::Status::Failed(error.to_string()),
+        };
+        conversation.push(message);
+    }
     if args.usage {
         report_usage(&client, settings, spent, err).await;
     }
@@ -306,6 +386,9 @@ pub async fn run(
     }
     if let Some(notice) = finish.as_ref().and_then(FinishReason::notice) {
         let _ = writeln!(err, "rockchat: note: the reply was {notice}");
+        if matches!(finish, Some(FinishReason::Length | FinishReason::ContentFilter)) {
+            return exit::CUT_OFF;
+        }
     }
     0
 }
@@ -325,7 +408,7 @@ fn fail(err: &mut (dyn Write + Send), error: &ApiError) -> i32 {
     // The client already redacted the key from every error.
     tracing::warn!(%error, "ask failed");
     let _ = writeln!(err, "rockchat: {}", cli_message(error));
-    1
+    exit_code(error)
 }
 
 /// Headline and advice for stderr.

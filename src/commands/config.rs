@@ -49,7 +49,7 @@ pub fn check(
     };
     let problems = match std::fs::read_to_string(file) {
         Ok(text) => audit::problems(&text, file),
-        Err(source) => vec![ConfigError::Read { path: file.to_path_buf(), source }],
+        Err(reason) => vec![ConfigError::Read { path: file.to_path_buf(), reason }],
     };
     for problem in &problems {
         writeln!(err, "{problem}")?;

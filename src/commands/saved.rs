@@ -15,8 +15,9 @@ use crate::chat::price::Money;
 use crate::config::cli::ExportFormat;
 use crate::format;
 use crate::sanitize::{one_line, sanitize};
+use crate::store::import::Incoming;
 use crate::store::import::{self, ReadError};
-use crate::store::{Store, StoreError, StoredConversation, now_ms};
+use crate::store::{Store, StoreError, StoredConversation, archive, now_ms};
 
 /// A title or a model name is cut to this many chars where it is printed.
 const MAX_FIELD: usize = 200;
@@ -26,130 +27,218 @@ fn field(text: &str) -> std::borrow::Cow<'_, str> {
     one_line(text, MAX_FIELD)
 }
 
-pub fn list(store: &Store, limit: usize, out: &mut impl Write) -> anyhow::Result<()> {
+/// "1 message", "2 messages".
+pub fn plural(count: i64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// Aligned columns (id, age, model, messages, title), or a JSON array for scripts.
+pub fn list(store: &Store, limit: usize, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let now = now_ms();
-    for c in store.list(limit)? {
+    let rows = store.list(limit)?;
+    if json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|c| {
+                json!({"id": c.id, "title": field(&c.title), "model": field(&c.model),
+                       "updated_at": c.updated_at, "messages": c.messages,
+                       "preview": field(&c.preview)})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|c| {
+            [
+                c.id.to_string(),
+                format::age(now, c.updated_at),
+                field(&c.model).into_owned(),
+                plural(c.messages, "message", "messages"),
+                field(&c.title).into_owned(),
+            ]
+        })
+        .collect();
+    let width = |column: usize| {
+        cells.iter().map(|row| unicode_width::UnicodeWidthStr::width(row[column].as_str())).max()
+    };
+    let widths: Vec<usize> = (0..4).map(|column| width(column).unwrap_or(0)).collect();
+    for [id, age, model, count, title] in &cells {
+        let pad = |text: &str, column: usize| {
+            let shown = unicode_width::UnicodeWidthStr::width(text);
+            " ".repeat(widths[column].saturating_sub(shown))
+        };
         writeln!(
             out,
-            "{:>5}  {:>8}  {:<16}  {}  ({} messages)",
-            c.id,
-            format::age(now, c.updated_at),
-            field(&c.model),
-            field(&c.title),
-            c.messages
+            "{}{id}  {age}{}  {model}{}  {count}{}  {title}",
+            pad(id, 0),
+            pad(age, 1),
+            pad(model, 2),
+            pad(count, 3),
         )?;
     }
     Ok(())
 }
 
+/// The outcome of a search: whether anything matched (`rockchat search` exits 1 when not,
+/// as grep does).
 pub fn search(
     store: &Store,
     query: &str,
     limit: usize,
+    json: bool,
     out: &mut impl Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let hits = store.search(query, limit)?;
     if hits.is_empty() {
         store.check_intact()?;
     }
-    for hit in hits {
-        let snippet = hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+    if json {
+        let rows: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|hit| {
+                json!({"id": hit.conversation_id, "title": field(&hit.title),
+                       "message_id": hit.message_id, "snippet": snippet(&hit.snippet)})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(!hits.is_empty());
+    }
+    let width = hits.iter().map(|hit| hit.conversation_id.to_string().len()).max().unwrap_or(0);
+    for hit in &hits {
         writeln!(
             out,
-            "{:>5}  {}\n       {}",
+            "{:>width$}  {}\n{:width$}  {}",
             hit.conversation_id,
             field(&hit.title),
-            one_line(&snippet, usize::MAX)
+            "",
+            snippet(&hit.snippet)
         )?;
     }
+    Ok(!hits.is_empty())
+}
+
+/// A snippet on one line.
+fn snippet(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line(&text, usize::MAX).into_owned()
+}
+
+/// The conversation as markdown, or (`json`) its branch on screen as JSON.
+pub fn show(store: &Store, id: i64, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let conversation = store.load(id)?;
+    if !json {
+        out.write_all(markdown(&conversation).as_bytes())?;
+        return Ok(());
+    }
+    let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());
+    let one = |text: &Option<String>| text.as_deref().map(|t| field(t).into_owned());
+    let messages: Vec<serde_json::Value> = conversation
+        .messages
+        .iter()
+        .filter(|m| !m.hidden)
+        .map(|m| {
+            json!({"id": m.id, "role": if m.role == Role::Assistant { "assistant" } else { "user" },
+                   "content": sanitize(&m.content), "model": one(&m.model),
+                   "status": field(&m.status), "error": text(&m.error),
+                   "finish_reason": one(&m.finish_reason), "created_at": m.created_at,
+                   "pinned": m.pinned, "written_by_you": m.authored,
+                   "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
+                   "attachments": m.attachments.iter().map(|a| field(&a.label()).into_owned())
+                       .collect::<Vec<_>>()})
+        })
+        .collect();
+    let shown = json!({
+        "id": conversation.id, "title": field(&conversation.title),
+        "provider": field(&conversation.provider), "model": field(&conversation.model),
+        "system": sanitize(&conversation.system_prompt),
+        "params": serde_json::from_str::<serde_json::Value>(&conversation.params)
+            .unwrap_or(json!({})),
+        "messages": messages,
+    });
+    serde_json::to_writer_pretty(&mut *out, &shown)?;
+    writeln!(out)?;
     Ok(())
 }
 
-pub fn show(store: &Store, id: i64, out: &mut impl Write) -> anyhow::Result<()> {
-    out.write_all(markdown(&store.load(id)?).as_bytes())?;
-    Ok(())
-}
-
+/// Writes conversation `id` (or, for an archive, every one when `id` is `None`) as `format`.
 pub fn export(
     store: &Store,
-    id: i64,
+    id: Option<i64>,
     format: ExportFormat,
+    endpoint: &crate::api::Endpoint,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let conversation = store.load(id)?;
+    let ids = match id {
+        Some(id) => vec![id],
+        None if format == ExportFormat::Archive => store.ids()?,
+        None => anyhow::bail!("export --all writes an archive: add --format archive"),
+    };
+    let one = || store.load(ids[0]);
     match format {
-        ExportFormat::Md => out.write_all(markdown(&conversation).as_bytes())?,
+        ExportFormat::Md => out.write_all(markdown(&one()?).as_bytes())?,
+        ExportFormat::Html => out.write_all(super::html::page(&one()?).as_bytes())?,
         ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &export_json(&conversation))?;
+            serde_json::to_writer_pretty(&mut *out, &request_body(one()?, endpoint)?)?;
+            writeln!(out)?;
+        }
+        ExportFormat::Archive => {
+            let conversations =
+                ids.iter().map(|&id| store.archive(id)).collect::<Result<Vec<_>, _>>()?;
+            let archive = archive::Archive {
+                rockchat: archive::MARK.into(),
+                version: archive::VERSION,
+                conversations,
+            };
+            serde_json::to_writer_pretty(&mut *out, &archive)?;
             writeln!(out)?;
         }
     }
     Ok(())
 }
 
-/// An OpenAI request body (`model`, `messages`) with rockchat's own fields beside it.
-pub fn export_json(conversation: &StoredConversation) -> serde_json::Value {
-    let mut messages = Vec::new();
-    if !conversation.system_prompt.is_empty() {
-        messages.push(json!({"role": "system", "content": conversation.system_prompt}));
+/// The request `ask --open ID --no-stream --dry-run` sends, without a new prompt: the
+/// conversation's branch as the app sends it (images as data URLs, calls and their
+/// results), its model and parameters, and the provider's extra fields. `curl -d @file`
+/// replays it.
+pub fn request_body(
+    mut stored: StoredConversation,
+    endpoint: &crate::api::Endpoint,
+) -> anyhow::Result<crate::api::types::ChatRequest> {
+    sanitize_stored(&mut stored);
+    let model = stored.model.clone();
+    let (mut conversation, _) =
+        crate::app::persist::restore(stored, &mut crate::chat::Keys::default());
+    let plan = crate::chat::context::Request::local(&model, None);
+    let messages = match crate::chat::context::prepare(&mut conversation, &plan).0 {
+        crate::chat::context::Outcome::Send(messages) => messages,
+        _ => anyhow::bail!("this conversation cannot be sent as it is"),
+    };
+    let client = crate::api::ApiClient::new(endpoint.clone())?;
+    Ok(client.chat_request(&model, messages, false).with_params(&conversation.params))
+}
+
+/// Stored text is untrusted: stripped of terminal control before it is exported.
+fn sanitize_stored(stored: &mut StoredConversation) {
+    stored.system_prompt = sanitize(&stored.system_prompt).into_owned();
+    for m in stored.messages.iter_mut().chain(stored.other_branches.iter_mut()) {
+        m.content = sanitize(&m.content).into_owned();
+        m.tool_calls = m.tool_calls.iter().map(clean_call).collect();
     }
-    let mut details = Vec::new();
-    // A message the user deleted is not part of the conversation they see or replay.
-    for m in conversation.messages.iter().filter(|m| !m.hidden) {
-        let role = if m.role == Role::Assistant { "assistant" } else { "user" };
-        // The same shape the request had, so the export replays with curl: a reply's calls,
-        // then one `tool` message per call with its result.
-        let (images, files): (Vec<_>, Vec<_>) =
-            m.attachments.iter().cloned().partition(|a| a.is_image());
-        let content = crate::chat::attachment::with_files(&m.content, &files);
-        let mut message = crate::chat::Message::user(0, sanitize(&content).into_owned());
-        message.role = m.role;
-        message.images = images;
-        message.tool_calls = m.tool_calls.iter().map(clean_call).collect();
-        for wire in crate::chat::tools::request_messages(&message) {
-            messages.push(serde_json::to_value(&wire).unwrap_or(json!({"role": role})));
-        }
-        let calls: Vec<serde_json::Value> = m
-            .tool_calls
-            .iter()
-            .map(|c| {
-                json!({"id": field(&c.id), "name": field(&c.name),
-                       "server": c.server.as_deref().map(|s| field(s).into_owned()),
-                       "outcome": c.result().map(|r| r.outcome.as_str())})
-            })
-            .collect();
-        let text = |text: &Option<String>| text.as_deref().map(|t| sanitize(t).into_owned());
-        let one = |text: &Option<String>| text.as_deref().map(|t| field(t).into_owned());
-        details.push(json!({
-            "id": m.id, "role": role, "model": one(&m.model), "status": field(&m.status),
-            "error": text(&m.error), "finish_reason": one(&m.finish_reason),
-            "reasoning": sanitize(&m.reasoning), "prompt_tokens": m.prompt_tokens,
-            "completion_tokens": m.completion_tokens, "created_at": m.created_at,
-            "cached_tokens": m.cached_tokens, "reasoning_tokens": m.reasoning_tokens,
-            "provider": one(&m.provider),
-            // Exact decimal dollars at the prices known when the reply came; null: unknown.
-            "cost_usd": m.cost.map(|pico| Money(pico.max(0) as u64).exact()),
-            "tool_calls": calls,
-            "written_by_you": m.authored,
-            "files": files.iter().map(|f| field(&f.name).into_owned()).collect::<Vec<_>>(),
-            "json_check": m.json_check.as_deref().map(|why| match why {
-                "" => "valid".to_owned(),
-                why => sanitize(why).into_owned(),
-            }),
-        }));
-    }
-    json!({
-        "model": field(&conversation.model),
-        "messages": messages,
-        "metadata": {"rockchat": {"id": conversation.id, "title": field(&conversation.title),
-                                  "provider": field(&conversation.provider), "messages": details}},
-    })
 }
 
 fn markdown(conversation: &StoredConversation) -> String {
     let mut text = format!("# {}\n\n", field(&conversation.title));
     if !conversation.system_prompt.is_empty() {
-        text.push_str(&format!("> System: {}\n\n", sanitize(&conversation.system_prompt)));
+        // Every line quoted, so a multi-line system message stays inside its quote.
+        let quoted: Vec<String> = sanitize(&conversation.system_prompt)
+            .lines()
+            .map(|line| if line.is_empty() { ">".to_owned() } else { format!("> {line}") })
+            .collect();
+        text.push_str(&format!("> **System:**\n>\n{}\n\n", quoted.join("\n")));
     }
     for m in conversation.messages.iter().filter(|m| !m.hidden) {
         let who = match m.role {
@@ -196,7 +285,7 @@ fn markdown(conversation: &StoredConversation) -> String {
             text.push_str(&format!("_(tokens: {text_of})_\n\n"));
         }
         if m.status != "complete" {
-            let why = m.error.as_deref().unwrap_or(&m.status);
+            let why = for_shell(m.error.as_deref().unwrap_or(&m.status));
             text.push_str(&format!("_({}: {})_\n\n", field(&m.status), one_line(why, usize::MAX)));
         }
     }
@@ -212,12 +301,20 @@ pub fn import(
 ) -> anyhow::Result<()> {
     let opened =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (mut added, mut messages, mut skipped) = (0, 0, 0);
-    let read = import::read(opened, |conversation| {
-        match store.add_imported(&conversation)? {
-            Some(_) => {
+    let (mut added, mut messages, mut skipped) = (0i64, 0usize, 0);
+    let read = import::read(opened, |incoming| {
+        let done = match incoming {
+            Incoming::Plain(conversation) => {
+                store.add_imported(&conversation)?.map(|_| conversation.messages.len())
+            }
+            Incoming::Archived(conversation) => {
+                store.add_archived(&conversation)?.map(|(_, count)| count)
+            }
+        };
+        match done {
+            Some(count) => {
                 added += 1;
-                messages += conversation.messages.len();
+                messages += count;
             }
             None => skipped += 1,
         }
@@ -232,7 +329,12 @@ pub fn import(
         Err(ReadError::File(why)) => anyhow::bail!("{}: {why}{}", file.display(), so_far()),
         Err(ReadError::Stopped(error)) => anyhow::bail!("{error}{}", so_far()),
     }
-    write!(out, "imported {added} conversations ({messages} messages)")?;
+    write!(
+        out,
+        "imported {} ({})",
+        plural(added, "conversation", "conversations"),
+        plural(messages as i64, "message", "messages")
+    )?;
     if skipped > 0 {
         write!(out, "; skipped {skipped} imported before")?;
     }
@@ -258,4 +360,17 @@ fn clean_call(call: &crate::chat::tools::ToolCall) -> crate::chat::tools::ToolCa
         result.content = sanitize(&result.content).into_owned();
     }
     call
+}
+
+/// A stored error as a shell shows it: the app's advice about its keys ("Ctrl+R retries")
+/// means nothing here, so the text stops before it.
+fn for_shell(error: &str) -> &str {
+    let Some(at) = error.find("Ctrl+") else { return error };
+    let before = &error[..at];
+    let cut = [". ", ": ", " · ", "; "]
+        .iter()
+        .filter_map(|mark| before.rfind(mark).map(|i| i + usize::from(*mark == ". ")))
+        .max()
+        .unwrap_or(0);
+    error[..cut].trim_end()
 }

@@ -24,12 +24,10 @@ use crate::sanitize::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the message, not a `source`, so a chain printed whole does not say it
+    // twice.
+    #[error("cannot read config file {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: std::io::Error },
     #[error("{}:{line}: {}{message}", path.display(), key_prefix(key.as_deref()))]
     Invalid {
         path: PathBuf,

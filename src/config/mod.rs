@@ -223,7 +223,7 @@ impl Config {
     /// passes a path the user named or one it found, so a missing file is a real mistake.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+            .map_err(|reason| ConfigError::Read { path: path.to_path_buf(), reason })?;
         Config::from_toml(&text, path)
     }
 

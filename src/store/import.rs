@@ -1,5 +1,7 @@
-//! Reading conversations from files: rockchat's own JSON export (any OpenAI request body
-//! with `messages`), and the `conversations.json` of a ChatGPT data export.
+//! Reading conversations from files: rockchat's archive (`export --format archive`, every
+//! field; see `archive`), a request body (`export --format json`, or any OpenAI request body
+//! with `messages`: its images come back as attachments), and the `conversations.json` of a
+//! ChatGPT data export.
 //!
 //! Pure reading into plain values; the caller writes them. A ChatGPT export (hundreds of
 //! megabytes) is read as a stream: each conversation is handed over as soon as it is parsed,
@@ -28,6 +30,17 @@ pub struct Imported {
     pub messages: Vec<(Role, String, Option<String>)>,
     /// Where it came from (see the module's doc): equal sources are the same conversation.
     pub source: String,
+    /// Images sent with a message: the index of the message in `messages`, and the image.
+    pub attachments: Vec<(usize, crate::chat::attachment::Attachment)>,
+}
+
+/// One conversation read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// Text, roles and models (a request body, a ChatGPT export).
+    Plain(Imported),
+    /// Every field, from rockchat's archive.
+    Archived(Box<super::archive::Conversation>),
 }
 
 /// Why a file could not be read to the end.
@@ -43,7 +56,7 @@ pub enum ReadError<E> {
 /// at the first error `each` returns.
 pub fn read<E>(
     reader: impl Read,
-    mut each: impl FnMut(Imported) -> Result<(), E>,
+    mut each: impl FnMut(Incoming) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let file = |e: std::io::Error| ReadError::File(format!("cannot read it: {e}"));
@@ -70,7 +83,15 @@ pub fn read<E>(
         b'{' => {
             let value: Value =
                 serde_json::from_reader(reader).map_err(|e| ReadError::File(not_json(&e)))?;
-            each(object(&value).map_err(ReadError::File)?).map_err(ReadError::Stopped)
+            if value.get("rockchat").and_then(Value::as_str) == Some(super::archive::MARK) {
+                let archive = super::archive::from_value(value).map_err(ReadError::File)?;
+                for conversation in archive.conversations {
+                    each(Incoming::Archived(Box::new(conversation))).map_err(ReadError::Stopped)?;
+                }
+                return Ok(());
+            }
+            each(Incoming::Plain(object(&value).map_err(ReadError::File)?))
+                .map_err(ReadError::Stopped)
         }
         _ => Err(ReadError::File(expected())),
     }
@@ -79,8 +100,10 @@ pub fn read<E>(
 /// Every conversation in `text` (the whole file in memory: for tests and small inputs).
 pub fn parse(text: &str) -> Result<Vec<Imported>, String> {
     let mut all = Vec::new();
-    read(text.as_bytes(), |imported| {
-        all.push(imported);
+    read(text.as_bytes(), |incoming| {
+        if let Incoming::Plain(imported) = incoming {
+            all.push(imported);
+        }
         Ok::<(), std::convert::Infallible>(())
     })
     .map_err(|error| match error {
@@ -91,7 +114,7 @@ pub fn parse(text: &str) -> Result<Vec<Imported>, String> {
 }
 
 fn expected() -> String {
-    "expected rockchat's JSON export (an object with `messages`) or a ChatGPT \
+    "expected rockchat's archive or JSON export (an object with `messages`), or a ChatGPT \
      conversations.json (a list of conversations)"
         .into()
 }
@@ -121,7 +144,7 @@ struct Each<'a, F, E> {
 
 impl<'de, F, E> Visitor<'de> for Each<'_, F, E>
 where
-    F: FnMut(Imported) -> Result<(), E>,
+    F: FnMut(Incoming) -> Result<(), E>,
 {
     type Value = ();
 
@@ -135,7 +158,7 @@ where
             number += 1;
             let imported = chatgpt_conversation(&value)
                 .map_err(|why| de::Error::custom(format!("conversation {number}: {why}")))?;
-            if let Err(error) = (self.each)(imported) {
+            if let Err(error) = (self.each)(Incoming::Plain(imported)) {
                 *self.stopped = Some(error);
                 return Err(de::Error::custom("stopped"));
             }
@@ -173,6 +196,7 @@ fn request_body(value: &Value) -> Imported {
         model: clean(value["model"].as_str().unwrap_or_default()),
         messages: Vec::new(),
         source: String::new(),
+        attachments: Vec::new(),
     };
     let details = meta["messages"].as_array();
     let mut answered = 0;
@@ -187,6 +211,9 @@ fn request_body(value: &Value) -> Imported {
                     .map(clean);
                 answered += 1;
                 let role = if role == "user" { Role::User } else { Role::Assistant };
+                for image in images(&message["content"]) {
+                    imported.attachments.push((imported.messages.len(), image));
+                }
                 imported.messages.push((role, text, model));
             }
             _ => {}
@@ -197,6 +224,32 @@ fn request_body(value: &Value) -> Imported {
     }
     imported.source = format!("json:{}", fingerprint(&imported));
     imported
+}
+
+/// The images of a message's content parts: a data URL's bytes (checked as any image is), or
+/// a web URL, which stays a URL. Anything else is left out.
+fn images(content: &Value) -> Vec<crate::chat::attachment::Attachment> {
+    use crate::chat::attachment::Attachment;
+    let Value::Array(parts) = content else { return Vec::new() };
+    let mut found = Vec::new();
+    for (number, part) in parts.iter().enumerate() {
+        let Some(url) = part["image_url"]["url"].as_str().or_else(|| part["image_url"].as_str())
+        else {
+            continue;
+        };
+        let image = if let Some(data) = url.strip_prefix("data:") {
+            let Some((_, encoded)) = data.split_once(";base64,") else { continue };
+            use base64::Engine as _;
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+                continue;
+            };
+            Attachment::from_bytes(format!("image-{}", number + 1), bytes).ok()
+        } else {
+            crate::chat::attachment::url_in_paste(url).map(|url| Attachment::image_url(&url))
+        };
+        found.extend(image);
+    }
+    found
 }
 
 /// One ChatGPT conversation: the branch from `current_node` back to the root.
@@ -220,6 +273,7 @@ fn chatgpt_conversation(value: &Value) -> Result<Imported, String> {
         model: clean(value["default_model_slug"].as_str().unwrap_or_default()),
         messages: Vec::new(),
         source: String::new(),
+        attachments: Vec::new(),
     };
     for entry in branch {
         let message = &entry["message"];
@@ -264,6 +318,10 @@ fn fingerprint(imported: &Imported) -> String {
         feed(if *role == Role::Assistant { b"assistant" } else { b"user" });
         feed(text.as_bytes());
         feed(model.as_deref().unwrap_or("").as_bytes());
+    }
+    for (index, attachment) in &imported.attachments {
+        feed(&(*index as u64).to_le_bytes());
+        feed(attachment.data());
     }
     format!("{hash:032x}")
 }

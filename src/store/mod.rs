@@ -5,6 +5,7 @@
 //! reading), creating and migrating it (safe when several rockchats start at once), and the
 //! queries. The app never calls it on the UI path: writes go through the `writer` thread.
 
+pub mod archive;
 mod attachments;
 pub mod import;
 mod learned;
@@ -21,7 +22,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use queries::{ConversationSummary, MessageFields, StoredConversation, StoredMessage};
+pub use queries::{
+    Appended, ConversationSummary, MessageFields, Opening, StoredConversation, StoredMessage,
+};
 pub use schema::CURRENT_VERSION;
 pub use search::SearchHit;
 
@@ -47,6 +50,8 @@ pub enum StoreError {
     Other { path: PathBuf, message: String },
     #[error("no conversation with id {0}")]
     NotFound(i64),
+    #[error("{} already exists; backup writes a new file (remove it, or name another)", .0.display())]
+    BackupExists(PathBuf),
 }
 
 pub struct Store {
@@ -61,6 +66,22 @@ pub struct Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Who hears how far a one-time search index rebuild has got (done, total): the command
+/// line sets one that writes to stderr; by default it is only logged.
+static INDEXING: std::sync::OnceLock<fn(u64, u64)> = std::sync::OnceLock::new();
+
+/// Reports a one-time rebuild of the search index (after an upgrade) to `report`.
+pub fn on_indexing(report: fn(u64, u64)) {
+    let _ = INDEXING.set(report);
+}
+
+fn report_indexing(done: u64, total: u64) {
+    tracing::info!(done, total, "indexing messages for search");
+    if let Some(report) = INDEXING.get() {
+        report(done, total);
     }
 }
 
@@ -220,6 +241,10 @@ impl Store {
         }
         for step in schema::MIGRATIONS.iter().skip(version.max(0) as usize) {
             tx.execute_batch(step).map_err(|e| classify(&path, &e))?;
+            if *step == schema::V12 {
+                let mut report = |done, total| report_indexing(done, total);
+                schema::fill_trigrams(&tx, &mut report).map_err(|e| classify(&path, &e))?;
+            }
         }
         tx.pragma_update(None, "user_version", CURRENT_VERSION)
             .and_then(|()| tx.commit())

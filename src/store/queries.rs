@@ -544,13 +544,13 @@ impl Store {
         tx.execute(
             "INSERT INTO conversations (title, system_prompt, provider, model, source, created_at,
                                         updated_at)
-             VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?5)",
+             VALUES (?1, ?2, '', ?3, ?4, ?5, ?5)",
             params![imported.title, imported.system_prompt, imported.model, imported.source, at],
         )
         .map_err(fail)?;
         let id = tx.last_insert_rowid();
         let mut parent = None;
-        for (role, content, model) in &imported.messages {
+        for (index, (role, content, model)) in imported.messages.iter().enumerate() {
             let fields = MessageFields {
                 role: *role,
                 content: content.clone(),
@@ -570,7 +570,15 @@ impl Store {
                 authored: false,
                 json_check: None,
             };
-            parent = Some(insert_message(&tx, id, parent, &fields, at, None).map_err(fail)?);
+            let row = insert_message(&tx, id, parent, &fields, at, None).map_err(fail)?;
+            let images: Vec<_> = imported
+                .attachments
+                .iter()
+                .filter(|(at, _)| *at == index)
+                .map(|(_, image)| image.clone())
+                .collect();
+            super::attachments::insert(&tx, row, &images).map_err(fail)?;
+            parent = Some(row);
         }
         tx.commit().map_err(fail)?;
         Ok(Some(id))
@@ -578,8 +586,115 @@ impl Store {
 
     /// A consistent copy of the whole database (`VACUUM INTO`).
     pub fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        // SQLite would blame the source database; the fault is the target's.
+        if to.exists() {
+            return Err(StoreError::BackupExists(to.to_owned()));
+        }
         self.conn
             .execute("VACUUM INTO ?1", [to.to_string_lossy()])
+            .map(drop)
+            .map_err(|e| self.fail(e))
+    }
+}
+
+/// Where a conversation `ask` saves is held, and how it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Opening {
+    pub title: String,
+    pub system_prompt: String,
+    pub provider: String,
+    /// The server's URL when it is not a configured provider (credentials stripped).
+    pub base_url: Option<String>,
+    pub model: String,
+    /// The request parameters (a JSON object).
+    pub params: String,
+}
+
+/// A message to append, with what was attached to it and the tools it called.
+pub type Appended =
+    (MessageFields, Vec<crate::chat::attachment::Attachment>, Vec<crate::chat::tools::ToolCall>);
+
+impl Store {
+    /// Appends `messages` in one transaction, each the child of the one before, the first
+    /// the child of `parent`: to conversation `id`, or to a new one that `opening` describes.
+    /// Returns the conversation's id.
+    pub fn append(
+        &mut self,
+        id: Option<i64>,
+        opening: &Opening,
+        parent: Option<i64>,
+        messages: &[Appended],
+    ) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| classify(&path, &e);
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let at = super::now_ms();
+        let id = match id {
+            Some(id) => {
+                set_target(&tx, id, &opening.provider, &opening.model).map_err(fail)?;
+                id
+            }
+            None => {
+                let id = insert_conversation(
+                    &tx,
+                    &opening.title,
+                    &opening.system_prompt,
+                    &opening.provider,
+                    &opening.model,
+                    at,
+                )
+                .map_err(fail)?;
+                set_params(&tx, id, &opening.params).map_err(fail)?;
+                id
+            }
+        };
+        tx.execute(
+            "UPDATE conversations SET base_url = ?2 WHERE id = ?1",
+            params![id, opening.base_url],
+        )
+        .map_err(fail)?;
+        let mut parent = parent;
+        for (fields, attached, calls) in messages {
+            let row = insert_message(&tx, id, parent, fields, at, None).map_err(fail)?;
+            super::attachments::insert(&tx, row, attached).map_err(fail)?;
+            if !calls.is_empty() {
+                super::tool_calls::replace(&tx, row, calls).map_err(fail)?;
+            }
+            parent = Some(row);
+        }
+        tx.commit().map_err(fail)?;
+        Ok(id)
+    }
+
+    /// The URL a conversation was held on, when it was not a configured provider.
+    pub fn base_url(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT base_url FROM conversations WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.fail(e))
+    }
+}
+
+impl Store {
+    /// New conversations made through this connection (the app's, through its writer)
+    /// remember `url` as where they were held: a `--base-url` server is no configured
+    /// provider, so reopening one goes back to the URL. A temporary trigger, so no write
+    /// path needs to know.
+    pub fn hold_new_conversations_at(&self, url: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS held_at (url TEXT NOT NULL);
+                 DELETE FROM temp.held_at;
+                 CREATE TEMP TRIGGER IF NOT EXISTS conversations_held_at
+                 AFTER INSERT ON main.conversations
+                 WHEN new.base_url IS NULL AND new.source IS NULL BEGIN
+                     UPDATE conversations SET base_url = (SELECT url FROM held_at)
+                     WHERE id = new.id;
+                 END;",
+            )
+            .and_then(|()| self.conn.execute("INSERT INTO temp.held_at (url) VALUES (?1)", [url]))
             .map(drop)
             .map_err(|e| self.fail(e))
     }

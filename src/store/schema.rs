@@ -5,7 +5,8 @@
 //! table, and dropping the old one must not cascade), so each keeps the rows consistent itself.
 
 /// The steps, in order: `MIGRATIONS[n]` upgrades a version-`n` file to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10, V11];
+pub const MIGRATIONS: &[&str] =
+    &[V1, V2, V3, V4, V5, super::learned::SCHEMA, V7, V8, V9, V10, V11, V12];
 
 /// The version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -245,3 +246,67 @@ CREATE INDEX messages_usage_by_time
                 cached_tokens, reasoning_tokens, cost)
     WHERE role = 'assistant' AND prompt_tokens IS NOT NULL;
 ";
+
+/// Where a conversation was held: a conversation started on a `--base-url` server remembers
+/// that URL (credentials stripped) and reopens on it. (Who wrote each reply, its provider,
+/// came with step 11.)
+///
+/// And search that finds any part of a word: a trigram index beside the word index, kept by
+/// the same rule (a reply is indexed once, when it stops streaming). It starts empty; the
+/// messages already there are indexed by [`fill_trigrams`], once, in batches, right after
+/// this step and in its transaction, with progress reported.
+pub const V12: &str = "
+ALTER TABLE conversations ADD COLUMN base_url TEXT;
+CREATE VIRTUAL TABLE messages_trigram USING fts5(
+    content, content = 'messages', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER messages_trigram_insert AFTER INSERT ON messages WHEN new.status != 'streaming'
+BEGIN
+    INSERT INTO messages_trigram(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_trigram_delete AFTER DELETE ON messages WHEN old.status != 'streaming'
+BEGIN
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_trigram_update AFTER UPDATE OF content, status ON messages BEGIN
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        SELECT 'delete', old.id, old.content WHERE old.status != 'streaming';
+    INSERT INTO messages_trigram(rowid, content)
+        SELECT new.id, new.content WHERE new.status != 'streaming';
+END;
+";
+
+/// Indexes the messages already stored into the trigram index, `BATCH` at a time, telling
+/// `progress` how many of how many are done.
+pub fn fill_trigrams(
+    conn: &rusqlite::Connection,
+    progress: &mut dyn FnMut(u64, u64),
+) -> rusqlite::Result<()> {
+    const BATCH: i64 = 5_000;
+    let total: u64 =
+        conn.query_row("SELECT count(*) FROM messages WHERE status != 'streaming'", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64;
+    if total == 0 {
+        return Ok(());
+    }
+    let mut last_of_batch = conn.prepare(
+        "SELECT max(id) FROM (SELECT id FROM messages
+                              WHERE status != 'streaming' AND id > ?1 ORDER BY id LIMIT ?2)",
+    )?;
+    let mut index = conn.prepare(
+        "INSERT INTO messages_trigram(rowid, content)
+         SELECT id, content FROM messages WHERE status != 'streaming' AND id > ?1 AND id <= ?2",
+    )?;
+    let (mut last, mut done) = (0i64, 0u64);
+    progress(0, total);
+    while let Some(upto) =
+        last_of_batch.query_row(rusqlite::params![last, BATCH], |r| r.get::<_, Option<i64>>(0))?
+    {
+        done += index.execute(rusqlite::params![last, upto])? as u64;
+        last = upto;
+        progress(done.min(total), total);
+    }
+    Ok(())
+}

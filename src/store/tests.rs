@@ -749,7 +749,8 @@ fn an_import_is_one_transaction_a_conversation_and_the_same_file_twice_adds_noth
     let mut store = Store::open(&path).unwrap();
     let mut added = Vec::new();
     for _ in 0..2 {
-        import::read(file.as_bytes(), |conversation| {
+        import::read(file.as_bytes(), |incoming| {
+            let import::Incoming::Plain(conversation) = incoming else { panic!("{incoming:?}") };
             added.push(store.add_imported(&conversation)?.is_some());
             Ok::<(), StoreError>(())
         })

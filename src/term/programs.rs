@@ -141,7 +141,11 @@ impl Running {
         let program = &self.program;
         let status =
             self.child.wait().await.map_err(|e| format!("could not wait for {program}: {e}"))?;
-        if status.success() { Ok(()) } else { Err(format!("{program} exited with {status}")) }
+        match (status.success(), status.code()) {
+            (true, _) => Ok(()),
+            (false, Some(code)) => Err(format!("{program} exited with code {code}")),
+            (false, None) => Err(format!("{program} was stopped by a signal")),
+        }
     }
 
     /// The file's text, read back after the program exited (the edited draft).

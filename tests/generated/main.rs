@@ -8,8 +8,11 @@
 //!
 //!     UPDATE_ASSETS=1 cargo test --test generated
 //!
-//! Under CI (`CI` set) nothing is ever written. Anything else generated from the code (a man
-//! page, shell completions) belongs in `assets()` below, as one more path and its contents.
+//! The man pages and the shell completion scripts are made here too, from the clap
+//! definitions, so a changed flag shows up as a stale file until they are made again.
+//!
+//! Under CI (`CI` set) nothing is ever written. Anything else generated from the code
+//! belongs in `assets()` below, as one more path and its contents.
 
 mod scenes;
 mod svg;
@@ -32,7 +35,7 @@ struct Asset {
 }
 
 /// Folders that hold only generated files: one that nothing makes any more is stale too.
-const GENERATED_FOLDERS: [&str; 1] = ["assets/screenshots"];
+const GENERATED_FOLDERS: [&str; 3] = ["assets/screenshots", "assets/man", "assets/completions"];
 
 /// Themes shown on one screen only, to compare them: (theme, the terminal it suits).
 const GALLERY: [(&str, &svg::Terminal); 4] = [
@@ -52,6 +55,51 @@ fn assets() -> Vec<Asset> {
             let path = PathBuf::from(format!("assets/screenshots/{}-{theme}.svg", scene.name));
             assets.push(Asset { path, contents });
         }
+    }
+    assets.extend(man_and_completions());
+    assets
+}
+
+/// The man page and the shell completions, from the clap definitions: a flag added, renamed
+/// or described anew changes them, and this test says so until they are made again.
+fn man_and_completions() -> Vec<Asset> {
+    use clap::CommandFactory;
+    let command = rockchat::config::cli::Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page).unwrap();
+    // One page per subcommand too, as `man rockchat-ask`.
+    let mut assets = vec![Asset {
+        path: PathBuf::from("assets/man/rockchat.1"),
+        contents: String::from_utf8(page).unwrap(),
+    }];
+    for sub in command.get_subcommands() {
+        let name = format!("rockchat-{}", sub.get_name());
+        let mut page = Vec::new();
+        // clap names take `&'static str`; a test process may leak these few.
+        let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+        let version: &'static str =
+            Box::leak(command.get_version().unwrap_or_default().to_owned().into_boxed_str());
+        let sub = sub.clone().name(static_name).version(version);
+        clap_mangen::Man::new(sub).render(&mut page).unwrap();
+        assets.push(Asset {
+            path: PathBuf::from(format!("assets/man/{name}.1")),
+            contents: String::from_utf8(page).unwrap(),
+        });
+    }
+    use clap_complete::Shell;
+    for (shell, file) in [
+        (Shell::Bash, "rockchat.bash"),
+        (Shell::Zsh, "_rockchat"),
+        (Shell::Fish, "rockchat.fish"),
+        (Shell::Elvish, "rockchat.elv"),
+        (Shell::PowerShell, "_rockchat.ps1"),
+    ] {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command.clone(), "rockchat", &mut script);
+        assets.push(Asset {
+            path: PathBuf::from(format!("assets/completions/{file}")),
+            contents: String::from_utf8(script).unwrap(),
+        });
     }
     assets
 }
