@@ -150,3 +150,30 @@ async fn a_reply_ending_unfocused_sends_a_notification_and_focused_none() {
     assert!(!focused.contains("\x1b]9;"), "a notification while focused: {focused:?}");
     assert!(!focused.contains('\x07'), "a bell while focused");
 }
+
+/// A key pressed as the terminal is resized is read at once. crossterm's default reader
+/// waits on edge-triggered readiness and, when a resize and keys arrive together, reports the
+/// resize and loses the keys' wake-up: they sat unread until the next key (seen here as a
+/// Ctrl+Z answered only when the terminal closed). The reader that polls /dev/tty does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_pressed_as_the_terminal_resizes_are_read_at_once() {
+    let server = TestServer::start(vec![]).await;
+    let data = tempfile::tempdir().unwrap();
+    let (url, dir) = (server.base_url.clone(), data.path().to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut session =
+            Session::start(&["--inline", "--base-url", &url, "-m", "tiny"], &dir, &[]);
+        let mut typed = String::new();
+        // Each resize-and-key is a chance to lose the key; forty make a loss all but sure.
+        for (n, key) in ('a'..='z').chain('A'..='N').enumerate() {
+            let width = if n % 2 == 0 { 100 } else { 140 };
+            session.resize(width, 24);
+            session.press(key.to_string().as_bytes());
+            typed.push(key);
+            session.wait_for(&typed);
+        }
+        session.quit();
+    })
+    .await
+    .unwrap();
+}
