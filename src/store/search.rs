@@ -10,8 +10,8 @@
 //! already is.
 //!
 //! Matches are ranked (bm25 over the trigram index) while they are few enough to rank within
-//! a frame; a word found nearly everywhere lists newest first, which the index reads
-//! straight off. Deleted messages and replies still streaming are not searched.
+//! a frame; a query holding a word found nearly everywhere lists newest first, which the
+//! index reads straight off. Deleted messages and replies still streaming are not searched.
 
 use rusqlite::{OptionalExtension, params_from_iter};
 
@@ -41,6 +41,8 @@ struct Terms {
     words: Vec<String>,
     /// Three characters or more: a trigram MATCH expression, every word quoted.
     substrings: Option<String>,
+    /// The same words, each quoted on its own, to count how often each is found.
+    phrases: Vec<String>,
     /// Short plain words: a word-index MATCH expression of prefixes.
     prefixes: Option<String>,
     /// Short words that are not plain words: LIKE patterns.
@@ -79,6 +81,7 @@ fn terms(query: &str) -> Option<Terms> {
         return None;
     }
     terms.substrings = (!substrings.is_empty()).then(|| substrings.join(" "));
+    terms.phrases = substrings;
     terms.prefixes = (!prefixes.is_empty()).then(|| prefixes.join(" "));
     Some(terms)
 }
@@ -137,7 +140,7 @@ impl Store {
             Some(expression) => {
                 sql.push_str("messages_trigram t JOIN messages m ON m.id = t.rowid ");
                 args.push(expression.clone());
-                match self.ranks(expression)? {
+                match self.ranks(&terms.phrases)? {
                     true => "bm25(messages_trigram)",
                     false => "t.rowid DESC",
                 }
@@ -209,8 +212,22 @@ impl Store {
             .collect()
     }
 
-    /// Whether the matches are few enough to rank within a frame.
-    fn ranks(&self, expression: &str) -> Result<bool, StoreError> {
+    /// Whether the matches are few enough to rank within a frame. Each word is counted on
+    /// its own: bm25 weighs a word by how many messages hold it, which reads every match of
+    /// that word, so one common word in a query of rare ones (`w42 lantern`) would cost as
+    /// much as ranking the common word alone.
+    fn ranks(&self, phrases: &[String]) -> Result<bool, StoreError> {
+        for phrase in phrases {
+            if self.matches_over_ranked(phrase)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether `expression` matches more messages than can be ranked in a frame; it stops
+    /// counting there.
+    fn matches_over_ranked(&self, expression: &str) -> Result<bool, StoreError> {
         let mut statement = self
             .conn
             .prepare_cached(
@@ -221,7 +238,7 @@ impl Store {
         let matches: i64 = statement
             .query_row(rusqlite::params![expression, RANKED_MATCHES_MAX + 1], |r| r.get(0))
             .map_err(|e| self.fail(e))?;
-        Ok(matches <= RANKED_MATCHES_MAX)
+        Ok(matches > RANKED_MATCHES_MAX)
     }
 }
 

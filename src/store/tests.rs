@@ -287,6 +287,33 @@ fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
 }
 
 #[test]
+fn a_rare_word_beside_a_common_one_lists_the_newest_matches_first() {
+    // Ranking would weigh "harbour" over every message holding it, more than a frame.
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "zebra guide", "zebra zebra: the zebra harbour");
+    write_conversation(
+        &path,
+        "passing zebra",
+        &format!("harbour {} zebra at the end", "filler words ".repeat(40)),
+    );
+    let mut store = Store::open(&path).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    let tx = store.conn.transaction().unwrap();
+    for n in 0..=search::RANKED_MATCHES_MAX {
+        tx.execute(
+            "INSERT INTO messages (conversation_id, role, content, status, created_at, updated_at)
+             VALUES (?1, 'user', ?2, 'complete', 0, 0)",
+            rusqlite::params![id, format!("harbour note {n}")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let titles: Vec<String> =
+        store.search("zebra harbour", 5).unwrap().into_iter().map(|h| h.title).collect();
+    assert_eq!(titles, ["passing zebra", "zebra guide"]);
+}
+
+#[test]
 fn a_database_locked_by_another_program_is_an_error_naming_it() {
     let (_dir, path) = temp_db();
     write_conversation(&path, "kept", "safe");
