@@ -560,3 +560,56 @@ fn rows(app: &App<TestBackend>) -> Vec<String> {
         .map(|y| (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
         .collect()
 }
+
+#[tokio::test]
+async fn a_conversation_held_on_a_base_url_reopens_there_from_the_list_with_no_key() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let reply = |text: &str| sse_chunks(&sse_reply(&[text], "stop", None), 9);
+    let configured = TestServer::start(vec![]).await;
+    let held = TestServer::start(vec![reply("Paris."), reply("About 2 million.")]).await;
+    // The server answers on this runtime's thread, so the binary is waited for on another.
+    let (url, dir) = (held.base_url.clone(), data.path().to_owned());
+    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
+        run(&["--base-url", &url, "ask", "Capital of France?"], &dir)
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+
+    // Started on a configured provider with a key; the conversation is picked from Ctrl+L.
+    let endpoint = Endpoint {
+        provider: "local".into(),
+        base_url: configured.base_url.clone(),
+        api_key: rockchat::secret::ApiKey::new("sk-local-0123456789"),
+        ..Endpoint::default()
+    };
+    let target = Target { provider: "local".into(), model: "tiny-llama".into() };
+    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    let mut app =
+        App::new(state, terminal, ApiClient::new(endpoint).unwrap(), Box::new(|_| Ok(())));
+    app.attach_store(Store::open(&db).unwrap()).unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL))).unwrap();
+    until(&mut app, |s| match &s.popup {
+        Some(rockchat::app::state::Popup::Library(list)) => !list.items.is_empty(),
+        _ => false,
+    })
+    .await;
+    key(&mut app, KeyCode::Enter);
+    until(&mut app, |s| !s.conversation.messages().is_empty()).await;
+    let host = held.base_url.trim_start_matches("http://").trim_end_matches("/v1").to_owned();
+    assert_eq!(app.state().target.provider, host);
+    let notice = app.state().notice.clone().unwrap_or_default();
+    assert!(!notice.contains("no longer configured"), "{notice}");
+    send(&mut app, "How many people?");
+    until(&mut app, |s| !s.stream.is_busy()).await;
+    assert_eq!(app.state().conversation.messages()[3].content, "About 2 million.");
+    app.finish();
+
+    assert!(configured.requests().await.is_empty(), "nothing went to the configured provider");
+    let sent = held.requests().await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].body["messages"].as_array().unwrap().len(), 4, "the whole history");
+    assert_eq!(sent[1].header("authorization"), None, "the configured provider's key stays");
+}

@@ -148,6 +148,24 @@ impl ApiClient {
         self
     }
 
+    /// A client for the server at `base_url`, named `provider`: no key, headers or extra
+    /// parameters of this one's provider go there (it was given by URL, not configured), and
+    /// it shares this one's HTTP client and idle timeout.
+    pub fn at_url(&self, provider: &str, base_url: &str) -> Self {
+        let endpoint = Endpoint {
+            provider: provider.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            key_hint: "a server given by URL gets no key; start with --base-url URL \
+                --api-key-env VAR to send one"
+                .to_owned(),
+            stream_usage: self.endpoint.stream_usage,
+            ..Endpoint::default()
+        };
+        let shown_url = endpoint.shown_url();
+        let (http, idle_timeout) = (self.http.clone(), self.idle_timeout);
+        Self { http, endpoint, shown_url, idle_timeout, key_command: None }
+    }
+
     /// Starts building the HTTP client on a thread of its own, so that neither the first
     /// frame nor the first request waits for the root certificates to load.
     pub fn warm_up(&self) {

@@ -120,6 +120,9 @@ pub enum Effect {
     Suspend,
     /// Leave the app, restoring the terminal.
     Quit,
+    /// From now on `provider` is the server at `base_url`, reached with no key (a
+    /// conversation held on a `--base-url` server, reopened).
+    AddServer { provider: String, base_url: String },
     /// Fetch this provider's model list in the background.
     FetchModels { provider: String },
     /// Stop every model list fetch still under way: the picker that wanted them closed.

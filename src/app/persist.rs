@@ -210,6 +210,7 @@ mod tests {
             title: "t".into(),
             system_prompt: "sys".into(),
             provider: String::new(),
+            base_url: None,
             model: String::new(),
             params: "{}".into(),
             tools: None,

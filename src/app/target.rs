@@ -36,6 +36,19 @@ fn remember(state: &State) -> Vec<Effect> {
     })]
 }
 
+/// A reopened conversation held on a server given by URL (`--base-url`), whose provider
+/// (named by the host) is not known here: that server becomes a provider of its own again,
+/// at the URL it remembers and with no key, since a key goes only to the provider it
+/// belongs to. Returns the effect that makes it reachable; `restore` then goes back to it.
+pub fn reach_again(state: &mut State, provider: &str, base_url: Option<&str>) -> Option<Effect> {
+    let url = base_url.filter(|url| !url.is_empty())?;
+    if provider.is_empty() || state.catalog.providers.contains_key(provider) {
+        return None;
+    }
+    state.catalog.provider_mut(provider).offered = true;
+    Some(Effect::AddServer { provider: provider.to_owned(), base_url: url.to_owned() })
+}
+
 /// A reopened conversation's provider and model become the target again, if that
 /// provider is still configured; otherwise the current one stays and the returned note
 /// says so. Rows from before providers were stored carry none and change nothing.

@@ -604,6 +604,7 @@ fn open_conversation(state: &mut State, stored: crate::store::StoredConversation
     state.input = Editor::with_text(&stored.draft);
     let title = stored.title.clone();
     let (provider, model) = (stored.provider.clone(), stored.model.clone());
+    effects.extend(target::reach_again(state, &provider, stored.base_url.as_deref()));
     let enabled = stored.tools.clone();
     let (conversation, adopt) = persist::restore(stored, &mut state.keys);
     state.conversation = conversation;

@@ -62,6 +62,8 @@ pub struct StoredConversation {
     pub title: String,
     pub system_prompt: String,
     pub provider: String,
+    /// The server's URL when `provider` was no configured provider (`--base-url`).
+    pub base_url: Option<String>,
     pub model: String,
     /// The conversation's request parameters as stored (a JSON object).
     pub params: String,
@@ -430,20 +432,21 @@ impl Store {
         let head = self
             .conn
             .query_row(
-                "SELECT title, system_prompt, provider, model, leaf_id, params, tools
+                "SELECT title, system_prompt, provider, model, leaf_id, params, tools, base_url
                  FROM conversations WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
                         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
                         r.get::<_, Option<i64>>(4)?,
-                        (r.get(5)?, r.get::<_, Option<String>>(6)?),
+                        (r.get(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?),
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.fail(e))?;
-        let Some(((title, system_prompt, provider, model), leaf, (params, tools))) = head else {
+        let Some(((title, system_prompt, provider, model), leaf, (params, tools, base_url))) = head
+        else {
             // A damaged file can lose a row without an error; absence is only said of a whole one.
             self.check_intact()?;
             return Err(StoreError::NotFound(id));
@@ -486,6 +489,7 @@ impl Store {
             title,
             system_prompt,
             provider,
+            base_url,
             model,
             params,
             draft: self.draft(id)?,

@@ -403,6 +403,12 @@ where
                 }
             }
             Effect::Store(command) => self.save(command),
+            Effect::AddServer { provider, base_url } => {
+                let shared = self.clients.values().next().cloned();
+                if let (false, Some(shared)) = (self.clients.contains_key(&provider), shared) {
+                    self.clients.insert(provider.clone(), shared.at_url(&provider, &base_url));
+                }
+            }
             Effect::FetchModels { provider } => {
                 let client = self.client(&provider);
                 let tx = self.tx.clone();

@@ -89,6 +89,7 @@ fn an_opened_conversation_replaces_the_screen_and_is_adopted_by_the_store() {
         title: "old".into(),
         system_prompt: "be brief".into(),
         provider: String::new(),
+        base_url: None,
         model: String::new(),
         params: "{}".into(),
         tools: None,

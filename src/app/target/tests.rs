@@ -76,6 +76,7 @@ fn stored(provider: &str, model: &str) -> StoredConversation {
         title: "old chat".into(),
         system_prompt: String::new(),
         provider: provider.into(),
+        base_url: None,
         model: model.into(),
         params: r#"{"temperature":0.2}"#.into(),
         tools: None,
