@@ -9,6 +9,9 @@
 //! FTS5 syntax; a trailing `*` is taken as "a word beginning with", which is what every word
 //! already is.
 //!
+//! A conversation whose title holds every word is listed first (newest first), with its
+//! best matching message or, when only the title matches, its preview.
+//!
 //! Matches are ranked (bm25 over the trigram index) while they are few enough to rank within
 //! a frame; a query holding a word found nearly everywhere lists newest first, which the
 //! index reads straight off. Deleted messages and replies still streaming are not searched.
@@ -53,6 +56,23 @@ fn quoted(word: &str) -> String {
     format!("\"{}\"", word.replace('"', "\"\""))
 }
 
+/// A LIKE pattern finding `word` anywhere (ignoring ASCII case), its wildcards escaped.
+fn anywhere(word: &str) -> String {
+    let escaped: String = word
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// A word under three characters, letters and digits only: found as the start of a word.
+fn is_short_plain(word: &str) -> bool {
+    word.chars().count() < 3 && word.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 fn terms(query: &str) -> Option<Terms> {
     let mut terms = Terms::default();
     let (mut substrings, mut prefixes) = (Vec::new(), Vec::new());
@@ -64,17 +84,10 @@ fn terms(query: &str) -> Option<Terms> {
         terms.words.push(word.to_owned());
         if word.chars().count() >= 3 {
             substrings.push(quoted(word));
-        } else if word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        } else if is_short_plain(word) {
             prefixes.push(format!("{}*", quoted(word)));
         } else {
-            let escaped: String = word
-                .chars()
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    c => vec![c],
-                })
-                .collect();
-            terms.anywhere.push(format!("%{escaped}%"));
+            terms.anywhere.push(anywhere(word));
         }
     }
     if terms.words.is_empty() {
@@ -84,6 +97,12 @@ fn terms(query: &str) -> Option<Terms> {
     terms.phrases = substrings;
     terms.prefixes = (!prefixes.is_empty()).then(|| prefixes.join(" "));
     Some(terms)
+}
+
+/// Why a conversation is listed: a message of it matched (its id), or only its title did.
+enum Found {
+    Message(i64),
+    Title(i64),
 }
 
 /// One matching message, before conversations are merged.
@@ -131,7 +150,41 @@ impl Store {
             .collect())
     }
 
-    /// The best matching message of each of the first `limit` conversations.
+    /// Conversations whose title holds every word, newest first: typing a title's words
+    /// means that conversation, so these lead the results. A scan of the titles (one row
+    /// per conversation, far fewer than messages).
+    fn titled(&self, terms: &Terms, limit: usize) -> Result<Vec<i64>, StoreError> {
+        let mut sql = String::from("SELECT id FROM conversations WHERE 1");
+        let mut patterns = Vec::new();
+        for word in &terms.words {
+            let n = patterns.len() + 1;
+            // As in messages: a short plain word is the start of a word.
+            if is_short_plain(word) {
+                let escaped = anywhere(word);
+                let start = &escaped[1..];
+                patterns.push(start.to_owned());
+                patterns.push(format!("% {start}"));
+                sql.push_str(&format!(
+                    " AND (title LIKE ?{n} ESCAPE '\\' OR title LIKE ?{} ESCAPE '\\')",
+                    n + 1
+                ));
+            } else {
+                patterns.push(anywhere(word));
+                sql.push_str(&format!(" AND title LIKE ?{n} ESCAPE '\\'"));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT {limit}"));
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
+        let ids = statement
+            .query_map(params_from_iter(patterns.iter()), |r| r.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+            .map_err(|e| self.fail(e))?;
+        Ok(ids)
+    }
+
+    /// The best matching message of each of the first `limit` conversations, those whose
+    /// title matches first (with their best message, or their preview when only the title
+    /// matches).
     fn matching(&self, terms: &Terms, limit: usize) -> Result<Vec<Row>, StoreError> {
         let mut args: Vec<String> = Vec::new();
         // Ids only while matching and ordering; the text of the few rows kept is read after.
@@ -169,20 +222,33 @@ impl Store {
         let fetch = limit.saturating_mul(8).max(64);
         sql.push_str(&format!(" ORDER BY {order} LIMIT {fetch}"));
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         let mut best = Vec::new();
         let mut rows = statement.query(params_from_iter(args.iter())).map_err(|e| self.fail(e))?;
         while let Some(row) = rows.next().map_err(|e| self.fail(e))? {
             let (message, conversation): (i64, i64) =
                 (row.get(0).map_err(|e| self.fail(e))?, row.get(1).map_err(|e| self.fail(e))?);
-            if seen.insert(conversation) {
-                best.push(message);
+            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(conversation) {
+                slot.insert(message);
+                best.push((conversation, message));
                 if best.len() == limit {
                     break;
                 }
             }
         }
         drop(rows);
+        let titled = self.titled(terms, limit)?;
+        let titled_set: std::collections::HashSet<i64> = titled.iter().copied().collect();
+        let mut ordered: Vec<Found> = titled
+            .iter()
+            .map(|id| seen.get(id).map_or(Found::Title(*id), |message| Found::Message(*message)))
+            .collect();
+        ordered.extend(
+            best.into_iter()
+                .filter(|(conversation, _)| !titled_set.contains(conversation))
+                .map(|(_, message)| Found::Message(message)),
+        );
+        ordered.truncate(limit);
         let mut read = self
             .conn
             .prepare_cached(
@@ -191,10 +257,24 @@ impl Store {
                  WHERE m.id = ?1",
             )
             .map_err(|e| self.fail(e))?;
+        let mut read_title = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce((SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id),
+                                 0),
+                        c.id, c.title, c.preview, c.model, c.updated_at
+                 FROM conversations c WHERE c.id = ?1",
+            )
+            .map_err(|e| self.fail(e))?;
         // A row the index names may be gone from a damaged file: it is left out, and the
         // caller checks the file before saying nothing matched.
-        best.into_iter()
-            .filter_map(|id| {
+        ordered
+            .into_iter()
+            .filter_map(|found| {
+                let (read, id) = match found {
+                    Found::Message(id) => (&mut read, id),
+                    Found::Title(id) => (&mut read_title, id),
+                };
                 read.query_row([id], |r| {
                     Ok(Row {
                         message_id: r.get(0)?,

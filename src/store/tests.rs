@@ -265,6 +265,42 @@ fn search_ranks_the_closest_match_first() {
 }
 
 #[test]
+fn a_title_is_searched_and_a_matching_title_is_listed_first() {
+    let (_dir, path) = temp_db();
+    // Titled apart from their first prompt, as a user renames them.
+    for (title, reply) in [
+        ("Sourdough starter", "how often to feed it"),
+        ("Bread questions", "my sourdough is flat"),
+        ("Weekend", "nothing to do with bread"),
+    ] {
+        write_conversation(&path, "a question", reply);
+        let store = Store::open(&path).unwrap();
+        let id = store.latest().unwrap().unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE conversations SET title = ?2 WHERE id = ?1",
+                rusqlite::params![id, title],
+            )
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let hits = store.search("SOURDOUGH", 10).unwrap();
+    let found: Vec<(&str, &str)> =
+        hits.iter().map(|h| (h.title.as_str(), h.snippet.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            ("Sourdough starter", "how often to feed it"),
+            ("Bread questions", "my [sourdough] is flat")
+        ]
+    );
+    let listed = store.find("bread q", 10).unwrap();
+    assert_eq!(listed.len(), 1, "every word must be in the title or the message");
+    assert_eq!(listed[0].title, "Bread questions");
+}
+
+#[test]
 fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
     let (_dir, path) = temp_db();
     write_conversation(&path, "old harbour talk", "the harbour");
@@ -335,7 +371,7 @@ fn images_are_stored_beside_their_message_and_come_back_on_open() {
     let writer = Writer::spawn(Store::open(&path).unwrap(), |_| {}).unwrap();
     writer.send(StoreCmd::CreateConversation {
         key: 1,
-        title: "cat.png".into(),
+        title: "a picture".into(),
         system_prompt: String::new(),
         provider: "local".into(),
         model: "tiny".into(),
