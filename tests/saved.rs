@@ -431,6 +431,9 @@ async fn search_finds_prefixes_substrings_and_cjk_once_per_conversation_best_fir
         ("th", vec![2]),
         ("re", vec![1]),
         ("harbour café", vec![2]),
+        // The title alone: its messages are Japanese.
+        ("kanji", vec![3]),
+        ("ka", vec![3]),
     ] {
         let run = rockchat(data.path(), &["search", "--json", query], None).await;
         assert_eq!(ids(&run), expected, "{query}: {}", run.stdout);
@@ -480,4 +483,47 @@ async fn a_database_from_before_indexes_its_messages_once_with_progress() {
     assert_eq!(run.stderr, "", "only once");
     let hits: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(hits[0]["snippet"], "message 11999 about the li[ghthou]se", "newest first");
+}
+
+#[tokio::test]
+async fn ask_saves_each_reply_with_its_usage_cost_and_json_check() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "[models.\"m\"]\ninput_price = 3\noutput_price = 15\n").unwrap();
+    let config = config.to_str().unwrap();
+    let server =
+        TestServer::start(vec![reply("Four."), reply("{\"a\": 1"), reply("{\"a\": 1}")]).await;
+    let url = server.base_url.as_str();
+    for args in [&["2+2?"][..], &["--json", "as JSON"], &["--json", "again"]] {
+        let mut all = vec!["--config", config, "--base-url", url, "ask", "-m", "m"];
+        if args.len() == 1 {
+            all.extend(args);
+        } else {
+            all.extend(["-c"]);
+            all.extend(args);
+        }
+        rockchat(data.path(), &all, None).await;
+    }
+    let db = rusqlite::Connection::open(data.path().join("rockchat.db")).unwrap();
+    let mut statement = db
+        .prepare(
+            "SELECT prompt_tokens, completion_tokens, cost, json_check FROM messages
+             WHERE role = 'assistant' ORDER BY id",
+        )
+        .unwrap();
+    let rows: Vec<(i64, i64, i64, Option<String>)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // 10 in × $3 + 2 out × $15 per million = $0.00006, in picodollars.
+    let cost = 60_000_000;
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0], (10, 2, cost, None), "a plain reply: usage and cost");
+    assert_eq!((rows[1].0, rows[1].2), (10, cost));
+    assert!(rows[1].3.as_deref().unwrap().starts_with("not valid JSON"), "{:?}", rows[1].3);
+    assert_eq!(rows[2].3.as_deref(), Some(""), "valid JSON is kept as checked");
+    // The stats see what ask spent.
+    let stats = rockchat(data.path(), &["stats", "--json"], None).await;
+    assert!(stats.stdout.contains("\"prompt_tokens\": 30"), "{}", stats.stdout);
 }

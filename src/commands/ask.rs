@@ -44,11 +44,25 @@ fn add_usage(spent: &mut Option<Usage>, usage: Usage) {
     sum.reasoning_tokens += usage.reasoning_tokens;
 }
 
-/// `--usage`: the tokens the server reported and what they cost, on stderr, priced as the
-/// app prices them (the server's list, then the config's `[models."NAME"]`; else unknown).
-async fn report_usage(
+/// The model's price as the app finds it: the server's list when `ask_server` (`--usage`
+/// asks it anyway), then the config's `[models."NAME"]`; else unknown.
+async fn price(
     client: &ApiClient,
     settings: &Settings,
+    ask_server: bool,
+) -> Option<crate::chat::price::Price> {
+    let listed = match ask_server {
+        true => client.list_models().await.ok().and_then(|models| {
+            models.into_iter().find(|m| m.id == settings.model).and_then(|m| m.price)
+        }),
+        false => None,
+    };
+    listed.or_else(|| settings.prices.get(&settings.model).copied())
+}
+
+/// `--usage`: the tokens the server reported and what they cost, on stderr.
+fn report_usage(
+    price: Option<crate::chat::price::Price>,
     spent: Option<Usage>,
     err: &mut (dyn Write + Send),
 ) {
@@ -56,10 +70,6 @@ async fn report_usage(
         let _ = writeln!(err, "rockchat: usage: the server reported none");
         return;
     };
-    let listed = client.list_models().await.ok().and_then(|models| {
-        models.into_iter().find(|m| m.id == settings.model).and_then(|m| m.price)
-    });
-    let price = listed.or_else(|| settings.prices.get(&settings.model).copied());
     let cost = price.map(|price| price.cost(&usage));
     let _ = writeln!(err, "rockchat: usage: {}", crate::chat::price::usage_text(&usage, cost));
 }
@@ -213,7 +223,10 @@ async fn turn(
     let mut round = 0;
     // Every round's usage (a tool call makes another request), for `--usage`.
     let mut spent: Option<Usage> = None;
-    let (result, finish, reply) = loop {
+    let price = price(&client, settings, args.usage).await;
+    let (result, finish, reply, used) = loop {
+        // This round's usage, stored with its reply.
+        let mut used: Option<Usage> = None;
         let messages = match context::prepare(conversation, &plan).0 {
             Outcome::Send(messages) => messages,
             // `ask` sends one prompt: nothing before it to continue.
@@ -251,6 +264,7 @@ async fn turn(
                     finish = whole.finish;
                     if let Some(usage) = whole.usage {
                         add_usage(&mut spent, usage);
+                        add_usage(&mut used, usage);
                     }
                     for delta in whole.tool_calls {
                         assembly.push(&mut calls, delta);
@@ -270,7 +284,10 @@ async fn turn(
                             crate::api::StreamEvent::ToolCall(delta) => {
                                 assembly.push(&mut calls, delta);
                             }
-                            crate::api::StreamEvent::Usage(usage) => add_usage(&mut spent, usage),
+                            crate::api::StreamEvent::Usage(usage) => {
+                                add_usage(&mut spent, usage);
+                                add_usage(&mut used, usage);
+                            }
                         }
                     })
                     .await
@@ -317,13 +334,16 @@ async fn turn(
             continue;
         }
         if result.is_err() || calls.is_empty() {
-            break (result, finish, reply);
+            break (result, finish, reply, used);
         }
         assembly.finish(&mut calls, round as u64);
         round += 1;
         let mut message = Message::assistant(keys.fresh(), settings.model.clone());
         message.content = reply;
         message.status = crate::chat::Status::Complete;
+        message.provider = Some(settings.endpoint.provider.clone());
+        message.usage = used;
+        message.cost = used.zip(price).map(|(usage, price)| price.cost(&usage));
         message.tool_calls = super::tools::run_calls(calls, &tools, settings, args, err).await;
         conversation.push(message);
         if round >= settings.tools.max_rounds {
@@ -331,9 +351,11 @@ async fn turn(
                 err,
                 "rockchat: stopped after {round} rounds of tool calls (max_tool_rounds)"
             );
-            break (result, finish, String::new());
+            break (result, finish, String::new(), None);
         }
     };
+    // Checked before it is saved, so the store keeps the verdict the app would show.
+    let checked = format.as_ref().filter(|_| result.is_ok()).map(|f| json::check(&held, f));
     // The last reply joins the conversation as it ended (whole, cut off, or failed with its
     // partial text), so a saved exchange loses nothing.
     if !reply.is_empty() || result.is_err() || finish.is_some() {
@@ -342,6 +364,9 @@ async fn turn(
         message.parent = conversation.messages().last().map(|m| m.key);
         message.content = reply;
         message.finish = finish.clone();
+        message.usage = used;
+        message.cost = used.zip(price).map(|(usage, price)| price.cost(&usage));
+        message.json = checked.clone();
         message.status = match &result {
             Ok(()) => crate::chat::Status::Complete,
             Err(error) => crate::chat::Status::Failed(error.to_string()),
@@ -349,13 +374,10 @@ async fn turn(
         conversation.push(message);
     }
     if args.usage {
-        report_usage(&client, settings, spent, err).await;
+        report_usage(price, spent, err);
     }
-    if let Some(format) = &format {
-        if let Err(error) = result {
-            return fail(err, &error);
-        }
-        return match json::check(&held, format) {
+    if let Some(checked) = checked {
+        return match checked {
             Checked::Valid { .. } => {
                 // The JSON as the model wrote it, without the blank lines around it.
                 let _ = writeln!(out, "{}", held.trim());
