@@ -15,6 +15,8 @@ use rockchat::config::{self, Config, paths};
 use rockchat::term;
 
 fn main() -> ExitCode {
+    // A shell asking for completions gets them and nothing else runs.
+    rockchat::commands::complete::answer_if_asked();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

@@ -383,8 +383,55 @@ async fn completions_are_printed_for_each_shell() {
         let run = rockchat(data.path(), &["completions", shell], None).await;
         assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
         assert!(run.stdout.contains("rockchat"), "{shell}");
-        assert!(run.stdout.contains("completions") && run.stdout.contains("--no-save"), "{shell}");
+        assert!(run.stdout.contains("COMPLETE"), "{shell}: the script asks the binary");
     }
+}
+
+/// What the binary answers a shell completing `line` (fish's protocol: one candidate a
+/// line, its description after a tab).
+async fn completed(data: &Path, line: &[&str]) -> Vec<String> {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_rockchat"));
+    command
+        .arg("--")
+        .args(line)
+        .env("COMPLETE", "fish")
+        .env("ROCKCHAT_DATA_DIR", data)
+        .env("ROCKCHAT_CONFIG", data.join("config.toml"))
+        .env("HOME", data)
+        .env("XDG_CONFIG_HOME", data);
+    let output = command.output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn completion_offers_conversation_ids_with_titles_and_model_names() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[providers.lab]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"qwen-coder\"\nmodels = [\"llama-3\"]\n\n[presets.shell]\nsystem_prompt = \"terse\"\n",
+    )
+    .unwrap();
+    let server = TestServer::start(vec![reply("Paris."), reply("Rome.")]).await;
+    let url = server.base_url.as_str();
+    for prompt in ["Capital of France?", "Capital of\x1b[31m Italy?"] {
+        let args = ["--base-url", url, "ask", "-m", "tiny", prompt];
+        assert_eq!(rockchat(data.path(), &args, None).await.code, 0);
+    }
+    let ids = completed(data.path(), &["rockchat", "show", ""]).await;
+    assert_eq!(&ids[..2], ["2\tCapital of Italy?", "1\tCapital of France?"], "{ids:?}");
+    let opened = completed(data.path(), &["rockchat", "ask", "--open", ""]).await;
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    let models = completed(data.path(), &["rockchat", "-m", ""]).await;
+    for model in ["qwen-coder\tlab", "llama-3\tlab", "tiny\tused recently"] {
+        assert!(models.iter().any(|m| m == model), "{model}: {models:?}");
+    }
+    let presets = completed(data.path(), &["rockchat", "ask", "--preset", ""]).await;
+    assert_eq!(presets, ["shell"]);
+    // Nothing saved yet: no ids, and no error in the middle of the command line.
+    let empty = tempfile::tempdir().unwrap();
+    let none = completed(empty.path(), &["rockchat", "delete", ""]).await;
+    assert!(!none.iter().any(|c| c.starts_with(|c: char| c.is_ascii_digit())), "{none:?}");
 }
 
 #[tokio::test]

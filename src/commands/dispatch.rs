@@ -294,8 +294,7 @@ pub fn run(startup: &Startup, cli: &Cli, command: Command) -> anyhow::Result<u8>
         }
         Command::Config { action } => config_command(action, cli.config.clone()),
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "rockchat", &mut out);
+            super::complete::registration(shell, &mut out)?;
             Ok(0)
         }
     }

@@ -131,7 +131,9 @@ impl Store {
         }
     }
 
-    fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+    /// The file as it is, read-only (nothing migrated, nothing written): for reading where
+    /// the directory cannot be written, and for shell completion.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         if !path.exists() {
             return Err(other(path, "no conversations are saved there yet"));
         }

@@ -393,6 +393,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// The models recent conversations used, most recent first, each once.
+    pub fn recent_models(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT model FROM conversations WHERE model != ''
+                 GROUP BY model ORDER BY max(updated_at) DESC LIMIT ?1",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement.query_map([limit as i64], |r| r.get(0)).map_err(|e| self.fail(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.fail(e))
+    }
+
     /// The most recently updated conversation, for `--continue`.
     pub fn latest(&self) -> Result<Option<i64>, StoreError> {
         let latest = self

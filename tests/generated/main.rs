@@ -95,7 +95,7 @@ fn man_and_completions() -> Vec<Asset> {
         (Shell::PowerShell, "_rockchat.ps1"),
     ] {
         let mut script = Vec::new();
-        clap_complete::generate(shell, &mut command.clone(), "rockchat", &mut script);
+        rockchat::commands::complete::registration(shell, &mut script).unwrap();
         assets.push(Asset {
             path: PathBuf::from(format!("assets/completions/{file}")),
             contents: String::from_utf8(script).unwrap(),
