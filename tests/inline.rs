@@ -177,3 +177,63 @@ async fn keys_pressed_as_the_terminal_resizes_are_read_at_once() {
     .await
     .unwrap();
 }
+
+/// The viewport while a reply taller than it streams: the reply's newest rows, as the full
+/// screen follows it, not its first ones.
+#[tokio::test]
+async fn a_long_reply_streaming_inline_shows_its_newest_rows() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::{Terminal, backend::TestBackend};
+    use rockchat::api::{ApiClient, Endpoint};
+    use rockchat::app::{Msg, State, state::Target};
+
+    let deltas: Vec<Vec<u8>> = (1..=60)
+        .map(|n| {
+            let piece = serde_json::json!({"choices": [{"delta": {"content": format!("paragraph {n}\n\n")}}]});
+            format!("data: {piece}\n\n").into_bytes()
+        })
+        .collect();
+    let server = TestServer::start(vec![Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        body: Body::ChunksThenHang(deltas),
+    }])
+    .await;
+    let endpoint = Endpoint {
+        provider: "local".into(),
+        base_url: server.base_url.clone(),
+        ..Endpoint::default()
+    };
+    let target = Target { provider: "local".into(), model: "tiny".into() };
+    let state = State::new(target, "You are a helpful assistant".into(), false);
+    let terminal = Terminal::new(TestBackend::new(60, 24)).unwrap();
+    let mut app = rockchat::term::driver::App::new(
+        state,
+        terminal,
+        ApiClient::new(endpoint).unwrap(),
+        Box::new(|_| Ok(())),
+    );
+    app.set_inline().unwrap();
+    app.dispatch(Msg::Paste("write a lot".into())).unwrap();
+    app.dispatch(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).unwrap();
+    let mut input = futures_util::stream::pending::<std::io::Result<crossterm::event::Event>>();
+    let arrived = |s: &State| {
+        s.conversation.messages().last().is_some_and(|m| m.content.contains("paragraph 60"))
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.run_until(&mut input, arrived))
+        .await
+        .expect("the reply arrived")
+        .unwrap();
+    app.draw().unwrap();
+    let screen: String = app
+        .terminal()
+        .backend()
+        .buffer()
+        .content()
+        .chunks(60)
+        .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(app.state().stream.is_busy(), "still streaming");
+    assert!(screen.contains("paragraph 60"), "{screen}");
+    assert!(!screen.contains("paragraph 1\n") && !screen.contains("paragraph 1 "), "{screen}");
+}

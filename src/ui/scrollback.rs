@@ -135,7 +135,8 @@ impl Screen {
         let input = Rect::new(area.x, status.y - input_rows, area.width, input_rows);
         let queued = super::queued::rows(&state.queue).min(input.y - area.y);
         // Only the unprinted rows: the printed ones are already above, in the scrollback.
-        let live = (self.live_rows(state) as u16).min(input.y - area.y - queued);
+        let unprinted = self.live_rows(state);
+        let live = (unprinted as u16).min(input.y - area.y - queued);
         let transcript = Rect::new(area.x, input.y - queued - live, area.width, live);
         let attachments = Rect::new(area.x, input.y, area.width, 0);
         let panes = Panes { transcript, attachments, input, status };
@@ -144,10 +145,32 @@ impl Screen {
         let (cursor_row, _) = state.input.cursor_row(&rows, usize::from(input_width.max(1)));
         let visible = (cursor_row as u16).min(input_rows.saturating_sub(2));
         self.inline_cursor = (input.y + 1 + visible).saturating_sub(area.y);
-        let top = self.printed.as_ref().map_or(0, |printed| printed.keys.len());
-        let place = super::screen::Place { top: (top, 0), below: super::screen::Below::Nothing };
+        let printed = self.printed.as_ref().map_or(0, |printed| printed.keys.len());
+        // A reply taller than the live part shows its newest rows, as the full screen
+        // follows it; the whole of it goes into the scrollback when it is finished.
+        let top = self.row_at(state, printed, unprinted.saturating_sub(usize::from(live)));
+        let place = super::screen::Place { top, below: super::screen::Below::Nothing };
         super::render(state, &self.theme, &self.transcript, place, &panes, frame);
-        Shown { top: (top, 0), height: live, at_bottom: true, input_width, help_top: None }
+        // The printed messages' lines are in the terminal now: the cache keeps them within
+        // the same bound as the full screen's (a later branch or resize lays them out again).
+        let messages = state.conversation.messages();
+        if let Some(last) = messages.len().checked_sub(1) {
+            self.transcript.trim(messages, top.0.min(last)..=last);
+        }
+        Shown { top, height: live, at_bottom: true, input_width, help_top: None }
+    }
+
+    /// The message and row `skip` rows after the start of message `from`.
+    fn row_at(&mut self, state: &State, from: usize, mut skip: usize) -> (usize, usize) {
+        let messages = state.conversation.messages();
+        for index in from..messages.len() {
+            let rows = self.transcript.rows_of(messages, index);
+            if skip < rows {
+                return (index, skip);
+            }
+            skip -= rows;
+        }
+        (from, 0)
     }
 }
 
