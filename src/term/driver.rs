@@ -554,7 +554,8 @@ where
             }
             None => false,
         };
-        self.terminal
+        let drawn = self
+            .terminal
             .draw(|frame| {
                 shown = Some(match live {
                     true => screen.draw_inline(state, frame),
@@ -563,7 +564,7 @@ where
             })
             .map_err(io::Error::other)?;
         if let Some(inline) = &mut self.inline {
-            inline.drawn(self.screen.inline_cursor());
+            inline.drawn(screen.inline_cursor(), drawn.buffer);
         }
         self.last_draw = Some(Instant::now());
         self.dirty = false;

@@ -26,7 +26,7 @@ use crate::app::state::{Scroll, State};
 use crate::ui::Screen;
 
 /// Where the viewport is on the main screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inline {
     /// The viewport's first row: the row under the last line written.
     top: u16,
@@ -38,6 +38,12 @@ pub struct Inline {
     /// The cursor's row in the viewport as last drawn: the terminal keeps the cursor with
     /// its line when it rewraps or scrolls on a resize, so it finds the viewport again.
     cursor: u16,
+    /// How far each row above the cursor was painted, as last drawn: a terminal that
+    /// rewraps its lines when it gets narrower makes a row wider than the new width two.
+    painted: Vec<u16>,
+    /// Whether the terminal rewraps (reflows) its lines on a resize (tmux and most terminal
+    /// emulators do; xterm does not): known from the environment, never asked.
+    reflows: bool,
 }
 
 const ENTER_ALTERNATE: &str = "\x1b[?1049h\x1b[2J";
@@ -58,6 +64,8 @@ impl Inline {
             size: (size.width, size.height),
             full: false,
             cursor: 0,
+            painted: Vec::new(),
+            reflows: reflows(|name| std::env::var_os(name)),
         };
         // The cursor may sit after a prompt's text: start on a fresh row.
         if cursor.x > 0 {
@@ -185,9 +193,19 @@ impl Inline {
         Ok(())
     }
 
-    /// Once a frame is drawn: where its cursor is, from the viewport's top.
-    pub fn drawn(&mut self, cursor: u16) {
+    /// Once a frame is drawn: where its cursor is, from the viewport's top, and how far
+    /// the rows of `buffer` (the viewport as drawn) above it are painted.
+    pub fn drawn(&mut self, cursor: u16, buffer: &Buffer) {
         self.cursor = cursor;
+        let area = buffer.area;
+        self.painted = (area.y..area.y.saturating_add(cursor).min(area.bottom()))
+            .map(|y| {
+                (area.x..area.right())
+                    .rev()
+                    .find(|&x| buffer[(x, y)].symbol() != " ")
+                    .map_or(0, |x| x - area.x + 1)
+            })
+            .collect();
     }
 
     /// The terminal was resized: it may have rewrapped and moved the rows it had, but it
@@ -200,9 +218,14 @@ impl Inline {
         size: (u16, u16),
         raw: &mut RawWrite,
     ) -> io::Result<()> {
+        let narrower = size.0 < self.size.0;
         self.size = size;
         Backend::flush(terminal.backend_mut()).map_err(io::Error::other)?;
-        let up = match self.cursor {
+        let rows = match self.reflows && narrower {
+            true => rows_after_reflow(&self.painted, size.0),
+            false => self.cursor,
+        };
+        let up = match rows {
             0 => String::new(),
             rows => format!("\x1b[{rows}A"),
         };
@@ -307,4 +330,59 @@ fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'stati
         .map_err(io::Error::other)?;
     backend.append_lines(over).map_err(io::Error::other)?;
     Ok(top.saturating_sub(over))
+}
+
+/// The rows that `painted` (each row's painted width) take once rewrapped at `width`.
+fn rows_after_reflow(painted: &[u16], width: u16) -> u16 {
+    let width = width.max(1);
+    painted.iter().map(|&w| w.div_ceil(width).max(1)).sum()
+}
+
+/// Whether the terminal rewraps its lines when it gets narrower, from its environment.
+/// Unknown ones are taken not to: clearing too few rows leaves a stray line, clearing too
+/// many would erase the end of the conversation above.
+fn reflows(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|value| !value.is_empty());
+    let program = var("TERM_PROGRAM").map(|p| p.to_string_lossy().into_owned());
+    let term = var("TERM").map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+    set("TMUX")
+        || set("KITTY_WINDOW_ID")
+        || set("WEZTERM_PANE")
+        || set("ALACRITTY_WINDOW_ID")
+        || set("VTE_VERSION")
+        || set("WT_SESSION")
+        || set("GHOSTTY_RESOURCES_DIR")
+        || matches!(
+            program.as_deref(),
+            Some("iTerm.app" | "Apple_Terminal" | "WezTerm" | "ghostty" | "vscode" | "tmux")
+        )
+        || term.starts_with("foot")
+        || term == "xterm-kitty"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_wider_than_the_new_width_count_twice_after_a_reflow() {
+        // A 120-column border and a short line, the cursor under them, now 90 wide.
+        assert_eq!(rows_after_reflow(&[120, 20], 90), 3);
+        assert_eq!(rows_after_reflow(&[90, 0], 90), 2, "an exact fit and a blank row");
+        assert_eq!(rows_after_reflow(&[], 90), 0);
+    }
+
+    #[test]
+    fn tmux_and_known_terminals_reflow_others_are_not_assumed_to() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert!(reflows(env(&[("TMUX", "/tmp/tmux-0/default,1,0")])));
+        assert!(reflows(env(&[("TERM_PROGRAM", "iTerm.app")])));
+        assert!(reflows(env(&[("TERM", "foot")])));
+        assert!(!reflows(env(&[("TERM", "xterm-256color"), ("XTERM_VERSION", "XTerm(390)")])));
+        assert!(!reflows(env(&[("TMUX", "")])));
+    }
 }

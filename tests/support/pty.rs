@@ -45,6 +45,18 @@ impl Session {
         command.env_remove("ROCKCHAT_CONFIG");
         // Inside tmux notifications are wrapped for it; the tests read them bare.
         command.env_remove("TMUX");
+        // The terminal rockchat takes this to be is this harness's, which does not rewrap.
+        for name in [
+            "TERM_PROGRAM",
+            "KITTY_WINDOW_ID",
+            "WEZTERM_PANE",
+            "ALACRITTY_WINDOW_ID",
+            "VTE_VERSION",
+            "WT_SESSION",
+            "GHOSTTY_RESOURCES_DIR",
+        ] {
+            command.env_remove(name);
+        }
         for (name, value) in env {
             command.env(name, value);
         }
