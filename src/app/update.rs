@@ -173,8 +173,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.counting.loaded(encoding);
             Vec::new()
         }
-        Msg::DraftCounted { counter, tokens } => {
-            meter::draft_counted(state, counter, tokens).into_iter().collect()
+        Msg::DraftCounted { counter, tokens } => meter::draft_counted(state, counter, tokens),
+        Msg::HistoryCounted { conversation, counter, counts } => {
+            meter::history_counted(state, conversation, counter, counts)
         }
         Msg::Start => {
             let mut effects = server::ask(state);
