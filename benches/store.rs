@@ -135,6 +135,10 @@ fn reads(c: &mut Criterion) {
     c.bench_function("store/open_5000_message_conversation", |b| {
         b.iter(|| black_box(long.load(1).expect("load")))
     });
+    // What the first frame of a reopened conversation waits for: flat in its length.
+    c.bench_function("store/open_tail_of_5000_message_conversation", |b| {
+        b.iter(|| black_box(long.load_tail(1, 200).expect("tail")))
+    });
     c.bench_function("store/search_100000_messages", |b| {
         b.iter(|| black_box(many.search("w1234", 20).expect("search")))
     });

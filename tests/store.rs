@@ -613,3 +613,102 @@ async fn a_conversation_held_on_a_base_url_reopens_there_from_the_list_with_no_k
     assert_eq!(sent[1].body["messages"].as_array().unwrap().len(), 4, "the whole history");
     assert_eq!(sent[1].header("authorization"), None, "the configured provider's key stays");
 }
+
+/// A stored conversation of `turns` prompt-and-reply pairs on one branch; its id.
+fn long_conversation(db: &std::path::Path, turns: u64) -> i64 {
+    use rockchat::store::writer::{StoreCmd, Writer};
+    let writer = Writer::spawn(Store::open(db).unwrap(), |_| {}).unwrap();
+    writer.send(StoreCmd::CreateConversation {
+        key: 1,
+        title: "long".into(),
+        system_prompt: "You are a helpful assistant".into(),
+        provider: "local".into(),
+        model: "tiny-llama".into(),
+    });
+    let fields = |role, content: String| rockchat::store::MessageFields {
+        role,
+        content,
+        reasoning: String::new(),
+        model: (role == rockchat::chat::Role::Assistant).then(|| "tiny-llama".to_owned()),
+        status: "complete",
+        error: None,
+        finish_reason: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+        cached_tokens: None,
+        reasoning_tokens: None,
+        cost: None,
+        provider: None,
+        pinned: false,
+        hidden: false,
+        authored: false,
+        json_check: None,
+    };
+    let mut parent = None;
+    for turn in 0..turns {
+        let (user, reply) = (10 + 2 * turn, 11 + 2 * turn);
+        writer.send(StoreCmd::AddMessage {
+            key: user,
+            conversation: 1,
+            parent,
+            fields: fields(rockchat::chat::Role::User, format!("question {turn}")),
+        });
+        writer.send(StoreCmd::AddMessage {
+            key: reply,
+            conversation: 1,
+            parent: Some(user),
+            fields: fields(rockchat::chat::Role::Assistant, format!("answer {turn}")),
+        });
+        parent = Some(reply);
+    }
+    writer.close().unwrap();
+    Store::open(db).unwrap().latest().unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_prompt_sent_before_the_whole_conversation_is_read_carries_the_whole_history() {
+    use rockchat::app::tail::{Partial, TAIL};
+    use rockchat::store::writer::StoreCmd;
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("rockchat.db");
+    let id = long_conversation(&db, 150);
+    let server =
+        TestServer::start(vec![sse_chunks(&sse_reply(&["Still here."], "stop", None), 7)]).await;
+    // As `rockchat --open` does: the first frame from the tail, the whole read by the store's
+    // thread.
+    let (tail, whole) = Store::open(&db).unwrap().load_tail(id, TAIL).unwrap();
+    assert!(!whole);
+    assert_eq!(tail.messages.len(), TAIL);
+    let mut adopt = None;
+    let mut app = app_configured(&server, &db, |state| {
+        let (conversation, command) = rockchat::app::persist::restore(tail, &mut state.keys);
+        state.conversation = conversation;
+        state.partial = Some(Partial::new(id));
+        adopt = Some(command);
+    });
+    app.save(adopt.unwrap());
+    app.draw().unwrap();
+    let first = rows(&app).join("\n");
+    assert!(first.contains("answer 149"), "{first}");
+    assert!(first.contains("reading earlier messages"), "said quietly: {first}");
+    // Typed and sent before the rest arrives: it waits, and nothing is sent yet.
+    send(&mut app, "And now?");
+    assert!(!app.state().stream.is_busy());
+    assert_eq!(app.state().input.text(), "", "the draft waits with the keys");
+    app.save(StoreCmd::LoadWhole { id });
+    until(&mut app, |s| {
+        s.partial.is_none() && !s.stream.is_busy() && s.conversation.messages().len() == 302
+    })
+    .await;
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 1);
+    let messages = requests[0].body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1 + 300 + 1, "the system message, the whole history, the prompt");
+    assert_eq!(messages[1]["content"], "question 0");
+    assert_eq!(messages[300]["content"], "answer 149");
+    assert_eq!(messages[301]["content"], "And now?");
+    app.draw().unwrap();
+    let after = rows(&app).join("\n");
+    assert!(after.contains("Still here."), "{after}");
+    assert!(!after.contains("reading earlier messages"), "{after}");
+}

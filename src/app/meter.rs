@@ -12,6 +12,10 @@
 //! - A draft up to `INLINE_DRAFT` bytes is counted on the key; a longer one is counted by
 //!   the driver in the background (`Effect::CountDraft`, one at a time, the newest text
 //!   when it is done), and meanwhile the meter shows its last count with "≈".
+//! - A history with more than `INLINE_HISTORY` bytes not counted yet by the exact tokenizer
+//!   (a long conversation just opened, or the tokenizer just loaded) is counted by the driver
+//!   in the background, `CHUNK` bytes at a time (`Effect::CountHistory`), each count cached
+//!   on its message; meanwhile the meter is the estimate ("≈"), then exact once it settles.
 
 use super::msg::Effect;
 use super::state::State;
@@ -24,10 +28,20 @@ use crate::tokens::{Counter, Encoding};
 /// tokenizer. Longer ones are counted in the background.
 pub const INLINE_DRAFT: usize = 4 * 1024;
 
+/// History text not counted yet up to this many bytes is counted on the UI thread (well
+/// under a millisecond); more is counted in the background.
+pub const INLINE_HISTORY: usize = 64 * 1024;
+
+/// How much of the history's text one background count takes (a few milliseconds of BPE),
+/// so the copy handed to it stays small.
+const CHUNK: usize = 256 * 1024;
+
 /// What the meter remembers between keys: which tokenizers it may use, and the counts that
 /// did not change.
 #[derive(Debug, Clone, Default)]
 pub struct Counting {
+    /// The history of this conversation is being counted in the background by this counter.
+    background: Option<(crate::chat::Key, Counter)>,
     /// Tokenizers the driver has loaded.
     ready: Vec<Encoding>,
     /// Tokenizers asked for (loaded or loading): each is asked for once.
@@ -141,7 +155,7 @@ pub fn limits_for(state: &State, model: &str) -> Option<(usize, usize)> {
 /// newest message, trimmed as it would be, each part as exact as it could be counted,
 /// against the server's own window. Returns the background count of a long draft when one
 /// should start.
-pub fn refresh_meter(state: &mut State) -> Option<Effect> {
+pub fn refresh_meter(state: &mut State) -> Vec<Effect> {
     recount(state, true)
 }
 
@@ -153,7 +167,7 @@ pub fn draft_tokens(counter: Counter, draft: &str) -> usize {
 
 /// A background count of the draft came back: kept, and another started if the draft
 /// changed meanwhile (of the newest text; the ones typed in between are never counted).
-pub fn draft_counted(state: &mut State, counter: Counter, tokens: usize) -> Option<Effect> {
+pub fn draft_counted(state: &mut State, counter: Counter, tokens: usize) -> Vec<Effect> {
     let draft = &mut state.counting.draft;
     draft.in_flight = false;
     draft.counted = Some((counter, tokens));
@@ -169,12 +183,35 @@ enum Drafted {
     Counted { tokens: usize, current: bool },
 }
 
-fn recount(state: &mut State, draft_changed: bool) -> Option<Effect> {
+fn recount(state: &mut State, draft_changed: bool) -> Vec<Effect> {
     let counter = state.counting.counter(&state.target.model);
     let (drafted, effect) = draft(state, counter, draft_changed);
+    let mut effects: Vec<Effect> = effect.into_iter().collect();
     // Out of the state while it is counted, so the counting can read the rest of it.
     let mut conversation = std::mem::take(&mut state.conversation);
-    let request = super::server::request(state);
+    // A long history not counted yet is counted in the background, the estimate standing in
+    // for it meanwhile; looked at only when the history's cost is not known already.
+    let known = {
+        let request = super::server::request(state);
+        matches!(&state.counting.history,
+            Some((known, _)) if *known == HistoryKey::of(&conversation, &request))
+    };
+    if !known && counter.is_exact() {
+        let background = &mut state.counting.background;
+        if background.is_some_and(|(key, by)| key != conversation.key || by != counter) {
+            *background = None;
+        }
+        if background.is_none()
+            && let Some(items) = uncounted(&conversation, counter, INLINE_HISTORY)
+        {
+            *background = Some((conversation.key, counter));
+            effects.push(Effect::CountHistory { conversation: conversation.key, counter, items });
+        }
+    }
+    let mut request = super::server::request(state);
+    if state.counting.background.is_some() {
+        request.tally.counter = Counter::estimate();
+    }
     let drafted = match drafted {
         Drafted::Inline(text) => request.tally.draft(&text),
         Drafted::Counted { tokens, current: true } => request.tally.drafted(tokens),
@@ -189,11 +226,91 @@ fn recount(state: &mut State, draft_changed: bool) -> Option<Effect> {
         Some((known, history)) if *known == key => *history,
         _ => context::history(&mut conversation, &request),
     };
-    let meter = context::preview(&mut conversation, &request, history, drafted);
+    let meter = match state.counting.background {
+        // The rough figure, untrimmed: planning would count every message again, and would
+        // overwrite the exact counts that have come back with estimates.
+        Some(_) => context::Meter::from_count(
+            history.whole + drafted,
+            request.limits.map(|limits| limits.0),
+            0,
+        ),
+        None => context::preview(&mut conversation, &request, history, drafted),
+    };
     state.conversation = conversation;
     state.counting.history = Some((key, history));
     state.meter = Some(meter);
-    effect
+    effects
+}
+
+/// The first messages of `conversation` that may be sent, have no tool calls and are not
+/// counted by `counter` yet, up to `CHUNK` bytes of them: (key, role, text as sent); `None`
+/// when all that is left to count is at most `inline` bytes.
+fn uncounted(
+    conversation: &crate::chat::Conversation,
+    counter: Counter,
+    inline: usize,
+) -> Option<Vec<(crate::chat::Key, Role, String)>> {
+    let mut items = Vec::new();
+    let (mut taken, mut left) = (0, 0);
+    for message in conversation.messages() {
+        let counted = message.tokens.is_some_and(|(by, _)| by == counter);
+        // Tool calls are counted with their results, on the UI thread: they are few.
+        if counted || !message.is_sent() || !message.tool_calls.is_empty() {
+            continue;
+        }
+        let text = message.sent_text();
+        left += text.len();
+        if taken < CHUNK {
+            taken += text.len();
+            items.push((message.key, message.role, text.into_owned()));
+        }
+    }
+    (left > inline).then_some(items)
+}
+
+/// A background count of the history came back: each count is kept on its message (if its
+/// text is still the one counted), and the next chunk goes, or the meter is exact again.
+pub fn history_counted(
+    state: &mut State,
+    conversation: crate::chat::Key,
+    counter: Counter,
+    counts: Vec<(crate::chat::Key, usize, usize)>,
+) -> Vec<Effect> {
+    if state.counting.background != Some((conversation, counter))
+        || state.conversation.key != conversation
+    {
+        return Vec::new();
+    }
+    let counts: std::collections::HashMap<_, _> =
+        counts.into_iter().map(|(key, len, tokens)| (key, (len, tokens))).collect();
+    for index in 0..state.conversation.messages().len() {
+        let message = &state.conversation.messages()[index];
+        if let Some(&(len, tokens)) = counts.get(&message.key)
+            && message.sent_text().len() == len
+        {
+            state.conversation.cache_tokens(index, counter, tokens);
+        }
+    }
+    // What is left small enough is counted with the rest, on the UI thread.
+    if let Some(items) = uncounted(&state.conversation, counter, INLINE_HISTORY)
+        && !counts.is_empty()
+    {
+        return vec![Effect::CountHistory { conversation, counter, items }];
+    }
+    state.counting.background = None;
+    state.counting.forget_history();
+    recount(state, false)
+}
+
+/// What the driver's background count of `items` answers: each with its text's length.
+pub fn count_history(
+    counter: Counter,
+    items: &[(crate::chat::Key, Role, String)],
+) -> Vec<(crate::chat::Key, usize, usize)> {
+    items
+        .iter()
+        .map(|(key, role, text)| (*key, text.len(), counter.message(role.as_str(), text)))
+        .collect()
 }
 
 /// The draft's count, and the background count to start if one is due.
@@ -330,5 +447,41 @@ mod counting {
         let with_draft = meter(&state).tokens;
         update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Backspace)));
         assert_eq!(meter(&state).tokens, with_draft - draft_tokens(Counter::estimate(), "x"));
+    }
+
+    #[test]
+    fn a_long_history_is_counted_in_the_background_and_the_meter_settles_exact() {
+        let mut state = state("gpt-4o");
+        state.counting.load_on_first_use();
+        let exact = Counter::exact(Encoding::O200k);
+        let mut expected = exact.message("system", "Be brief.") + 3 + exact.message("user", "x");
+        // About 400 KB of history: more than one background count.
+        for turn in 0..400 {
+            let question = format!("question {turn}: {}", "why does it work ".repeat(30));
+            expected += exact.message("user", &question);
+            let key = state.keys.fresh();
+            state.conversation.push(crate::chat::Message::user(key, question));
+            let mut reply = crate::chat::Message::assistant(state.keys.fresh(), "gpt-4o".into());
+            reply.content = format!("answer {turn}: {}", "because of the rules ".repeat(25));
+            reply.status = crate::chat::Status::Complete;
+            expected += exact.message("assistant", &reply.content);
+            state.conversation.push(reply);
+        }
+        let mut effects = key(&mut state, 'x');
+        assert!(!meter(&state).is_exact(), "the estimate stands in meanwhile");
+        let mut rounds = 0;
+        while let Some(Effect::CountHistory { conversation, counter, items }) =
+            effects.into_iter().find(|e| matches!(e, Effect::CountHistory { .. }))
+        {
+            rounds += 1;
+            assert!(!meter(&state).is_exact());
+            // A key meanwhile starts no second count, and counts nothing itself.
+            assert!(key(&mut state, 'x').iter().all(|e| !matches!(e, Effect::CountHistory { .. })));
+            update(&mut state, Msg::Key(KeyEvent::from(KeyCode::Backspace)));
+            let counts = count_history(counter, &items);
+            effects = update(&mut state, Msg::HistoryCounted { conversation, counter, counts });
+        }
+        assert!(rounds >= 2, "counted a chunk at a time: {rounds}");
+        assert_eq!((meter(&state).tokens, meter(&state).is_exact()), (expected, true));
     }
 }

@@ -8,8 +8,9 @@
 //! target model (`target`), the prompts waiting for the reply in flight (`queue`), the ping
 //! when a reply ends unseen (`ping`), the context meter (`meter`) and the context part by
 //! part (`breakdown`), what replies cost (`spend`), what the server says
-//! about its model and how it counts (`server`), what goes to the store (`persist`), and the
-//! advice shown under a failed request (`advice`).
+//! about its model and how it counts (`server`), what goes to the store (`persist`), a
+//! conversation opened from its tail (`tail`), and the advice shown under a failed request
+//! (`advice`).
 //!
 //! Nothing here does IO, reads a clock or the environment, or draws: times and answers
 //! arrive inside messages, and `term` carries out the effects.
@@ -39,6 +40,7 @@ pub mod select;
 pub mod server;
 pub mod spend;
 pub mod state;
+pub mod tail;
 pub mod target;
 pub mod tools;
 mod turn;

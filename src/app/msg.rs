@@ -70,6 +70,13 @@ pub enum Msg {
     TokenizerReady(Encoding),
     /// A background count of the draft, as asked with `Effect::CountDraft`.
     DraftCounted { counter: Counter, tokens: usize },
+    /// A background count of part of the history, as asked with `Effect::CountHistory`:
+    /// (message, bytes counted, tokens) for each.
+    HistoryCounted {
+        conversation: crate::chat::Key,
+        counter: Counter,
+        counts: Vec<(crate::chat::Key, usize, usize)>,
+    },
     /// The app is running: the driver sends this once, before anything else happens.
     Start,
     /// What the server said about `model` (window, images, counting), or why it could not.
@@ -159,6 +166,13 @@ pub enum Effect {
     /// Count `text` (a long draft) as the next prompt off the UI thread and answer
     /// `Msg::DraftCounted`.
     CountDraft { text: String, counter: Counter },
+    /// Count `items` (messages of `conversation`'s history not counted yet: key, role, text
+    /// as sent) off the UI thread and answer `Msg::HistoryCounted`.
+    CountHistory {
+        conversation: crate::chat::Key,
+        counter: Counter,
+        items: Vec<(crate::chat::Key, crate::chat::Role, String)>,
+    },
     /// Ask `provider` in the background about `model` and answer with `Msg::ServerFacts`.
     AskServer { provider: String, model: String },
     /// Have the server count `items` (and measure its chat template, if `template`) in the

@@ -221,6 +221,8 @@ pub struct State {
     pub focused: bool,
     /// How a reply that ends while the terminal is unfocused is told.
     pub notify: super::ping::Notify,
+    /// The conversation on screen is only the tail of a stored one, the whole being read.
+    pub partial: Option<super::tail::Partial>,
 }
 
 impl State {
@@ -269,6 +271,7 @@ impl State {
             queue: super::queue::Queue::default(),
             focused: true,
             notify: super::ping::Notify::default(),
+            partial: None,
         }
     }
 

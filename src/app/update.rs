@@ -12,7 +12,7 @@ use super::msg::{ApiEvent, Effect, Msg};
 use super::state::{Popup, Scroll, State};
 use super::{
     attach, few_shot, first_run, library, palette, params_form, persist, picker, ping, presets,
-    queue, scroll, select, server, target, tools, turn,
+    queue, scroll, select, server, tail, target, tools, turn,
 };
 use crate::app::editor::{self, EditAction, Editor};
 use crate::chat::Role;
@@ -28,13 +28,18 @@ const MOUSE_SCROLL_ROWS: isize = 3;
 const HELP_PAGE: usize = 10;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // While the conversation is only its tail, what the user does waits for the whole.
+    let msg = match tail::hold(state, msg) {
+        Ok(effects) => return effects,
+        Err(msg) => msg,
+    };
     // The context meter follows the draft and the history, not every delta.
     let recount = matches!(
         msg,
         Msg::Key(_)
             | Msg::Paste(_)
             | Msg::Attached { .. }
-            | Msg::Stored(StoreEvent::Loaded(_))
+            | Msg::Stored(StoreEvent::Loaded(_) | StoreEvent::Whole(_))
             | Msg::Api { event: ApiEvent::Done | ApiEvent::Failed(_), .. }
             | Msg::TokenizerReady(_)
             | Msg::ToolResult { .. }
@@ -42,7 +47,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let recount = recount && !select::only_looks(state, &msg);
     // What the server learns or counts changes the meter too, and a settled history is
     // worth counting exactly.
-    let learns = matches!(msg, Msg::Start | Msg::ServerFacts { .. } | Msg::Counted { .. });
+    let learns = matches!(
+        msg,
+        Msg::Start
+            | Msg::ServerFacts { .. }
+            | Msg::Counted { .. }
+            | Msg::Stored(StoreEvent::Whole(Ok(_)))
+    );
     let typing = matches!(msg, Msg::Key(_) | Msg::Paste(_));
     // The totals follow the history and the prices, not every delta.
     let spends = recount
@@ -53,6 +64,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         );
     let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
+    // Counting a partial history would be wrong: it is counted when the whole arrives.
+    if state.partial.is_some() {
+        effects.extend(meter::load_tokenizer(state));
+        return effects;
+    }
     if was_busy && !state.stream.is_busy() {
         effects.extend(ping::turn_ended(state));
         effects.extend(queue::turn_ended(state));
@@ -142,6 +158,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Stored(StoreEvent::Loaded(Ok(stored))) => open_conversation(state, *stored),
+        Msg::Stored(StoreEvent::Whole(result)) => tail::whole(state, result),
         Msg::Stored(StoreEvent::Loaded(Err(error))) => {
             state.notice = Some(error);
             Vec::new()
@@ -156,8 +173,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.counting.loaded(encoding);
             Vec::new()
         }
-        Msg::DraftCounted { counter, tokens } => {
-            meter::draft_counted(state, counter, tokens).into_iter().collect()
+        Msg::DraftCounted { counter, tokens } => meter::draft_counted(state, counter, tokens),
+        Msg::HistoryCounted { conversation, counter, counts } => {
+            meter::history_counted(state, conversation, counter, counts)
         }
         Msg::Start => {
             let mut effects = server::ask(state);

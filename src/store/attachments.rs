@@ -34,14 +34,15 @@ pub(super) fn insert(
 pub(super) fn fill(
     conn: &Connection,
     conversation: i64,
+    from: i64,
     messages: &mut [StoredMessage],
 ) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(
         "SELECT a.message_id, a.name, a.mime, a.data FROM attachments a
          JOIN messages m ON m.id = a.message_id
-         WHERE m.conversation_id = ?1 ORDER BY a.message_id, a.position",
+         WHERE m.conversation_id = ?1 AND m.id >= ?2 ORDER BY a.message_id, a.position",
     )?;
-    let rows = statement.query_map([conversation], |r| {
+    let rows = statement.query_map([conversation, from], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

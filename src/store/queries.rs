@@ -442,28 +442,7 @@ impl Store {
 
     /// The conversation and its current branch, root first.
     pub fn load(&self, id: i64) -> Result<StoredConversation, StoreError> {
-        let head = self
-            .conn
-            .query_row(
-                "SELECT title, system_prompt, provider, model, leaf_id, params, tools, base_url
-                 FROM conversations WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
-                        r.get::<_, Option<i64>>(4)?,
-                        (r.get(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?),
-                    ))
-                },
-            )
-            .optional()
-            .map_err(|e| self.fail(e))?;
-        let Some(((title, system_prompt, provider, model), leaf, (params, tools, base_url))) = head
-        else {
-            // A damaged file can lose a row without an error; absence is only said of a whole one.
-            self.check_intact()?;
-            return Err(StoreError::NotFound(id));
-        };
+        let (mut conversation, leaf) = self.head(id)?;
         // One indexed scan of the conversation, then a walk from the leaf in memory: far
         // cheaper than a recursive query per message.
         let mut statement = self
@@ -488,16 +467,85 @@ impl Store {
         let mut slots: Vec<Option<StoredMessage>> = all.into_iter().map(Some).collect();
         let mut messages: Vec<StoredMessage> =
             branch.into_iter().rev().filter_map(|i| slots[i].take()).collect();
-        super::attachments::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
-        super::tool_calls::fill(&self.conn, id, &mut messages).map_err(|e| self.fail(e))?;
+        self.fill(id, 0, &mut messages)?;
         let mut other_branches: Vec<StoredMessage> = slots.into_iter().flatten().collect();
         if !other_branches.is_empty() {
-            super::attachments::fill(&self.conn, id, &mut other_branches)
-                .map_err(|e| self.fail(e))?;
-            super::tool_calls::fill(&self.conn, id, &mut other_branches)
-                .map_err(|e| self.fail(e))?;
+            self.fill(id, 0, &mut other_branches)?;
         }
-        Ok(StoredConversation {
+        conversation.messages = messages;
+        conversation.other_branches = other_branches;
+        Ok(conversation)
+    }
+
+    /// The newest `limit` messages of conversation `id`'s current branch, oldest first, and
+    /// whether they are the whole conversation: what the first frame of a long conversation
+    /// needs, read with one query that walks up from the leaf (a lookup per message, however
+    /// long the conversation). Its other branches are not read.
+    pub fn load_tail(
+        &self,
+        id: i64,
+        limit: usize,
+    ) -> Result<(StoredConversation, bool), StoreError> {
+        let (mut conversation, leaf) = self.head(id)?;
+        let Some(leaf) = leaf else {
+            let whole = self.count_messages(id)? == 0;
+            return Ok((conversation, whole));
+        };
+        // CROSS JOIN keeps SQLite walking the path and looking each row up by its id: left
+        // to choose, it scans the whole conversation for every step (a second, not a
+        // millisecond, at 10,000 messages).
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "WITH RECURSIVE path(row, depth) AS (
+                     SELECT ?2, 1
+                     UNION ALL
+                     SELECT m.parent_id, p.depth + 1 FROM path p CROSS JOIN messages m ON m.id = p.row
+                     WHERE m.parent_id IS NOT NULL AND m.parent_id < m.id AND p.depth < ?3
+                 )
+                 SELECT {MESSAGE_COLUMNS} FROM path CROSS JOIN messages ON messages.id = path.row
+                 WHERE messages.conversation_id = ?1 ORDER BY messages.id"
+            ))
+            .map_err(|e| self.fail(e))?;
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        let mut messages = statement
+            .query_map(params![id, leaf, limit], message_from_row)
+            .and_then(|rows| rows.collect::<Result<Vec<StoredMessage>, _>>())
+            .map_err(|e| self.fail(e))?;
+        let from = messages.first().map_or(0, |m| m.id);
+        self.fill(id, from, &mut messages)?;
+        // The whole of it when the walk reached the root and nothing lies off the branch.
+        let rooted = messages.first().is_some_and(|m| m.parent_id.is_none());
+        let whole = rooted && self.count_messages(id)? == messages.len();
+        conversation.messages = messages;
+        Ok((conversation, whole))
+    }
+
+    /// A conversation's own row (with its draft, no messages) and its leaf.
+    fn head(&self, id: i64) -> Result<(StoredConversation, Option<i64>), StoreError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT title, system_prompt, provider, model, leaf_id, params, tools, base_url
+                 FROM conversations WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                        r.get::<_, Option<i64>>(4)?,
+                        (r.get(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?),
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        let Some(((title, system_prompt, provider, model), leaf, (params, tools, base_url))) = head
+        else {
+            // A damaged file can lose a row without an error; absence is only said of a whole one.
+            self.check_intact()?;
+            return Err(StoreError::NotFound(id));
+        };
+        let conversation = StoredConversation {
             id,
             title,
             system_prompt,
@@ -507,9 +555,25 @@ impl Store {
             params,
             draft: self.draft(id)?,
             tools,
-            messages,
-            other_branches,
-        })
+            messages: Vec::new(),
+            other_branches: Vec::new(),
+        };
+        Ok((conversation, leaf))
+    }
+
+    /// Gives `messages` (rows of conversation `id` from row `from` on) their attachments and
+    /// tool calls.
+    fn fill(&self, id: i64, from: i64, messages: &mut [StoredMessage]) -> Result<(), StoreError> {
+        super::attachments::fill(&self.conn, id, from, messages).map_err(|e| self.fail(e))?;
+        super::tool_calls::fill(&self.conn, id, from, messages).map_err(|e| self.fail(e))
+    }
+
+    fn count_messages(&self, id: i64) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE conversation_id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get::<_, i64>(0)))
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(|e| self.fail(e))
     }
 
     /// The draft kept for conversation `id` (0: the one not started yet); empty if none.

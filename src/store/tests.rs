@@ -890,3 +890,60 @@ fn a_damaged_file_whose_list_reads_empty_is_reported_as_damage_not_as_no_convers
     );
     writer.close().unwrap();
 }
+
+#[test]
+fn the_tail_of_a_long_conversation_is_its_branch_newest_messages_in_order() {
+    let (_dir, path) = temp_db();
+    let (writer, events) = writer_with_events(Store::open(&path).unwrap());
+    create(&writer, 1);
+    send_turn(&writer, (10, 11), None, "p1", "r1");
+    send_turn(&writer, (12, 13), Some(11), "p2", "r2");
+    send_turn(&writer, (14, 15), Some(13), "p3 old", "r3 old");
+    // p3 edited: a second branch from r2, on screen.
+    send_turn(&writer, (16, 17), Some(13), "p3", "r3");
+    send_turn(&writer, (18, 19), Some(17), "p4", "r4");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let image = crate::chat::attachment::Attachment::from_bytes("cat.png".into(), png).unwrap();
+    writer.send(StoreCmd::Attach { message: 18, images: vec![image.clone()] });
+    writer.send(StoreCmd::Attach { message: 10, images: vec![image.clone()] });
+    writer.send(StoreCmd::Find { query: String::new() });
+    wait_for(&events, |e| matches!(e, StoreEvent::Found { .. }));
+    writer.close().unwrap();
+
+    let store = Store::open(&path).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    let texts = |c: &StoredConversation| -> Vec<String> {
+        c.messages.iter().map(|m| m.content.clone()).collect()
+    };
+    let (tail, whole) = store.load_tail(id, 3).unwrap();
+    assert_eq!(texts(&tail), ["r3", "p4", "r4"], "the newest of the branch on screen, in order");
+    assert!(!whole);
+    assert!(tail.other_branches.is_empty());
+    assert_eq!(
+        tail.messages[1].attachments,
+        std::slice::from_ref(&image),
+        "a tail message keeps its image"
+    );
+    assert_eq!(tail.title, "first");
+    // Longer than the branch: all of it, root first, but not the whole conversation (the
+    // old branch is not read).
+    let (tail, whole) = store.load_tail(id, 200).unwrap();
+    assert_eq!(texts(&tail), ["p1", "r1", "p2", "r2", "p3", "r3", "p4", "r4"]);
+    assert!(!whole, "the old branch is left to the whole read");
+    assert_eq!(tail.messages[0].attachments, [image]);
+    assert_eq!(texts(&tail), texts(&store.load(id).unwrap()), "the same branch a whole read gives");
+    assert!(matches!(store.load_tail(999, 200), Err(StoreError::NotFound(999))));
+}
+
+#[test]
+fn a_conversation_shorter_than_the_tail_is_read_whole_at_once() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "short", "words");
+    let store = Store::open(&path).unwrap();
+    let id = store.latest().unwrap().unwrap();
+    let (tail, whole) = store.load_tail(id, 200).unwrap();
+    assert!(whole);
+    let loaded = store.load(id).unwrap();
+    assert_eq!(tail.messages.len(), loaded.messages.len());
+    assert_eq!(tail.system_prompt, loaded.system_prompt);
+}

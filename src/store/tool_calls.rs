@@ -68,14 +68,15 @@ pub(super) fn recover_interrupted(conn: &Connection) -> rusqlite::Result<usize> 
 pub(super) fn fill(
     conn: &Connection,
     conversation: i64,
+    from: i64,
     messages: &mut [StoredMessage],
 ) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(
         "SELECT t.message_id, t.call_id, t.name, t.server, t.arguments, t.state, t.result
          FROM tool_calls t JOIN messages m ON m.id = t.message_id
-         WHERE m.conversation_id = ?1 ORDER BY t.message_id, t.position",
+         WHERE m.conversation_id = ?1 AND m.id >= ?2 ORDER BY t.message_id, t.position",
     )?;
-    let rows = statement.query_map([conversation], |r| {
+    let rows = statement.query_map([conversation, from], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             ToolCall {

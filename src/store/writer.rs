@@ -116,6 +116,11 @@ pub enum StoreCmd {
     Load {
         id: i64,
     },
+    /// Read the whole of the conversation on screen, opened from its tail; the answer comes
+    /// back as `StoreEvent::Whole`.
+    LoadWhole {
+        id: i64,
+    },
     /// What is now known of `model` on `provider` (window, calibration, images).
     Learn {
         provider: String,
@@ -144,6 +149,8 @@ pub enum StoreEvent {
     Found { query: String, items: Vec<ConversationSummary>, now_ms: i64 },
     /// The answer to `Load`.
     Loaded(Result<Box<StoredConversation>, String>),
+    /// The answer to `LoadWhole`.
+    Whole(Result<Box<StoredConversation>, String>),
 }
 
 /// What closing the writer could not write, for the caller to show rather than lose.
@@ -341,9 +348,9 @@ fn run(
                     for input in std::iter::once(input).chain(rx.try_iter()) {
                         match input {
                             Input::Command(command) => match *command {
-                                read @ (StoreCmd::Find { .. } | StoreCmd::Load { .. }) => {
-                                    reads.push(read)
-                                }
+                                read @ (StoreCmd::Find { .. }
+                                | StoreCmd::Load { .. }
+                                | StoreCmd::LoadWhole { .. }) => reads.push(read),
                                 write => queue.push(write),
                             },
                             Input::Close(grace) => closing_by = Some(Instant::now() + grace),
@@ -430,6 +437,9 @@ fn answer(store: &Store, read: StoreCmd) -> StoreEvent {
         },
         StoreCmd::Load { id } => {
             StoreEvent::Loaded(store.load(id).map(Box::new).map_err(|e| e.to_string()))
+        }
+        StoreCmd::LoadWhole { id } => {
+            StoreEvent::Whole(store.load(id).map(Box::new).map_err(|e| e.to_string()))
         }
         _ => StoreEvent::Failed(format!("internal: a write to {path} was routed as a read")),
     }
@@ -556,7 +566,7 @@ impl Batch<'_> {
                     super::attachments::insert(tx, id, images)?;
                 }
             }
-            StoreCmd::Find { .. } | StoreCmd::Load { .. } => {}
+            StoreCmd::Find { .. } | StoreCmd::Load { .. } | StoreCmd::LoadWhole { .. } => {}
             StoreCmd::Rename { id, title } => queries::rename_conversation(tx, *id, title)?,
             StoreCmd::SetDraft { conversation, text } => {
                 let id = match conversation {

@@ -494,6 +494,13 @@ where
                     let _ = tx.send(Msg::DraftCounted { counter, tokens });
                 });
             }
+            Effect::CountHistory { conversation, counter, items } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let counts = crate::app::meter::count_history(counter, &items);
+                    let _ = tx.send(Msg::HistoryCounted { conversation, counter, counts });
+                });
+            }
             Effect::Copy { text } => self.host.copy(&text),
             Effect::Notify { body, bell } => {
                 let sequence = super::programs::notification("rockchat", &body, bell);

@@ -77,8 +77,22 @@ pub async fn run(
     // Earlier prompts for Up in the draft; a store that cannot say starts an empty history.
     let prompts = store.recent_prompts(crate::app::history::LIMIT).unwrap_or_default();
     state.history = crate::app::history::History::new(prompts);
-    // Read before the terminal is taken over, so a bad id is a plain error message.
-    let stored = resume.map(|id| store.load(id)).transpose()?;
+    // Read before the terminal is taken over, so a bad id is a plain error message. A long
+    // conversation's first frame is drawn from the tail of its branch (one indexed query),
+    // the whole being read by the store's thread meanwhile. Inline mode prints what it shows
+    // into the scrollback, which must not change under it: it reads the whole at once.
+    let inline = settings.screen == crate::config::ScreenMode::Inline;
+    let stored = match resume {
+        Some(id) if !inline => {
+            let (tail, whole) = store.load_tail(id, crate::app::tail::TAIL)?;
+            if !whole {
+                state.partial = Some(crate::app::tail::Partial::new(id));
+            }
+            Some(tail)
+        }
+        Some(id) => Some(store.load(id)?),
+        None => None,
+    };
     // The draft left in the conversation reopened, or in the one not started yet; that slot
     // is emptied once read, the draft being in the input from now on.
     let fresh_draft = match stored {
@@ -135,7 +149,6 @@ pub async fn run(
         state.notice = notice;
     }
 
-    let inline = settings.screen == crate::config::ScreenMode::Inline;
     install_panic_cleanup();
     let terminal = match open_terminal(inline) {
         Ok(terminal) => terminal,
@@ -184,6 +197,10 @@ pub async fn run(
     }
     if let Some(adopt) = adopt {
         app.save(adopt);
+    }
+    if let Some(partial) = &app.state().partial {
+        let id = partial.id();
+        app.save(crate::store::writer::StoreCmd::LoadWhole { id });
     }
     if fresh_draft.is_some() {
         app.save(crate::store::writer::StoreCmd::SetDraft {

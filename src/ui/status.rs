@@ -52,6 +52,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         (None, _) if let Some(hint) = mode => vec![(7, hint.to_owned())],
         (None, usage) => {
             let mut parts: Vec<(u8, String)> = meter(state).into_iter().map(|m| (4, m)).collect();
+            // Said quietly, where the meter will be: it waits for the whole history too.
+            if state.partial.is_some() {
+                parts.push((4, "reading earlier messages…".to_owned()));
+            }
             // Least needed first when room runs out: the total, then the last turn's cost,
             // then its tokens (the meter outlasts them all).
             if let Some(usage) = usage {
