@@ -223,7 +223,8 @@ async fn turn(
     let mut round = 0;
     // Every round's usage (a tool call makes another request), for `--usage`.
     let mut spent: Option<Usage> = None;
-    let price = price(&client, settings, args.usage).await;
+    // The replies of this turn start here (their cost is set once the price is known).
+    let first_reply = conversation.messages().len();
     let (result, finish, reply, used) = loop {
         // This round's usage, stored with its reply.
         let mut used: Option<Usage> = None;
@@ -343,7 +344,6 @@ async fn turn(
         message.status = crate::chat::Status::Complete;
         message.provider = Some(settings.endpoint.provider.clone());
         message.usage = used;
-        message.cost = used.zip(price).map(|(usage, price)| price.cost(&usage));
         message.tool_calls = super::tools::run_calls(calls, &tools, settings, args, err).await;
         conversation.push(message);
         if round >= settings.tools.max_rounds {
@@ -365,13 +365,19 @@ async fn turn(
         message.content = reply;
         message.finish = finish.clone();
         message.usage = used;
-        message.cost = used.zip(price).map(|(usage, price)| price.cost(&usage));
         message.json = checked.clone();
         message.status = match &result {
             Ok(()) => crate::chat::Status::Complete,
             Err(error) => crate::chat::Status::Failed(error.to_string()),
         };
         conversation.push(message);
+    }
+    // Asked after the reply, so the list never holds up its first token.
+    let price = price(&client, settings, args.usage).await;
+    for index in first_reply..conversation.messages().len() {
+        if let Some(message) = conversation.edit(index) {
+            message.cost = message.usage.zip(price).map(|(usage, price)| price.cost(&usage));
+        }
     }
     if args.usage {
         report_usage(price, spent, err);
