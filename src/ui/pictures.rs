@@ -176,6 +176,13 @@ impl Pictures {
         Shown::Pending
     }
 
+    /// Images being decoded.
+    pub fn pending(&self) -> usize {
+        let Some(shared) = &self.shared else { return 0 };
+        let cache = shared.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.slots.values().filter(|slot| matches!(slot, Slot::Pending)).count()
+    }
+
     /// Images drawn and kept (tests check the bound).
     pub fn kept(&self) -> usize {
         let Some(shared) = &self.shared else { return 0 };
@@ -287,6 +294,31 @@ pub fn draw(shown: Shown, area: Rect, width: u16, buf: &mut Buffer, dim: Style) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_more_than_kept_images_are_kept_the_one_shown_longest_ago_goes_first() {
+        let (ready, told) = channel();
+        let pictures = Pictures::new(Graphics::blocks(), move || {
+            let _ = ready.send(());
+        });
+        let png = |shade: u8| {
+            let image = image::RgbImage::from_pixel(4, 4, image::Rgb([shade, 0, 0]));
+            let mut bytes = std::io::Cursor::new(Vec::new());
+            image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+            Arc::<[u8]>::from(bytes.into_inner())
+        };
+        let frame = |key| Frame { key, cols: 1, rows: 1 };
+        for key in 0..KEPT as u64 + 4 {
+            assert!(matches!(pictures.show(&frame(key), &png(key as u8)), Shown::Pending));
+            told.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+            assert!(matches!(pictures.show(&frame(key), &png(key as u8)), Shown::Ready(_)));
+            // The first stays in use, so it is never the one shown longest ago.
+            assert!(!matches!(pictures.show(&frame(0), &png(0)), Shown::Pending));
+        }
+        assert_eq!((pictures.kept(), pictures.pending()), (KEPT, 0));
+        assert!(matches!(pictures.show(&frame(0), &png(0)), Shown::Ready(_)));
+        assert!(matches!(pictures.show(&frame(1), &png(1)), Shown::Pending));
+    }
 
     #[test]
     fn an_image_takes_its_own_cells_scaled_down_to_fit_never_up() {
