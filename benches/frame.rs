@@ -145,6 +145,54 @@ fn frame_cost_with_tool_calls(c: &mut Criterion) {
     }
 }
 
+/// Every prompt carries a 640×480 photo-sized PNG, drawn with half blocks (decoded on the
+/// images thread before the timing starts, as it is a frame or two after it shows): a frame
+/// with images costs no more than one without, at any length.
+fn frame_cost_with_images(c: &mut Criterion) {
+    let photo = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    photo.write_to(&mut png, image::ImageFormat::Png).expect("encode");
+    let attachment =
+        rockchat::chat::attachment::Attachment::from_bytes("photo.png".into(), png.into_inner())
+            .expect("an image");
+    for messages in [10, 10_000] {
+        let (mut state, _) = conversation(messages);
+        for index in 0..state.conversation.messages().len() {
+            let Some(message) = state.conversation.edit(index) else { continue };
+            if message.role == rockchat::chat::Role::User {
+                message.images.push(attachment.clone());
+            }
+        }
+        let (ready, told) = std::sync::mpsc::channel();
+        let mut screen = Screen::default();
+        screen.set_pictures(rockchat::ui::pictures::Pictures::new(
+            rockchat::ui::pictures::Graphics::blocks(),
+            move || {
+                let _ = ready.send(());
+            },
+        ));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        // Up a page at a time from the bottom until a prompt's whole image is on screen.
+        for _ in 0..4 {
+            draw(&mut terminal, &mut state, &mut screen);
+            let pictures = screen.transcript().pictures();
+            if pictures.pending() + pictures.kept() > 0 {
+                break;
+            }
+            let page_up = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::PageUp);
+            update(&mut state, Msg::Key(page_up));
+        }
+        told.recv_timeout(std::time::Duration::from_secs(60)).expect("an image decoded");
+        draw(&mut terminal, &mut state, &mut screen);
+        assert!(screen.transcript().pictures().kept() > 0, "an image is drawn");
+        c.bench_function(&format!("frame/{messages}_messages_with_images"), |b| {
+            b.iter(|| {
+                draw(&mut terminal, &mut state, &mut screen);
+            })
+        });
+    }
+}
+
 /// What `markdown::warm_up` loads on a background thread at start: the first code block
 /// drawn waits for at most this long, and only if it comes before the loading is done.
 fn highlighter_load_cost(c: &mut Criterion) {
@@ -272,6 +320,7 @@ criterion_group!(
     highlighter_load_cost,
     frame_cost,
     frame_cost_with_tool_calls,
+    frame_cost_with_images,
     resize_cost,
     streaming_cost,
     select_cost,

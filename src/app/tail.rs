@@ -43,21 +43,22 @@ impl Partial {
     }
 }
 
-/// Keeps `msg` for later when it is the user's and the conversation is partial; gives it
-/// back to be handled now otherwise.
-pub fn hold(state: &mut State, msg: Msg) -> Result<Vec<Effect>, Msg> {
-    let Some(partial) = &mut state.partial else { return Err(msg) };
+/// Keeps `msg` for later when it is the user's and the conversation is partial (or drops
+/// it, when the whole could not be read, unless it quits); gives it back to be handled now
+/// otherwise.
+pub fn hold(state: &mut State, msg: Msg) -> Option<Msg> {
+    let Some(partial) = &mut state.partial else { return Some(msg) };
     if !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_)) {
-        return Err(msg);
+        return Some(msg);
     }
     if partial.failed.is_some() {
         return match &msg {
-            Msg::Key(key) if matches!(action_for(key, false), Some(Action::Quit)) => Err(msg),
-            _ => Ok(Vec::new()),
+            Msg::Key(key) if matches!(action_for(key, false), Some(Action::Quit)) => Some(msg),
+            _ => None,
         };
     }
     partial.deferred.push(msg);
-    Ok(Vec::new())
+    None
 }
 
 /// The store's answer: the whole conversation takes the tail's place, the view showing the

@@ -29,10 +29,7 @@ const HELP_PAGE: usize = 10;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // While the conversation is only its tail, what the user does waits for the whole.
-    let msg = match tail::hold(state, msg) {
-        Ok(effects) => return effects,
-        Err(msg) => msg,
-    };
+    let Some(msg) = tail::hold(state, msg) else { return Vec::new() };
     // The context meter follows the draft and the history, not every delta.
     let recount = matches!(
         msg,

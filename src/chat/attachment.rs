@@ -41,9 +41,50 @@ pub struct Attachment {
 
 #[derive(Clone, PartialEq, Eq)]
 enum Kind {
-    Image { mime: &'static str, data: Arc<[u8]>, url: Arc<str> },
+    Image { mime: &'static str, data: Arc<[u8]>, url: Arc<str>, picture: Picture },
     ImageUrl { url: Arc<str> },
     Text { text: Arc<str>, tokens: Option<(Counter, usize)> },
+}
+
+/// What drawing an image needs to know before it is decoded: a key for its bytes and its
+/// size in pixels, read from its header (or why it cannot be drawn), so the transcript
+/// knows how many rows it takes without decoding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// A hash of the bytes: the same image, attached twice or read back from the store,
+    /// is decoded once.
+    pub key: u64,
+    pub size: Result<(u32, u32), String>,
+}
+
+/// Larger images are not drawn: decoding one would take this many pixels at four bytes
+/// each (a 12-megapixel photo is 48 MB while it is scaled down).
+pub const MAX_DRAWN_PIXELS: u64 = 40_000_000;
+/// Nor are images wider or taller than this.
+pub const MAX_DRAWN_SIDE: u32 = 16_384;
+
+impl Picture {
+    fn read(bytes: &[u8]) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        let size = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|error| error.to_string())
+            .and_then(|reader| reader.into_dimensions().map_err(|error| error.to_string()))
+            .map_err(|error| crate::sanitize::one_line(&error, 120).into_owned())
+            .and_then(|(width, height)| {
+                let pixels = u64::from(width) * u64::from(height);
+                if width == 0 || height == 0 {
+                    Err("it has no pixels".to_owned())
+                } else if pixels > MAX_DRAWN_PIXELS || width.max(height) > MAX_DRAWN_SIDE {
+                    Err(format!("{width}×{height} pixels is too large to draw"))
+                } else {
+                    Ok((width, height))
+                }
+            });
+        Self { key: hasher.finish(), size }
+    }
 }
 
 /// Never prints the bytes: an attachment in a log line is its name and size.
@@ -65,7 +106,9 @@ impl Attachment {
         use base64::Engine as _;
         let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let url = format!("data:{mime};base64,{encoded}");
-        Ok(Self { name, kind: Kind::Image { mime, data: bytes.into(), url: url.into() } })
+        let picture = Picture::read(&bytes);
+        let kind = Kind::Image { mime, data: bytes.into(), url: url.into(), picture };
+        Ok(Self { name, kind })
     }
 
     /// An image the server fetches from `url` (already checked by [`url_in_paste`]).
@@ -129,6 +172,14 @@ impl Attachment {
     pub fn image_bytes(&self) -> Option<&Arc<[u8]>> {
         match &self.kind {
             Kind::Image { data, .. } => Some(data),
+            _ => None,
+        }
+    }
+
+    /// An image's key and size, to draw it; `None` for a URL or a file.
+    pub fn picture(&self) -> Option<&Picture> {
+        match &self.kind {
+            Kind::Image { picture, .. } => Some(picture),
             _ => None,
         }
     }

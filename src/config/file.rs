@@ -41,6 +41,7 @@ struct FileConfig {
     mcp: Option<BTreeMap<String, Spanned<super::mcp::FileMcp>>>,
     screen: Option<super::ScreenMode>,
     notify: Option<super::Notify>,
+    images: Option<super::Images>,
     /// Spanned for the line of each key, checked against the actions by the app.
     keys: Option<BTreeMap<String, Spanned<String>>>,
     /// Spanned for the line of each `[presets.NAME]` header.
@@ -142,6 +143,9 @@ pub(super) fn merged(mut config: Config, text: &str, path: &Path) -> Result<Conf
     }
     if let Some(notify) = file.notify {
         config.notify = notify;
+    }
+    if let Some(images) = file.images {
+        config.images = images;
     }
     for (action, key) in file.keys.unwrap_or_default() {
         let line = text[..key.span().start.min(text.len())].matches('\n').count() + 1;

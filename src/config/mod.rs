@@ -66,6 +66,8 @@ pub struct Config {
     pub screen: ScreenMode,
     /// `notify`: how a reply finishing in an unfocused terminal is told.
     pub notify: Notify,
+    /// `images`: whether images are drawn in the transcript.
+    pub images: Images,
     /// `[keys]`: action name to key, as written, with where each was written.
     pub keys: Vec<KeySetting>,
 }
@@ -79,6 +81,20 @@ pub enum ScreenMode {
     Full,
     /// No alternate screen: finished messages go into the terminal's scrollback.
     Inline,
+}
+
+/// `images = "auto" | "off" | "blocks"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Images {
+    /// Drawn when the terminal is known to draw images (kitty, iTerm2, sixel), outside
+    /// tmux; the labelled line otherwise.
+    #[default]
+    Auto,
+    /// Always the labelled line.
+    Off,
+    /// Drawn with coloured half blocks, which any colour terminal (and tmux) shows.
+    Blocks,
 }
 
 /// `notify = "auto" | "off" | "bell"`: the app's own setting, read as written.
@@ -213,6 +229,7 @@ impl Config {
             tools: mcp::Tools::default(),
             screen: ScreenMode::Full,
             notify: Notify::Auto,
+            images: Images::Auto,
             keys: Vec::new(),
             presets: BTreeMap::new(),
         };

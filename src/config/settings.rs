@@ -64,6 +64,8 @@ pub struct Settings {
     /// Full screen or inline (`screen`, `--inline`).
     pub screen: crate::config::ScreenMode,
     pub notify: crate::config::Notify,
+    /// Images drawn in the transcript (`images`); inline mode keeps the labelled line.
+    pub images: crate::config::Images,
     /// `[keys]`, as written; the app checks them against its actions.
     pub keys: Vec<crate::config::KeySetting>,
     /// `[presets.NAME]` from the config (saved ones are in the store).
@@ -155,6 +157,7 @@ pub fn resolve(
             false => config.screen,
         },
         notify: config.notify,
+        images: config.images,
         keys: config.keys.clone(),
         presets: config.presets.clone(),
         model: overrides.model.clone().unwrap_or_else(|| provider.model.clone()),

@@ -172,7 +172,7 @@ fn unknown_key_names_file_line_and_key() {
         shown("system_prompt = \"hi\"\ncolour = \"blue\"\n"),
         "/home/u/.config/rockchat/config.toml:2: colour: unknown field `colour`, \
          expected one of `provider`, `system_prompt`, `mouse`, `show_usage`, `theme`, `dark_theme`, `light_theme`, `colors`, `max_retries`, `idle_timeout_secs`, `api_key_cmd_timeout_secs`, `providers`, `models`, `favorites`, \
-         `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `keys`, `presets`"
+         `tool_timeout_secs`, `max_tool_rounds`, `mcp`, `screen`, `notify`, `images`, `keys`, `presets`"
     );
 }
 
@@ -466,4 +466,14 @@ fn keys_are_read_with_their_lines_and_a_bad_one_is_reported_at_file_line_and_key
     let config = Config::from_toml(unknown, Path::new("/home/u/config.toml")).unwrap();
     let error = config.keymap().unwrap_err().to_string();
     assert!(error.starts_with("/home/u/config.toml:2: keys.models: no action is called `models`"));
+}
+
+#[test]
+fn images_switch_defaults_to_auto_and_takes_off_and_blocks() {
+    assert_eq!(Config::defaults().unwrap().images, Images::Auto);
+    assert_eq!(parse("images = \"off\"\n").unwrap().images, Images::Off);
+    assert_eq!(parse("images = \"blocks\"\n").unwrap().images, Images::Blocks);
+    let (line, key, message) = invalid("mouse = false\nimages = \"sometimes\"\n");
+    assert_eq!((line, key.as_deref()), (2, Some("images")));
+    assert!(message.contains("expected one of `auto`, `off`, `blocks`"), "{message}");
 }

@@ -6,6 +6,7 @@
 //! It owns the state and feeds it to `update`; it never changes the state itself.
 
 pub mod driver;
+pub mod graphics;
 pub mod host;
 mod inline;
 pub mod programs;
@@ -176,7 +177,16 @@ pub async fn run(
     });
     // Each provider's client under its own name: a conversation reopened on another
     // provider must still reach the default one when the user switches back.
-    app.set_screen(Screen::new(Theme::from_palette(&settings.palette)));
+    let mut screen = Screen::new(Theme::from_palette(&settings.palette));
+    // Images are drawn (decoded off this thread, then drawn again) when the terminal can;
+    // inline mode prints finished messages once, so it keeps the labelled line.
+    if let Some(graphics) = graphics::detect(settings.images).filter(|_| !inline) {
+        let redraw = app.sender();
+        screen.set_pictures(crate::ui::pictures::Pictures::new(graphics, move || {
+            let _ = redraw.send(crate::app::Msg::Redraw);
+        }));
+    }
+    app.set_screen(screen);
     for (name, client) in clients {
         app.add_client(name, client);
     }

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod library;
 pub mod markdown;
 pub mod picker;
+pub mod pictures;
 pub mod popup;
 pub mod queued;
 mod screen;

@@ -40,6 +40,12 @@ impl Screen {
         &self.theme
     }
 
+    /// Draws images in the transcript with `pictures` (off until this is called).
+    pub fn set_pictures(&mut self, pictures: super::pictures::Pictures) {
+        self.transcript.set_pictures(pictures);
+        self.seen = None;
+    }
+
     /// The transcript's laid-out lines (tests look at how much is laid out).
     pub fn transcript(&self) -> &TranscriptCache {
         &self.transcript

@@ -8,11 +8,12 @@
 
 use ratatui::text::{Line, Span};
 
-use super::{INDENT, Lines};
+use super::{INDENT, Lines, Placement};
 use crate::chat::json::Checked;
 use crate::chat::{FinishReason, Role};
 use crate::chat::{Message, Status};
 use crate::ui::markdown::{self, Progress};
+use crate::ui::pictures::Pictures;
 use crate::ui::theme::Theme;
 use crate::ui::wrap::{wrap_paragraph, wrap_text};
 
@@ -26,6 +27,7 @@ pub(super) fn layout(
     width: usize,
     (show_reasoning, show_usage): (bool, bool),
     theme: &Theme,
+    pictures: &Pictures,
 ) {
     let faded = message.not_sent;
     let base = if faded { theme.text.patch(theme.not_sent) } else { theme.text };
@@ -47,9 +49,11 @@ pub(super) fn layout(
         // Deleted: takes no lines at all.
         entry.head.clear();
         entry.tail.clear();
+        entry.pictures.clear();
         return;
     }
-    entry.head = header(message, width, show_reasoning, theme);
+    entry.pictures.clear();
+    entry.head = header(message, width, show_reasoning, theme, (pictures, &mut entry.pictures));
 
     let content = &message.content;
     let streaming = message.status == Status::Streaming;
@@ -145,6 +149,7 @@ fn header(
     width: usize,
     show_reasoning: bool,
     theme: &Theme,
+    (pictures, placed): (&Pictures, &mut Vec<Placement>),
 ) -> Vec<Line<'static>> {
     let mut title = match message.role {
         Role::User => Line::from(Span::styled("● You", theme.user)),
@@ -171,7 +176,27 @@ fn header(
     }
     let mut lines = vec![title];
     for image in &message.images {
-        lines.push(indented(format!("▣ image: {}", image.label()), theme.dim));
+        // Drawn images get a box of known rows under their line (drawn into when decoded);
+        // one that cannot be drawn says why on its line.
+        let frame = image
+            .picture()
+            .zip(image.image_bytes())
+            .and_then(|(picture, bytes)| Some((pictures.frame(picture, width)?, bytes)));
+        match frame {
+            Some((Ok(frame), bytes)) => {
+                lines.push(indented(format!("▣ image: {}", image.label()), theme.dim));
+                let rows = usize::from(frame.rows);
+                placed.push(Placement { line: lines.len(), frame, bytes: bytes.clone() });
+                lines.extend(std::iter::repeat_n(Line::default(), rows));
+            }
+            Some((Err(reason), _)) => {
+                let label = format!("▣ image: {} (not drawn: {reason})", image.label());
+                for row in wrap_text(&label, width) {
+                    lines.push(indented(row, theme.dim));
+                }
+            }
+            None => lines.push(indented(format!("▣ image: {}", image.label()), theme.dim)),
+        }
         if message.images_not_sent {
             lines.push(indented("  not sent: this model does not take images".into(), theme.dim));
         }

@@ -21,6 +21,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use super::markdown::Progress;
+use super::pictures::Pictures;
 use super::theme::Theme;
 use crate::chat::{Message, Status};
 
@@ -50,6 +51,8 @@ pub struct TranscriptCache {
     resident: BTreeSet<usize>,
     /// Lines in memory, all resident messages together.
     resident_lines: usize,
+    /// How images are drawn (or not), and the drawn ones.
+    pictures: Pictures,
 }
 
 /// One message: what it was laid out from, its height, and its lines while they are kept.
@@ -78,6 +81,16 @@ struct Lines {
     finished: bool,
     /// The unfinished last paragraph and the footer, laid out again on every change.
     tail: Vec<Line<'static>>,
+    /// The images drawn over blank lines of `head`.
+    pictures: Vec<Placement>,
+}
+
+/// An image's box: it covers `frame.rows` blank lines from line `line` of the message.
+#[derive(Debug, Clone)]
+struct Placement {
+    line: usize,
+    frame: super::pictures::Frame,
+    bytes: std::sync::Arc<[u8]>,
 }
 
 impl Lines {
@@ -113,6 +126,17 @@ impl TranscriptCache {
     /// True when every message's rows are known.
     pub fn is_measured(&self) -> bool {
         self.sums.prefix(self.sums.len()).unmeasured == 0
+    }
+
+    /// Draws images with `pictures` from now on (every message is laid out again).
+    pub fn set_pictures(&mut self, pictures: Pictures) {
+        self.pictures = pictures;
+        self.reset();
+    }
+
+    /// How images are drawn, and the drawn ones (tests look at the cache).
+    pub fn pictures(&self) -> &Pictures {
+        &self.pictures
     }
 
     /// Forgets every message: another conversation is shown.
@@ -246,7 +270,7 @@ impl TranscriptCache {
         let lines = entry.lines.get_or_insert_with(Box::default);
         let before = if self.resident.insert(index) { 0 } else { lines.height() };
         let shown = (show_reasoning, self.show_usage);
-        layout(lines, message, text_width, shown, &theme);
+        layout(lines, message, text_width, shown, &theme, &self.pictures);
         let height = lines.height();
         self.resident_lines = self.resident_lines - before + height;
         entry.seen = Some((message.key, message.revision));
@@ -311,9 +335,11 @@ impl TranscriptCache {
             let Some(lines) = &entry.lines else { break };
             let mark = selected == Some(index);
             let last = lines.height().saturating_sub(1);
+            let first = std::mem::take(&mut skip);
+            self.draw_pictures(lines, (first, y), area, buf, &theme);
             // Straight to the first visible line: a long reply's earlier lines are skipped
             // without being walked, so a frame costs the same however long it grows.
-            for (offset, line) in lines.iter().enumerate().skip(std::mem::take(&mut skip)) {
+            for (offset, line) in lines.iter().enumerate().skip(first) {
                 if y >= area.bottom() {
                     return;
                 }
@@ -327,6 +353,37 @@ impl TranscriptCache {
             if y >= area.bottom() {
                 return;
             }
+        }
+    }
+}
+
+impl TranscriptCache {
+    /// Draws the images of a message whose line `first` is on row `y`: those whose whole
+    /// box is in `area` (a box cut by the pane's edge stays empty, as protocols other than
+    /// kitty's cannot draw part of an image). Drawn before the message's lines: the box's
+    /// lines are empty, so drawing them leaves the image as it is.
+    fn draw_pictures(
+        &self,
+        lines: &Lines,
+        (first, y): (usize, u16),
+        area: Rect,
+        buf: &mut Buffer,
+        theme: &Theme,
+    ) {
+        for placement in &lines.pictures {
+            let Some(row) = placement.line.checked_sub(first) else { continue };
+            let top = usize::from(y) + row;
+            let rows = usize::from(placement.frame.rows);
+            if top + rows > usize::from(area.bottom()) {
+                continue;
+            }
+            let indent = INDENT.len() as u16;
+            let width = area.width.saturating_sub(indent);
+            let cols = placement.frame.cols.min(width);
+            let Ok(top) = u16::try_from(top) else { continue };
+            let rect = Rect::new(area.x + indent, top, cols, placement.frame.rows);
+            let shown = self.pictures.show(&placement.frame, &placement.bytes);
+            super::pictures::draw(shown, rect, width, buf, theme.dim);
         }
     }
 }
