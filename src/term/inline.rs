@@ -274,23 +274,28 @@ impl Inline {
             for (row, line) in chunk.iter().enumerate() {
                 buffer.set_line(0, row as u16, line, width);
             }
-            for row in 0..count {
-                let y = self.top + row;
-                backend.set_cursor_position(Position::new(0, y)).map_err(io::Error::other)?;
-                backend.clear_region(ClearType::UntilNewLine).map_err(io::Error::other)?;
-                // Blank cells are left unwritten, so the terminal knows how long the line
-                // is and rewraps it right when resized.
-                let painted = |cell: &ratatui::buffer::Cell| {
-                    cell.symbol() != " "
-                        || !matches!(cell.bg, ratatui::style::Color::Reset)
-                        || cell.modifier.contains(ratatui::style::Modifier::REVERSED)
-                };
-                let cells = (0..width).filter_map(|x| {
+            // One clear for the chunk's rows and all below them (the live part, drawn again
+            // after this), and the rows in one draw: the backend flushes each clear and
+            // cursor move, so clearing row by row cost two writes a row, 20,000 system calls
+            // to print a long reply.
+            let top = self.top;
+            backend.set_cursor_position(Position::new(0, top)).map_err(io::Error::other)?;
+            backend.clear_region(ClearType::AfterCursor).map_err(io::Error::other)?;
+            // Blank cells are left unwritten, so the terminal knows how long each line is
+            // and rewraps it right when resized.
+            let painted = |cell: &ratatui::buffer::Cell| {
+                cell.symbol() != " "
+                    || !matches!(cell.bg, ratatui::style::Color::Reset)
+                    || cell.modifier.contains(ratatui::style::Modifier::REVERSED)
+            };
+            let cells = (0..count).flat_map(|row| {
+                let buffer = &buffer;
+                (0..width).filter_map(move |x| {
                     let cell = &buffer[(x, row)];
-                    painted(cell).then_some((x, y, cell))
-                });
-                backend.draw(cells).map_err(io::Error::other)?;
-            }
+                    painted(cell).then_some((x, top + row, cell))
+                })
+            });
+            backend.draw(cells).map_err(io::Error::other)?;
             self.top += count;
         }
         self.top = scroll_for(backend, self.top, height, rows)?;
