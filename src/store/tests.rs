@@ -300,11 +300,10 @@ fn a_title_is_searched_and_a_matching_title_is_listed_first() {
     assert_eq!(listed[0].title, "Bread questions");
 }
 
-#[test]
-fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
-    let (_dir, path) = temp_db();
-    write_conversation(&path, "old harbour talk", "the harbour");
-    let mut store = Store::open(&path).unwrap();
+/// The file at `path` with one more message than search ranks, each holding "harbour",
+/// added to its latest conversation.
+fn with_harbour_notes(path: &Path) -> Store {
+    let mut store = Store::open(path).unwrap();
     let id = store.latest().unwrap().unwrap();
     let tx = store.conn.transaction().unwrap();
     for n in 0..=search::RANKED_MATCHES_MAX {
@@ -316,6 +315,14 @@ fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
         .unwrap();
     }
     tx.commit().unwrap();
+    store
+}
+
+#[test]
+fn a_word_found_almost_everywhere_lists_the_newest_matches_first() {
+    let (_dir, path) = temp_db();
+    write_conversation(&path, "old harbour talk", "the harbour");
+    let store = with_harbour_notes(&path);
     let hits = store.search("harbour", 3).unwrap();
     let newest = format!("harbour note {}", search::RANKED_MATCHES_MAX);
     assert_eq!(hits[0].snippet, newest.replace("harbour", "[harbour]"));
@@ -332,18 +339,7 @@ fn a_rare_word_beside_a_common_one_lists_the_newest_matches_first() {
         "passing zebra",
         &format!("harbour {} zebra at the end", "filler words ".repeat(40)),
     );
-    let mut store = Store::open(&path).unwrap();
-    let id = store.latest().unwrap().unwrap();
-    let tx = store.conn.transaction().unwrap();
-    for n in 0..=search::RANKED_MATCHES_MAX {
-        tx.execute(
-            "INSERT INTO messages (conversation_id, role, content, status, created_at, updated_at)
-             VALUES (?1, 'user', ?2, 'complete', 0, 0)",
-            rusqlite::params![id, format!("harbour note {n}")],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    let store = with_harbour_notes(&path);
     let titles: Vec<String> =
         store.search("zebra harbour", 5).unwrap().into_iter().map(|h| h.title).collect();
     assert_eq!(titles, ["passing zebra", "zebra guide"]);
