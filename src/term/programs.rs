@@ -77,14 +77,28 @@ impl SystemClipboard {
 pub fn clipboard_image() -> Result<crate::chat::attachment::Attachment, String> {
     let mut clipboard =
         arboard::Clipboard::new().map_err(|error| format!("no system clipboard here ({error})"))?;
-    let image = clipboard.get_image().map_err(|error| match error {
-        arboard::Error::ContentNotAvailable => {
-            "no image on the clipboard (text pastes with the terminal's paste key)".to_owned()
-        }
-        error => format!("cannot read the clipboard: {error}"),
+    let image = clipboard.get_image().map_err(|error| {
+        // X11 answers a request for an image from a clipboard holding text with a type
+        // error, not "no content": the text is what tells the user what happened.
+        let holds_text = clipboard.get_text().is_ok_and(|text| !text.is_empty());
+        why_no_image(&error, holds_text)
     })?;
     let png = png_of(image.width, image.height, &image.bytes)?;
     crate::chat::attachment::Attachment::from_bytes("clipboard.png".to_owned(), png)
+}
+
+/// What to tell the user when the clipboard gave no image.
+fn why_no_image(error: &arboard::Error, holds_text: bool) -> String {
+    match error {
+        arboard::Error::ContentNotAvailable => {
+            "no image on the clipboard (text pastes with the terminal's paste key)".to_owned()
+        }
+        _ if holds_text => {
+            "the clipboard holds text, not an image: paste it with the terminal's paste key"
+                .to_owned()
+        }
+        error => format!("cannot read the clipboard: {error}"),
+    }
 }
 
 /// RGBA pixels as a PNG file.
@@ -190,6 +204,19 @@ impl Drop for TempFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clipboard_holding_text_says_so_rather_than_a_type_error() {
+        let type_error = arboard::Error::Unknown {
+            description: "incorrect type received from clipboard".to_owned(),
+        };
+        assert_eq!(
+            why_no_image(&type_error, true),
+            "the clipboard holds text, not an image: paste it with the terminal's paste key"
+        );
+        assert!(why_no_image(&type_error, false).starts_with("cannot read the clipboard: "));
+        assert!(why_no_image(&arboard::Error::ContentNotAvailable, true).starts_with("no image"));
+    }
 
     #[test]
     fn osc52_carries_the_text_in_base64() {
