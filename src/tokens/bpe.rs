@@ -18,9 +18,9 @@ use regex::Regex;
 pub struct Bpe {
     /// Each token's bytes, in rank order, length-prefixed (compiled in).
     vocabulary: &'static [u8],
-    /// Where each rank's bytes start in `vocabulary`, and one past the last.
+    /// Where each rank's bytes start in `vocabulary`; they end one byte (the next
+    /// token's length) before the next rank's start, the last at the end.
     starts: Vec<u32>,
-    ends: Vec<u32>,
     /// Open addressing on the token's bytes: `rank + 1`, or 0 for an empty slot.
     index: Vec<u32>,
     pieces: Regex,
@@ -54,6 +54,29 @@ pub enum Vocabulary {
     Cl100k,
 }
 
+/// Where each token's bytes start in a length-prefixed vocabulary, and one more entry as
+/// if a token followed the last; `None` if the last length runs past the end. Counted
+/// before it is filled so the table (held for the whole run) is allocated once at its size.
+fn token_starts(bytes: &[u8]) -> Option<Vec<u32>> {
+    let mut ranks = 0;
+    let mut at = 0;
+    while let Some(&length) = bytes.get(at) {
+        at += 1 + usize::from(length);
+        ranks += 1;
+    }
+    if at > bytes.len() {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(ranks + 1);
+    let mut at = 0;
+    while let Some(&length) = bytes.get(at) {
+        starts.push(u32::try_from(at + 1).ok()?);
+        at += 1 + usize::from(length);
+    }
+    starts.push(u32::try_from(at + 1).ok()?);
+    Some(starts)
+}
+
 impl Bpe {
     /// Builds the index (a few tens of milliseconds); `None` if the compiled-in data is
     /// not what it should be, which the tests rule out.
@@ -62,28 +85,16 @@ impl Bpe {
             Vocabulary::O200k => (include_bytes!("o200k_base.ranks"), O200K_PATTERN),
             Vocabulary::Cl100k => (include_bytes!("cl100k_base.ranks"), CL100K_PATTERN),
         };
-        let (mut starts, mut ends) = (Vec::new(), Vec::new());
-        let mut at = 0;
-        while let Some(&length) = bytes.get(at) {
-            let start = at + 1;
-            let end = start + usize::from(length);
-            if end > bytes.len() {
-                return None;
-            }
-            starts.push(u32::try_from(start).ok()?);
-            ends.push(u32::try_from(end).ok()?);
-            at = end;
-        }
+        let starts = token_starts(bytes)?;
         // A load factor under a half keeps probes short.
         let slots = (starts.len() * 2).next_power_of_two();
         let mut bpe = Self {
             vocabulary: bytes,
             starts,
-            ends,
             index: vec![0; slots],
             pieces: Regex::new(pattern).ok()?,
         };
-        for rank in 0..bpe.starts.len() {
+        for rank in 0..bpe.ranks() {
             let token = bpe.token(rank);
             let mut slot = bpe.slot_of(token);
             while bpe.index[slot] != 0 {
@@ -94,9 +105,14 @@ impl Bpe {
         Some(bpe)
     }
 
+    /// How many tokens the vocabulary has.
+    fn ranks(&self) -> usize {
+        self.starts.len() - 1
+    }
+
     fn token(&self, rank: usize) -> &'static [u8] {
         let vocabulary = self.vocabulary;
-        &vocabulary[self.starts[rank] as usize..self.ends[rank] as usize]
+        &vocabulary[self.starts[rank] as usize..self.starts[rank + 1] as usize - 1]
     }
 
     fn slot_of(&self, bytes: &[u8]) -> usize {
