@@ -89,6 +89,9 @@ async fn the_conversation_stays_in_the_scrollback_through_a_resize_and_ctrl_z() 
         "{screen:#?}"
     );
     assert!(!screen.iter().any(|line| line.contains("F1 help")), "{screen:#?}");
+    // Nor was the live part ever copied into the scrollback (tmux does that with a screen
+    // cleared from its top-left corner).
+    assert!(!history.contains("F1 help"), "the live part in the scrollback:\n{history}");
     assert!(vt.cursor().0 > last, "the cursor is under the conversation");
 }
 

@@ -243,9 +243,9 @@ impl Inline {
         &mut self,
         terminal: &mut Terminal<B>,
     ) -> io::Result<()> {
+        let rows = self.size.1;
         let backend = terminal.backend_mut();
-        backend.set_cursor_position(Position::new(0, self.top)).map_err(io::Error::other)?;
-        backend.clear_region(ClearType::AfterCursor).map_err(io::Error::other)?;
+        clear_from(backend, self.top, rows).map_err(io::Error::other)?;
         backend.show_cursor().map_err(io::Error::other)?;
         Backend::flush(backend).map_err(io::Error::other)?;
         self.height = 0;
@@ -269,16 +269,19 @@ impl Inline {
         }
         let old_bottom = self.top.saturating_add(self.height).min(rows);
         let backend = terminal.backend_mut();
+        if !lines.is_empty() {
+            // The live part (drawn again after this) is cleared once, before anything
+            // scrolls, so the lines go onto blank rows: cleared, or scrolled in below.
+            clear_from(backend, self.top, rows).map_err(io::Error::other)?;
+        }
         let room = rows.saturating_sub(height).max(1);
         for chunk in lines.chunks(usize::from(room)) {
             let count = chunk.len() as u16;
             self.top = scroll_for(backend, self.top, count + height, rows)?;
-            // One clear for the chunk's rows and all below them (the live part, drawn again
-            // after this), then the rows as styled text in one write: the backend flushes
-            // each clear and cursor move, so clearing row by row cost two writes a row.
+            // The rows as styled text in one write: the backend flushes each clear and
+            // cursor move, so clearing row by row cost two writes a row.
             let top = self.top;
             backend.set_cursor_position(Position::new(0, top)).map_err(io::Error::other)?;
-            backend.clear_region(ClearType::AfterCursor).map_err(io::Error::other)?;
             backend.print(top, chunk, width).map_err(io::Error::other)?;
             self.top += count;
         }
@@ -319,6 +322,29 @@ fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'stati
         .map_err(io::Error::other)?;
     backend.append_lines(over).map_err(io::Error::other)?;
     Ok(top.saturating_sub(over))
+}
+
+/// Clears from the start of row `top` to the end of the screen and leaves the cursor there.
+/// From the top-left corner that is clearing the whole screen, which tmux (`scroll-on-clear`,
+/// on by default) turns into copying the screen into its scrollback first: the last frame of
+/// the live part would stay in the conversation. So row 0 is cleared on its own.
+fn clear_from<B: Backend>(backend: &mut B, top: u16, rows: u16) -> Result<(), B::Error> {
+    let at = |row| Position::new(0, row);
+    match top {
+        0 => {
+            backend.set_cursor_position(at(0))?;
+            backend.clear_region(ClearType::CurrentLine)?;
+            if rows > 1 {
+                backend.set_cursor_position(at(1))?;
+                backend.clear_region(ClearType::AfterCursor)?;
+            }
+        }
+        _ => {
+            backend.set_cursor_position(at(top))?;
+            backend.clear_region(ClearType::AfterCursor)?;
+        }
+    }
+    backend.set_cursor_position(at(top))
 }
 
 /// The rows that `painted` (each row's painted width) take once rewrapped at `width`.
