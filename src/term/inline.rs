@@ -307,7 +307,7 @@ impl Inline {
 }
 
 /// Scrolls the screen up so `needed` rows fit from row `top` down; the new `top`.
-fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+fn scroll_for<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
     backend: &mut B,
     top: u16,
     needed: u16,
@@ -320,7 +320,7 @@ fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'stati
     backend
         .set_cursor_position(Position::new(0, rows.saturating_sub(1)))
         .map_err(io::Error::other)?;
-    backend.append_lines(over).map_err(io::Error::other)?;
+    backend.scroll(over).map_err(io::Error::other)?;
     Ok(top.saturating_sub(over))
 }
 

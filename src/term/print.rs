@@ -24,6 +24,13 @@ pub trait Scrollback: Backend {
     /// Writes `lines` on the rows from `top` down, each from column 0 and at most `width`
     /// columns wide. The cursor is at the start of row `top` and the rows are clear.
     fn print(&mut self, top: u16, lines: &[Line<'_>], width: u16) -> Result<(), Self::Error>;
+
+    /// Scrolls the screen up `rows` rows, the cursor on its last row (the top rows go into
+    /// the scrollback): `Backend::append_lines`, which crossterm's backend writes a line
+    /// feed at a time, each flushed by a line-buffered stdout (one system call per row).
+    fn scroll(&mut self, rows: u16) -> Result<(), Self::Error> {
+        self.append_lines(rows)
+    }
 }
 
 impl<W: Write> Scrollback for CrosstermBackend<W> {
@@ -34,6 +41,11 @@ impl<W: Write> Scrollback for CrosstermBackend<W> {
         let mut out = Vec::with_capacity(lines.len() * (usize::from(width) + 24));
         write_lines(&mut out, lines, width);
         self.write_all(&out)
+    }
+
+    fn scroll(&mut self, rows: u16) -> io::Result<()> {
+        self.write_all(&vec![b'\n'; usize::from(rows)])?;
+        Write::flush(self)
     }
 }
 

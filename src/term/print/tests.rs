@@ -204,3 +204,33 @@ fn sgr(pen: &mut Cell, params: &str) {
         }
     }
 }
+
+/// Scrolling the screen for a screenful of printed lines is one write to the terminal, not
+/// a line feed flushed at a time (a system call per row of every reply printed).
+#[test]
+fn scrolling_for_printed_lines_is_one_write() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    /// The write calls that reach the terminal, and their bytes.
+    #[derive(Clone, Default)]
+    struct Writes(Rc<RefCell<(usize, Vec<u8>)>>);
+    impl Write for Writes {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let mut seen = self.0.borrow_mut();
+            seen.0 += 1;
+            seen.1.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let writes = Writes::default();
+    // Line-buffered, as stdout is: it writes out at each line feed.
+    let mut backend = CrosstermBackend::new(io::LineWriter::new(writes.clone()));
+    backend.scroll(30).unwrap();
+    Write::flush(&mut backend).unwrap();
+    let (calls, bytes) = writes.0.borrow().clone();
+    assert_eq!(bytes, vec![b'\n'; 30]);
+    assert_eq!(calls, 1, "one write for 30 rows");
+}
