@@ -58,6 +58,8 @@ async fn the_conversation_stays_in_the_scrollback_through_a_resize_and_ctrl_z() 
     // (A narrower terminal has ratatui clear a whole screen: that one is the alternate's.)
     let conversation = &bytes[..resized_at];
     assert!(!conversation.contains("\x1b[?1049h"), "inline mode drew on the alternate screen");
+    // Finished lines go out as text (the live part is drawn cell by cell, skipping blanks).
+    assert!(conversation.contains("line 17 of a long answer"), "not printed as text");
     let mut vt = Vt::new(160, 30);
     vt.feed(&bytes.as_bytes()[..resized_at]);
     vt.resize(100, 24);
@@ -87,6 +89,9 @@ async fn the_conversation_stays_in_the_scrollback_through_a_resize_and_ctrl_z() 
         "{screen:#?}"
     );
     assert!(!screen.iter().any(|line| line.contains("F1 help")), "{screen:#?}");
+    // Nor was the live part ever copied into the scrollback (tmux does that with a screen
+    // cleared from its top-left corner).
+    assert!(!history.contains("F1 help"), "the live part in the scrollback:\n{history}");
     assert!(vt.cursor().0 > last, "the cursor is under the conversation");
 }
 

@@ -70,7 +70,7 @@ pub struct App<B: Backend> {
     inline: Option<super::inline::Inline>,
 }
 
-impl<B: Backend> App<B>
+impl<B: super::print::Scrollback> App<B>
 where
     B::Error: Send + Sync + 'static,
 {

@@ -8,7 +8,9 @@
 //! are written above it. Popups, select mode and scrolling back take the alternate screen
 //! for as long as they last (a full-screen moment); closing them returns to the main
 //! screen as the terminal kept it. Everything goes through the backend, so tests drive it
-//! with `TestBackend`; the alternate screen's switch goes through the host's raw writer.
+//! with `TestBackend`: finished lines through its [`Scrollback`] printing (styled text
+//! written straight to the terminal's writer, or cell by cell on a backend without one);
+//! the alternate screen's switch goes through the host's raw writer.
 //!
 //! It never changes the app's state: what to print and how tall the live part is are the
 //! screen's.
@@ -22,6 +24,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 
 use super::host::RawWrite;
+use super::print::Scrollback;
 use crate::app::state::{Scroll, State};
 use crate::ui::Screen;
 
@@ -52,7 +55,7 @@ const LEAVE_ALTERNATE: &str = "\x1b[?1049l";
 impl Inline {
     /// Starts under the cursor (asked of the terminal, before anything reads its keys); on
     /// the last row when the terminal does not say.
-    pub fn start<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    pub fn start<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         terminal: &mut Terminal<B>,
     ) -> io::Result<Inline> {
         let size = terminal.size().map_err(io::Error::other)?;
@@ -90,7 +93,7 @@ impl Inline {
 
     /// Before a frame: switches to or from a full-screen moment, writes the finished
     /// messages into the scrollback, and fits the viewport to the live part.
-    pub fn prepare<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    pub fn prepare<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         screen: &mut Screen,
@@ -141,7 +144,7 @@ impl Inline {
 
     /// Quitting: everything not printed yet (a partial reply too) goes into the scrollback,
     /// and the live part is cleared, leaving the cursor under the conversation for the shell.
-    pub fn finish<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    pub fn finish<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         screen: &mut Screen,
@@ -159,7 +162,7 @@ impl Inline {
 
     /// Before handing the terminal to another program (or the shell on Ctrl+Z): the live
     /// part is cleared so what runs next starts under the conversation.
-    pub fn release<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    pub fn release<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         raw: &mut RawWrite,
@@ -175,7 +178,7 @@ impl Inline {
     /// the main screen as it was, so the viewport goes back where it was; after the shell
     /// (Ctrl+Z, `fg`) the cursor is somewhere under the shell's lines, which are not asked
     /// for (the answer would race the key reader), so the viewport starts on the last row.
-    pub fn reclaim<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    pub fn reclaim<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         shell: Option<Option<(u16, u16)>>,
@@ -212,7 +215,7 @@ impl Inline {
     /// moved the cursor with its line. So the old live part is cleared from where the cursor
     /// is now, by relative moves (asking the terminal where the cursor is would race the key
     /// reader), and the viewport starts again on the last row, drawn afresh.
-    fn resized<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    fn resized<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         size: (u16, u16),
@@ -236,13 +239,13 @@ impl Inline {
     }
 
     /// Clears the viewport's rows and leaves the cursor at its first.
-    fn clear_live<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    fn clear_live<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
     ) -> io::Result<()> {
+        let rows = self.size.1;
         let backend = terminal.backend_mut();
-        backend.set_cursor_position(Position::new(0, self.top)).map_err(io::Error::other)?;
-        backend.clear_region(ClearType::AfterCursor).map_err(io::Error::other)?;
+        clear_from(backend, self.top, rows).map_err(io::Error::other)?;
         backend.show_cursor().map_err(io::Error::other)?;
         Backend::flush(backend).map_err(io::Error::other)?;
         self.height = 0;
@@ -251,7 +254,7 @@ impl Inline {
 
     /// Writes `lines` under what is printed, then puts a viewport of `height` rows under
     /// them, scrolling the screen (into the scrollback) as far as that needs.
-    fn place<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+    fn place<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
         &mut self,
         terminal: &mut Terminal<B>,
         lines: &[Line<'static>],
@@ -266,36 +269,20 @@ impl Inline {
         }
         let old_bottom = self.top.saturating_add(self.height).min(rows);
         let backend = terminal.backend_mut();
+        if !lines.is_empty() {
+            // The live part (drawn again after this) is cleared once, before anything
+            // scrolls, so the lines go onto blank rows: cleared, or scrolled in below.
+            clear_from(backend, self.top, rows).map_err(io::Error::other)?;
+        }
         let room = rows.saturating_sub(height).max(1);
         for chunk in lines.chunks(usize::from(room)) {
             let count = chunk.len() as u16;
             self.top = scroll_for(backend, self.top, count + height, rows)?;
-            let mut buffer = Buffer::empty(Rect::new(0, 0, width, count));
-            for (row, line) in chunk.iter().enumerate() {
-                buffer.set_line(0, row as u16, line, width);
-            }
-            // One clear for the chunk's rows and all below them (the live part, drawn again
-            // after this), and the rows in one draw: the backend flushes each clear and
-            // cursor move, so clearing row by row cost two writes a row, 20,000 system calls
-            // to print a long reply.
+            // The rows as styled text in one write: the backend flushes each clear and
+            // cursor move, so clearing row by row cost two writes a row.
             let top = self.top;
             backend.set_cursor_position(Position::new(0, top)).map_err(io::Error::other)?;
-            backend.clear_region(ClearType::AfterCursor).map_err(io::Error::other)?;
-            // Blank cells are left unwritten, so the terminal knows how long each line is
-            // and rewraps it right when resized.
-            let painted = |cell: &ratatui::buffer::Cell| {
-                cell.symbol() != " "
-                    || !matches!(cell.bg, ratatui::style::Color::Reset)
-                    || cell.modifier.contains(ratatui::style::Modifier::REVERSED)
-            };
-            let cells = (0..count).flat_map(|row| {
-                let buffer = &buffer;
-                (0..width).filter_map(move |x| {
-                    let cell = &buffer[(x, row)];
-                    painted(cell).then_some((x, top + row, cell))
-                })
-            });
-            backend.draw(cells).map_err(io::Error::other)?;
+            backend.print(top, chunk, width).map_err(io::Error::other)?;
             self.top += count;
         }
         self.top = scroll_for(backend, self.top, height, rows)?;
@@ -320,7 +307,7 @@ impl Inline {
 }
 
 /// Scrolls the screen up so `needed` rows fit from row `top` down; the new `top`.
-fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'static>(
+fn scroll_for<B: Scrollback<Error = E>, E: std::error::Error + Send + Sync + 'static>(
     backend: &mut B,
     top: u16,
     needed: u16,
@@ -333,8 +320,31 @@ fn scroll_for<B: Backend<Error = E>, E: std::error::Error + Send + Sync + 'stati
     backend
         .set_cursor_position(Position::new(0, rows.saturating_sub(1)))
         .map_err(io::Error::other)?;
-    backend.append_lines(over).map_err(io::Error::other)?;
+    backend.scroll(over).map_err(io::Error::other)?;
     Ok(top.saturating_sub(over))
+}
+
+/// Clears from the start of row `top` to the end of the screen and leaves the cursor there.
+/// From the top-left corner that is clearing the whole screen, which tmux (`scroll-on-clear`,
+/// on by default) turns into copying the screen into its scrollback first: the last frame of
+/// the live part would stay in the conversation. So row 0 is cleared on its own.
+fn clear_from<B: Backend>(backend: &mut B, top: u16, rows: u16) -> Result<(), B::Error> {
+    let at = |row| Position::new(0, row);
+    match top {
+        0 => {
+            backend.set_cursor_position(at(0))?;
+            backend.clear_region(ClearType::CurrentLine)?;
+            if rows > 1 {
+                backend.set_cursor_position(at(1))?;
+                backend.clear_region(ClearType::AfterCursor)?;
+            }
+        }
+        _ => {
+            backend.set_cursor_position(at(top))?;
+            backend.clear_region(ClearType::AfterCursor)?;
+        }
+    }
+    backend.set_cursor_position(at(top))
 }
 
 /// The rows that `painted` (each row's painted width) take once rewrapped at `width`.

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod graphics;
 pub mod host;
 mod inline;
+pub mod print;
 pub mod programs;
 mod terminal;
 

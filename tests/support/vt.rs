@@ -1,7 +1,8 @@
 //! Just enough of a terminal emulator to read back what rockchat leaves in a terminal: a
 //! main screen with a scrollback (a line feed on the last row pushes the top row into it),
-//! an alternate screen, cursor moves (absolute and relative), erasing, and resizing as
-//! xterm does (rows that no longer fit above the cursor go into the scrollback). Styles are
+//! an alternate screen, cursor moves (absolute and relative), erasing (a clear of the whole
+//! main screen copies it into the scrollback first, as tmux does), and resizing as xterm
+//! does (rows that no longer fit above the cursor go into the scrollback). Styles are
 //! ignored, and so are the control sequences it does not know.
 
 use unicode_width::UnicodeWidthChar;
@@ -143,6 +144,14 @@ impl Vt {
             b'G' => self.col = first.max(1).min(cols) - 1,
             b'J' => {
                 let (row, col) = (self.row, self.col);
+                // tmux (`scroll-on-clear`, on by default) copies the main screen's rows, up to
+                // the last that is not blank, into the scrollback when it is cleared whole.
+                let whole = first == 2 || (first == 0 && row == 0 && col == 0);
+                if whole && self.alternate.is_none() {
+                    let used = self.screen_lines();
+                    let last = used.iter().rposition(|line| !line.is_empty());
+                    self.scrollback.extend(used.into_iter().take(last.map_or(0, |last| last + 1)));
+                }
                 let screen = self.screen();
                 match first {
                     0 => {
