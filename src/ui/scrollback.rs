@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 
 use super::Screen;
 use super::layout::Panes;
+use super::transcript::TranscriptCache;
 use crate::app::state::{Shown, State};
 use crate::chat::{Key, Message, Status};
 
@@ -45,6 +46,21 @@ impl Screen {
             true => messages.len(),
             false => live_from(messages),
         };
+        // Code laid out while its grammar compiles is drawn plain, and what is written into
+        // the scrollback stays as written: the finished messages wait in the live part until
+        // their code can be highlighted (a new grammar: tens of milliseconds).
+        if !all {
+            let from = match &self.printed {
+                Some(printed) if printed.conversation == conversation.key => printed.keys.len(),
+                _ => tail_to_print(&mut self.transcript, messages, rows, end),
+            };
+            for index in from.min(end)..end {
+                let _ = self.transcript.lines_of(messages, index);
+            }
+            if super::markdown::highlighting_pending() {
+                return Vec::new();
+            }
+        }
         let mut out: Vec<Line<'static>> = Vec::new();
         let dim = self.theme.dim;
         let from = match &mut self.printed {
@@ -71,15 +87,7 @@ impl Screen {
                     out.push(Line::styled(format!("  {rule}"), dim));
                     out.push(Line::default());
                 }
-                let tail = usize::from(rows).saturating_mul(2);
-                let mut start = self.transcript.tail_start(messages, tail).min(end);
-                // From the prompt of the first turn shown, so a reply is never without it.
-                if start > 0 && messages[start].role != crate::chat::Role::User {
-                    start = messages[..start]
-                        .iter()
-                        .rposition(|message| message.role == crate::chat::Role::User)
-                        .unwrap_or(start);
-                }
+                let start = tail_to_print(&mut self.transcript, messages, rows, end);
                 if start > 0 {
                     let plural = if start == 1 { "" } else { "s" };
                     out.push(Line::from(vec![Span::styled(
@@ -186,4 +194,23 @@ fn live_from(messages: &[Message]) -> usize {
         .iter()
         .position(|message| message.status == Status::Streaming)
         .unwrap_or(messages.len())
+}
+
+/// Where a conversation printed for the first time starts: its last `rows` × 2 rows or so,
+/// from the prompt of the first turn shown, so a reply is never without it.
+fn tail_to_print(
+    transcript: &mut TranscriptCache,
+    messages: &[Message],
+    rows: u16,
+    end: usize,
+) -> usize {
+    let tail = usize::from(rows).saturating_mul(2);
+    let start = transcript.tail_start(messages, tail).min(end);
+    if start > 0 && messages[start].role != crate::chat::Role::User {
+        return messages[..start]
+            .iter()
+            .rposition(|message| message.role == crate::chat::Role::User)
+            .unwrap_or(start);
+    }
+    start
 }

@@ -88,6 +88,17 @@ pub fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
 }
 
+/// Whether code laid out now may be drawn plain only because the syntaxes or a grammar it
+/// asked for are not ready yet: inline mode's scrollback cannot be redrawn once written,
+/// so it waits for them. Always false when nothing warms the syntaxes up.
+pub fn highlighting_pending() -> bool {
+    if !WARMING.load(Ordering::Acquire) {
+        return false;
+    }
+    !LOADED.load(Ordering::Acquire)
+        || GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner).values().any(|ready| !ready)
+}
+
 /// The grammars compiled since the warm-up, by name, sorted.
 pub fn compiled_grammars() -> Vec<String> {
     let grammars = GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner);
@@ -110,13 +121,25 @@ fn grammar_ready(syntax: &SyntaxReference) -> bool {
     grammars.insert(syntax.name.clone(), false);
     let name = syntax.name.clone();
     std::thread::spawn(move || {
-        if let Some(syntax) = SYNTAXES.find_syntax_by_name(&name) {
+        // Marked done however the compile ends (a grammar that panics too): inline mode
+        // waits while any is compiling.
+        let done = Compiled(name);
+        if let Some(syntax) = SYNTAXES.find_syntax_by_name(&done.0) {
             let _ = ParseState::new(syntax).parse_line(SAMPLE, &SYNTAXES);
         }
-        GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner).insert(name, true);
-        moved();
     });
     false
+}
+
+/// A grammar being compiled, by name: marked compiled when dropped.
+struct Compiled(String);
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.0);
+        GRAMMARS.lock().unwrap_or_else(PoisonError::into_inner).insert(name, true);
+        moved();
+    }
 }
 
 /// The scopes (TextMate scope selectors, as syntect's grammars name them) each class of

@@ -23,7 +23,7 @@ use crate::chat::markdown::blocks::{self, Fence, Piece};
 use crate::chat::markdown::language;
 use crate::ui::theme::Theme;
 
-pub use self::code::{compiled_grammars, generation, warm_up};
+pub use self::code::{compiled_grammars, generation, highlighting_pending, warm_up};
 
 /// How far a streaming text has been laid out for good.
 #[derive(Debug, Clone, Default)]
