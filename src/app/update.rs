@@ -61,9 +61,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         );
     let was_busy = state.stream.is_busy();
     let mut effects = dispatch(state, msg);
-    // Counting a partial history would be wrong: it is counted when the whole arrives.
+    // Counting a partial history would be wrong: it is counted when the whole arrives, and
+    // the tokenizer loads then too (nothing counts before): loaded meanwhile, its tables sat
+    // beside the rows read and the messages made of them, the memory's peak.
     if state.partial.is_some() {
-        effects.extend(meter::load_tokenizer(state));
         return effects;
     }
     if was_busy && !state.stream.is_busy() {

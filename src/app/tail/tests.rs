@@ -97,6 +97,22 @@ fn the_whole_conversation_arriving_keeps_the_view_and_the_draft() {
 }
 
 #[test]
+fn the_tokenizer_loads_once_the_whole_conversation_is_in() {
+    let target = Target { provider: "p".into(), model: "gpt-4o".into() };
+    let mut state = opened_from_tail(1000, 200);
+    state.target = target;
+    let loads = |effects: &[Effect]| {
+        effects.iter().filter(|e| matches!(e, Effect::LoadTokenizer(_))).count()
+    };
+    // The first frame and keys meanwhile: nothing counts yet, nothing loads.
+    let shown = Shown { top: (195, 2), height: 30, at_bottom: true, ..Shown::default() };
+    assert_eq!(loads(&update(&mut state, Msg::Shown(shown))), 0);
+    assert_eq!(loads(&update(&mut state, key(KeyCode::Char('x')))), 0);
+    let effects = update(&mut state, Msg::Stored(StoreEvent::Whole(Ok(Box::new(stored(1000))))));
+    assert_eq!(loads(&effects), 1, "{effects:?}");
+}
+
+#[test]
 fn an_anchored_view_stays_on_the_same_line() {
     let mut state = opened_from_tail(500, 200);
     state.view.scroll = Scroll::Anchor { index: 10, line: 3 };
