@@ -304,6 +304,8 @@ fn write(conn: &Connection, archived: &Conversation, source: &str) -> rusqlite::
         _ => "{}".to_owned(),
     };
     let tools = archived.tools.as_ref().filter(|t| t.is_array()).map(|t| t.to_string());
+    // The server a `--base-url` conversation was held on is not kept: opening it would send
+    // its history to wherever a file says, unasked. It opens on a provider the user chose.
     conn.execute(
         "INSERT INTO conversations (title, system_prompt, provider, base_url, model, params,
                                     tools, source, created_at, updated_at)
@@ -312,7 +314,7 @@ fn write(conn: &Connection, archived: &Conversation, source: &str) -> rusqlite::
             line(&archived.title),
             clean(&archived.system_prompt),
             line(&archived.provider),
-            archived.base_url.as_deref().map(line),
+            None::<String>,
             line(&archived.model),
             params_json,
             tools,
