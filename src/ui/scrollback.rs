@@ -57,7 +57,7 @@ impl Screen {
             for index in from.min(end)..end {
                 let _ = self.transcript.lines_of(messages, index);
             }
-            if super::markdown::highlighting_pending() {
+            if from < end && super::markdown::highlighting_pending() {
                 return Vec::new();
             }
         }
