@@ -35,25 +35,8 @@ const WORDS: &[&str] = &[
 ];
 
 fn fields(role: Role, content: String) -> MessageFields {
-    MessageFields {
-        role,
-        content,
-        reasoning: String::new(),
-        model: (role == Role::Assistant).then(|| "gpt-4o-mini".to_owned()),
-        status: "complete",
-        error: None,
-        finish_reason: None,
-        prompt_tokens: None,
-        completion_tokens: None,
-        cached_tokens: None,
-        reasoning_tokens: None,
-        cost: None,
-        provider: None,
-        pinned: false,
-        hidden: false,
-        authored: false,
-        json_check: None,
-    }
+    let model = (role == Role::Assistant).then(|| "gpt-4o-mini".to_owned());
+    MessageFields::complete(role, content, model)
 }
 
 /// 24 words: mostly common ones, and a few from a vocabulary of 20,000 rarer words, the way

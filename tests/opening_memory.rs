@@ -15,24 +15,10 @@ use rockchat::store::{MessageFields, Store, StoredConversation, StoredMessage};
 static HEAP: &PeakMemAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 fn fields(role: Role, content: String) -> MessageFields {
+    let model = (role == Role::Assistant).then(|| "gpt-4o-mini".to_owned());
     MessageFields {
-        role,
-        content,
-        reasoning: String::new(),
-        model: (role == Role::Assistant).then(|| "gpt-4o-mini".to_owned()),
-        status: "complete",
-        error: None,
-        finish_reason: None,
-        prompt_tokens: None,
-        completion_tokens: None,
-        cached_tokens: None,
-        reasoning_tokens: None,
-        cost: None,
         provider: Some("openai".to_owned()),
-        pinned: false,
-        hidden: false,
-        authored: false,
-        json_check: None,
+        ..MessageFields::complete(role, content, model)
     }
 }
 

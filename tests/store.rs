@@ -625,24 +625,9 @@ fn long_conversation(db: &std::path::Path, turns: u64) -> i64 {
         provider: "local".into(),
         model: "tiny-llama".into(),
     });
-    let fields = |role, content: String| rockchat::store::MessageFields {
-        role,
-        content,
-        reasoning: String::new(),
-        model: (role == rockchat::chat::Role::Assistant).then(|| "tiny-llama".to_owned()),
-        status: "complete",
-        error: None,
-        finish_reason: None,
-        prompt_tokens: None,
-        completion_tokens: None,
-        cached_tokens: None,
-        reasoning_tokens: None,
-        cost: None,
-        provider: None,
-        pinned: false,
-        hidden: false,
-        authored: false,
-        json_check: None,
+    let fields = |role, content: String| {
+        let model = (role == rockchat::chat::Role::Assistant).then(|| "tiny-llama".to_owned());
+        rockchat::store::MessageFields::complete(role, content, model)
     };
     let mut parent = None;
     for turn in 0..turns {

@@ -100,6 +100,32 @@ pub struct MessageFields {
     pub json_check: Option<String>,
 }
 
+impl MessageFields {
+    /// A complete message of `role` with `content` and `model`, nothing else known (no
+    /// usage, cost, provider or flags): what imports, tests and benches start from.
+    pub fn complete(role: Role, content: String, model: Option<String>) -> Self {
+        MessageFields {
+            role,
+            content,
+            reasoning: String::new(),
+            model,
+            status: "complete",
+            error: None,
+            finish_reason: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cached_tokens: None,
+            reasoning_tokens: None,
+            cost: None,
+            provider: None,
+            pinned: false,
+            hidden: false,
+            authored: false,
+            json_check: None,
+        }
+    }
+}
+
 pub fn insert_conversation(
     conn: &Connection,
     title: &str,
@@ -657,25 +683,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         let mut parent = None;
         for (index, (role, content, model)) in imported.messages.iter().enumerate() {
-            let fields = MessageFields {
-                role: *role,
-                content: content.clone(),
-                reasoning: String::new(),
-                model: model.clone(),
-                status: "complete",
-                error: None,
-                finish_reason: None,
-                prompt_tokens: None,
-                completion_tokens: None,
-                cached_tokens: None,
-                reasoning_tokens: None,
-                cost: None,
-                provider: None,
-                pinned: false,
-                hidden: false,
-                authored: false,
-                json_check: None,
-            };
+            let fields = MessageFields::complete(*role, content.clone(), model.clone());
             let row = insert_message(&tx, id, parent, &fields, at, None).map_err(fail)?;
             let images: Vec<_> = imported
                 .attachments

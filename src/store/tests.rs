@@ -14,25 +14,8 @@ fn temp_db() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn fields(role: Role, content: &str, status: &'static str) -> MessageFields {
-    MessageFields {
-        role,
-        content: content.into(),
-        reasoning: String::new(),
-        model: (role == Role::Assistant).then(|| "tiny".to_owned()),
-        status,
-        error: None,
-        finish_reason: None,
-        prompt_tokens: None,
-        completion_tokens: None,
-        cached_tokens: None,
-        reasoning_tokens: None,
-        cost: None,
-        provider: None,
-        pinned: false,
-        hidden: false,
-        authored: false,
-        json_check: None,
-    }
+    let model = (role == Role::Assistant).then(|| "tiny".to_owned());
+    MessageFields { status, ..MessageFields::complete(role, content.into(), model) }
 }
 
 /// Writes a two-turn conversation through the writer thread and closes it.
