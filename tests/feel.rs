@@ -251,11 +251,16 @@ impl Session {
 
     /// The process's peak resident memory, in kB.
     fn peak_rss_kb(&self) -> u64 {
+        self.status_kb("VmHWM:")
+    }
+
+    /// A figure in kB from the process's status (`RssFile:`, `RssAnon:`…).
+    fn status_kb(&self, field: &str) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
             .unwrap_or(0)
     }
@@ -388,6 +393,23 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 #[test]
+fn the_link_order_lists_bare_symbol_names() {
+    // build.rs hands this list to the linker, which passes over a name it does not have: a
+    // line that is not a symbol's name (a section's, a demangled path) would order nothing
+    // and leave the release binary's code spread over twice the memory, with no error.
+    let order = include_str!("../assets/link/hot-functions.txt");
+    let names: Vec<&str> = order.lines().filter(|line| !line.starts_with('#')).collect();
+    assert!(names.len() > 1_000, "{} names", names.len());
+    for name in names {
+        let bare = !name.is_empty()
+            && !name.starts_with('.')
+            && !name.contains("::")
+            && !name.contains(char::is_whitespace);
+        assert!(bare, "{name:?} is not a symbol's name");
+    }
+}
+
+#[test]
 #[ignore = "a measurement: run with --ignored --nocapture on a release build"]
 fn start_up() {
     let dir = tempfile::tempdir().unwrap();
@@ -405,6 +427,7 @@ fn start_up() {
     data_with_long_conversation(long.path());
     let mut opened = Vec::new();
     let mut rss = Vec::new();
+    let mut mapped = Vec::new();
     let mut home = Vec::new();
     let mut rss_home = Vec::new();
     for _ in 0..RUNS {
@@ -418,6 +441,7 @@ fn start_up() {
         // count of the history) is done, so the peak below includes it.
         std::thread::sleep(Duration::from_millis(500));
         rss.push(session.peak_rss_kb());
+        mapped.push((session.status_kb("RssFile:"), session.status_kb("RssAnon:")));
         // Home: the top of 10,000 messages, from the bottom.
         let started = Instant::now();
         session.press(b"\x1b[H");
@@ -434,6 +458,11 @@ fn start_up() {
     report("exec -> first frame, 10,000-message conversation", opened);
     rss.sort_unstable();
     println!("{:<52} {:>9} kB", "peak RSS, 10,000-message conversation", rss[rss.len() / 2]);
+    // The binary's pages (and libc's) apart from the heap's: the link order moves the first.
+    mapped.sort_unstable();
+    let (file, anonymous) = mapped[mapped.len() / 2];
+    println!("{:<52} {:>9} kB", "  of it mapped from files (the binary, libc)", file);
+    println!("{:<52} {:>9} kB", "  of it anonymous (the heap, the stacks)", anonymous);
     report("Home -> the first message on screen (10,000)", home);
     rss_home.sort_unstable();
     println!("{:<52} {:>9} kB", "peak RSS, the same after Home", rss_home[rss_home.len() / 2]);

@@ -224,6 +224,15 @@ fn an_old_empty_file_is_upgraded_to_the_current_schema() {
 }
 
 #[test]
+fn the_page_cache_is_bounded_below_sqlites_default() {
+    // A long conversation read once would otherwise stay in memory as 2 MB of pages.
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let cache: i64 = store.conn.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+    assert_eq!(cache, -PAGE_CACHE_KIB);
+}
+
+#[test]
 fn backup_makes_a_copy_that_opens() {
     let (dir, path) = temp_db();
     write_conversation(&path, "keep me", "safe");

@@ -16,12 +16,10 @@ use regex::Regex;
 
 /// One vocabulary and its splitting pattern, ready to count.
 pub struct Bpe {
-    /// Each token's bytes, in rank order, length-prefixed (compiled in).
+    /// Each token's bytes, in rank order, each after a byte holding its length (compiled in).
     vocabulary: &'static [u8],
-    /// Where each rank's bytes start in `vocabulary`; they end one byte (the next
-    /// token's length) before the next rank's start, the last at the end.
-    starts: Vec<u32>,
-    /// Open addressing on the token's bytes: `rank + 1`, or 0 for an empty slot.
+    /// Open addressing on the token's bytes: where its bytes start in `vocabulary` (never
+    /// 0, as its length comes first), or 0 for an empty slot.
     index: Vec<u32>,
     pieces: Regex,
 }
@@ -54,27 +52,15 @@ pub enum Vocabulary {
     Cl100k,
 }
 
-/// Where each token's bytes start in a length-prefixed vocabulary, and one more entry as
-/// if a token followed the last; `None` if the last length runs past the end. Counted
-/// before it is filled so the table (held for the whole run) is allocated once at its size.
-fn token_starts(bytes: &[u8]) -> Option<Vec<u32>> {
-    let mut ranks = 0;
+/// Where each token's bytes start in a length-prefixed vocabulary, in rank order. The last
+/// may claim more bytes than are left, which [`Bpe::new`] refuses.
+fn token_starts(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut at = 0;
-    while let Some(&length) = bytes.get(at) {
-        at += 1 + usize::from(length);
-        ranks += 1;
-    }
-    if at > bytes.len() {
-        return None;
-    }
-    let mut starts = Vec::with_capacity(ranks + 1);
-    let mut at = 0;
-    while let Some(&length) = bytes.get(at) {
-        starts.push(u32::try_from(at + 1).ok()?);
-        at += 1 + usize::from(length);
-    }
-    starts.push(u32::try_from(at + 1).ok()?);
-    Some(starts)
+    std::iter::from_fn(move || {
+        let start = at + 1;
+        at = start + usize::from(*bytes.get(at)?);
+        Some(start)
+    })
 }
 
 impl Bpe {
@@ -85,34 +71,28 @@ impl Bpe {
             Vocabulary::O200k => (include_bytes!("o200k_base.ranks"), O200K_PATTERN),
             Vocabulary::Cl100k => (include_bytes!("cl100k_base.ranks"), CL100K_PATTERN),
         };
-        let starts = token_starts(bytes)?;
+        // Counted first so the index, held for the whole run, is allocated once at its size.
         // A load factor under a half keeps probes short.
-        let slots = (starts.len() * 2).next_power_of_two();
-        let mut bpe = Self {
-            vocabulary: bytes,
-            starts,
-            index: vec![0; slots],
-            pieces: Regex::new(pattern).ok()?,
-        };
-        for rank in 0..bpe.ranks() {
-            let token = bpe.token(rank);
-            let mut slot = bpe.slot_of(token);
+        let slots = (token_starts(bytes).count() * 2).next_power_of_two();
+        let mut bpe =
+            Self { vocabulary: bytes, index: vec![0; slots], pieces: Regex::new(pattern).ok()? };
+        for start in token_starts(bytes) {
+            let length = usize::from(bytes[start - 1]);
+            let mut slot = bpe.slot_of(bytes.get(start..start + length)?);
             while bpe.index[slot] != 0 {
                 slot = (slot + 1) & (slots - 1);
             }
-            bpe.index[slot] = u32::try_from(rank + 1).ok()?;
+            bpe.index[slot] = u32::try_from(start).ok()?;
         }
         Some(bpe)
     }
 
-    /// How many tokens the vocabulary has.
-    fn ranks(&self) -> usize {
-        self.starts.len() - 1
-    }
-
-    fn token(&self, rank: usize) -> &'static [u8] {
+    /// The bytes of the token starting at `start` in the vocabulary.
+    fn token(&self, start: u32) -> &'static [u8] {
         let vocabulary = self.vocabulary;
-        &vocabulary[self.starts[rank] as usize..self.starts[rank + 1] as usize - 1]
+        let start = start as usize;
+        let length = usize::from(vocabulary[start - 1]);
+        &vocabulary[start..start + length]
     }
 
     fn slot_of(&self, bytes: &[u8]) -> usize {
@@ -124,7 +104,8 @@ impl Bpe {
         (hash ^ (hash >> 29)) as usize & (self.index.len() - 1)
     }
 
-    /// The rank of `bytes` if they are one token.
+    /// If `bytes` are one token, a number that orders it among the tokens as its rank does
+    /// (where it starts in the vocabulary): merges take the lowest first.
     fn rank(&self, bytes: &[u8]) -> Option<u32> {
         let mut slot = self.slot_of(bytes);
         loop {
@@ -132,8 +113,8 @@ impl Bpe {
             if entry == 0 {
                 return None;
             }
-            if self.token(entry as usize - 1) == bytes {
-                return Some(entry - 1);
+            if self.token(entry) == bytes {
+                return Some(entry);
             }
             slot = (slot + 1) & (self.index.len() - 1);
         }

@@ -181,6 +181,11 @@ impl TranscriptCache {
             self.sums.truncate(messages.len());
         }
         let old_len = self.entries.len();
+        // Opening a long conversation adds every message at once: one allocation each at
+        // its size, not doublings that leave up to half of them unused.
+        let added = messages.len().saturating_sub(old_len);
+        self.entries.reserve(added);
+        self.sums.reserve(added);
         let bottom_kept = old_len.checked_sub(1).is_some_and(|last| self.resident.contains(&last));
         for (index, message) in messages.iter().enumerate().skip(changed_from.min(old_len)) {
             if index >= self.entries.len() {
@@ -400,3 +405,6 @@ fn paint_selection(buf: &mut Buffer, row: Rect, header: bool, closing: bool, the
         buf.set_style(rest, theme.selection);
     }
 }
+
+#[cfg(test)]
+mod tests;

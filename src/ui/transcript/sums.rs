@@ -66,9 +66,21 @@ impl Sums {
         self.own.len()
     }
 
+    /// Messages there is room for in the larger of the two tables.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.own.capacity().max(self.tree.capacity())
+    }
+
     pub fn clear(&mut self) {
         self.own.clear();
         self.tree.clear();
+    }
+
+    /// Makes room for `additional` more messages.
+    pub fn reserve(&mut self, additional: usize) {
+        self.own.reserve(additional);
+        self.tree.reserve(additional);
     }
 
     /// Appends a message's figures.
