@@ -204,6 +204,9 @@ pub struct State {
     pub armed: Option<super::bindings::Action>,
     /// The default provider has no key: the empty screen says so and offers other servers.
     pub first_run: Option<super::first_run::FirstRun>,
+    /// The model was not chosen (a server's URL given without one): at start the server is
+    /// asked for its models, and one it does not serve gives way to one it does.
+    pub guessed_model: bool,
     /// F1 inside a popup: its keys are shown over it until the next key.
     pub popup_keys: bool,
     /// What servers said about their models (window, calibration, images), kept across
@@ -263,6 +266,7 @@ impl State {
             fresh_draft: String::new(),
             armed: None,
             first_run: None,
+            guessed_model: false,
             popup_keys: false,
             learned: crate::chat::learned::Learnings::default(),
             server: super::server::ServerState::default(),

@@ -10,6 +10,7 @@ use crate::store::writer::StoreCmd;
 /// Makes `target` the one the next request uses, tells the user, and records it with the
 /// conversation once it is stored.
 pub fn switch(state: &mut State, target: Target) -> Vec<Effect> {
+    state.guessed_model = false;
     state.catalog.recent.retain(|t| *t != target);
     state.catalog.recent.insert(0, target.clone());
     let moved = target.provider != state.target.provider;
@@ -22,6 +23,37 @@ pub fn switch(state: &mut State, target: Target) -> Vec<Effect> {
     let mut effects = remember(state);
     effects.extend(super::server::ask(state));
     effects
+}
+
+/// At start, when the model is a guess (a server's URL given without one): ask that server
+/// for the models it serves.
+pub fn ask_served(state: &mut State) -> Vec<Effect> {
+    if !state.guessed_model {
+        return Vec::new();
+    }
+    let current = state.target.provider.clone();
+    state.catalog.provider_mut(&current);
+    super::picker::fetch_lists(state, |name, _| name == current)
+}
+
+/// The current server's models have arrived: a guessed model it does not serve gives way to
+/// the first it lists (llama-server, llama-cpp-python and vLLM list the one they serve,
+/// Ollama its newest). A guess it does serve stays; either way it is no longer a guess.
+pub fn adopt_served(state: &mut State, provider: &str) -> Vec<Effect> {
+    if !state.guessed_model || provider != state.target.provider {
+        return Vec::new();
+    }
+    state.guessed_model = false;
+    let served = state.catalog.providers.get(provider).and_then(|models| models.server.as_ref());
+    let current = &state.target.model;
+    let Some(first) = served
+        .filter(|list| !list.iter().any(|model| model.id == *current))
+        .and_then(|list| list.first())
+    else {
+        return Vec::new();
+    };
+    let target = Target { provider: provider.to_owned(), model: first.id.clone() };
+    switch(state, target)
 }
 
 /// The store command that records the current target with the conversation, if stored.

@@ -149,7 +149,9 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ModelsListed { provider, result } => {
             picker::listed(state, provider.clone(), result);
-            super::spend::listed(state, &provider)
+            let mut effects = super::spend::listed(state, &provider);
+            effects.extend(super::target::adopt_served(state, &provider));
+            effects
         }
         Msg::Stored(StoreEvent::Found { query, items, now_ms }) => {
             library::found(state, query, items, now_ms);
@@ -179,6 +181,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = server::ask(state);
             effects.extend(first_run::probe(state));
             effects.extend(super::spend::ask_prices(state));
+            effects.extend(super::target::ask_served(state));
             effects
         }
         Msg::ServerFacts { provider, model, result } => {

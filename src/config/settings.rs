@@ -59,6 +59,9 @@ pub struct Settings {
     /// The provider or model was given on the command line: a reopened conversation keeps
     /// it instead of going back to the one it used.
     pub target_from_flags: bool,
+    /// A server's URL was given (`--base-url`, `OPENAI_BASE_URL`) but no model: the model
+    /// is the replaced provider's default, a guess until the server says what it serves.
+    pub model_guessed: bool,
     /// MCP servers and the limits on calling their tools.
     pub tools: crate::config::mcp::Tools,
     /// Full screen or inline (`screen`, `--inline`).
@@ -148,6 +151,7 @@ pub fn resolve(
     providers.insert(label, current);
     Ok(Settings {
         target_from_flags: overrides.provider.is_some() || overrides.model.is_some(),
+        model_guessed: override_url.is_some() && overrides.model.is_none(),
         tools: config.tools.clone(),
         endpoint,
         providers,
@@ -415,6 +419,19 @@ mod tests {
         let settings = resolve(&config, &flag, &env).unwrap();
         assert_eq!(settings.endpoint.base_url, "http://flag:2/v1");
         assert_eq!(settings.endpoint.provider, "flag:2", "the status line names the real host");
+    }
+
+    #[test]
+    fn a_server_url_without_a_model_leaves_the_model_a_guess() {
+        let config = Config::defaults().unwrap();
+        let url =
+            Overrides { base_url: Some("http://127.0.0.1:8080/v1".into()), ..Overrides::default() };
+        assert!(resolve(&config, &url, env_of(&[])).unwrap().model_guessed);
+        let env = env_of(&[("OPENAI_BASE_URL", "http://env:1/v1")]);
+        assert!(resolve(&config, &Overrides::default(), &env).unwrap().model_guessed);
+        let model = Overrides { model: Some("tiny-llama".into()), ..url };
+        assert!(!resolve(&config, &model, env_of(&[])).unwrap().model_guessed);
+        assert!(!resolve(&config, &Overrides::default(), env_of(&[])).unwrap().model_guessed);
     }
 
     #[test]

@@ -138,6 +138,8 @@ pub async fn run(
             .collect();
         state.first_run = Some(crate::app::first_run::FirstRun { provider, variable, candidates });
     }
+    // A server given by its URL alone: what it serves decides the model.
+    state.guessed_model = settings.model_guessed && adopt.is_none();
     // The config's presets and the saved ones, for Ctrl+N; a store that cannot say offers
     // the config's.
     let saved_presets = store.presets().unwrap_or_default();

@@ -109,3 +109,66 @@ fn reopening_a_conversation_of_a_removed_provider_keeps_the_current_one_and_says
         )
     );
 }
+
+/// A llama-server given by its URL alone (`--base-url`), its model the default provider's.
+fn guessed() -> State {
+    let mut state = State::new(target("127.0.0.1:8080", "gpt-4o-mini"), String::new(), false);
+    state.counting.load_on_first_use();
+    state.guessed_model = true;
+    state
+}
+
+fn served(state: &mut State, provider: &str, ids: &[&str]) -> Vec<Effect> {
+    let list = ids.iter().map(|id| crate::api::models::ModelInfo {
+        id: (*id).into(),
+        context_window: None,
+        price: None,
+    });
+    update(state, Msg::ModelsListed { provider: provider.into(), result: Ok(list.collect()) })
+}
+
+#[test]
+fn a_server_given_without_a_model_is_asked_and_its_model_is_used() {
+    let mut state = guessed();
+    let effects = update(&mut state, Msg::Start);
+    let fetch = Effect::FetchModels { provider: "127.0.0.1:8080".into() };
+    assert!(effects.contains(&fetch), "{effects:?}");
+    let effects = served(&mut state, "127.0.0.1:8080", &["tiny-llama"]);
+    assert_eq!(state.target, target("127.0.0.1:8080", "tiny-llama"));
+    assert!(
+        state.notice.as_deref().is_some_and(|n| n.contains("tiny-llama")),
+        "{:?}",
+        state.notice
+    );
+    // Its window and counting are asked for the model it serves, not the guess.
+    let asked = effects
+        .iter()
+        .any(|e| matches!(e, Effect::AskServer { model, .. } if model == "tiny-llama"));
+    assert!(asked, "{effects:?}");
+}
+
+#[test]
+fn a_guess_the_server_serves_stays_and_a_chosen_model_is_never_replaced() {
+    let mut state = guessed();
+    update(&mut state, Msg::Start);
+    served(&mut state, "127.0.0.1:8080", &["llama3.2", "gpt-4o-mini"]);
+    assert_eq!(state.target.model, "gpt-4o-mini");
+    assert!(!state.guessed_model);
+
+    // `--model` (or a reopened conversation's model): nothing is asked, nothing replaced.
+    let mut chosen = guessed();
+    chosen.guessed_model = false;
+    let effects = update(&mut chosen, Msg::Start);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::FetchModels { .. })), "{effects:?}");
+    served(&mut chosen, "127.0.0.1:8080", &["tiny-llama"]);
+    assert_eq!(chosen.target.model, "gpt-4o-mini");
+}
+
+#[test]
+fn a_model_picked_before_the_list_arrives_is_kept() {
+    let mut state = guessed();
+    update(&mut state, Msg::Start);
+    switch(&mut state, target("127.0.0.1:8080", "qwen3:4b"));
+    served(&mut state, "127.0.0.1:8080", &["tiny-llama"]);
+    assert_eq!(state.target.model, "qwen3:4b");
+}
